@@ -1,0 +1,198 @@
+//! Persian text as people type it: digit folding for identifiers, and name normalisation for matching.
+//! Normalised forms are for comparison and search only; what a person typed is kept for display.
+
+/// The ASCII value of a Persian (۰–۹), Arabic-Indic (٠–٩) or ASCII digit.
+#[inline]
+pub fn digit_value(c: char) -> Option<u8> {
+    match c {
+        '0'..='9' => Some(c as u8 - b'0'),
+        '\u{06F0}'..='\u{06F9}' => Some((c as u32 - 0x06F0) as u8),
+        '\u{0660}'..='\u{0669}' => Some((c as u32 - 0x0660) as u8),
+        _ => None,
+    }
+}
+
+/// Separators people put inside identifiers: spaces of every kind, dashes of every kind, ZWNJ.
+#[inline]
+pub fn is_identifier_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t'
+            | '\u{00A0}'
+            | '\u{200C}'
+            | '\u{200F}'
+            | '\u{200E}'
+            | '\u{202F}'
+            | '-'
+            | '\u{2010}'
+            | '\u{2011}'
+            | '\u{2012}'
+            | '\u{2013}'
+            | '\u{2014}'
+            | '\u{2212}'
+            | '_'
+    )
+}
+
+/// What went wrong when folding an identifier to ASCII digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigitsError {
+    /// A character that is neither a digit nor a separator, and its 1-based position in the input.
+    NotADigit { ch: char, position: usize },
+    /// More digits than `max`.
+    TooLong,
+}
+
+/// Folds an identifier to ASCII digits into `out`, skipping separators. Returns the digit count.
+pub fn fold_digits(input: &str, out: &mut [u8]) -> Result<usize, DigitsError> {
+    let mut n = 0;
+    for (i, c) in input.chars().enumerate() {
+        if let Some(d) = digit_value(c) {
+            if n == out.len() {
+                return Err(DigitsError::TooLong);
+            }
+            out[n] = b'0' + d;
+            n += 1;
+        } else if !is_identifier_separator(c) {
+            return Err(DigitsError::NotADigit {
+                ch: c,
+                position: i + 1,
+            });
+        }
+    }
+    Ok(n)
+}
+
+/// Replaces every Persian or Arabic-Indic digit by its ASCII twin, leaving the rest.
+pub fn to_ascii_digits(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| digit_value(c).map_or(c, |d| (b'0' + d) as char))
+        .collect()
+}
+
+/// Writes a number or code with Persian digits (for display to people).
+pub fn to_persian_digits(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Normalises a Persian name for matching: Arabic yeh and alef maksura become Persian yeh, Arabic kaf becomes
+/// Persian kaf, teh marbuta and heh variants fold to heh, diacritics and tatweel vanish, ZWNJ and every kind of
+/// space are removed, Latin letters are lowercased, digits become ASCII. Two names match when their normalised
+/// forms are equal.
+pub fn normalize_name(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        let mapped = match c {
+            'ي' | 'ى' | 'ئ' => 'ی',
+            'ك' => 'ک',
+            'ة' | 'ۀ' | 'ہ' => 'ه',
+            'أ' | 'إ' | 'ٱ' => 'ا',
+            'ؤ' => 'و',
+            // Tatweel and Arabic diacritics (fathatan … sukun, superscript alef) carry nothing for matching.
+            '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' => continue,
+            c if c.is_whitespace()
+                || matches!(c, '\u{200C}' | '\u{200D}' | '\u{200E}' | '\u{200F}') =>
+            {
+                continue
+            }
+            c => match digit_value(c) {
+                Some(d) => (b'0' + d) as char,
+                None => c,
+            },
+        };
+        out.extend(mapped.to_lowercase());
+    }
+    out
+}
+
+/// Trims and collapses runs of whitespace in free text kept for display (names, addresses), and maps the Arabic
+/// yeh and kaf that Arabic keyboards produce to their Persian forms so that stored text is consistent.
+pub fn tidy_display(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut pending_space = false;
+    for c in input.trim().chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(match c {
+            'ي' | 'ى' => 'ی',
+            'ك' => 'ک',
+            c => c,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn digits_of_three_scripts_fold() {
+        let mut buf = [0u8; 10];
+        let n = fold_digits("۰۰۱-٢٣ 45", &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"0012345");
+        assert_eq!(
+            fold_digits("12a4", &mut buf),
+            Err(DigitsError::NotADigit {
+                ch: 'a',
+                position: 3
+            })
+        );
+        assert_eq!(
+            fold_digits("12345678901", &mut buf),
+            Err(DigitsError::TooLong)
+        );
+    }
+
+    #[test]
+    fn rust_parse_fails_on_persian_digits_but_we_do_not() {
+        assert!("۱۲۳".parse::<u32>().is_err());
+        assert_eq!(to_ascii_digits("۱۲۳"), "123");
+        assert_eq!(to_persian_digits("1403"), "۱۴۰۳");
+    }
+
+    #[test]
+    fn names_match_after_normalisation() {
+        assert_eq!(normalize_name("علي"), normalize_name("علی"));
+        assert_eq!(normalize_name("كاظم"), normalize_name("کاظم"));
+        assert_eq!(
+            normalize_name("فاطمه\u{200C}زهرا"),
+            normalize_name("فاطمه زهرا")
+        );
+        assert_eq!(normalize_name("فاطمه  زهرا"), normalize_name("فاطمهزهرا"));
+        assert_ne!(normalize_name("مریم"), normalize_name("مرجان"));
+    }
+
+    #[test]
+    fn tidy_keeps_words_apart() {
+        assert_eq!(tidy_display("  علي   رضا "), "علی رضا");
+    }
+
+    proptest! {
+        #[test]
+        fn normalisation_is_idempotent(s in "\\PC{0,40}") {
+            let once = normalize_name(&s);
+            prop_assert_eq!(normalize_name(&once), once.clone());
+        }
+
+        #[test]
+        fn persian_digits_round_trip(n in 0u64..u64::MAX) {
+            let s = n.to_string();
+            prop_assert_eq!(to_ascii_digits(&to_persian_digits(&s)), s);
+        }
+    }
+}
