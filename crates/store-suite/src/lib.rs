@@ -1,0 +1,191 @@
+//! The test harness for stores: a fresh SQLite database per test (a temporary file), and a throw-away
+//! PostgreSQL database per test on the server named by `SHENAS_TEST_POSTGRES_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`). Where no PostgreSQL server answers, the PostgreSQL
+//! half of a test is skipped with a printed notice, unless `SHENAS_REQUIRE_POSTGRES=1` (CI sets it), which turns
+//! the skip into a failure.
+
+use sqlx::{Connection, Executor};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use store::DynStore;
+use store_postgres::PostgresStore;
+use store_sqlite::SqliteStore;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A store for one test, and what to remove afterwards.
+pub struct TestStore {
+    pub store: DynStore,
+    pub url: String,
+    pub name: &'static str,
+    cleanup: Cleanup,
+    sqlite: Option<Arc<SqliteStore>>,
+    postgres: Option<Arc<PostgresStore>>,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+fn unique_suffix() -> String {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!(
+        "{ts}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("SHENAS_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Drops throw-away databases left by runs that died more than an hour ago (their names carry the time).
+async fn drop_stale_databases(admin: &mut sqlx::PgConnection) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let mut first = false;
+    ONCE.call_once(|| first = true);
+    if !first {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'shenas\\_test\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let ts: u64 = name
+            .split('_')
+            .nth(2)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(u64::MAX);
+        if ts.saturating_add(3_600) < now {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
+
+impl TestStore {
+    pub async fn sqlite() -> Self {
+        let path = std::env::temp_dir().join(format!("shenas_test_{}.db", unique_suffix()));
+        let url = format!("sqlite://{}", path.display());
+        let s = Arc::new(
+            SqliteStore::connect(&url)
+                .await
+                .expect("open a temporary SQLite database"),
+        );
+        Self {
+            store: s.clone(),
+            url,
+            name: "sqlite",
+            cleanup: Cleanup::File(path),
+            sqlite: Some(s),
+            postgres: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (with a notice) where no server can be reached.
+    pub async fn postgres() -> Option<Self> {
+        let admin_url = postgres_admin_url();
+        let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+            Ok(c) => c,
+            Err(e) => {
+                if std::env::var("SHENAS_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                    panic!("SHENAS_REQUIRE_POSTGRES=1 but PostgreSQL at {admin_url} cannot be reached: {e}");
+                }
+                eprintln!("NOTICE: PostgreSQL at {admin_url} cannot be reached ({e}); skipping the PostgreSQL run");
+                return None;
+            }
+        };
+        drop_stale_databases(&mut admin).await;
+        let name = format!("shenas_test_{}", unique_suffix());
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create a throw-away database");
+        let url = match admin_url.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => panic!("SHENAS_TEST_POSTGRES_URL must name a database: {admin_url}"),
+        };
+        let s = Arc::new(
+            PostgresStore::connect(&url)
+                .await
+                .expect("migrate the throw-away database"),
+        );
+        Some(Self {
+            store: s.clone(),
+            url,
+            name: "postgres",
+            cleanup: Cleanup::Database { admin_url, name },
+            sqlite: None,
+            postgres: Some(s),
+        })
+    }
+
+    /// Both backends (PostgreSQL only where a server answers).
+    pub async fn all() -> Vec<Self> {
+        let mut v = vec![Self::sqlite().await];
+        v.extend(Self::postgres().await);
+        v
+    }
+
+    /// Runs backend-specific SQL (for tests that must provoke a failure inside the store).
+    pub async fn exec_raw(&self, sqlite_sql: &str, postgres_sql: &str) {
+        if let Some(s) = &self.sqlite {
+            sqlx::raw_sql(sqlite_sql)
+                .execute(s.pool())
+                .await
+                .expect("raw SQL on SQLite");
+        }
+        if let Some(p) = &self.postgres {
+            sqlx::raw_sql(postgres_sql)
+                .execute(p.pool())
+                .await
+                .expect("raw SQL on PostgreSQL");
+        }
+    }
+
+    /// Removes the database. Call at the end of each test.
+    pub async fn cleanup(self) {
+        let Self {
+            store,
+            cleanup,
+            sqlite,
+            postgres,
+            ..
+        } = self;
+        drop(store);
+        if let Some(s) = sqlite {
+            s.pool().close().await;
+        }
+        if let Some(p) = postgres {
+            p.pool().close().await;
+        }
+        match cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = admin
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The storage port. Everything Shenas keeps goes through [`Store`]; one crate per database implements it
+//! (`shenas-store-sqlite`, the embedded default, and `shenas-store-postgres`, for production), each with its own
+//! migrations, and one test suite (`shenas-store-suite`) holds both to the same behaviour.
+//!
+//! This crate must never know which database is behind it: no SQL here, only domain values in and out.
+
+use async_trait::async_trait;
+use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
+use std::sync::Arc;
+
+pub mod codec;
+mod error;
+pub use error::StoreError;
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What one batch write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertCounts {
+    /// Rows that did not exist before.
+    pub inserted: u64,
+    /// Rows that existed and changed.
+    pub updated: u64,
+    /// Rows that existed and were identical: nothing was written.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for UpsertCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// A finished registry or offices import, as recorded for the administrators who answer for the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    pub kind: ImportKind,
+    pub source: String,
+    pub actor: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: chrono::DateTime<chrono::Utc>,
+    pub counts: UpsertCounts,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Registry,
+    Offices,
+}
+
+impl ImportKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Registry => "registry",
+            Self::Offices => "offices",
+        }
+    }
+}
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// A cheap round trip to the database, for health checks.
+    async fn ping(&self) -> Result<()>;
+
+    // --- The civil registry -------------------------------------------------------------------------------
+
+    /// Inserts or updates persons, with their mobile numbers, in one transaction: either the whole batch lands or
+    /// nothing does. A national code must appear at most once in a batch (`StoreError::Invalid` otherwise).
+    async fn upsert_persons(&self, batch: &[Person]) -> Result<UpsertCounts>;
+
+    async fn person(&self, code: &NationalCode) -> Result<Option<Person>>;
+
+    async fn count_persons(&self) -> Result<u64>;
+
+    /// National codes whose registry record lists this mobile number.
+    async fn national_codes_by_mobile(&self, mobile: &Mobile) -> Result<Vec<NationalCode>>;
+
+    // --- Offices ------------------------------------------------------------------------------------------
+
+    /// Inserts or updates offices in one transaction.
+    async fn upsert_offices(&self, batch: &[Office]) -> Result<UpsertCounts>;
+
+    async fn office(&self, id: &OfficeId) -> Result<Option<Office>>;
+
+    async fn offices_in_province(&self, province: ProvinceCode) -> Result<Vec<Office>>;
+
+    async fn count_offices(&self) -> Result<u64>;
+
+    // --- Audit --------------------------------------------------------------------------------------------
+
+    async fn record_import(&self, record: &ImportRecord) -> Result<()>;
+
+    async fn imports(&self, limit: u32) -> Result<Vec<ImportRecord>>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Rejects a batch that names the same key twice: an upsert cannot touch one row twice in a statement, and the
+/// caller's order would be lost.
+pub fn check_unique<'a, K: Eq + std::hash::Hash + 'a>(
+    keys: impl Iterator<Item = &'a K>,
+) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for k in keys {
+        if !seen.insert(k) {
+            return Err(StoreError::Invalid(
+                "the same key appears twice in one batch".into(),
+            ));
+        }
+    }
+    Ok(())
+}
