@@ -8,7 +8,8 @@
 
 use crate::error::ValidationError;
 use crate::text::{fold_digits, to_persian_digits};
-use chrono::{Datelike, NaiveDate};
+pub use chrono::Datelike;
+use chrono::NaiveDate;
 use icu_calendar::cal::hijri::{TabularAlgorithmEpoch, TabularAlgorithmLeapYears};
 use icu_calendar::cal::{Hijri, Persian};
 use icu_calendar::types::RataDie;

@@ -1,0 +1,3 @@
+//! What citizens' browsers and the portal's forms call.
+
+pub mod calendar;

@@ -1,0 +1,3 @@
+//! What operators' monitoring calls: health and the OpenAPI document.
+
+pub mod health;

@@ -1,0 +1,65 @@
+//! Configuration: built-in defaults, then a TOML file (`--config`, or `shenas.toml` where present), then
+//! `SHENAS_`-prefixed environment variables (`SHENAS_DATABASE_URL`, `SHENAS_LISTEN`, …), then command-line flags.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// `sqlite://shenas.db` (embedded, the default) or `postgres://user@host/db`.
+    pub database_url: String,
+    pub listen: String,
+    /// Where Prometheus scrapes `/metrics`; empty to disable.
+    pub metrics_listen: String,
+    pub captcha: bool,
+    pub rate_limits: bool,
+    /// `json` (default) or `pretty`.
+    pub log_format: String,
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoConfig {
+    pub persons: u64,
+    pub offices: usize,
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://shenas.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            metrics_listen: "127.0.0.1:9464".into(),
+            captcha: true,
+            rate_limits: true,
+            log_format: "json".into(),
+            demo: DemoConfig {
+                persons: 50_000,
+                offices: synth::DEFAULT_OFFICES,
+                seed: 1403,
+            },
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                anyhow::ensure!(
+                    f.exists(),
+                    "configuration file {} does not exist",
+                    f.display()
+                );
+                fig = fig.merge(Toml::file(f));
+            }
+            None => fig = fig.merge(Toml::file("shenas.toml")),
+        }
+        let cfg: Config = fig.merge(Env::prefixed("SHENAS_").split("__")).extract()?;
+        Ok(cfg)
+    }
+}

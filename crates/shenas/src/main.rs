@@ -1,0 +1,218 @@
+//! `shenas`: the service and the commands operators run. Every command takes `--database URL`
+//! (or `SHENAS_DATABASE_URL`); commands that report take `--json` and then print one JSON object as their last line.
+
+mod commands;
+mod config;
+mod db;
+mod logging;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "shenas",
+    version,
+    about = "Shenas: the smart national ID card programme, end to end"
+)]
+struct Cli {
+    /// `sqlite://shenas.db` (default) or `postgres://user@host/db`.
+    #[arg(long, global = true, env = "SHENAS_DATABASE_URL")]
+    database: Option<String>,
+    /// A TOML configuration file (default: ./shenas.toml where present).
+    #[arg(long, global = true, env = "SHENAS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+impl OnOff {
+    fn on(self) -> bool {
+        matches!(self, Self::On)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load a generated registry (about 50,000 people) and the offices into an empty database.
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, value_enum)]
+        captcha: Option<OnOff>,
+        #[arg(long, value_enum)]
+        rate_limits: Option<OnOff>,
+        /// Address for Prometheus metrics (default 127.0.0.1:9464; `off` to disable).
+        #[arg(long)]
+        metrics_listen: Option<String>,
+    },
+    /// The civil registry.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Counter offices.
+    Offices {
+        #[command(subcommand)]
+        command: OfficesCommand,
+    },
+    /// Micro-benchmarks of the domain core.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Load (or update) persons from a registry CSV; bad rows are reported and skipped.
+    Import {
+        file: PathBuf,
+        /// Write every rejected row's line, field and reason to this CSV file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 20_000)]
+        batch: usize,
+    },
+    /// Write a realistic synthetic registry CSV.
+    Generate {
+        #[arg(long)]
+        persons: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficesCommand {
+    /// Load (or update) offices from an offices CSV.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        report: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a synthetic offices CSV (about 16,000 offices spread by population).
+    Generate {
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = synth::DEFAULT_OFFICES)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Time `NationalCode::parse` on valid codes (ASCII and Persian digits).
+    NationalCode {
+        #[arg(long, default_value_t = 10_000_000)]
+        iterations: u64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let mut cfg = match config::Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: configuration: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if let Some(url) = cli.database {
+        cfg.database_url = url;
+    }
+    logging::init(&cfg.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve {
+                listen,
+                demo,
+                captcha,
+                rate_limits,
+                metrics_listen,
+            } => {
+                if let Some(l) = listen {
+                    cfg.listen = l;
+                }
+                if let Some(m) = metrics_listen {
+                    cfg.metrics_listen = if m == "off" { String::new() } else { m };
+                }
+                if let Some(c) = captcha {
+                    cfg.captcha = c.on();
+                }
+                if let Some(r) = rate_limits {
+                    cfg.rate_limits = r.on();
+                }
+                commands::serve::run(cfg, demo).await
+            }
+            Command::Registry { command } => match command {
+                RegistryCommand::Import {
+                    file,
+                    report,
+                    json,
+                    batch,
+                } => commands::import::registry(&cfg, &file, report.as_deref(), json, batch).await,
+                RegistryCommand::Generate {
+                    persons,
+                    seed,
+                    out,
+                    json,
+                } => commands::generate::persons(persons, seed, out.as_deref(), json),
+            },
+            Command::Offices { command } => match command {
+                OfficesCommand::Import { file, report, json } => {
+                    commands::import::offices(&cfg, &file, report.as_deref(), json).await
+                }
+                OfficesCommand::Generate { out, count, seed } => {
+                    commands::generate::offices(count, seed, out.as_deref())
+                }
+            },
+            Command::Bench { command } => match command {
+                BenchCommand::NationalCode { iterations, json } => {
+                    commands::bench::national_code(iterations, json)
+                }
+            },
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
