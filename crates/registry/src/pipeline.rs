@@ -6,6 +6,7 @@ use domain::{office::OFFICE_COLUMNS, FieldError, JalaliDate, Office, Person};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use store::{DynStore, ImportKind, ImportRecord, StoreError, UpsertCounts};
+use tokio::sync::mpsc::Receiver;
 
 /// How many rejections are kept in memory to show the operator (the report file gets all of them).
 pub const SAMPLE_REJECTIONS: usize = 20;
@@ -26,8 +27,11 @@ pub enum ImportError {
 pub type Progress = Box<dyn Fn(u64, u64) + Send + Sync>;
 
 pub struct ImportOptions {
-    /// Rows written in one transaction.
+    /// Rows parsed and written together (what is held in memory per writer).
     pub batch_size: usize,
+    /// Rows committed together: whole batches, so a row is never split from its mobile numbers. Larger
+    /// transactions load faster; an interrupted load loses at most the open one, and re-running completes it.
+    pub rows_per_transaction: usize,
     /// "Today" in the Solar Hijri calendar: no one is born or dies after it.
     pub today: JalaliDate,
     /// Where the full list of rejected rows goes (CSV), if anywhere.
@@ -43,6 +47,7 @@ impl ImportOptions {
     pub fn new(today: JalaliDate) -> Self {
         Self {
             batch_size: 10_000,
+            rows_per_transaction: 200_000,
             today,
             report: None,
             source: "-".into(),
@@ -103,16 +108,16 @@ pub async fn import_offices<R: Read + Send + 'static>(
     .await
 }
 
-/// A record the store can upsert in batches.
-trait Keyed: Send + 'static {
+/// A record the store can load in batches.
+trait Keyed: Send + Sync + Sized + 'static {
     type Key: Eq + std::hash::Hash + Clone + Send;
     fn key(&self) -> Self::Key;
-    fn upsert(
-        store: &DynStore,
-        batch: &[Self],
-    ) -> impl std::future::Future<Output = Result<UpsertCounts, StoreError>> + Send
-    where
-        Self: Sized;
+    /// Writes every batch from `rx`, committing about every `rows_per_transaction` rows.
+    fn write_all(
+        store: DynStore,
+        rx: Receiver<Vec<Self>>,
+        rows_per_transaction: usize,
+    ) -> impl std::future::Future<Output = Result<UpsertCounts, StoreError>> + Send;
 }
 
 impl Keyed for Person {
@@ -120,8 +125,34 @@ impl Keyed for Person {
     fn key(&self) -> Self::Key {
         self.national_code
     }
-    async fn upsert(store: &DynStore, batch: &[Self]) -> Result<UpsertCounts, StoreError> {
-        store.upsert_persons(batch).await
+    async fn write_all(
+        store: DynStore,
+        mut rx: Receiver<Vec<Self>>,
+        rows_per_transaction: usize,
+    ) -> Result<UpsertCounts, StoreError> {
+        let mut counts = UpsertCounts::default();
+        let mut writer = None;
+        let mut pending = 0;
+        while let Some(batch) = rx.recv().await {
+            let w = match writer.as_mut() {
+                Some(w) => w,
+                None => writer.insert(store.person_writer().await?),
+            };
+            // On failure the receiver is dropped, so the reader's next send to it fails and reading stops; the
+            // open transaction is rolled back with the writer.
+            counts += w.write(&batch).await?;
+            pending += batch.len();
+            if pending >= rows_per_transaction {
+                if let Some(w) = writer.take() {
+                    w.commit().await?;
+                }
+                pending = 0;
+            }
+        }
+        if let Some(w) = writer.take() {
+            w.commit().await?;
+        }
+        Ok(counts)
     }
 }
 
@@ -130,8 +161,16 @@ impl Keyed for Office {
     fn key(&self) -> Self::Key {
         self.id.clone()
     }
-    async fn upsert(store: &DynStore, batch: &[Self]) -> Result<UpsertCounts, StoreError> {
-        store.upsert_offices(batch).await
+    async fn write_all(
+        store: DynStore,
+        mut rx: Receiver<Vec<Self>>,
+        _rows_per_transaction: usize,
+    ) -> Result<UpsertCounts, StoreError> {
+        let mut counts = UpsertCounts::default();
+        while let Some(batch) = rx.recv().await {
+            counts += store.upsert_offices(&batch).await?;
+        }
+        Ok(counts)
     }
 }
 
@@ -154,27 +193,35 @@ where
     F: Fn(&[&str]) -> Result<T, FieldError> + Send + 'static,
 {
     let started_at = chrono::Utc::now();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<T>>(2);
+    // Rows are partitioned by key among the writers, so one key always goes through one writer, in file order.
+    let writers = store.bulk_writers().max(1);
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..writers)
+        .map(|_| tokio::sync::mpsc::channel::<Vec<T>>(1))
+        .unzip();
     let batch_size = opts.batch_size.max(1);
     let report = ReportWriter::new(opts.report.take())?;
     let progress = opts.progress.take();
     let reader = std::thread::spawn(move || {
-        read_rows(input, columns, batch_size, parse, tx, report, progress)
+        read_rows(input, columns, batch_size, parse, senders, report, progress)
     });
 
+    let mut tasks = tokio::task::JoinSet::new();
+    let per_txn = opts.rows_per_transaction.max(1);
+    for rx in receivers {
+        tasks.spawn(T::write_all(store.clone(), rx, per_txn.div_ceil(writers)));
+    }
     let mut counts = UpsertCounts::default();
     let mut write_error = None;
-    while let Some(batch) = rx.recv().await {
-        match T::upsert(&store, &batch).await {
-            Ok(c) => counts += c,
-            Err(e) => {
-                // Stop reading: dropping the receiver makes the reader's next send fail.
-                write_error = Some(e);
-                break;
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(c)) => counts += c,
+            Ok(Err(e)) => write_error = write_error.or(Some(e)),
+            Err(_) => {
+                write_error =
+                    write_error.or(Some(StoreError::Invalid("a writer task panicked".into())))
             }
         }
     }
-    drop(rx);
     let outcome = tokio::task::spawn_blocking(move || reader.join())
         .await
         .map_err(|_| ImportError::ReaderPanicked)?
@@ -209,7 +256,7 @@ fn read_rows<R: Read, T: Keyed, F: Fn(&[&str]) -> Result<T, FieldError>>(
     columns: &'static [&'static str],
     batch_size: usize,
     parse: F,
-    tx: tokio::sync::mpsc::Sender<Vec<T>>,
+    senders: Vec<tokio::sync::mpsc::Sender<Vec<T>>>,
     mut report: ReportWriter,
     progress: Option<Progress>,
 ) -> Result<ReaderOutcome, ImportError> {
@@ -249,8 +296,12 @@ fn read_rows<R: Read, T: Keyed, F: Fn(&[&str]) -> Result<T, FieldError>>(
         });
     }
 
-    let mut batch: Vec<T> = Vec::with_capacity(batch_size);
-    let mut keys: HashSet<T::Key> = HashSet::with_capacity(batch_size);
+    let parts = senders.len();
+    let part_size = batch_size.div_ceil(parts);
+    let mut batches: Vec<Vec<T>> = (0..parts).map(|_| Vec::with_capacity(part_size)).collect();
+    let mut keys: Vec<HashSet<T::Key>> = (0..parts)
+        .map(|_| HashSet::with_capacity(part_size))
+        .collect();
     let mut rows = 0u64;
     loop {
         let line = rdr.position().line();
@@ -317,26 +368,25 @@ fn read_rows<R: Read, T: Keyed, F: Fn(&[&str]) -> Result<T, FieldError>>(
         match parse(&fields[..columns.len()]) {
             Ok(item) => {
                 let key = item.key();
+                let p = partition(&key, parts);
                 // A key already in this batch: write the batch first, so the later row wins as in the file.
-                if keys.contains(&key) {
-                    if tx.blocking_send(std::mem::take(&mut batch)).is_err() {
-                        return Ok(outcome);
-                    }
-                    keys.clear();
-                }
-                keys.insert(key);
-                batch.push(item);
-                if batch.len() >= batch_size {
-                    if tx
-                        .blocking_send(std::mem::replace(
-                            &mut batch,
-                            Vec::with_capacity(batch_size),
-                        ))
+                if keys[p].contains(&key) {
+                    if senders[p]
+                        .blocking_send(std::mem::take(&mut batches[p]))
                         .is_err()
                     {
                         return Ok(outcome);
                     }
-                    keys.clear();
+                    keys[p].clear();
+                }
+                keys[p].insert(key);
+                batches[p].push(item);
+                if batches[p].len() >= part_size {
+                    let full = std::mem::replace(&mut batches[p], Vec::with_capacity(part_size));
+                    if senders[p].blocking_send(full).is_err() {
+                        return Ok(outcome);
+                    }
+                    keys[p].clear();
                 }
             }
             Err(e) => {
@@ -350,14 +400,24 @@ fn read_rows<R: Read, T: Keyed, F: Fn(&[&str]) -> Result<T, FieldError>>(
             }
         }
     }
-    if !batch.is_empty() {
-        let _ = tx.blocking_send(batch);
+    for (p, batch) in batches.into_iter().enumerate() {
+        if !batch.is_empty() {
+            let _ = senders[p].blocking_send(batch);
+        }
     }
     if let Some(p) = &progress {
         p(rdr.position().byte(), rows);
     }
     report.finish()?;
     Ok(outcome)
+}
+
+/// The writer a key belongs to.
+fn partition<K: std::hash::Hash>(key: &K, parts: usize) -> usize {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let h =
+        BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(key);
+    (h % parts as u64) as usize
 }
 
 fn csv_io(e: csv::Error) -> ImportError {

@@ -17,13 +17,34 @@ fn shenas(args: &[&str], database: &str) -> Output {
 fn last_json(out: &Output) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("last line is not JSON ({e}): {stdout}\n{}", String::from_utf8_lossy(&out.stderr)))
+    serde_json::from_str(line).unwrap_or_else(|e| {
+        panic!(
+            "last line is not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 fn generate(dir: &Path, persons: u64, seed: u64) -> std::path::PathBuf {
     let path = dir.join(format!("registry_{persons}_{seed}.csv"));
-    let out = shenas(&["registry", "generate", "--persons", &persons.to_string(), "--seed", &seed.to_string(), "--out", path.to_str().unwrap()], "sqlite::memory:");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = shenas(
+        &[
+            "registry",
+            "generate",
+            "--persons",
+            &persons.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            path.to_str().unwrap(),
+        ],
+        "sqlite::memory:",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     path
 }
 
@@ -41,7 +62,11 @@ fn broken_file(dir: &Path, good: &Path) -> (std::path::PathBuf, Vec<(u64, &'stat
     };
     let mut bad_checksum = fields[0].to_string();
     let last = bad_checksum.pop().unwrap();
-    bad_checksum.push(if last == '9' { '0' } else { char::from(last as u8 + 1) });
+    bad_checksum.push(if last == '9' {
+        '0'
+    } else {
+        char::from(last as u8 + 1)
+    });
     let broken: Vec<(String, &'static str)> = vec![
         (with(0, &bad_checksum), "national_code"),
         (with(6, "1404-12-30"), "birth_date_jalali"),
@@ -88,14 +113,43 @@ async fn import_generated_registry_then_rerun_updates_instead_of_duplicating() {
     let dir = tempfile::tempdir().unwrap();
     let file = generate(dir.path(), 3_000, 7);
     for t in databases().await {
-        let out = shenas(&["registry", "import", file.to_str().unwrap(), "--json"], &t.url);
-        assert!(out.status.success(), "{}: {}", t.name, String::from_utf8_lossy(&out.stderr));
+        let out = shenas(
+            &["registry", "import", file.to_str().unwrap(), "--json"],
+            &t.url,
+        );
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            t.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
         let j = last_json(&out);
-        assert_eq!((j["imported"].as_u64(), j["updated"].as_u64(), j["rejected"].as_u64()), (Some(3_000), Some(0), Some(0)), "{}: {j}", t.name);
+        assert_eq!(
+            (
+                j["imported"].as_u64(),
+                j["updated"].as_u64(),
+                j["rejected"].as_u64()
+            ),
+            (Some(3_000), Some(0), Some(0)),
+            "{}: {j}",
+            t.name
+        );
         assert_eq!(t.store.count_persons().await.unwrap(), 3_000);
 
-        let j = last_json(&shenas(&["registry", "import", file.to_str().unwrap(), "--json"], &t.url));
-        assert_eq!((j["imported"].as_u64(), j["updated"].as_u64(), j["unchanged"].as_u64()), (Some(0), Some(0), Some(3_000)), "{}: {j}", t.name);
+        let j = last_json(&shenas(
+            &["registry", "import", file.to_str().unwrap(), "--json"],
+            &t.url,
+        ));
+        assert_eq!(
+            (
+                j["imported"].as_u64(),
+                j["updated"].as_u64(),
+                j["unchanged"].as_u64()
+            ),
+            (Some(0), Some(0), Some(3_000)),
+            "{}: {j}",
+            t.name
+        );
 
         // Change one person's mobile in the file: exactly one update.
         let text = std::fs::read_to_string(&file).unwrap();
@@ -105,11 +159,31 @@ async fn import_generated_registry_then_rerun_updates_instead_of_duplicating() {
         lines[10] = f.join(",");
         let changed = dir.path().join("changed.csv");
         std::fs::write(&changed, lines.join("\n") + "\n").unwrap();
-        let j = last_json(&shenas(&["registry", "import", changed.to_str().unwrap(), "--json"], &t.url));
-        assert_eq!((j["imported"].as_u64(), j["updated"].as_u64(), j["unchanged"].as_u64()), (Some(0), Some(1), Some(2_999)), "{}: {j}", t.name);
+        let j = last_json(&shenas(
+            &["registry", "import", changed.to_str().unwrap(), "--json"],
+            &t.url,
+        ));
+        assert_eq!(
+            (
+                j["imported"].as_u64(),
+                j["updated"].as_u64(),
+                j["unchanged"].as_u64()
+            ),
+            (Some(0), Some(1), Some(2_999)),
+            "{}: {j}",
+            t.name
+        );
         let code = domain::NationalCode::parse(&f[0]).unwrap();
         let m = domain::Mobile::parse("09129998877").unwrap();
-        assert!(t.store.national_codes_by_mobile(&m).await.unwrap().contains(&code), "{}", t.name);
+        assert!(
+            t.store
+                .national_codes_by_mobile(&m)
+                .await
+                .unwrap()
+                .contains(&code),
+            "{}",
+            t.name
+        );
         assert_eq!(t.store.imports(10).await.unwrap().len(), 3);
         t.cleanup().await;
     }
@@ -122,18 +196,40 @@ async fn broken_rows_are_reported_with_line_and_field_and_skipped() {
     let (file, expected) = broken_file(dir.path(), &good);
     let report = dir.path().join("report.csv");
     for t in databases().await {
-        let out = shenas(&["registry", "import", file.to_str().unwrap(), "--report", report.to_str().unwrap(), "--json"], &t.url);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = shenas(
+            &[
+                "registry",
+                "import",
+                file.to_str().unwrap(),
+                "--report",
+                report.to_str().unwrap(),
+                "--json",
+            ],
+            &t.url,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let j = last_json(&out);
-        assert_eq!(j["rejected"].as_u64(), Some(expected.len() as u64), "{}: {j}", t.name);
+        assert_eq!(
+            j["rejected"].as_u64(),
+            Some(expected.len() as u64),
+            "{}: {j}",
+            t.name
+        );
         assert_eq!(j["imported"].as_u64(), Some(500), "{}: {j}", t.name);
         assert_eq!(t.store.count_persons().await.unwrap(), 500);
 
         let mut rdr = csv::Reader::from_path(&report).unwrap();
-        let rows: Vec<(u64, String)> = rdr.records().map(|r| {
-            let r = r.unwrap();
-            (r[0].parse().unwrap(), r[1].to_string())
-        }).collect();
+        let rows: Vec<(u64, String)> = rdr
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].parse().unwrap(), r[1].to_string())
+            })
+            .collect();
         let want: Vec<(u64, String)> = expected.iter().map(|(l, f)| (*l, f.to_string())).collect();
         assert_eq!(rows, want, "{}", t.name);
         t.cleanup().await;
@@ -148,7 +244,11 @@ async fn a_wrong_header_is_refused_before_anything_is_written() {
     let t = TestStore::sqlite().await;
     let out = shenas(&["registry", "import", file.to_str().unwrap()], &t.url);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("header"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("header"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(t.store.count_persons().await.unwrap(), 0);
     t.cleanup().await;
 }
@@ -161,7 +261,13 @@ async fn a_killed_import_leaves_no_half_written_person() {
     let file = generate(dir.path(), 60_000, 5);
     let t = TestStore::sqlite().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
-        .args(["registry", "import", file.to_str().unwrap(), "--batch", "2000"])
+        .args([
+            "registry",
+            "import",
+            file.to_str().unwrap(),
+            "--batch",
+            "2000",
+        ])
         .env("SHENAS_DATABASE_URL", &t.url)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -190,7 +296,10 @@ async fn a_killed_import_leaves_no_half_written_person() {
     assert_eq!(orphans, 0);
     pool.close().await;
 
-    let j = last_json(&shenas(&["registry", "import", file.to_str().unwrap(), "--json"], &t.url));
+    let j = last_json(&shenas(
+        &["registry", "import", file.to_str().unwrap(), "--json"],
+        &t.url,
+    ));
     assert_eq!(j["imported"].as_u64(), Some(60_000 - landed), "{j}");
     assert_eq!(j["unchanged"].as_u64(), Some(landed), "{j}");
     t.cleanup().await;
@@ -200,22 +309,40 @@ async fn a_killed_import_leaves_no_half_written_person() {
 async fn offices_generate_and_import() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("offices.csv");
-    let out = shenas(&["offices", "generate", "--out", file.to_str().unwrap()], "sqlite::memory:");
+    let out = shenas(
+        &["offices", "generate", "--out", file.to_str().unwrap()],
+        "sqlite::memory:",
+    );
     assert!(out.status.success());
     for t in databases().await {
-        let j = last_json(&shenas(&["offices", "import", file.to_str().unwrap(), "--json"], &t.url));
+        let j = last_json(&shenas(
+            &["offices", "import", file.to_str().unwrap(), "--json"],
+            &t.url,
+        ));
         let n = j["imported"].as_u64().unwrap();
         assert!((15_000..=17_000).contains(&n), "{}: {j}", t.name);
         assert_eq!(j["rejected"].as_u64(), Some(0));
-        let tehran = t.store.offices_in_province(domain::ProvinceCode::parse("23").unwrap()).await.unwrap();
-        assert!(tehran.len() > 1_500, "{}: {} offices in Tehran", t.name, tehran.len());
+        let tehran = t
+            .store
+            .offices_in_province(domain::ProvinceCode::parse("23").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            tehran.len() > 1_500,
+            "{}: {} offices in Tehran",
+            t.name,
+            tehran.len()
+        );
         t.cleanup().await;
     }
 }
 
 #[test]
 fn json_reports_end_the_output() {
-    let out = shenas(&["bench", "national-code", "--iterations", "10000", "--json"], "sqlite::memory:");
+    let out = shenas(
+        &["bench", "national-code", "--iterations", "10000", "--json"],
+        "sqlite::memory:",
+    );
     assert!(out.status.success());
     let j = last_json(&out);
     assert!(j["ascii_ns"].as_f64().unwrap() > 0.0);

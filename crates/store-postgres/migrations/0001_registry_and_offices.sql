@@ -23,12 +23,14 @@ CREATE TABLE persons (
     updated_at        TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
+-- The numbers registered to each person (an index of persons.mobiles), for "national codes linked to this number".
+-- Keyed by number only: the store replaces a person's pairs from the old `mobiles` value when it changes, and
+-- persons are never deleted (a death is a date), so no foreign-key trigger or second index is paid per row.
 CREATE TABLE person_mobiles (
-    national_code TEXT NOT NULL REFERENCES persons (national_code) ON DELETE CASCADE,
     mobile        TEXT NOT NULL,
-    PRIMARY KEY (national_code, mobile)
+    national_code TEXT NOT NULL,
+    PRIMARY KEY (mobile, national_code)
 );
-CREATE INDEX person_mobiles_by_mobile ON person_mobiles (mobile);
 
 CREATE TABLE offices (
     office_id      TEXT        PRIMARY KEY,

@@ -2,6 +2,7 @@
 //! An identical row is left alone; a changed row gets a new revision and its mobile numbers are replaced.
 
 use sqlx::{PgConnection, Row};
+use std::collections::HashMap;
 use store::codec::{attributed_province, PersonColumns};
 use store::UpsertCounts;
 
@@ -12,7 +13,6 @@ const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS person_staging ( \
     ) ON COMMIT DELETE ROWS";
 const CHANGED: &str =
     "CREATE TEMP TABLE IF NOT EXISTS person_changed (national_code text, revision int) ON COMMIT DELETE ROWS";
-
 const COPY: &str = "COPY person_staging FROM STDIN";
 
 const UPSERT: &str = "WITH up AS ( \
@@ -21,7 +21,7 @@ const UPSERT: &str = "WITH up AS ( \
         death_date_jalali, province_code) \
     SELECT national_code, first_name, last_name, father_name, mother_name, gender, birth_date_jalali, birth_place, \
         religion, bc_series_letter, bc_series_number, bc_serial, mobiles, postal_code, address, death_date_jalali, \
-        province_code FROM person_staging \
+        province_code FROM person_staging ORDER BY national_code \
     ON CONFLICT (national_code) DO UPDATE SET \
         first_name = excluded.first_name, last_name = excluded.last_name, father_name = excluded.father_name, \
         mother_name = excluded.mother_name, gender = excluded.gender, birth_date_jalali = excluded.birth_date_jalali, \
@@ -40,14 +40,22 @@ const UPSERT: &str = "WITH up AS ( \
     RETURNING national_code, revision) \
     INSERT INTO person_changed SELECT national_code, revision FROM up";
 
-const DELETE_OLD_MOBILES: &str = "DELETE FROM person_mobiles pm USING person_changed c \
-    WHERE pm.national_code = c.national_code AND c.revision > 1";
+/// The numbers of those who already exist (an index lookup per code), to replace their pairs if they change.
+const OLD_MOBILES: &str =
+    "SELECT national_code, mobiles FROM persons WHERE national_code = ANY($1) AND mobiles <> ''";
 
-const INSERT_MOBILES: &str = "INSERT INTO person_mobiles (national_code, mobile) \
-    SELECT s.national_code, m FROM person_staging s \
+const CHANGED_CODES: &str = "SELECT national_code FROM person_changed WHERE revision > 1";
+
+/// Deletes given (mobile, national_code) pairs; the function scan keeps the plan on the primary key.
+const DELETE_PAIRS: &str =
+    "DELETE FROM person_mobiles pm USING unnest($1::text[], $2::text[]) AS x(mobile, code) \
+    WHERE pm.mobile = x.mobile AND pm.national_code = x.code";
+
+const INSERT_MOBILES: &str = "INSERT INTO person_mobiles (mobile, national_code) \
+    SELECT m, s.national_code FROM person_staging s \
     JOIN person_changed c ON c.national_code = s.national_code \
     CROSS JOIN LATERAL unnest(string_to_array(s.mobiles, ';')) AS m \
-    WHERE s.mobiles <> ''";
+    WHERE s.mobiles <> '' ORDER BY 1, 2";
 
 const COUNT: &str =
     "SELECT count(*) FILTER (WHERE revision = 1), count(*) FILTER (WHERE revision > 1) \
@@ -111,13 +119,48 @@ pub async fn upsert_persons(
 ) -> Result<UpsertCounts, sqlx::Error> {
     sqlx::query(STAGING).execute(&mut *conn).await?;
     sqlx::query(CHANGED).execute(&mut *conn).await?;
+    // One transaction may take several batches: start each from empty tables.
+    sqlx::query("TRUNCATE person_staging, person_changed")
+        .execute(&mut *conn)
+        .await?;
     let mut copy = conn.copy_in_raw(COPY).await?;
     for part in rows.chunks(5_000) {
         copy.send(encode(part)).await?;
     }
     copy.finish().await?;
+    let codes: Vec<&str> = rows.iter().map(|c| c.national_code.as_str()).collect();
+    let old: HashMap<String, String> = sqlx::query_as(OLD_MOBILES)
+        .bind(&codes)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
     sqlx::query(UPSERT).execute(&mut *conn).await?;
-    sqlx::query(DELETE_OLD_MOBILES).execute(&mut *conn).await?;
+    if !old.is_empty() {
+        let updated: Vec<String> = sqlx::query_scalar(CHANGED_CODES)
+            .fetch_all(&mut *conn)
+            .await?;
+        let (mut mobiles, mut owners) = (Vec::new(), Vec::new());
+        for code in &updated {
+            for m in old
+                .get(code)
+                .map(String::as_str)
+                .unwrap_or("")
+                .split(';')
+                .filter(|m| !m.is_empty())
+            {
+                mobiles.push(m);
+                owners.push(code.as_str());
+            }
+        }
+        if !mobiles.is_empty() {
+            sqlx::query(DELETE_PAIRS)
+                .bind(&mobiles)
+                .bind(&owners)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
     sqlx::query(INSERT_MOBILES).execute(&mut *conn).await?;
     let row = sqlx::query(COUNT).fetch_one(&mut *conn).await?;
     let inserted: i64 = row.try_get(0)?;

@@ -7,7 +7,8 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use std::time::Duration;
 use store::codec::{OfficeColumns, PersonColumns};
 use store::{
-    check_unique, Backend, ImportKind, ImportRecord, Result, Store, StoreError, UpsertCounts,
+    check_unique, Backend, ImportKind, ImportRecord, PersonWriter, Result, Store, StoreError,
+    UpsertCounts,
 };
 
 mod copy;
@@ -86,10 +87,31 @@ fn office_columns(r: &PgRow) -> std::result::Result<OfficeColumns, sqlx::Error> 
     })
 }
 
+struct PgPersonWriter {
+    tx: sqlx::Transaction<'static, Postgres>,
+}
+
+#[async_trait]
+impl PersonWriter for PgPersonWriter {
+    async fn write(&mut self, batch: &[Person]) -> Result<UpsertCounts> {
+        check_unique(batch.iter().map(|p| &p.national_code))?;
+        let cols: Vec<PersonColumns> = batch.iter().map(PersonColumns::from_person).collect();
+        copy::upsert_persons(&mut self.tx, &cols).await.map_err(db)
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await.map_err(db)
+    }
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    fn bulk_writers(&self) -> usize {
+        2
     }
 
     async fn ping(&self) -> Result<()> {
@@ -100,13 +122,9 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn upsert_persons(&self, batch: &[Person]) -> Result<UpsertCounts> {
-        check_unique(batch.iter().map(|p| &p.national_code))?;
-        let cols: Vec<PersonColumns> = batch.iter().map(PersonColumns::from_person).collect();
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        let counts = copy::upsert_persons(&mut tx, &cols).await.map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        Ok(counts)
+    async fn person_writer(&self) -> Result<Box<dyn PersonWriter>> {
+        let tx = self.pool.begin().await.map_err(db)?;
+        Ok(Box::new(PgPersonWriter { tx }))
     }
 
     async fn person(&self, code: &NationalCode) -> Result<Option<Person>> {

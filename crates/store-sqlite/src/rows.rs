@@ -5,8 +5,8 @@ use sqlx::Row;
 use store::codec::{OfficeColumns, PersonColumns};
 use store::{Result, StoreError};
 
-/// The tail of the persons upsert: an identical row is left alone (no write, not returned); a changed row gets
-/// a new revision. `RETURNING` tells inserted rows (revision 1) from updated ones.
+/// The tail of the persons upsert: an identical row is left alone (no write, not counted as a change); a changed
+/// row gets a new revision.
 pub const PERSON_UPSERT_TAIL: &str = " ON CONFLICT (national_code) DO UPDATE SET \
     first_name = excluded.first_name, last_name = excluded.last_name, father_name = excluded.father_name, \
     mother_name = excluded.mother_name, gender = excluded.gender, birth_date_jalali = excluded.birth_date_jalali, \
@@ -20,8 +20,7 @@ pub const PERSON_UPSERT_TAIL: &str = " ON CONFLICT (national_code) DO UPDATE SET
     persons.death_date_jalali) IS NOT (excluded.first_name, excluded.last_name, excluded.father_name, \
     excluded.mother_name, excluded.gender, excluded.birth_date_jalali, excluded.birth_place, excluded.religion, \
     excluded.bc_series_letter, excluded.bc_series_number, excluded.bc_serial, excluded.mobiles, \
-    excluded.postal_code, excluded.address, excluded.death_date_jalali) \
-    RETURNING national_code, revision";
+    excluded.postal_code, excluded.address, excluded.death_date_jalali)";
 
 pub const OFFICE_UPSERT_TAIL: &str = " ON CONFLICT (office_id) DO UPDATE SET \
     name = excluded.name, kind = excluded.kind, province_code = excluded.province_code, city = excluded.city, \

@@ -148,7 +148,7 @@ async fn a_batch_naming_one_person_twice_writes_nothing() {
 async fn a_failed_batch_leaves_no_half_written_person() {
     for t in TestStore::all().await {
         t.exec_raw(
-            "CREATE TRIGGER refuse BEFORE INSERT ON person_mobiles WHEN NEW.mobile = '09999999999' \
+            "CREATE TRIGGER refuse BEFORE INSERT ON person_mobiles WHEN NEW.mobile = 9999999999 \
              BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
             "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN \
                IF NEW.mobile = '09999999999' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END \

@@ -71,6 +71,12 @@ pub enum Backend {
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
+    /// How many bulk writers (each with its own connection and transactions) may run at once on disjoint keys.
+    /// SQLite has one writer; a server database takes more.
+    fn bulk_writers(&self) -> usize {
+        1
+    }
+
     /// A cheap round trip to the database, for health checks.
     async fn ping(&self) -> Result<()>;
 
@@ -78,7 +84,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts or updates persons, with their mobile numbers, in one transaction: either the whole batch lands or
     /// nothing does. A national code must appear at most once in a batch (`StoreError::Invalid` otherwise).
-    async fn upsert_persons(&self, batch: &[Person]) -> Result<UpsertCounts>;
+    async fn upsert_persons(&self, batch: &[Person]) -> Result<UpsertCounts> {
+        let mut w = self.person_writer().await?;
+        let counts = w.write(batch).await?;
+        w.commit().await?;
+        Ok(counts)
+    }
+
+    /// A bulk writer: one transaction that takes several batches (each as [`Store::upsert_persons`] would), so a
+    /// load can commit every few hundred thousand rows while holding only one small batch in memory. Dropped
+    /// without `commit`, nothing it wrote lands.
+    async fn person_writer(&self) -> Result<Box<dyn PersonWriter>>;
 
     async fn person(&self, code: &NationalCode) -> Result<Option<Person>>;
 
@@ -103,6 +119,13 @@ pub trait Store: Send + Sync + 'static {
     async fn record_import(&self, record: &ImportRecord) -> Result<()>;
 
     async fn imports(&self, limit: u32) -> Result<Vec<ImportRecord>>;
+}
+
+/// See [`Store::person_writer`].
+#[async_trait]
+pub trait PersonWriter: Send {
+    async fn write(&mut self, batch: &[Person]) -> Result<UpsertCounts>;
+    async fn commit(self: Box<Self>) -> Result<()>;
 }
 
 pub type DynStore = Arc<dyn Store>;

@@ -19,8 +19,17 @@ pub async fn registry(
     report: Option<&Path>,
     json: bool,
     batch: usize,
+    transaction: usize,
 ) -> anyhow::Result<()> {
-    run(cfg, file, report, json, batch, Kind::Registry).await
+    run(
+        cfg,
+        file,
+        report,
+        json,
+        (batch, transaction),
+        Kind::Registry,
+    )
+    .await
 }
 
 pub async fn offices(
@@ -29,7 +38,7 @@ pub async fn offices(
     report: Option<&Path>,
     json: bool,
 ) -> anyhow::Result<()> {
-    run(cfg, file, report, json, 5_000, Kind::Offices).await
+    run(cfg, file, report, json, (5_000, 5_000), Kind::Offices).await
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
@@ -48,7 +57,7 @@ async fn run(
     file: &Path,
     report: Option<&Path>,
     json: bool,
-    batch: usize,
+    (batch, transaction): (usize, usize),
     kind: Kind,
 ) -> anyhow::Result<()> {
     let store = crate::db::open(&cfg.database_url).await?;
@@ -57,6 +66,7 @@ async fn run(
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
     let mut opts = ImportOptions::new(super::today()?);
     opts.batch_size = batch;
+    opts.rows_per_transaction = transaction;
     opts.source = file.display().to_string();
     opts.actor = format!(
         "cli:{}",
