@@ -205,3 +205,31 @@ mod tests {
         assert_eq!(Office::from_row(&bad).unwrap_err().field, "office_id");
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn office_ids_round_trip(id in "[A-Za-z0-9-]{1,32}") {
+            let parsed = OfficeId::parse(&id).unwrap();
+            prop_assert_eq!(parsed.as_str(), id.as_str());
+        }
+
+        #[test]
+        fn any_row_never_panics(f in proptest::collection::vec("\\PC{0,12}", 8)) {
+            let row: [&str; 8] = std::array::from_fn(|i| f[i].as_str());
+            if let Ok(o) = Office::from_row(&row) {
+                prop_assert!(o.daily_capacity >= 1 && o.daily_capacity <= MAX_DAILY_CAPACITY);
+            }
+        }
+
+        #[test]
+        fn kinds_round_trip(i in 0usize..4) {
+            let k = OfficeKind::ALL[i];
+            prop_assert_eq!(OfficeKind::parse(k.as_str()).unwrap(), k);
+        }
+    }
+}

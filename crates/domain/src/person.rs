@@ -403,3 +403,48 @@ mod tests {
         assert!(!p.is_alive());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn gender_and_religion_round_trip(g in 0usize..2, r in 0usize..4) {
+            let gender = [Gender::Male, Gender::Female][g];
+            prop_assert_eq!(Gender::parse(gender.as_str()).unwrap(), gender);
+            prop_assert_eq!(Gender::parse(gender.fa()).unwrap(), gender);
+            let religion = Religion::ALL[r];
+            prop_assert_eq!(Religion::parse(religion.as_str()).unwrap(), religion);
+            prop_assert_eq!(Religion::parse(religion.fa()).unwrap(), religion);
+        }
+
+        #[test]
+        fn persian_names_are_accepted_and_tidied(words in proptest::collection::vec("[آ-ی]{1,8}", 1..4)) {
+            let name = words.join("  ");
+            let parsed = parse_name(&name).unwrap();
+            prop_assert_eq!(parsed, words.join(" "));
+        }
+
+        #[test]
+        fn any_row_never_panics(f in proptest::collection::vec("\\PC{0,14}", 16)) {
+            let row: [&str; 16] = std::array::from_fn(|i| f[i].as_str());
+            let today = JalaliDate::parse("1405-08-30").unwrap();
+            if let Ok(p) = Person::from_row(&row, today) {
+                prop_assert!(p.birth_date <= today);
+            }
+        }
+
+        #[test]
+        fn mobile_lists_deduplicate(rest in proptest::collection::vec("[0-9]{9}", 0..6)) {
+            let joined = rest.iter().map(|r| format!("09{r}")).collect::<Vec<_>>().join(";");
+            let twice = format!("{joined};{joined}");
+            let parsed = parse_mobiles(&twice).unwrap();
+            let mut unique = rest.clone();
+            unique.sort();
+            unique.dedup();
+            prop_assert_eq!(parsed.len(), unique.len());
+        }
+    }
+}

@@ -242,3 +242,28 @@ pub mod prefixes {
         }
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn codes_round_trip(i in 0u8..31) {
+            let c = ProvinceCode::from_index(i).unwrap();
+            prop_assert_eq!(ProvinceCode::parse(c.as_str()).unwrap(), c);
+            let persian = crate::text::to_persian_digits(c.as_str());
+            prop_assert_eq!(ProvinceCode::parse(&persian).unwrap(), c);
+            let p = c.province();
+            prop_assert_eq!(Province::by_area_code(p.area_code).unwrap().code, p.code);
+        }
+
+        #[test]
+        fn any_text_never_panics(s in "\\PC{0,8}") {
+            let _ = ProvinceCode::parse(&s);
+            let _ = Province::by_area_code(&s);
+            let _ = prefixes::province_of(&s);
+        }
+    }
+}

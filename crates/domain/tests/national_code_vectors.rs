@@ -19,19 +19,31 @@ fn agrees_with_persian_tools() {
         let (code, checksum, verify) = (f[0], f[1] == "1", f[2] == "1");
         let ours = NationalCode::parse(code).is_ok();
         if ours {
-            assert!(checksum, "{code}: we accept a code whose checksum the peer rejects");
+            assert!(
+                checksum,
+                "{code}: we accept a code whose checksum the peer rejects"
+            );
             accepted += 1;
         }
         if verify {
-            assert!(ours, "{code}: the peer's full check accepts it, we refuse it");
+            assert!(
+                ours,
+                "{code}: the peer's full check accepts it, we refuse it"
+            );
         }
         if checksum && !ours {
             let b = code.as_bytes();
-            assert!(b.iter().all(|&c| c == b[0]) || &b[3..9] == b"000000", "{code}: refused for no stated rule");
+            assert!(
+                b.iter().all(|&c| c == b[0]) || &b[3..9] == b"000000",
+                "{code}: refused for no stated rule"
+            );
             refused_extra += 1;
         }
         n += 1;
     }
     assert!(n > 10_000, "{n} vectors");
-    assert!(accepted > 5_000 && refused_extra >= 10, "accepted {accepted}, refused by our extra rules {refused_extra}");
+    assert!(
+        accepted > 5_000 && refused_extra >= 10,
+        "accepted {accepted}, refused by our extra rules {refused_extra}"
+    );
 }

@@ -140,17 +140,17 @@ impl Keyed for Person {
             };
             // On failure the receiver is dropped, so the reader's next send to it fails and reading stops; the
             // open transaction is rolled back with the writer.
-            counts += w.write(&batch).await?;
+            w.write(&batch).await?;
             pending += batch.len();
             if pending >= rows_per_transaction {
                 if let Some(w) = writer.take() {
-                    w.commit().await?;
+                    counts += w.commit().await?;
                 }
                 pending = 0;
             }
         }
         if let Some(w) = writer.take() {
-            w.commit().await?;
+            counts += w.commit().await?;
         }
         Ok(counts)
     }

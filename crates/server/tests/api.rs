@@ -16,15 +16,32 @@ struct TestApp {
 impl TestApp {
     async fn new() -> Self {
         let db = TestStore::sqlite().await;
-        let state = AppState { store: db.store.clone(), settings: Arc::new(Settings { captcha: false, rate_limits: false }) };
-        Self { router: server::router(state), db }
+        let state = AppState {
+            store: db.store.clone(),
+            settings: Arc::new(Settings {
+                captcha: false,
+                rate_limits: false,
+            }),
+        };
+        Self {
+            router: server::router(state),
+            db,
+        }
     }
 
     async fn get(&self, uri: &str) -> (StatusCode, serde_json::Value) {
-        let res = self.router.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+        let res = self
+            .router
+            .clone()
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         let status = res.status();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
     }
 }
 
@@ -61,7 +78,9 @@ async fn calendar_converts_each_way() {
     // Nowruz of a leap and a common year.
     let (_, body) = app.get("/api/v1/calendar/convert?jalali=1404-01-01").await;
     assert_eq!(body["gregorian"], "2025-03-21");
-    let (_, body) = app.get("/api/v1/calendar/convert?gregorian=2020-03-20").await;
+    let (_, body) = app
+        .get("/api/v1/calendar/convert?gregorian=2020-03-20")
+        .await;
     assert_eq!(body["jalali"], "1399-01-01");
     app.db.cleanup().await;
 }
@@ -73,14 +92,28 @@ async fn calendar_errors_have_the_contract_shape() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "invalid_date");
     assert_eq!(body["error"]["field"], "jalali");
-    assert!(body["error"]["message"].as_str().unwrap().contains("اسفند ۱۴۰۴ ۲۹ روز دارد"), "{body}");
-    assert!(body["error"]["message_en"].as_str().unwrap().contains("Esfand 1404 has 29 days"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("اسفند ۱۴۰۴ ۲۹ روز دارد"),
+        "{body}"
+    );
+    assert!(body["error"]["message_en"]
+        .as_str()
+        .unwrap()
+        .contains("Esfand 1404 has 29 days"));
 
-    let (status, body) = app.get("/api/v1/calendar/convert?gregorian=2023-02-29").await;
+    let (status, body) = app
+        .get("/api/v1/calendar/convert?gregorian=2023-02-29")
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["field"], "gregorian");
 
-    for uri in ["/api/v1/calendar/convert", "/api/v1/calendar/convert?jalali=1403-01-01&hijri=1445-01-01"] {
+    for uri in [
+        "/api/v1/calendar/convert",
+        "/api/v1/calendar/convert?jalali=1403-01-01&hijri=1445-01-01",
+    ] {
         let (status, body) = app.get(uri).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
         assert_eq!(body["error"]["code"], "invalid_query", "{uri}");
@@ -115,7 +148,10 @@ async fn openapi_document_is_served_and_matches_the_snapshot() {
     let (status, served) = app.get("/api/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     for path in ["/healthz", "/api/v1/calendar/convert"] {
-        assert!(served["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+        assert!(
+            served["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     let generated = serde_json::to_value(server::openapi()).unwrap();
     assert_eq!(served, generated);
@@ -125,6 +161,9 @@ async fn openapi_document_is_served_and_matches_the_snapshot() {
         std::fs::write(&snapshot, &pretty).unwrap();
     }
     let committed = std::fs::read_to_string(&snapshot).unwrap_or_default();
-    assert!(committed == pretty, "docs/openapi.json is stale: run UPDATE_SNAPSHOTS=1 cargo test -p shenas-server");
+    assert!(
+        committed == pretty,
+        "docs/openapi.json is stale: run UPDATE_SNAPSHOTS=1 cargo test -p shenas-server"
+    );
     app.db.cleanup().await;
 }

@@ -63,3 +63,33 @@ impl Config {
         Ok(cfg)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    /// Defaults, then the file, then `SHENAS_` variables, each overriding the one before.
+    #[test]
+    fn file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "shenas.toml",
+                "listen = \"0.0.0.0:9000\"\ncaptcha = false\n[demo]\npersons = 10\n",
+            )?;
+            let cfg = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.listen, "0.0.0.0:9000");
+            assert!(!cfg.captcha);
+            assert_eq!(cfg.demo.persons, 10);
+            assert_eq!(cfg.database_url, "sqlite://shenas.db");
+            jail.set_env("SHENAS_LISTEN", "127.0.0.1:7000");
+            jail.set_env("SHENAS_DATABASE_URL", "postgres://x@y/z");
+            jail.set_env("SHENAS_DEMO__PERSONS", "20");
+            let cfg = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.listen, "127.0.0.1:7000");
+            assert_eq!(cfg.database_url, "postgres://x@y/z");
+            assert_eq!(cfg.demo.persons, 20);
+            assert!(Config::load(Some(std::path::Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

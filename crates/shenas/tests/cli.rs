@@ -267,6 +267,8 @@ async fn a_killed_import_leaves_no_half_written_person() {
             file.to_str().unwrap(),
             "--batch",
             "2000",
+            "--transaction",
+            "4000",
         ])
         .env("SHENAS_DATABASE_URL", &t.url)
         .stdout(std::process::Stdio::null())
@@ -284,7 +286,7 @@ async fn a_killed_import_leaves_no_half_written_person() {
     let _ = child.wait();
     let landed = t.store.count_persons().await.unwrap();
     assert!(landed > 0 && landed < 60_000, "landed {landed}");
-    assert_eq!(landed % 2_000, 0, "whole batches only");
+    assert_eq!(landed % 4_000, 0, "whole transactions only");
     let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
     let orphans: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM persons p WHERE p.mobiles <> '' AND \

@@ -1,7 +1,8 @@
 -- The civil registry, counter offices, and the record of imports.
 
 CREATE TABLE persons (
-    national_code     TEXT        PRIMARY KEY CHECK (national_code ~ '^[0-9]{10}$'),
+    -- Identifiers compare bytewise ("C"): faster index maintenance than the database's locale collation.
+    national_code     TEXT        COLLATE "C" PRIMARY KEY CHECK (national_code ~ '^[0-9]{10}$'),
     first_name        TEXT        NOT NULL,
     last_name         TEXT        NOT NULL,
     father_name       TEXT        NOT NULL,
@@ -27,8 +28,8 @@ CREATE TABLE persons (
 -- Keyed by number only: the store replaces a person's pairs from the old `mobiles` value when it changes, and
 -- persons are never deleted (a death is a date), so no foreign-key trigger or second index is paid per row.
 CREATE TABLE person_mobiles (
-    mobile        TEXT NOT NULL,
-    national_code TEXT NOT NULL,
+    mobile        TEXT COLLATE "C" NOT NULL,
+    national_code TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (mobile, national_code)
 );
 

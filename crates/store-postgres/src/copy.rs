@@ -1,24 +1,34 @@
-//! The bulk path for persons: COPY the batch into a session-local staging table, then one set-based upsert.
+//! The bulk path for persons: COPY the batch into a session-local staging table, then set-based statements.
 //! An identical row is left alone; a changed row gets a new revision and its mobile numbers are replaced.
 
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use std::collections::HashMap;
 use store::codec::{attributed_province, PersonColumns};
 use store::UpsertCounts;
 
 const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS person_staging ( \
-    national_code text, first_name text, last_name text, father_name text, mother_name text, gender text, \
-    birth_date_jalali text, birth_place text, religion text, bc_series_letter text, bc_series_number text, \
-    bc_serial text, mobiles text, postal_code text, address text, death_date_jalali text, province_code text \
-    ) ON COMMIT DELETE ROWS";
-const CHANGED: &str =
-    "CREATE TEMP TABLE IF NOT EXISTS person_changed (national_code text, revision int) ON COMMIT DELETE ROWS";
+    national_code text COLLATE \"C\", first_name text, last_name text, father_name text, mother_name text, \
+    gender text, birth_date_jalali text, birth_place text, religion text, bc_series_letter text, \
+    bc_series_number text, bc_serial text, mobiles text, postal_code text, address text, death_date_jalali text, \
+    province_code text) ON COMMIT DELETE ROWS";
 const COPY: &str = "COPY person_staging FROM STDIN";
 
-const UPSERT: &str = "WITH up AS ( \
-    INSERT INTO persons (national_code, first_name, last_name, father_name, mother_name, gender, birth_date_jalali, \
-        birth_place, religion, bc_series_letter, bc_series_number, bc_serial, mobiles, postal_code, address, \
-        death_date_jalali, province_code) \
+/// Those of the batch who already exist, with their numbers (an index lookup per code).
+const EXISTING: &str = "SELECT national_code, mobiles FROM persons WHERE national_code = ANY($1)";
+
+/// Deletes the given (mobile, national_code) pairs; the function scan keeps the plan on the primary key.
+const DELETE_PAIRS: &str =
+    "DELETE FROM person_mobiles pm USING unnest($1::text[], $2::text[]) AS x(mobile, code) \
+    WHERE pm.mobile = x.mobile AND pm.national_code = x.code";
+
+const INSERT_PAIRS: &str = "INSERT INTO person_mobiles (mobile, national_code) \
+    SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING";
+
+/// Inserts the new, updates the changed (new revision), leaves the identical alone; its row count is
+/// inserted + updated.
+const UPSERT: &str = "INSERT INTO persons (national_code, first_name, last_name, father_name, mother_name, gender, \
+        birth_date_jalali, birth_place, religion, bc_series_letter, bc_series_number, bc_serial, mobiles, \
+        postal_code, address, death_date_jalali, province_code) \
     SELECT national_code, first_name, last_name, father_name, mother_name, gender, birth_date_jalali, birth_place, \
         religion, bc_series_letter, bc_series_number, bc_serial, mobiles, postal_code, address, death_date_jalali, \
         province_code FROM person_staging ORDER BY national_code \
@@ -36,30 +46,7 @@ const UPSERT: &str = "WITH up AS ( \
         persons.death_date_jalali) IS DISTINCT FROM (excluded.first_name, excluded.last_name, \
         excluded.father_name, excluded.mother_name, excluded.gender, excluded.birth_date_jalali, \
         excluded.birth_place, excluded.religion, excluded.bc_series_letter, excluded.bc_series_number, \
-        excluded.bc_serial, excluded.mobiles, excluded.postal_code, excluded.address, excluded.death_date_jalali) \
-    RETURNING national_code, revision) \
-    INSERT INTO person_changed SELECT national_code, revision FROM up";
-
-/// The numbers of those who already exist (an index lookup per code), to replace their pairs if they change.
-const OLD_MOBILES: &str =
-    "SELECT national_code, mobiles FROM persons WHERE national_code = ANY($1) AND mobiles <> ''";
-
-const CHANGED_CODES: &str = "SELECT national_code FROM person_changed WHERE revision > 1";
-
-/// Deletes given (mobile, national_code) pairs; the function scan keeps the plan on the primary key.
-const DELETE_PAIRS: &str =
-    "DELETE FROM person_mobiles pm USING unnest($1::text[], $2::text[]) AS x(mobile, code) \
-    WHERE pm.mobile = x.mobile AND pm.national_code = x.code";
-
-const INSERT_MOBILES: &str = "INSERT INTO person_mobiles (mobile, national_code) \
-    SELECT m, s.national_code FROM person_staging s \
-    JOIN person_changed c ON c.national_code = s.national_code \
-    CROSS JOIN LATERAL unnest(string_to_array(s.mobiles, ';')) AS m \
-    WHERE s.mobiles <> '' ORDER BY 1, 2";
-
-const COUNT: &str =
-    "SELECT count(*) FILTER (WHERE revision = 1), count(*) FILTER (WHERE revision > 1) \
-    FROM person_changed";
+        excluded.bc_serial, excluded.mobiles, excluded.postal_code, excluded.address, excluded.death_date_jalali)";
 
 /// Appends one field in COPY text format (`\N` for NULL; backslash, tab, newline and CR escaped).
 fn field(out: &mut Vec<u8>, value: Option<&str>, last: bool) {
@@ -112,15 +99,15 @@ fn encode(rows: &[PersonColumns]) -> Vec<u8> {
     out
 }
 
-/// Runs the bulk upsert on a connection that is inside a transaction.
+/// Runs the bulk upsert on a connection that is inside a transaction. Mobile pairs are replaced only for those
+/// whose numbers changed, computed from their old numbers before the upsert.
 pub async fn upsert_persons(
     conn: &mut PgConnection,
     rows: &[PersonColumns],
 ) -> Result<UpsertCounts, sqlx::Error> {
     sqlx::query(STAGING).execute(&mut *conn).await?;
-    sqlx::query(CHANGED).execute(&mut *conn).await?;
-    // One transaction may take several batches: start each from empty tables.
-    sqlx::query("TRUNCATE person_staging, person_changed")
+    // One transaction may take several batches: start each from an empty table.
+    sqlx::query("TRUNCATE person_staging")
         .execute(&mut *conn)
         .await?;
     let mut copy = conn.copy_in_raw(COPY).await?;
@@ -128,47 +115,59 @@ pub async fn upsert_persons(
         copy.send(encode(part)).await?;
     }
     copy.finish().await?;
+
     let codes: Vec<&str> = rows.iter().map(|c| c.national_code.as_str()).collect();
-    let old: HashMap<String, String> = sqlx::query_as(OLD_MOBILES)
+    let existing: HashMap<String, String> = sqlx::query_as(EXISTING)
         .bind(&codes)
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
         .collect();
-    sqlx::query(UPSERT).execute(&mut *conn).await?;
-    if !old.is_empty() {
-        let updated: Vec<String> = sqlx::query_scalar(CHANGED_CODES)
-            .fetch_all(&mut *conn)
-            .await?;
-        let (mut mobiles, mut owners) = (Vec::new(), Vec::new());
-        for code in &updated {
-            for m in old
-                .get(code)
-                .map(String::as_str)
-                .unwrap_or("")
-                .split(';')
-                .filter(|m| !m.is_empty())
-            {
-                mobiles.push(m);
-                owners.push(code.as_str());
-            }
+    let (mut stale_mobiles, mut stale_codes) = (Vec::new(), Vec::new());
+    let (mut new_mobiles, mut new_codes) = (Vec::new(), Vec::new());
+    for c in rows {
+        let old = existing.get(&c.national_code);
+        if old == Some(&c.mobiles) {
+            continue;
         }
-        if !mobiles.is_empty() {
-            sqlx::query(DELETE_PAIRS)
-                .bind(&mobiles)
-                .bind(&owners)
-                .execute(&mut *conn)
-                .await?;
+        for m in old
+            .map(String::as_str)
+            .unwrap_or("")
+            .split(';')
+            .filter(|m| !m.is_empty())
+        {
+            stale_mobiles.push(m);
+            stale_codes.push(c.national_code.as_str());
+        }
+        for m in c.mobiles.split(';').filter(|m| !m.is_empty()) {
+            new_mobiles.push(m);
+            new_codes.push(c.national_code.as_str());
         }
     }
-    sqlx::query(INSERT_MOBILES).execute(&mut *conn).await?;
-    let row = sqlx::query(COUNT).fetch_one(&mut *conn).await?;
-    let inserted: i64 = row.try_get(0)?;
-    let updated: i64 = row.try_get(1)?;
+    if !stale_mobiles.is_empty() {
+        sqlx::query(DELETE_PAIRS)
+            .bind(&stale_mobiles)
+            .bind(&stale_codes)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if !new_mobiles.is_empty() {
+        sqlx::query(INSERT_PAIRS)
+            .bind(&new_mobiles)
+            .bind(&new_codes)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let changed = sqlx::query(UPSERT)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let inserted = (rows.len() - existing.len()) as u64;
+    let updated = changed.saturating_sub(inserted);
     Ok(UpsertCounts {
-        inserted: inserted as u64,
-        updated: updated as u64,
-        unchanged: rows.len() as u64 - (inserted + updated) as u64,
+        inserted,
+        updated,
+        unchanged: existing.len() as u64 - updated,
     })
 }
 

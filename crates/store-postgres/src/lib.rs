@@ -89,18 +89,23 @@ fn office_columns(r: &PgRow) -> std::result::Result<OfficeColumns, sqlx::Error> 
 
 struct PgPersonWriter {
     tx: sqlx::Transaction<'static, Postgres>,
+    counts: UpsertCounts,
 }
 
 #[async_trait]
 impl PersonWriter for PgPersonWriter {
-    async fn write(&mut self, batch: &[Person]) -> Result<UpsertCounts> {
+    async fn write(&mut self, batch: &[Person]) -> Result<()> {
         check_unique(batch.iter().map(|p| &p.national_code))?;
         let cols: Vec<PersonColumns> = batch.iter().map(PersonColumns::from_person).collect();
-        copy::upsert_persons(&mut self.tx, &cols).await.map_err(db)
+        self.counts += copy::upsert_persons(&mut self.tx, &cols)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 
-    async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await.map_err(db)
+    async fn commit(self: Box<Self>) -> Result<UpsertCounts> {
+        self.tx.commit().await.map_err(db)?;
+        Ok(self.counts)
     }
 }
 
@@ -124,7 +129,10 @@ impl Store for PostgresStore {
 
     async fn person_writer(&self) -> Result<Box<dyn PersonWriter>> {
         let tx = self.pool.begin().await.map_err(db)?;
-        Ok(Box::new(PgPersonWriter { tx }))
+        Ok(Box::new(PgPersonWriter {
+            tx,
+            counts: UpsertCounts::default(),
+        }))
     }
 
     async fn person(&self, code: &NationalCode) -> Result<Option<Person>> {

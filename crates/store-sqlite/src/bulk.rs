@@ -20,6 +20,10 @@ const STAGING: &str = "CREATE TABLE IF NOT EXISTS stage.person_staging ( \
     birth_date_jalali TEXT, birth_place TEXT, religion TEXT, bc_series_letter TEXT, bc_series_number TEXT, \
     bc_serial TEXT, mobiles TEXT, postal_code TEXT, address TEXT, death_date_jalali TEXT, province_code TEXT)";
 
+/// The stage is read in national-code order: the merge then walks the registry's index front to back.
+const STAGING_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS stage.person_staging_by_code ON person_staging (national_code)";
+
 const STAGE_INSERT: &str = "INSERT INTO stage.person_staging (national_code, first_name, last_name, father_name, \
     mother_name, gender, birth_date_jalali, birth_place, religion, bc_series_letter, bc_series_number, bc_serial, \
     mobiles, postal_code, address, death_date_jalali, province_code) ";
@@ -59,19 +63,12 @@ const UPSERT: &str = "INSERT INTO persons (national_code, first_name, last_name,
     address, death_date_jalali, province_code, updated_at) \
     SELECT national_code, first_name, last_name, father_name, mother_name, gender, birth_date_jalali, birth_place, \
     religion, bc_series_letter, bc_series_number, bc_serial, mobiles, postal_code, address, death_date_jalali, \
-    province_code, ? FROM stage.person_staging WHERE true";
+    province_code, ? FROM stage.person_staging ORDER BY national_code";
 
-/// Runs inside the caller's transaction.
-pub async fn upsert_persons(
-    conn: &mut SqliteConnection,
-    rows: &[PersonColumns],
-    stamp: &str,
-    upsert_tail: &str,
-) -> Result<UpsertCounts, sqlx::Error> {
+/// Adds rows to the stage (inside the caller's transaction).
+pub async fn stage(conn: &mut SqliteConnection, rows: &[PersonColumns]) -> Result<(), sqlx::Error> {
     sqlx::query(STAGING).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM stage.person_staging")
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(STAGING_INDEX).execute(&mut *conn).await?;
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::<Sqlite>::new(STAGE_INSERT);
         q.push_values(chunk, |mut b, c| {
@@ -100,6 +97,20 @@ pub async fn upsert_persons(
         });
         q.build().execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Merges everything staged into the registry, in national-code order (each index page is visited once), and
+/// empties the stage. `staged` is the number of rows staged (each code once).
+pub async fn merge(
+    conn: &mut SqliteConnection,
+    staged: u64,
+    stamp: &str,
+    upsert_tail: &str,
+) -> Result<UpsertCounts, sqlx::Error> {
+    if staged == 0 {
+        return Ok(UpsertCounts::default());
+    }
     let existing: i64 = sqlx::query_scalar(EXISTING).fetch_one(&mut *conn).await?;
     sqlx::query(DELETE_STALE_PAIRS).execute(&mut *conn).await?;
     sqlx::query(INSERT_NEW_PAIRS).execute(&mut *conn).await?;
@@ -108,12 +119,11 @@ pub async fn upsert_persons(
         .execute(&mut *conn)
         .await?
         .rows_affected();
-    let total = rows.len() as u64;
-    let inserted = total - existing as u64;
-    let updated = changed.saturating_sub(inserted);
     sqlx::query("DELETE FROM stage.person_staging")
         .execute(&mut *conn)
         .await?;
+    let inserted = staged - existing as u64;
+    let updated = changed.saturating_sub(inserted);
     Ok(UpsertCounts {
         inserted,
         updated,

@@ -39,11 +39,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // 64 MiB of page cache per connection, and a checkpoint every 64 MiB of WAL rather than every 4 MiB:
+            // 32 MiB of page cache per connection (see `cache_kib`), and a checkpoint every 64 MiB of WAL rather than every 4 MiB:
             // bulk loads rewrite fewer pages, and memory stays bounded.
             .pragma("cache_size", format!("-{}", cache_kib()))
             .pragma("wal_autocheckpoint", "16384")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .pragma("soft_heap_limit", "67108864");
         // An in-memory database exists per connection: keep exactly one.
         let max = if memory { 1 } else { 8 };
         let pool = SqlitePoolOptions::new()
@@ -102,24 +103,43 @@ const PERSON_COLUMNS: &str = "printf('%010d', national_code), first_name, last_n
     birth_date_jalali, birth_place, religion, bc_series_letter, bc_series_number, bc_serial, mobiles, postal_code, \
     address, death_date_jalali";
 
+/// Stages every batch of the transaction in the in-memory stage database and merges them at commit, in
+/// national-code order, so a large load visits each index page once per transaction instead of once per batch.
 struct SqlitePersonWriter {
     tx: sqlx::Transaction<'static, Sqlite>,
+    /// Codes staged and not yet merged: a code seen again forces a merge first, so the later row wins.
+    staged: std::collections::HashSet<NationalCode>,
+    counts: UpsertCounts,
+}
+
+impl SqlitePersonWriter {
+    async fn merge(&mut self) -> Result<()> {
+        let staged = self.staged.len() as u64;
+        self.counts += bulk::merge(&mut self.tx, staged, &now(), rows::PERSON_UPSERT_TAIL)
+            .await
+            .map_err(db)?;
+        self.staged.clear();
+        Ok(())
+    }
 }
 
 #[async_trait]
 impl PersonWriter for SqlitePersonWriter {
-    async fn write(&mut self, batch: &[Person]) -> Result<UpsertCounts> {
+    async fn write(&mut self, batch: &[Person]) -> Result<()> {
         check_unique(batch.iter().map(|p| &p.national_code))?;
-        let mut cols: Vec<PersonColumns> = batch.iter().map(PersonColumns::from_person).collect();
-        // Key order: the national-code index is then written front to back.
-        cols.sort_unstable_by(|a, b| a.national_code.cmp(&b.national_code));
-        bulk::upsert_persons(&mut self.tx, &cols, &now(), rows::PERSON_UPSERT_TAIL)
-            .await
-            .map_err(db)
+        if batch.iter().any(|p| self.staged.contains(&p.national_code)) {
+            self.merge().await?;
+        }
+        let cols: Vec<PersonColumns> = batch.iter().map(PersonColumns::from_person).collect();
+        bulk::stage(&mut self.tx, &cols).await.map_err(db)?;
+        self.staged.extend(batch.iter().map(|p| p.national_code));
+        Ok(())
     }
 
-    async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await.map_err(db)
+    async fn commit(mut self: Box<Self>) -> Result<UpsertCounts> {
+        self.merge().await?;
+        self.tx.commit().await.map_err(db)?;
+        Ok(self.counts)
     }
 }
 
@@ -139,7 +159,11 @@ impl Store for SqliteStore {
 
     async fn person_writer(&self) -> Result<Box<dyn PersonWriter>> {
         let tx = self.pool.begin().await.map_err(db)?;
-        Ok(Box::new(SqlitePersonWriter { tx }))
+        Ok(Box::new(SqlitePersonWriter {
+            tx,
+            staged: Default::default(),
+            counts: UpsertCounts::default(),
+        }))
     }
 
     async fn person(&self, code: &NationalCode) -> Result<Option<Person>> {

@@ -86,9 +86,8 @@ pub trait Store: Send + Sync + 'static {
     /// nothing does. A national code must appear at most once in a batch (`StoreError::Invalid` otherwise).
     async fn upsert_persons(&self, batch: &[Person]) -> Result<UpsertCounts> {
         let mut w = self.person_writer().await?;
-        let counts = w.write(batch).await?;
-        w.commit().await?;
-        Ok(counts)
+        w.write(batch).await?;
+        w.commit().await
     }
 
     /// A bulk writer: one transaction that takes several batches (each as [`Store::upsert_persons`] would), so a
@@ -124,8 +123,10 @@ pub trait Store: Send + Sync + 'static {
 /// See [`Store::person_writer`].
 #[async_trait]
 pub trait PersonWriter: Send {
-    async fn write(&mut self, batch: &[Person]) -> Result<UpsertCounts>;
-    async fn commit(self: Box<Self>) -> Result<()>;
+    /// Adds a batch (each national code at most once in it) to the open transaction.
+    async fn write(&mut self, batch: &[Person]) -> Result<()>;
+    /// Commits everything written, and says what it did.
+    async fn commit(self: Box<Self>) -> Result<UpsertCounts>;
 }
 
 pub type DynStore = Arc<dyn Store>;
