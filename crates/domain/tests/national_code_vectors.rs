@@ -7,6 +7,8 @@
 //!   means we accept it too (we are never stricter on prefixes);
 //! - a code with a valid checksum that we refuse is one of the two refusals `domain.md` adds.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use domain::NationalCode;
 
 #[test]

@@ -326,7 +326,7 @@ fn read_rows<R: Read, T: Keyed, F: Fn(&[&str]) -> Result<T, FieldError>>(
             }
         }
         rows += 1;
-        if rows % 8_192 == 0 {
+        if rows.is_multiple_of(8_192) {
             if let Some(p) = &progress {
                 p(rdr.position().byte(), rows);
             }

@@ -1,5 +1,7 @@
 //! The router driven in-process, on a fresh database per test.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;

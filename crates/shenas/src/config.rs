@@ -70,6 +70,7 @@ mod tests {
 
     /// Defaults, then the file, then `SHENAS_` variables, each overriding the one before.
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure returns figment's own (large) error
     fn file_then_environment() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

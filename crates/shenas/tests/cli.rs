@@ -1,5 +1,7 @@
 //! The operators' commands, run as the binary, against SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};

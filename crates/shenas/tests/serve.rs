@@ -1,6 +1,8 @@
 //! `shenas serve --demo` as a newcomer starts it: demo data loads into an empty database, the service answers
 //! `/healthz`, `/api/openapi.json` and the calendar, metrics are on their own port, and SIGTERM stops it cleanly.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};

@@ -1,5 +1,7 @@
 //! The store suite: every test runs on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use domain::{JalaliDate, Mobile, NationalCode, Office, Person};
 use store::{ImportKind, ImportRecord, StoreError, UpsertCounts};
 use store_suite::TestStore;
