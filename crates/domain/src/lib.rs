@@ -1,5 +1,6 @@
 //! The rules of Iran's smart national card programme, with no I/O: identifiers that cannot hold invalid values,
-//! the calendars, the provinces, the civil registry's record of a person, and counter offices.
+//! the calendars, the provinces, the civil registry's record of a person, counter offices, the registry inquiry,
+//! tracking codes and the card's lifecycle.
 //!
 //! Everything here is pure: no files, no network, no clock (callers pass "today"). Every parser takes what a
 //! person typed (Persian or Arabic-Indic digits, spaces, dashes) and answers a value or a precise
@@ -8,6 +9,8 @@
 pub mod birth_certificate;
 pub mod calendar;
 pub mod error;
+pub mod inquiry;
+pub mod lifecycle;
 pub mod mobile;
 pub mod national_code;
 pub mod office;
@@ -15,13 +18,16 @@ pub mod person;
 pub mod postal_code;
 pub mod province;
 pub mod text;
+pub mod tracking;
 
 pub use birth_certificate::{BirthCertificate, SeriesLetter};
 pub use calendar::{GregorianDate, HijriDate, JalaliDate};
 pub use error::{AtField, FieldError, ValidationError};
+pub use lifecycle::{ApplicationState, Event};
 pub use mobile::Mobile;
 pub use national_code::NationalCode;
 pub use office::{Office, OfficeId, OfficeKind};
 pub use person::{Gender, Person, Religion};
 pub use postal_code::PostalCode;
 pub use province::{prefixes, Province, ProvinceCode};
+pub use tracking::TrackingCode;
