@@ -123,7 +123,7 @@ mod tests {
         let p = person();
         assert_eq!(check(&claim(&p), Some(&p), today()), Ok(()));
         let mut c = claim(&p);
-        c.mother_name = "فاطمه زهرا".replace('ه', "ه");
+        c.mother_name = " فاطمه   زهرا ".into();
         assert!(check(&c, Some(&p), today()).is_ok());
     }
 
