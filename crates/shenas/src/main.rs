@@ -71,6 +71,11 @@ enum Command {
         #[command(subcommand)]
         command: OfficesCommand,
     },
+    /// The fingerprint engine: accuracy and speed.
+    Biometrics {
+        #[command(subcommand)]
+        command: BiometricsCommand,
+    },
     /// Micro-benchmarks of the domain core.
     Bench {
         #[command(subcommand)]
@@ -127,6 +132,32 @@ enum OfficesCommand {
         count: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum BiometricsCommand {
+    /// EER, FNMR at FMR 1 % and 0.1 %, and comparisons/s/core, ours beside Bozorth3, on an FVC-layout folder.
+    Eval {
+        /// The folder holding `fvc2002/DB1_B` … (e.g. ../shared/data/fingerprints).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Skip the evaluation of templates extracted from the images (faster).
+        #[arg(long)]
+        no_images: bool,
+    },
+    /// 1:N identification: latency of a 10-finger probe and rank-1 rate against exhaustive search.
+    #[command(name = "bench-1n")]
+    Bench1n {
+        #[arg(long)]
+        data: PathBuf,
+        /// Gallery sizes in fingers.
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000, 1_000_000])]
+        sizes: Vec<usize>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -219,6 +250,10 @@ fn main() -> std::process::ExitCode {
                 OfficesCommand::Generate { out, count, seed } => {
                     commands::generate::offices(count, seed, out.as_deref())
                 }
+            },
+            Command::Biometrics { command } => match command {
+                BiometricsCommand::Eval { data, json, no_images } => commands::biometrics::eval(&data, json, !no_images),
+                BiometricsCommand::Bench1n { data, sizes, json } => commands::biometrics::bench_1n(&data, &sizes, json),
             },
             Command::Bench { command } => match command {
                 BenchCommand::NationalCode { iterations, json } => {

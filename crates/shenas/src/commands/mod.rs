@@ -1,6 +1,7 @@
 //! One module per command family.
 
 pub mod bench;
+pub mod biometrics;
 pub mod generate;
 pub mod import;
 pub mod serve;

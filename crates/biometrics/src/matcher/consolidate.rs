@@ -1,0 +1,151 @@
+//! Global consolidation of local cylinder similarities: Local Similarity Sort with Relaxation
+//! (LSS-R, Cappelli et al. 2010, section 5). The best one-to-one minutia pairs are chosen,
+//! their similarities are iteratively reinforced by the geometric compatibility of the other
+//! pairs (distances, relative directions and radial angles must agree), and the pairs that
+//! kept most of their similarity are averaged into the score.
+
+use super::cylinder::angle_diff;
+use crate::template::Template;
+use std::f32::consts::PI;
+
+const MIN_NP: f32 = 4.0;
+const MAX_NP: f32 = 12.0;
+const MU_P: f32 = 20.0;
+const TAU_P: f32 = 0.4;
+const N_REL: usize = 5;
+const W_R: f32 = 0.5;
+const MU_1: f32 = 5.0;
+const TAU_1: f32 = -1.6;
+const MU_2: f32 = PI / 12.0;
+const TAU_2: f32 = -30.0;
+const MU_3: f32 = PI / 12.0;
+const TAU_3: f32 = -30.0;
+/// Beyond these disagreements a factor of rho is below 1e-3 (ln 1000 ≈ 6.91).
+const D1_CUT: f32 = MU_1 + 6.91 / 1.6;
+const D23_CUT: f32 = MU_2 + 6.91 / 30.0;
+
+fn sigmoid(v: f32, mu: f32, tau: f32) -> f32 {
+    1.0 / (1.0 + (-tau * (v - mu)).exp())
+}
+
+/// One candidate pair of minutiae, by template index.
+#[derive(Clone, Copy)]
+struct Pair {
+    a: usize,
+    b: usize,
+    sim: f32,
+}
+
+/// Consolidates `local` (row per cylinder of `ta`, column per cylinder of `tb`) into a score.
+pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
+    let ca = ta.cylinders();
+    let cb = tb.cylinders();
+    let (na, nb) = (ca.len(), cb.len());
+    let n_min = na.min(nb);
+    let np = (MIN_NP + (sigmoid(n_min as f32, MU_P, TAU_P) * (MAX_NP - MIN_NP)).round()) as usize;
+
+    // Greedy one-to-one choice of the n_min best pairs.
+    // Positive f32 scores order like their bit patterns: sort u64 keys (score, then index).
+    let mut order: Vec<u64> = local
+        .iter()
+        .enumerate()
+        .filter(|(_, &s)| s > 0.0)
+        .map(|(i, &s)| (u64::from(s.to_bits()) << 32) | u64::from(u32::MAX - i as u32))
+        .collect();
+    // Only the best few pairs are ever used: sort a head of 4 n_min keys, the rest only if
+    // the greedy one-to-one choice runs out of them.
+    let head = (4 * n_min).max(16);
+    if order.len() > head {
+        order.select_nth_unstable_by(head, |x, y| y.cmp(x));
+        order[..head].sort_unstable_by(|x, y| y.cmp(x));
+    } else {
+        order.sort_unstable_by(|x, y| y.cmp(x));
+    }
+    let mut used_a = vec![false; na];
+    let mut used_b = vec![false; nb];
+    let mut pairs: Vec<Pair> = Vec::with_capacity(n_min);
+    let mut tail_sorted = order.len() <= head;
+    let mut at = 0usize;
+    while at < order.len() {
+        if at == head && !tail_sorted {
+            order[head..].sort_unstable_by(|x, y| y.cmp(x));
+            tail_sorted = true;
+        }
+        let key = order[at];
+        at += 1;
+        let sim = f32::from_bits((key >> 32) as u32);
+        let idx = (u32::MAX - key as u32) as usize;
+        let (i, j) = (idx / nb, idx % nb);
+        if used_a[i] || used_b[j] {
+            continue;
+        }
+        used_a[i] = true;
+        used_b[j] = true;
+        pairs.push(Pair {
+            a: usize::from(ca[i].minutia),
+            b: usize::from(cb[j].minutia),
+            sim,
+        });
+        if pairs.len() == n_min {
+            break;
+        }
+    }
+    let nr = pairs.len();
+    if nr == 0 {
+        return 0.0;
+    }
+    let ma = ta.minutiae();
+    let mb = tb.minutiae();
+
+    // Pairwise compatibility rho(t, k), symmetric. Each factor is a falling sigmoid, so a pair
+    // whose distance or direction disagreement already drives rho below 1e-3 is left at 0
+    // without computing the rest (the common case between impostors).
+    let mut rho = vec![0.0f32; nr * nr];
+    for t in 0..nr {
+        for k in t + 1..nr {
+            let (a1, a2) = (&ma[pairs[t].a], &ma[pairs[k].a]);
+            let (b1, b2) = (&mb[pairs[t].b], &mb[pairs[k].b]);
+            let da = ((a1.x - a2.x).powi(2) + (a1.y - a2.y).powi(2)).sqrt();
+            let db = ((b1.x - b2.x).powi(2) + (b1.y - b2.y).powi(2)).sqrt();
+            let d1 = (da - db).abs();
+            if d1 > D1_CUT {
+                continue;
+            }
+            let d2 = angle_diff(
+                angle_diff(a1.angle, a2.angle),
+                angle_diff(b1.angle, b2.angle),
+            )
+            .abs();
+            if d2 > D23_CUT {
+                continue;
+            }
+            let ra = angle_diff(a1.angle, (a1.y - a2.y).atan2(a1.x - a2.x));
+            let rb = angle_diff(b1.angle, (b1.y - b2.y).atan2(b1.x - b2.x));
+            let d3 = angle_diff(ra, rb).abs();
+            if d3 > D23_CUT {
+                continue;
+            }
+            let r = sigmoid(d1, MU_1, TAU_1) * sigmoid(d2, MU_2, TAU_2) * sigmoid(d3, MU_3, TAU_3);
+            rho[t * nr + k] = r;
+            rho[k * nr + t] = r;
+        }
+    }
+
+    let mut lambda: Vec<f32> = pairs.iter().map(|p| p.sim).collect();
+    let mut next = vec![0.0f32; nr];
+    let denom = (nr.max(2) - 1) as f32;
+    for _ in 0..N_REL {
+        for t in 0..nr {
+            let row = &rho[t * nr..(t + 1) * nr];
+            let support: f32 = row.iter().zip(&lambda).map(|(r, l)| r * l).sum();
+            next[t] = W_R * lambda[t] + (1.0 - W_R) * support / denom;
+        }
+        std::mem::swap(&mut lambda, &mut next);
+    }
+
+    // Keep the np pairs that best preserved their similarity (efficiency), average their λ.
+    let mut eff: Vec<(f32, usize)> = (0..nr).map(|t| (lambda[t] / pairs[t].sim, t)).collect();
+    eff.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+    let total: f32 = eff.iter().take(np).map(|&(_, t)| lambda[t]).sum();
+    (total / np as f32).clamp(0.0, 1.0)
+}

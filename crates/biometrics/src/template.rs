@@ -1,0 +1,217 @@
+//! The matcher-ready template of one finger: minutiae in a normalised frame plus their
+//! Minutia Cylinder-Code descriptors, and a compact byte form for storage.
+//!
+//! Frame: pixels at 500 ppi (196.85 px/cm), x rightwards, y downwards, and the direction in
+//! radians measured in that same frame (so a rotation of the print is a rotation of both).
+
+use crate::matcher::cylinder::{build_cylinders, Cylinder};
+use crate::record::{FingerView, MinutiaKind};
+use std::f32::consts::TAU;
+use std::fmt;
+
+/// Pixels per centimetre of the normalised frame (197, the value ISO records give for 500 ppi).
+pub const FRAME_PX_PER_CM: f32 = 197.0;
+
+/// One minutia of a template.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TemplateMinutia {
+    /// Column, pixels at 500 ppi.
+    pub x: f32,
+    /// Row, pixels at 500 ppi, y downwards.
+    pub y: f32,
+    /// Direction in radians in `[0, 2π)`, measured in the (x, y-down) frame.
+    pub angle: f32,
+    /// Ending, bifurcation or other.
+    pub kind: MinutiaKind,
+}
+
+/// A finger template: minutiae and their cylinders, ready for [`crate::matcher::score`].
+#[derive(Clone, PartialEq)]
+pub struct Template {
+    minutiae: Vec<TemplateMinutia>,
+    cylinders: Vec<Cylinder>,
+}
+
+impl fmt::Debug for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Template {{ {} minutiae, {} valid cylinders }}",
+            self.minutiae.len(),
+            self.cylinders.len()
+        )
+    }
+}
+
+/// Why stored template bytes were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError(pub String);
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid template bytes: {}", self.0)
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+const MAGIC: &[u8; 4] = b"SBT1";
+
+/// Most minutiae a template keeps (the record format's own limit).
+pub const MAX_MINUTIAE: usize = 255;
+
+impl Template {
+    /// Builds a template from minutiae already in the normalised frame. Angles are wrapped to
+    /// `[0, 2π)`, non-finite minutiae dropped, and at most [`MAX_MINUTIAE`] kept.
+    pub fn from_minutiae(minutiae: Vec<TemplateMinutia>) -> Self {
+        let mut minutiae: Vec<TemplateMinutia> = minutiae
+            .into_iter()
+            .filter(|m| m.x.is_finite() && m.y.is_finite() && m.angle.is_finite())
+            .map(|m| TemplateMinutia {
+                angle: m.angle.rem_euclid(TAU),
+                ..m
+            })
+            .collect();
+        minutiae.truncate(MAX_MINUTIAE);
+        // Quantise as the byte form does, so that a stored template scores exactly as the original.
+        for m in &mut minutiae {
+            *m = dequantise(&quantise(m));
+        }
+        let cylinders = build_cylinders(&minutiae);
+        Template {
+            minutiae,
+            cylinders,
+        }
+    }
+
+    /// Builds a template from a record's finger view, scaling its resolution to 500 ppi and
+    /// turning the record's counter-clockwise angle (y axis downwards) into the frame's.
+    pub fn from_record_view(view: &FingerView) -> Self {
+        Self::from_record_view_scaled(view, 1.0, 1.0)
+    }
+
+    /// As [`Template::from_record_view`], first multiplying the record's coordinates by
+    /// `(sx, sy)` (e.g. to undo an extractor that ran on a resized image). Directions follow
+    /// the same linear map.
+    pub fn from_record_view_scaled(view: &FingerView, sx: f32, sy: f32) -> Self {
+        let rx = FRAME_PX_PER_CM / f32::from(view.x_resolution.max(1));
+        let ry = FRAME_PX_PER_CM / f32::from(view.y_resolution.max(1));
+        let (kx, ky) = (sx * rx, sy * ry);
+        let minutiae = view
+            .minutiae
+            .iter()
+            .map(|m| {
+                // Record angles are counter-clockwise as seen, with y downwards: in the frame's
+                // own orientation that is the negated angle.
+                let a = -m.angle_radians(view.format);
+                TemplateMinutia {
+                    x: f32::from(m.x) * kx,
+                    y: f32::from(m.y) * ky,
+                    angle: (ky * a.sin()).atan2(kx * a.cos()),
+                    kind: m.kind,
+                }
+            })
+            .collect();
+        Self::from_minutiae(minutiae)
+    }
+
+    /// The minutiae, in the normalised frame.
+    pub fn minutiae(&self) -> &[TemplateMinutia] {
+        &self.minutiae
+    }
+
+    pub(crate) fn cylinders(&self) -> &[Cylinder] {
+        &self.cylinders
+    }
+
+    /// Compact storage form: `SBT1`, a count, then 7 bytes per minutia (x and y in signed 1/4
+    /// pixel, angle in 1/65536 turn, kind). Cylinders are rebuilt by [`Template::from_bytes`].
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(5 + 7 * self.minutiae.len());
+        out.extend_from_slice(MAGIC);
+        out.push(self.minutiae.len() as u8);
+        for m in &self.minutiae {
+            let (x, y, a, k) = quantise(m);
+            out.extend_from_slice(&x.to_be_bytes());
+            out.extend_from_slice(&y.to_be_bytes());
+            out.extend_from_slice(&a.to_be_bytes());
+            out.push(k);
+        }
+        out
+    }
+
+    /// Reads the form written by [`Template::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, TemplateError> {
+        if bytes.len() < 5 || &bytes[..4] != MAGIC {
+            return Err(TemplateError(
+                "expected the 5-byte header \"SBT1\" + count".into(),
+            ));
+        }
+        let n = usize::from(bytes[4]);
+        let body = &bytes[5..];
+        if body.len() != 7 * n {
+            return Err(TemplateError(format!(
+                "{n} minutiae need {} bytes after the header, found {}",
+                7 * n,
+                body.len()
+            )));
+        }
+        let mut minutiae = Vec::with_capacity(n);
+        for c in body.chunks_exact(7) {
+            if c[6] > 3 {
+                return Err(TemplateError(format!("minutia kind {} is not 0-3", c[6])));
+            }
+            minutiae.push(dequantise(&(
+                u16::from_be_bytes([c[0], c[1]]),
+                u16::from_be_bytes([c[2], c[3]]),
+                u16::from_be_bytes([c[4], c[5]]),
+                c[6],
+            )));
+        }
+        let cylinders = build_cylinders(&minutiae);
+        Ok(Template {
+            minutiae,
+            cylinders,
+        })
+    }
+}
+
+fn quantise(m: &TemplateMinutia) -> (u16, u16, u16, u8) {
+    // Quarter pixels as two's-complement 16 bits: ±8192 pixels, negative values included
+    // (a rotated or shifted print may leave the image's first quadrant).
+    let q = |v: f32| (v * 4.0).round().clamp(-32768.0, 32767.0) as i16 as u16;
+    let a = ((m.angle.rem_euclid(TAU) / TAU) * 65536.0).round() as u32 & 0xffff;
+    (q(m.x), q(m.y), a as u16, m.kind.bits())
+}
+
+fn dequantise(&(x, y, a, k): &(u16, u16, u16, u8)) -> TemplateMinutia {
+    TemplateMinutia {
+        x: f32::from(x as i16) / 4.0,
+        y: f32::from(y as i16) / 4.0,
+        angle: f32::from(a) / 65536.0 * TAU,
+        kind: MinutiaKind::from_bits(k),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_round_trip_and_refuse_garbage() {
+        let t = Template::from_minutiae(
+            (0..30)
+                .map(|i| TemplateMinutia {
+                    x: 20.0 + (i * 37 % 200) as f32,
+                    y: 30.0 + (i * 53 % 250) as f32,
+                    angle: i as f32 * 0.7,
+                    kind: MinutiaKind::RidgeEnding,
+                })
+                .collect(),
+        );
+        let b = t.to_bytes();
+        assert_eq!(Template::from_bytes(&b).expect("parses"), t);
+        assert!(Template::from_bytes(&b[..b.len() - 1]).is_err());
+        assert!(Template::from_bytes(b"nope").is_err());
+    }
+}
