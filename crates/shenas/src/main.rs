@@ -252,8 +252,14 @@ fn main() -> std::process::ExitCode {
                 }
             },
             Command::Biometrics { command } => match command {
-                BiometricsCommand::Eval { data, json, no_images } => commands::biometrics::eval(&data, json, !no_images),
-                BiometricsCommand::Bench1n { data, sizes, json } => commands::biometrics::bench_1n(&data, &sizes, json),
+                BiometricsCommand::Eval {
+                    data,
+                    json,
+                    no_images,
+                } => commands::biometrics::eval(&data, json, !no_images),
+                BiometricsCommand::Bench1n { data, sizes, json } => {
+                    commands::biometrics::bench_1n(&data, &sizes, json)
+                }
             },
             Command::Bench { command } => match command {
                 BenchCommand::NationalCode { iterations, json } => {

@@ -5,8 +5,12 @@ use biometrics::eval::{bench_identification, run_eval, BenchOptions, EvalOptions
 use std::path::Path;
 
 pub fn eval(data: &Path, json: bool, images: bool) -> anyhow::Result<()> {
-    let opts = EvalOptions { images, ..EvalOptions::default() };
-    let report = run_eval(data, &opts).map_err(|e| anyhow::anyhow!("evaluation on {}: {e}", data.display()))?;
+    let opts = EvalOptions {
+        images,
+        ..EvalOptions::default()
+    };
+    let report = run_eval(data, &opts)
+        .map_err(|e| anyhow::anyhow!("evaluation on {}: {e}", data.display()))?;
     let pct = |x: f64| x * 100.0;
     for (name, f) in [("ours", &report.ours), ("bozorth3", &report.bozorth3)] {
         println!(
@@ -31,8 +35,12 @@ pub fn eval(data: &Path, json: bool, images: bool) -> anyhow::Result<()> {
 }
 
 pub fn bench_1n(data: &Path, sizes: &[usize], json: bool) -> anyhow::Result<()> {
-    let opts = BenchOptions { gallery_sizes: sizes.to_vec(), ..BenchOptions::default() };
-    let report = bench_identification(data, &opts).map_err(|e| anyhow::anyhow!("1:N benchmark: {e}"))?;
+    let opts = BenchOptions {
+        gallery_sizes: sizes.to_vec(),
+        ..BenchOptions::default()
+    };
+    let report =
+        bench_identification(data, &opts).map_err(|e| anyhow::anyhow!("1:N benchmark: {e}"))?;
     for row in &report.rows {
         println!("{}", serde_json::to_string(row)?);
     }
