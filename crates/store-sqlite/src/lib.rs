@@ -88,7 +88,10 @@ fn code_int(digits: &str) -> i64 {
 /// Staged rows merged together: `SHENAS_SQLITE_MERGE_ROWS`, default 10,000 (measured: merging larger stages is
 /// slower, as the stage's own index and sorts grow).
 fn merge_rows() -> usize {
-    std::env::var("SHENAS_SQLITE_MERGE_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
+    std::env::var("SHENAS_SQLITE_MERGE_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
 }
 
 fn db(e: sqlx::Error) -> StoreError {
