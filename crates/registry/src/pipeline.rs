@@ -130,6 +130,13 @@ impl Keyed for Person {
         mut rx: Receiver<Vec<Self>>,
         rows_per_transaction: usize,
     ) -> Result<UpsertCounts, StoreError> {
+        // A first load into an empty registry goes through the backend's fast path, as one transaction.
+        if let Some(mut w) = store.first_load_writer().await? {
+            while let Some(batch) = rx.recv().await {
+                w.write(&batch).await?;
+            }
+            return w.commit().await;
+        }
         let mut counts = UpsertCounts::default();
         let mut writer = None;
         let mut pending = 0;

@@ -255,13 +255,20 @@ async fn a_wrong_header_is_refused_before_anything_is_written() {
     t.cleanup().await;
 }
 
-/// Killing an import mid-way leaves whole persons only (every person's numbers are there with it), and running
-/// it again completes the load.
+/// Killing an import into a registry that already has people leaves whole transactions only (every person's
+/// numbers are there with them), and running it again completes the load.
 #[tokio::test]
 async fn a_killed_import_leaves_no_half_written_person() {
     let dir = tempfile::tempdir().unwrap();
     let file = generate(dir.path(), 60_000, 5);
     let t = TestStore::sqlite().await;
+    // Someone is already registered: this is an ordinary (not a first) load.
+    let first = generate(dir.path(), 10, 99);
+    let j = last_json(&shenas(
+        &["registry", "import", first.to_str().unwrap(), "--json"],
+        &t.url,
+    ));
+    assert_eq!(j["imported"].as_u64(), Some(10));
     let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
         .args([
             "registry",
@@ -279,14 +286,14 @@ async fn a_killed_import_leaves_no_half_written_person() {
         .unwrap();
     // Kill once some batches have landed.
     for _ in 0..200 {
-        if t.store.count_persons().await.unwrap() >= 4_000 {
+        if t.store.count_persons().await.unwrap() >= 4_010 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     child.kill().unwrap();
     let _ = child.wait();
-    let landed = t.store.count_persons().await.unwrap();
+    let landed = t.store.count_persons().await.unwrap() - 10;
     assert!(landed > 0 && landed < 60_000, "landed {landed}");
     assert_eq!(landed % 4_000, 0, "whole transactions only");
     let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
@@ -306,6 +313,38 @@ async fn a_killed_import_leaves_no_half_written_person() {
     ));
     assert_eq!(j["imported"].as_u64(), Some(60_000 - landed), "{j}");
     assert_eq!(j["unchanged"].as_u64(), Some(landed), "{j}");
+    t.cleanup().await;
+}
+
+/// A first load (into an empty registry) is one transaction: killed, it leaves the registry empty and usable.
+#[tokio::test]
+async fn a_killed_first_load_leaves_an_empty_usable_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = generate(dir.path(), 200_000, 6);
+    let t = TestStore::sqlite().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
+        .args(["registry", "import", file.to_str().unwrap()])
+        .env("SHENAS_DATABASE_URL", &t.url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the load was still running when killed");
+    assert_eq!(t.store.count_persons().await.unwrap(), 0);
+    let small = generate(dir.path(), 50, 8);
+    let j = last_json(&shenas(
+        &["registry", "import", small.to_str().unwrap(), "--json"],
+        &t.url,
+    ));
+    assert_eq!(j["imported"].as_u64(), Some(50), "{j}");
+    let j = last_json(&shenas(
+        &["registry", "import", small.to_str().unwrap(), "--json"],
+        &t.url,
+    ));
+    assert_eq!(j["unchanged"].as_u64(), Some(50), "{j}");
     t.cleanup().await;
 }
 

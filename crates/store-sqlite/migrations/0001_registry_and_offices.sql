@@ -5,7 +5,7 @@
 -- to ten or eleven digits), which halves the indexes.
 CREATE TABLE persons (
     id                INTEGER PRIMARY KEY,
-    national_code     INTEGER NOT NULL UNIQUE CHECK (national_code BETWEEN 1 AND 9999999999),
+    national_code     INTEGER NOT NULL CHECK (national_code BETWEEN 1 AND 9999999999),
     first_name        TEXT    NOT NULL,
     last_name         TEXT    NOT NULL,
     father_name       TEXT    NOT NULL,
@@ -26,6 +26,8 @@ CREATE TABLE persons (
     revision          INTEGER NOT NULL DEFAULT 1,
     updated_at        TEXT    NOT NULL
 );
+-- A named index (not an inline UNIQUE) so that a first load into an empty registry can build it once, by sorting.
+CREATE UNIQUE INDEX persons_national_code ON persons (national_code);
 
 -- The numbers registered to each person (an index of persons.mobiles), for "national codes linked to this number".
 -- Keyed by number only: the store replaces a person's pairs from the old `mobiles` value when it changes, and

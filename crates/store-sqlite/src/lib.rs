@@ -15,6 +15,7 @@ use store::{
 };
 
 mod bulk;
+mod first_load;
 mod rows;
 
 /// Rows per multi-row statement: 18 parameters a row stays under SQLite's 32,766-parameter limit.
@@ -43,7 +44,6 @@ impl SqliteStore {
             // bulk loads rewrite fewer pages, and memory stays bounded.
             .pragma("cache_size", format!("-{}", cache_kib()))
             .pragma("wal_autocheckpoint", "16384")
-            .pragma("temp_store", "memory")
             .pragma("soft_heap_limit", "67108864");
         // An in-memory database exists per connection: keep exactly one.
         let max = if memory { 1 } else { 8 };
@@ -155,6 +155,35 @@ impl PersonWriter for SqlitePersonWriter {
     }
 }
 
+/// See [`first_load`].
+struct SqliteFirstLoad {
+    tx: sqlx::Transaction<'static, Sqlite>,
+    rows: u64,
+    stamp: String,
+}
+
+#[async_trait]
+impl PersonWriter for SqliteFirstLoad {
+    async fn write(&mut self, batch: &[Person]) -> Result<()> {
+        let cols: Vec<PersonColumns> = batch.iter().map(PersonColumns::from_person).collect();
+        first_load::append(&mut self.tx, &cols, &self.stamp)
+            .await
+            .map_err(db)?;
+        self.rows += batch.len() as u64;
+        Ok(())
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<UpsertCounts> {
+        let replaced = first_load::finish(&mut self.tx).await.map_err(db)?;
+        self.tx.commit().await.map_err(db)?;
+        Ok(UpsertCounts {
+            inserted: self.rows - replaced,
+            updated: replaced,
+            unchanged: 0,
+        })
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -167,6 +196,18 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn first_load_writer(&self) -> Result<Option<Box<dyn PersonWriter>>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !first_load::begin(&mut tx).await.map_err(db)? {
+            return Ok(None); // rolled back: the index is back
+        }
+        Ok(Some(Box::new(SqliteFirstLoad {
+            tx,
+            rows: 0,
+            stamp: now(),
+        })))
     }
 
     async fn person_writer(&self) -> Result<Box<dyn PersonWriter>> {

@@ -287,3 +287,110 @@ async fn imports_are_recorded() {
         t.cleanup().await;
     }
 }
+
+/// A first load (where the backend has one) keeps the last row of a repeated code, builds both indexes, and is
+/// only offered on an empty registry; afterwards ordinary upserts work against the built index.
+#[tokio::test]
+async fn first_load_into_an_empty_registry() {
+    for t in TestStore::all().await {
+        let a = code("005555555");
+        let b = code("005555556");
+        let Some(mut w) = t.store.first_load_writer().await.unwrap() else {
+            eprintln!("{}: no first-load path; ordinary writers are used", t.name);
+            t.cleanup().await;
+            continue;
+        };
+        w.write(&[person(&a, "علی", "09121110000"), person(&b, "رضا", "")])
+            .await
+            .unwrap();
+        // Before the commit nothing is visible.
+        assert_eq!(t.store.count_persons().await.unwrap(), 0, "{}", t.name);
+        w.write(&[person(&a, "حسین", "09122220000")]).await.unwrap();
+        let counts = w.commit().await.unwrap();
+        assert_eq!(
+            counts,
+            UpsertCounts {
+                inserted: 2,
+                updated: 1,
+                unchanged: 0
+            },
+            "{}",
+            t.name
+        );
+        assert_eq!(t.store.count_persons().await.unwrap(), 2);
+        assert_eq!(
+            t.store.person(&a).await.unwrap().unwrap().first_name,
+            "حسین"
+        );
+        let old = Mobile::parse("09121110000").unwrap();
+        let new = Mobile::parse("09122220000").unwrap();
+        assert!(
+            t.store
+                .national_codes_by_mobile(&old)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            t.store.national_codes_by_mobile(&new).await.unwrap(),
+            vec![a]
+        );
+
+        assert!(
+            t.store.first_load_writer().await.unwrap().is_none(),
+            "{}: not empty any more",
+            t.name
+        );
+        let counts = t
+            .store
+            .upsert_persons(&[
+                person(&a, "حسین", "09122220000"),
+                person(&b, "رضا", "09123330000"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(
+            counts,
+            UpsertCounts {
+                inserted: 0,
+                updated: 1,
+                unchanged: 1
+            },
+            "{}",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}
+
+/// A first load dropped before its commit leaves nothing behind, and the registry's index is intact.
+#[tokio::test]
+async fn an_abandoned_first_load_leaves_the_registry_as_it_was() {
+    for t in TestStore::all().await {
+        if let Some(mut w) = t.store.first_load_writer().await.unwrap() {
+            w.write(&[person(&code("006666666"), "علی", "09121110000")])
+                .await
+                .unwrap();
+            drop(w);
+        }
+        assert_eq!(t.store.count_persons().await.unwrap(), 0, "{}", t.name);
+        let a = code("006666667");
+        t.store
+            .upsert_persons(&[person(&a, "علی", "")])
+            .await
+            .unwrap();
+        let counts = t
+            .store
+            .upsert_persons(&[person(&a, "علی", "")])
+            .await
+            .unwrap();
+        assert_eq!(
+            counts.unchanged, 1,
+            "{}: the unique index is in place",
+            t.name
+        );
+        t.cleanup().await;
+    }
+}

@@ -95,6 +95,13 @@ pub trait Store: Send + Sync + 'static {
     /// without `commit`, nothing it wrote lands.
     async fn person_writer(&self) -> Result<Box<dyn PersonWriter>>;
 
+    /// A writer for a whole first load into an empty registry, where the backend has a faster path for it (one
+    /// transaction, indexes built once at the end). `None` where the registry is not empty or there is no such
+    /// path; then use [`Store::person_writer`]. Nothing lands before `commit`.
+    async fn first_load_writer(&self) -> Result<Option<Box<dyn PersonWriter>>> {
+        Ok(None)
+    }
+
     async fn person(&self, code: &NationalCode) -> Result<Option<Person>>;
 
     async fn count_persons(&self) -> Result<u64>;
