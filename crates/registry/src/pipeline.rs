@@ -5,7 +5,7 @@ use domain::person::{RegistryRow, REGISTRY_COLUMNS};
 use domain::{office::OFFICE_COLUMNS, FieldError, JalaliDate, Office, Person};
 use std::collections::HashSet;
 use std::io::{Read, Write};
-use store::{DynStore, ImportKind, ImportRecord, StoreError, UpsertCounts};
+use store::{DynStore, ImportKind, ImportRecord, PersonWriter, StoreError, UpsertCounts};
 use tokio::sync::mpsc::Receiver;
 
 /// How many rejections are kept in memory to show the operator (the report file gets all of them).
@@ -112,11 +112,17 @@ pub async fn import_offices<R: Read + Send + 'static>(
 trait Keyed: Send + Sync + Sized + 'static {
     type Key: Eq + std::hash::Hash + Clone + Send;
     fn key(&self) -> Self::Key;
-    /// Writes every batch from `rx`, committing about every `rows_per_transaction` rows.
+    /// The backend's first-load writer, where the table is empty and it has one.
+    fn first_load(
+        store: &DynStore,
+    ) -> impl std::future::Future<Output = Result<Option<Box<dyn PersonWriter>>, StoreError>> + Send;
+    /// Writes every batch from `rx`: through `first` as one transaction where given, otherwise committing about
+    /// every `rows_per_transaction` rows.
     fn write_all(
         store: DynStore,
         rx: Receiver<Vec<Self>>,
         rows_per_transaction: usize,
+        first: Option<Box<dyn PersonWriter>>,
     ) -> impl std::future::Future<Output = Result<UpsertCounts, StoreError>> + Send;
 }
 
@@ -125,13 +131,18 @@ impl Keyed for Person {
     fn key(&self) -> Self::Key {
         self.national_code
     }
+    async fn first_load(store: &DynStore) -> Result<Option<Box<dyn PersonWriter>>, StoreError> {
+        store.first_load_writer().await
+    }
+
     async fn write_all(
         store: DynStore,
         mut rx: Receiver<Vec<Self>>,
         rows_per_transaction: usize,
+        first: Option<Box<dyn PersonWriter>>,
     ) -> Result<UpsertCounts, StoreError> {
         // A first load into an empty registry goes through the backend's fast path, as one transaction.
-        if let Some(mut w) = store.first_load_writer().await? {
+        if let Some(mut w) = first {
             while let Some(batch) = rx.recv().await {
                 w.write(&batch).await?;
             }
@@ -168,10 +179,15 @@ impl Keyed for Office {
     fn key(&self) -> Self::Key {
         self.id.clone()
     }
+    async fn first_load(_store: &DynStore) -> Result<Option<Box<dyn PersonWriter>>, StoreError> {
+        Ok(None)
+    }
+
     async fn write_all(
         store: DynStore,
         mut rx: Receiver<Vec<Self>>,
         _rows_per_transaction: usize,
+        _first: Option<Box<dyn PersonWriter>>,
     ) -> Result<UpsertCounts, StoreError> {
         let mut counts = UpsertCounts::default();
         while let Some(batch) = rx.recv().await {
@@ -201,7 +217,13 @@ where
 {
     let started_at = chrono::Utc::now();
     // Rows are partitioned by key among the writers, so one key always goes through one writer, in file order.
-    let writers = store.bulk_writers().max(1);
+    // A first load is one writer and one transaction; otherwise as many writers as the backend takes.
+    let mut first = T::first_load(&store).await?;
+    let writers = if first.is_some() {
+        1
+    } else {
+        store.bulk_writers().max(1)
+    };
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..writers)
         .map(|_| tokio::sync::mpsc::channel::<Vec<T>>(1))
         .unzip();
@@ -215,7 +237,12 @@ where
     let mut tasks = tokio::task::JoinSet::new();
     let per_txn = opts.rows_per_transaction.max(1);
     for rx in receivers {
-        tasks.spawn(T::write_all(store.clone(), rx, per_txn.div_ceil(writers)));
+        tasks.spawn(T::write_all(
+            store.clone(),
+            rx,
+            per_txn.div_ceil(writers),
+            first.take(),
+        ));
     }
     let mut counts = UpsertCounts::default();
     let mut write_error = None;

@@ -67,7 +67,7 @@ fn field(out: &mut Vec<u8>, value: Option<&str>, last: bool) {
     out.push(if last { b'\n' } else { b'\t' });
 }
 
-fn encode(rows: &[PersonColumns]) -> Vec<u8> {
+pub(crate) fn encode(rows: &[PersonColumns]) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows.len() * 256);
     for c in rows {
         let province = domain::NationalCode::parse(&c.national_code)

@@ -12,6 +12,7 @@ use store::{
 };
 
 mod copy;
+mod first_load;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -109,6 +110,32 @@ impl PersonWriter for PgPersonWriter {
     }
 }
 
+/// See [`first_load`].
+struct PgFirstLoad {
+    tx: sqlx::Transaction<'static, Postgres>,
+    rows: u64,
+}
+
+#[async_trait]
+impl PersonWriter for PgFirstLoad {
+    async fn write(&mut self, batch: &[Person]) -> Result<()> {
+        let cols: Vec<PersonColumns> = batch.iter().map(PersonColumns::from_person).collect();
+        first_load::append(&mut self.tx, &cols).await.map_err(db)?;
+        self.rows += batch.len() as u64;
+        Ok(())
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<UpsertCounts> {
+        let replaced = first_load::finish(&mut self.tx).await.map_err(db)?;
+        self.tx.commit().await.map_err(db)?;
+        Ok(UpsertCounts {
+            inserted: self.rows - replaced,
+            updated: replaced,
+            unchanged: 0,
+        })
+    }
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> Backend {
@@ -125,6 +152,22 @@ impl Store for PostgresStore {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn first_load_writer(&self) -> Result<Option<Box<dyn PersonWriter>>> {
+        // Cheap look first, so an ordinary load never takes the table lock.
+        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM persons LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        if any.is_some() {
+            return Ok(None);
+        }
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if !first_load::begin(&mut tx).await.map_err(db)? {
+            return Ok(None); // rolled back: the key is back
+        }
+        Ok(Some(Box::new(PgFirstLoad { tx, rows: 0 })))
     }
 
     async fn person_writer(&self) -> Result<Box<dyn PersonWriter>> {

@@ -303,8 +303,7 @@ async fn first_load_into_an_empty_registry() {
         w.write(&[person(&a, "علی", "09121110000"), person(&b, "رضا", "")])
             .await
             .unwrap();
-        // Before the commit nothing is visible.
-        assert_eq!(t.store.count_persons().await.unwrap(), 0, "{}", t.name);
+        // (No read here: on PostgreSQL a first load holds the table lock, and readers wait for its commit.)
         w.write(&[person(&a, "حسین", "09122220000")]).await.unwrap();
         let counts = w.commit().await.unwrap();
         assert_eq!(
