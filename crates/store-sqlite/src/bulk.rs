@@ -3,6 +3,7 @@
 //! changed (computed before the upsert, while the old numbers are still there), and upsert the persons, leaving
 //! identical rows alone. Counts come from the staging table and the upsert's change count.
 
+use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use store::codec::{attributed_province, PersonColumns};
 use store::UpsertCounts;
@@ -65,6 +66,36 @@ const UPSERT: &str = "INSERT INTO persons (national_code, first_name, last_name,
     religion, bc_series_letter, bc_series_number, bc_serial, mobiles, postal_code, address, death_date_jalali, \
     province_code, ? FROM stage.person_staging ORDER BY national_code";
 
+/// Binds a person's 17 columns in table order (the integer national code first, the attributed province last):
+/// the values of a staged row and of a first-load row alike.
+pub(crate) fn bind_person<'q>(
+    b: &mut Separated<'_, 'q, Sqlite, &'static str>,
+    c: &'q PersonColumns,
+) {
+    b.push_bind(c.national_code.parse::<i64>().unwrap_or(0))
+        .push_bind(&c.first_name)
+        .push_bind(&c.last_name)
+        .push_bind(&c.father_name)
+        .push_bind(&c.mother_name)
+        .push_bind(&c.gender)
+        .push_bind(&c.birth_date_jalali)
+        .push_bind(&c.birth_place)
+        .push_bind(&c.religion)
+        .push_bind(&c.bc_series_letter)
+        .push_bind(&c.bc_series_number)
+        .push_bind(&c.bc_serial)
+        .push_bind(&c.mobiles)
+        .push_bind(&c.postal_code)
+        .push_bind(&c.address)
+        .push_bind(&c.death_date_jalali)
+        .push_bind(
+            domain::NationalCode::parse(&c.national_code)
+                .ok()
+                .as_ref()
+                .and_then(attributed_province),
+        );
+}
+
 /// Adds rows to the stage (inside the caller's transaction).
 pub async fn stage(conn: &mut SqliteConnection, rows: &[PersonColumns]) -> Result<(), sqlx::Error> {
     sqlx::query(STAGING).execute(&mut *conn).await?;
@@ -72,28 +103,7 @@ pub async fn stage(conn: &mut SqliteConnection, rows: &[PersonColumns]) -> Resul
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::<Sqlite>::new(STAGE_INSERT);
         q.push_values(chunk, |mut b, c| {
-            b.push_bind(c.national_code.parse::<i64>().unwrap_or(0))
-                .push_bind(&c.first_name)
-                .push_bind(&c.last_name)
-                .push_bind(&c.father_name)
-                .push_bind(&c.mother_name)
-                .push_bind(&c.gender)
-                .push_bind(&c.birth_date_jalali)
-                .push_bind(&c.birth_place)
-                .push_bind(&c.religion)
-                .push_bind(&c.bc_series_letter)
-                .push_bind(&c.bc_series_number)
-                .push_bind(&c.bc_serial)
-                .push_bind(&c.mobiles)
-                .push_bind(&c.postal_code)
-                .push_bind(&c.address)
-                .push_bind(&c.death_date_jalali)
-                .push_bind(
-                    domain::NationalCode::parse(&c.national_code)
-                        .ok()
-                        .as_ref()
-                        .and_then(attributed_province),
-                );
+            bind_person(&mut b, c);
         });
         q.build().execute(&mut *conn).await?;
     }

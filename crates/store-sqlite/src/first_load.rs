@@ -4,7 +4,7 @@
 //! interrupted first load leaves the registry empty, ready to be run again.
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use store::codec::{attributed_province, PersonColumns};
+use store::codec::PersonColumns;
 
 const ROWS_PER_STATEMENT: usize = 1_500;
 
@@ -49,29 +49,8 @@ pub async fn append(
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::<Sqlite>::new(INSERT);
         q.push_values(chunk, |mut b, c| {
-            b.push_bind(c.national_code.parse::<i64>().unwrap_or(0))
-                .push_bind(&c.first_name)
-                .push_bind(&c.last_name)
-                .push_bind(&c.father_name)
-                .push_bind(&c.mother_name)
-                .push_bind(&c.gender)
-                .push_bind(&c.birth_date_jalali)
-                .push_bind(&c.birth_place)
-                .push_bind(&c.religion)
-                .push_bind(&c.bc_series_letter)
-                .push_bind(&c.bc_series_number)
-                .push_bind(&c.bc_serial)
-                .push_bind(&c.mobiles)
-                .push_bind(&c.postal_code)
-                .push_bind(&c.address)
-                .push_bind(&c.death_date_jalali)
-                .push_bind(
-                    domain::NationalCode::parse(&c.national_code)
-                        .ok()
-                        .as_ref()
-                        .and_then(attributed_province),
-                )
-                .push_bind(stamp);
+            crate::bulk::bind_person(&mut b, c);
+            b.push_bind(stamp);
         });
         q.build().execute(&mut *conn).await?;
     }
