@@ -3,7 +3,7 @@
 
 use sqlx::PgConnection;
 use std::collections::HashMap;
-use store::codec::{attributed_province, PersonColumns};
+use store::codec::PersonColumns;
 use store::UpsertCounts;
 
 const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS person_staging ( \
@@ -70,10 +70,6 @@ fn field(out: &mut Vec<u8>, value: Option<&str>, last: bool) {
 pub(crate) fn encode(rows: &[PersonColumns]) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows.len() * 256);
     for c in rows {
-        let province = domain::NationalCode::parse(&c.national_code)
-            .ok()
-            .as_ref()
-            .and_then(attributed_province);
         for v in [
             &c.national_code,
             &c.first_name,
@@ -94,7 +90,7 @@ pub(crate) fn encode(rows: &[PersonColumns]) -> Vec<u8> {
         field(&mut out, c.postal_code.as_deref(), false);
         field(&mut out, Some(&c.address), false);
         field(&mut out, c.death_date_jalali.as_deref(), false);
-        field(&mut out, province, true);
+        field(&mut out, c.province_code, true);
     }
     out
 }

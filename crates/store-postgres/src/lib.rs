@@ -73,6 +73,7 @@ fn person_columns(r: &PgRow) -> std::result::Result<PersonColumns, sqlx::Error> 
         postal_code: r.try_get(13)?,
         address: r.try_get(14)?,
         death_date_jalali: r.try_get(15)?,
+        province_code: None,
     })
 }
 

@@ -5,7 +5,7 @@
 
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use store::codec::{attributed_province, PersonColumns};
+use store::codec::PersonColumns;
 use store::UpsertCounts;
 
 /// 17 parameters a row stays under SQLite's 32,766-parameter limit.
@@ -88,12 +88,7 @@ pub(crate) fn bind_person<'q>(
         .push_bind(&c.postal_code)
         .push_bind(&c.address)
         .push_bind(&c.death_date_jalali)
-        .push_bind(
-            domain::NationalCode::parse(&c.national_code)
-                .ok()
-                .as_ref()
-                .and_then(attributed_province),
-        );
+        .push_bind(c.province_code);
 }
 
 /// Adds rows to the stage (inside the caller's transaction).
@@ -116,7 +111,6 @@ pub async fn merge(
     conn: &mut SqliteConnection,
     staged: u64,
     stamp: &str,
-    upsert_tail: &str,
 ) -> Result<UpsertCounts, sqlx::Error> {
     if staged == 0 {
         return Ok(UpsertCounts::default());
@@ -124,7 +118,7 @@ pub async fn merge(
     let existing: i64 = sqlx::query_scalar(EXISTING).fetch_one(&mut *conn).await?;
     sqlx::query(DELETE_STALE_PAIRS).execute(&mut *conn).await?;
     sqlx::query(INSERT_NEW_PAIRS).execute(&mut *conn).await?;
-    let changed = sqlx::query(&format!("{UPSERT}{upsert_tail}"))
+    let changed = sqlx::query(&format!("{UPSERT}{}", crate::rows::PERSON_UPSERT_TAIL))
         .bind(stamp)
         .execute(&mut *conn)
         .await?

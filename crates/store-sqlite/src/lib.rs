@@ -124,7 +124,7 @@ struct SqlitePersonWriter {
 impl SqlitePersonWriter {
     async fn merge(&mut self) -> Result<()> {
         let staged = self.staged.len() as u64;
-        self.counts += bulk::merge(&mut self.tx, staged, &now(), rows::PERSON_UPSERT_TAIL)
+        self.counts += bulk::merge(&mut self.tx, staged, &now())
             .await
             .map_err(db)?;
         self.staged.clear();

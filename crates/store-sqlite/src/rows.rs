@@ -62,6 +62,7 @@ pub fn person_columns(r: &SqliteRow) -> Result<PersonColumns> {
         postal_code: get(r, 13)?,
         address: get(r, 14)?,
         death_date_jalali: get(r, 15)?,
+        province_code: None,
     })
 }
 

@@ -27,10 +27,12 @@ pub struct PersonColumns {
     pub postal_code: Option<String>,
     pub address: String,
     pub death_date_jalali: Option<String>,
+    /// The province the person is attributed to (written, never read back: it is derived from the code).
+    pub province_code: Option<&'static str>,
 }
 
 /// The province a person is attributed to for statistics: from the national-code prefix (a hint, never a rule).
-pub fn attributed_province(code: &NationalCode) -> Option<&'static str> {
+fn attributed_province(code: &NationalCode) -> Option<&'static str> {
     domain::prefixes::province_of(code.prefix()).map(|p| p.as_str())
 }
 
@@ -53,6 +55,7 @@ impl PersonColumns {
             postal_code: p.postal_code.map(|c| c.as_str().to_string()),
             address: p.address.clone(),
             death_date_jalali: p.death_date.map(|d| d.to_string()),
+            province_code: attributed_province(&p.national_code),
         }
     }
 
