@@ -6,28 +6,36 @@
 //! person typed (Persian or Arabic-Indic digits, spaces, dashes) and answers a value or a precise
 //! [`ValidationError`] in English and Persian.
 
+pub mod application;
 pub mod birth_certificate;
 pub mod calendar;
+pub mod closures;
 pub mod error;
 pub mod inquiry;
 pub mod lifecycle;
 pub mod mobile;
 pub mod national_code;
 pub mod office;
+pub mod payment;
 pub mod person;
 pub mod postal_code;
 pub mod province;
+pub mod staff;
 pub mod text;
 pub mod tracking;
 
+pub use application::{Channel, FeeSchedule, FeeTable, Reason};
 pub use birth_certificate::{BirthCertificate, SeriesLetter};
 pub use calendar::{GregorianDate, HijriDate, JalaliDate};
+pub use closures::{Closure, Holidays};
 pub use error::{AtField, FieldError, ValidationError};
 pub use lifecycle::{ApplicationState, Event};
 pub use mobile::Mobile;
 pub use national_code::NationalCode;
 pub use office::{Office, OfficeId, OfficeKind};
+pub use payment::PaymentState;
 pub use person::{Gender, Person, Religion};
 pub use postal_code::PostalCode;
 pub use province::{prefixes, Province, ProvinceCode};
+pub use staff::Role;
 pub use tracking::TrackingCode;

@@ -168,6 +168,12 @@ impl ApplicationState {
     }
 }
 
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        event_name(self)
+    }
+}
+
 fn event_name(e: Event) -> &'static str {
     match e {
         Event::PaymentSettled => "payment_settled",

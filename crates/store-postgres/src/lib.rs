@@ -351,3 +351,5 @@ impl Store for PostgresStore {
             .map_err(db)
     }
 }
+
+store_sql::impl_journey!(crate::PostgresStore, sqlx::Postgres, "BEGIN");

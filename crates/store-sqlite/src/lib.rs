@@ -379,3 +379,7 @@ impl Store for SqliteStore {
             .collect()
     }
 }
+
+// Write transactions open with BEGIN IMMEDIATE: SQLite has one writer, and a deferred transaction that reads
+// before it writes could fail on the lock upgrade when another writer got there first.
+store_sql::impl_journey!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 pub mod codec;
 mod error;
+pub mod journey;
 pub use error::StoreError;
+pub use journey::Journey;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -68,7 +70,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Journey + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// How many bulk writers (each with its own connection and transactions) may run at once on disjoint keys.

@@ -1,0 +1,82 @@
+//! The people who run the programme: office operators and supervisors (each belongs to one office), and
+//! administrators of a province or of the nation (no office).
+
+use crate::error::ValidationError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Operator,
+    Supervisor,
+    ProvinceAdmin,
+    NationalAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Operator,
+        Role::Supervisor,
+        Role::ProvinceAdmin,
+        Role::NationalAdmin,
+    ];
+
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "invalid_role",
+                    "role must be operator, supervisor, province_admin or national_admin",
+                    "نقش باید یکی از متصدی، سرپرست، مدیر استان یا مدیر کشوری باشد",
+                )
+            })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+            Role::ProvinceAdmin => "province_admin",
+            Role::NationalAdmin => "national_admin",
+        }
+    }
+
+    /// Whether the role works at one office (and needs one).
+    pub fn has_office(self) -> bool {
+        matches!(self, Role::Operator | Role::Supervisor)
+    }
+}
+
+/// A username: 3 to 64 characters of ASCII letters, digits, `.`, `_` and `-`.
+pub fn parse_username(input: &str) -> Result<String, ValidationError> {
+    let s = input.trim();
+    let ok = (3..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(ValidationError::new(
+            "invalid_username",
+            "a username has 3 to 64 characters: ASCII letters, digits, '.', '_' or '-'",
+            "نام کاربری ۳ تا ۶۴ نویسه از حروف لاتین، رقم، نقطه، خط زیر یا خط تیره است",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_usernames() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()).unwrap(), r);
+        }
+        assert!(Role::parse("root").is_err());
+        assert_eq!(parse_username(" Op.Tehran_1 ").unwrap(), "op.tehran_1");
+        assert!(parse_username("ab").is_err());
+        assert!(parse_username("علی").is_err());
+    }
+}
