@@ -4,43 +4,30 @@
 //!
 //! Handlers never touch SQL: they parse input into domain values and call the [`store::Store`] port.
 
+pub mod auth;
 pub mod citizen;
+pub mod client;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
+pub mod journey;
 pub mod metrics;
+pub mod office;
 pub mod ops;
+pub mod ratelimit;
+pub mod sandbox_bank;
+pub mod state;
+pub mod web;
+
+pub use state::{AppState, Services, Settings};
 
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use std::sync::Arc;
 use std::time::Duration;
-use store::DynStore;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
-
-/// Switches that tests and load runs turn off.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub captcha: bool,
-    pub rate_limits: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            captcha: true,
-            rate_limits: true,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: DynStore,
-    pub settings: Arc<Settings>,
-}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,13 +38,44 @@ pub struct AppState {
                        `{\"error\": {\"code\", \"message\", \"message_en\", \"field\"}}`.",
         license(name = "AGPL-3.0-or-later")
     ),
-    paths(ops::health::healthz, citizen::calendar::convert),
+    paths(
+        ops::health::healthz,
+        citizen::calendar::convert,
+        citizen::applications::create,
+        citizen::applications::new_captcha,
+        citizen::applications::captcha_image,
+        citizen::payments::start,
+        citizen::payments::callback,
+        citizen::offices::list,
+        citizen::appointment::book,
+        citizen::appointment::cancel,
+        citizen::status::status,
+        office::login::login,
+        office::applications::create,
+        sandbox_bank::api_pay,
+    ),
+    modifiers(&BearerAuth),
     tags(
         (name = "citizen", description = "The citizen portal and its API"),
+        (name = "office", description = "Counter offices: staff login and walk-in applications"),
+        (name = "sandbox-bank", description = "The built-in sandbox bank (the default gateway)"),
         (name = "ops", description = "Health and monitoring"),
     )
 )]
 struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// The OpenAPI document, generated from the handlers' annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -83,6 +101,41 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::health::healthz))
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/v1/calendar/convert", get(citizen::calendar::convert))
+        .route("/api/v1/applications", post(citizen::applications::create))
+        .route("/api/v1/captcha", get(citizen::applications::new_captcha))
+        .route(
+            "/api/v1/captcha/{file}",
+            get(citizen::applications::captcha_image),
+        )
+        .route(
+            "/api/v1/applications/{tracking_code}/payments",
+            post(citizen::payments::start),
+        )
+        .route(
+            "/api/v1/payments/callback",
+            post(citizen::payments::callback),
+        )
+        .route("/api/v1/offices", get(citizen::offices::list))
+        .route(
+            "/api/v1/applications/{tracking_code}/appointment",
+            post(citizen::appointment::book).delete(citizen::appointment::cancel),
+        )
+        .route("/api/v1/status", get(citizen::status::status))
+        .route("/api/v1/auth/login", post(office::login::login))
+        .route(
+            "/api/v1/office/applications",
+            post(office::applications::create),
+        )
+        .route(
+            "/sandbox-bank/pay",
+            get(sandbox_bank::pay_page).post(sandbox_bank::pay_submit),
+        )
+        .route("/sandbox-bank/v1/pay", post(sandbox_bank::api_pay))
+        .route("/sandbox-bank/v1/token", post(sandbox_bank::api_token))
+        .route("/sandbox-bank/v1/verify", post(sandbox_bank::api_verify))
+        .route("/sandbox-bank/v1/settle", post(sandbox_bank::api_settle))
+        .route("/sandbox-bank/v1/reverse", post(sandbox_bank::api_reverse))
+        .route("/assets/{name}", get(web::assets::asset))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(
@@ -92,6 +145,10 @@ pub fn router(state: AppState) -> Router {
                 "method not allowed",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(16 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(

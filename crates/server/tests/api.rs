@@ -6,7 +6,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use server::{AppState, Settings};
-use std::sync::Arc;
 use store_suite::TestStore;
 use tower::ServiceExt;
 
@@ -18,13 +17,14 @@ struct TestApp {
 impl TestApp {
     async fn new() -> Self {
         let db = TestStore::sqlite().await;
-        let state = AppState {
-            store: db.store.clone(),
-            settings: Arc::new(Settings {
+        let state = AppState::new(
+            db.store.clone(),
+            Settings {
                 captcha: false,
                 rate_limits: false,
-            }),
-        };
+                ..Settings::default()
+            },
+        );
         Self {
             router: server::router(state),
             db,

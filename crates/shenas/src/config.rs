@@ -18,6 +18,27 @@ pub struct Config {
     /// `json` (default) or `pretty`.
     pub log_format: String,
     pub demo: DemoConfig,
+    /// Fee schedules by Solar Hijri year (`[[fees]] from_year = 1398, issuance_rials = …`); empty for the
+    /// programme's published figures.
+    #[serde(default)]
+    pub fees: Vec<domain::FeeSchedule>,
+    /// A holiday table (`date_jalali,name_fa,name_en`) replacing the one carried in the product.
+    #[serde(default)]
+    pub holidays_file: Option<String>,
+    /// A bank gateway with the sandbox bank's JSON shape; unset for the built-in sandbox bank.
+    #[serde(default)]
+    pub gateway_url: Option<String>,
+    /// Where the bank sends customers back (absolute when the bank is elsewhere).
+    #[serde(default = "default_callback")]
+    pub callback_url: String,
+    /// The mobile-ownership service (`POST {national_code, mobile}` → `{matched}`); unset to answer from the
+    /// registry's own numbers.
+    #[serde(default)]
+    pub ownership_url: Option<String>,
+}
+
+fn default_callback() -> String {
+    "/api/v1/payments/callback".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +62,11 @@ impl Default for Config {
                 offices: synth::DEFAULT_OFFICES,
                 seed: 1403,
             },
+            fees: Vec::new(),
+            holidays_file: None,
+            gateway_url: None,
+            callback_url: default_callback(),
+            ownership_url: None,
         }
     }
 }

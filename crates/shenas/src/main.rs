@@ -76,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         command: BiometricsCommand,
     },
+    /// Office staff and administrators.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Micro-benchmarks of the domain core.
     Bench {
         #[command(subcommand)]
@@ -162,7 +167,46 @@ enum BiometricsCommand {
 }
 
 #[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user; the password is read from standard input, or drawn and printed once.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// `operator`, `supervisor`, `province_admin` or `national_admin`.
+        #[arg(long)]
+        role: String,
+        /// The office of an operator or supervisor.
+        #[arg(long)]
+        office: Option<String>,
+        /// The province of a province_admin.
+        #[arg(long)]
+        province: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
+    /// Seed applications for load runs (the registry must hold `registry generate --seed S`'s persons).
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        applications: u64,
+        /// Also write this many ready application bodies (persons without an application).
+        #[arg(long, default_value_t = 0)]
+        bodies: u64,
+        #[arg(long, default_value_t = 1403)]
+        seed: u64,
+        /// `national_code,tracking_code,state` per line.
+        #[arg(long)]
+        targets: PathBuf,
+        #[arg(long)]
+        bodies_out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Time `NationalCode::parse` on valid codes (ASCII and Persian digits).
     NationalCode {
         #[arg(long, default_value_t = 10_000_000)]
@@ -261,7 +305,51 @@ fn main() -> std::process::ExitCode {
                     commands::biometrics::bench_1n(&data, &sizes, json)
                 }
             },
+            Command::Users { command } => match command {
+                UsersCommand::Add {
+                    username,
+                    role,
+                    office,
+                    province,
+                    password_stdin,
+                    json,
+                } => {
+                    commands::users::add(
+                        &cfg,
+                        commands::users::AddUser {
+                            username,
+                            role,
+                            office,
+                            province,
+                            password_stdin,
+                            json,
+                        },
+                    )
+                    .await
+                }
+            },
             Command::Bench { command } => match command {
+                BenchCommand::Seed {
+                    applications,
+                    bodies,
+                    seed,
+                    targets,
+                    bodies_out,
+                    json,
+                } => {
+                    commands::seed::run(
+                        &cfg,
+                        commands::seed::Seed {
+                            applications,
+                            bodies,
+                            seed,
+                            targets,
+                            bodies_out,
+                            json,
+                        },
+                    )
+                    .await
+                }
                 BenchCommand::NationalCode { iterations, json } => {
                     commands::bench::national_code(iterations, json)
                 }

@@ -1,3 +1,8 @@
 //! What citizens' browsers and the portal's forms call.
 
+pub mod applications;
+pub mod appointment;
 pub mod calendar;
+pub mod offices;
+pub mod payments;
+pub mod status;

@@ -4,7 +4,9 @@ pub mod bench;
 pub mod biometrics;
 pub mod generate;
 pub mod import;
+pub mod seed;
 pub mod serve;
+pub mod users;
 
 /// Today in Iran (UTC+03:30), in the Solar Hijri calendar: the clock lives here, at the edge, not in the domain.
 pub fn today() -> anyhow::Result<domain::JalaliDate> {

@@ -24,13 +24,8 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot start the metrics listener on {addr}: {e}"))?;
         tracing::info!(%addr, "Prometheus metrics at http://{addr}/metrics");
     }
-    let state = AppState {
-        store,
-        settings: Arc::new(Settings {
-            captcha: cfg.captcha,
-            rate_limits: cfg.rate_limits,
-        }),
-    };
+    let state = app_state(store, &cfg)?;
+    let reconciler = tokio::spawn(reconcile_payments(state.clone()));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
@@ -39,11 +34,73 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
         "Shenas is serving on http://{}  (Ctrl-C to stop)",
         cfg.listen
     );
-    axum::serve(listener, server::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    reconciler.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The service's state from configuration: fees, holidays, and the outside services behind their ports.
+fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
+    let mut settings = Settings {
+        captcha: cfg.captcha,
+        rate_limits: cfg.rate_limits,
+        callback_url: cfg.callback_url.clone(),
+        ..Settings::default()
+    };
+    if !cfg.fees.is_empty() {
+        settings.fees = domain::FeeTable::new(cfg.fees.clone())
+            .map_err(|e| anyhow::anyhow!("fees: {}", e.message_en))?;
+    }
+    if let Some(f) = &cfg.holidays_file {
+        let text =
+            std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("holidays_file {f}: {e}"))?;
+        settings.holidays = domain::Holidays::parse_csv(&text)
+            .map_err(|e| anyhow::anyhow!("holidays_file {f}: {}", e.message_en))?;
+    }
+    let timeout = std::time::Duration::from_secs(10);
+    let gateway = match &cfg.gateway_url {
+        Some(url) => Some(
+            Arc::new(payments::http::HttpGateway::new(url.clone(), timeout)?)
+                as Arc<dyn payments::Gateway>,
+        ),
+        None => None,
+    };
+    let ownership = match &cfg.ownership_url {
+        Some(url) => Some(
+            Arc::new(ownership::HttpOwnership::new(url.clone(), timeout)?)
+                as Arc<dyn ownership::MobileOwnership>,
+        ),
+        None => None,
+    };
+    Ok(AppState::new(store, settings).with_services(|s| {
+        if let Some(g) = gateway {
+            s.gateway = g;
+            s.sandbox_bank = None;
+        }
+        if let Some(o) = ownership {
+            s.ownership = o;
+        }
+    }))
+}
+
+/// Every 30 seconds, drives payments left unfinished for a minute: callbacks that never came, and writes that
+/// never landed after the bank answered (a crash), are repaired by verifying again.
+async fn reconcile_payments(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        match server::journey::pay::reconcile(&state, chrono::Duration::minutes(1)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(payments = n, "reconciled unfinished payments"),
+            Err(e) => tracing::warn!(error = %e, "payment reconciliation failed"),
+        }
+    }
 }
 
 /// Loads the demo registry and offices into an empty database; a database that has data is left alone.

@@ -1,0 +1,109 @@
+//! Staff authentication: argon2id password hashes, random session tokens kept only as their SHA-256, and the
+//! [`Staff`] extractor that every office handler takes (401 without a valid token, 403 for a role that may not).
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use domain::{OfficeId, Role};
+use sha2::{Digest, Sha256};
+
+/// An argon2id hash (PHC string) of a password.
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt_bytes: [u8; 16] = rand::random();
+    let salt = SaltString::encode_b64(&salt_bytes)?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A fresh session token (hex of 32 random bytes) and the hash the store keeps.
+pub fn new_token() -> (String, String) {
+    let bytes: [u8; 32] = rand::random();
+    let token = hex(&bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A logged-in member of staff.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub username: String,
+    pub role: Role,
+    pub office: Option<OfficeId>,
+}
+
+impl Staff {
+    /// The office of an operator or supervisor; 403 for roles without one.
+    pub fn office(&self) -> Result<&OfficeId, ApiError> {
+        match (&self.office, self.role.has_office()) {
+            (Some(o), true) => Ok(o),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::unauthorized)?;
+        let (user, expires) = state
+            .store
+            .session(&token_hash(token))
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        if user.disabled || expires <= chrono::Utc::now() {
+            return Err(ApiError::unauthorized());
+        }
+        Ok(Staff {
+            username: user.username,
+            role: user.role,
+            office: user.office,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let h = hash_password("correct horse").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("correct hors", &h));
+        assert!(!verify_password("x", "not a hash"));
+        let (t, th) = new_token();
+        assert_eq!(t.len(), 64);
+        assert_eq!(token_hash(&t), th);
+    }
+}

@@ -1,0 +1,156 @@
+//! Appointments: offices of the province an area code selects, ordered by free places on a day; booking and
+//! cancelling a place. Closed days (Fridays, holidays of the table) and days outside the booking horizon are
+//! refused before the store is asked.
+
+use crate::error::{ApiError, ApiResult};
+use crate::journey::pay::application_not_found;
+use crate::state::{today, AppState};
+use axum::http::StatusCode;
+use chrono::Utc;
+use domain::text::fold_digits;
+use domain::{ApplicationState, JalaliDate, OfficeId, Province, TrackingCode};
+use store::journey::{Appointment, Booked, Change, OfficeAvailability};
+
+/// An area code as people type it (`026`, `26`, `۰۲۶`) → its province.
+pub fn province_of_area_code(input: &str) -> ApiResult<&'static Province> {
+    let mut d = [0u8; 4];
+    let err = || {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_area_code",
+            "پیش‌شمارهٔ تلفن استان را درست وارد کنید (مثلاً ۰۲۶)",
+            "enter a province's telephone area code (e.g. 026)",
+        )
+        .with_field("area_code")
+    };
+    let n = fold_digits(input, &mut d).map_err(|_| err())?;
+    let digits = std::str::from_utf8(&d[..n]).map_err(|_| err())?;
+    let code = match n {
+        2 => format!("0{digits}"),
+        3 if digits.starts_with('0') => digits.to_string(),
+        _ => return Err(err()),
+    };
+    Province::by_area_code(&code).map_err(|_| err())
+}
+
+/// A day an appointment may be booked on: not past, within the horizon, offices open.
+pub fn bookable_day(state: &AppState, input: &str) -> ApiResult<JalaliDate> {
+    let date =
+        JalaliDate::parse(input).map_err(|e| ApiError::validation(e).with_field("date_jalali"))?;
+    let today = today();
+    let horizon = i64::from(state.settings.booking_horizon_days);
+    let ahead = date.day_number() - today.day_number();
+    if !(0..=horizon).contains(&ahead) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_date",
+            format!(
+                "روز نوبت باید از امروز تا {} روز آینده باشد",
+                domain::text::to_persian_digits(&horizon.to_string())
+            ),
+            format!("the appointment day must be between today and {horizon} days ahead"),
+        )
+        .with_field("date_jalali"));
+    }
+    if let Some(c) = state.settings.holidays.closure(date) {
+        return Err(ApiError::conflict(
+            "office_closed",
+            format!("دفاتر در این روز تعطیل است ({})", c.fa()),
+            format!("offices are closed on this day ({})", c.en()),
+        )
+        .with_field("date_jalali"));
+    }
+    Ok(date)
+}
+
+pub async fn offices(
+    state: &AppState,
+    area_code: &str,
+    date: &str,
+    limit: u32,
+) -> ApiResult<(&'static Province, JalaliDate, Vec<OfficeAvailability>)> {
+    let province = province_of_area_code(area_code)?;
+    let date = bookable_day(state, date)?;
+    let list = state
+        .store
+        .offices_by_free_capacity(province.code(), date, limit.clamp(1, 500))
+        .await?;
+    Ok((province, date, list))
+}
+
+pub async fn book(
+    state: &AppState,
+    tracking: &TrackingCode,
+    office: &str,
+    date: &str,
+    actor: &str,
+) -> ApiResult<Appointment> {
+    let office =
+        OfficeId::parse(office).map_err(|e| ApiError::validation(e).with_field("office_id"))?;
+    let date = bookable_day(state, date)?;
+    let change = Change {
+        actor: actor.to_string(),
+        at: Utc::now(),
+        reason: None,
+    };
+    match state.store.book(tracking, &office, date, &change).await? {
+        Booked::Booked(a) => Ok(a),
+        Booked::NotFound => Err(application_not_found()),
+        Booked::UnknownOffice => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_office",
+            "دفتری با این شناسه وجود ندارد",
+            "no office with this id",
+        )
+        .with_field("office_id")),
+        Booked::NoCapacity => Err(ApiError::conflict(
+            "no_capacity",
+            "ظرفیت این دفتر در این روز پر شده است؛ دفتر یا روز دیگری انتخاب کنید",
+            "this office is fully booked on this day",
+        )),
+        Booked::WrongState(ApplicationState::AwaitingPayment) => Err(ApiError::conflict(
+            "application_not_paid",
+            "هزینهٔ این درخواست هنوز پرداخت نشده است",
+            "the application's fee has not been paid",
+        )),
+        Booked::WrongState(s) => Err(ApiError::conflict(
+            "invalid_transition",
+            format!("درخواستی که در وضعیت «{}» است نوبت تازه نمی‌پذیرد", s.fa()),
+            format!(
+                "an application that is {} cannot book an appointment",
+                s.as_str()
+            ),
+        )),
+    }
+}
+
+pub async fn cancel(
+    state: &AppState,
+    tracking: &TrackingCode,
+    actor: &str,
+) -> ApiResult<Appointment> {
+    let change = Change {
+        actor: actor.to_string(),
+        at: Utc::now(),
+        reason: None,
+    };
+    if let Some(a) = state.store.cancel_booking(tracking, &change).await? {
+        return Ok(a);
+    }
+    match state.store.application(tracking).await? {
+        None => Err(application_not_found()),
+        Some(_) => Err(ApiError::conflict(
+            "no_appointment",
+            "این درخواست نوبتی ندارد که لغو شود",
+            "this application has no appointment to cancel",
+        )),
+    }
+}
+
+/// The time of a slot: the day's opening hours shared evenly among the office's places.
+pub fn slot_time(state: &AppState, slot: u32, capacity: u32) -> String {
+    let opens = state.settings.office_opens;
+    let span = state.settings.office_closes.saturating_sub(opens);
+    let minutes = opens + span * slot.saturating_sub(1) / capacity.max(1);
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}

@@ -1,0 +1,50 @@
+//! The status of an application, by national code and tracking code together: the stage in Persian with its
+//! date, and the office only when the card waits there. Nothing else about the person. Rate-limited per client
+//! and per national code, so it cannot be used to walk the tracking-code space.
+
+use crate::error::{ApiError, ApiResult};
+use crate::journey::pay::application_not_found;
+use crate::state::AppState;
+use domain::{ApplicationState, NationalCode, TrackingCode};
+use store::journey::StatusView;
+
+pub fn limit(state: &AppState, client: &str, code: &NationalCode) -> ApiResult<()> {
+    if !state.settings.rate_limits {
+        return Ok(());
+    }
+    let s = &state.settings;
+    let l = &state.services.limiter;
+    l.check(
+        &format!("status:ip:{client}"),
+        s.status_per_client_per_minute,
+    )
+    .and_then(|_| {
+        l.check(
+            &format!("status:nc:{}", code.as_str()),
+            s.status_per_code_per_minute,
+        )
+    })
+    .map_err(ApiError::rate_limited)
+}
+
+pub async fn lookup(
+    state: &AppState,
+    code: &NationalCode,
+    tracking: &TrackingCode,
+) -> ApiResult<StatusView> {
+    let v = state
+        .store
+        .status(tracking)
+        .await?
+        .filter(|v| v.national_code == *code)
+        .ok_or_else(application_not_found)?;
+    Ok(StatusView {
+        office: v.office.filter(|_| {
+            matches!(
+                v.state,
+                ApplicationState::ReadyForPickup | ApplicationState::Uncollected
+            )
+        }),
+        ..v
+    })
+}

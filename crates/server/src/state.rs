@@ -1,0 +1,110 @@
+//! What every handler shares: the store, the switches and tables of configuration, and the ports to outside
+//! services (payment gateway, mobile ownership) with the captcha and the rate limiter.
+
+use crate::ratelimit::RateLimiter;
+use captcha::Captcha;
+use domain::{FeeTable, Holidays, JalaliDate};
+use ownership::{MobileOwnership, RegistryOwnership};
+use payments::sandbox::{SandboxBank, SandboxGateway};
+use payments::Gateway;
+use std::sync::Arc;
+use std::time::Duration;
+use store::DynStore;
+
+/// Configuration the service reads once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The image captcha on pre-registration; off only for tests and load runs.
+    pub captcha: bool,
+    /// Rate limits on status lookups, pre-registration and login; off only for tests and load runs.
+    pub rate_limits: bool,
+    pub fees: FeeTable,
+    pub holidays: Holidays,
+    /// Status lookups a client (IP address) may make per minute.
+    pub status_per_client_per_minute: u32,
+    /// Status lookups for one national code per minute, from anywhere.
+    pub status_per_code_per_minute: u32,
+    /// Applications a client may file per minute.
+    pub filings_per_client_per_minute: u32,
+    /// How far ahead an appointment may be booked.
+    pub booking_horizon_days: u32,
+    /// Operator sessions last this long.
+    pub session_ttl: Duration,
+    /// Where the bank sends the customer back (absolute when the bank is elsewhere; relative for the sandbox).
+    pub callback_url: String,
+    /// Offices open at this time of day (minutes after midnight) and close at `office_closes`.
+    pub office_opens: u32,
+    pub office_closes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            captcha: true,
+            rate_limits: true,
+            fees: FeeTable::default(),
+            holidays: Holidays::embedded(),
+            status_per_client_per_minute: 60,
+            status_per_code_per_minute: 20,
+            filings_per_client_per_minute: 10,
+            booking_horizon_days: 60,
+            session_ttl: Duration::from_secs(8 * 3600),
+            callback_url: "/api/v1/payments/callback".into(),
+            office_opens: 7 * 60 + 30,
+            office_closes: 14 * 60 + 30,
+        }
+    }
+}
+
+/// The outside services, behind their ports.
+pub struct Services {
+    pub captcha: Captcha,
+    pub gateway: Arc<dyn Gateway>,
+    /// The built-in sandbox bank, when it is the gateway (its pages and API are served then).
+    pub sandbox_bank: Option<SandboxBank>,
+    pub ownership: Arc<dyn MobileOwnership>,
+    pub limiter: RateLimiter,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub settings: Arc<Settings>,
+    pub services: Arc<Services>,
+}
+
+impl AppState {
+    /// The defaults: the sandbox bank, ownership from the registry, a captcha secret drawn at start.
+    pub fn new(store: DynStore, settings: Settings) -> Self {
+        let bank = SandboxBank::new(store.clone());
+        let secret: [u8; 32] = rand::random();
+        Self {
+            services: Arc::new(Services {
+                captcha: Captcha::new(secret, Duration::from_secs(10 * 60)),
+                gateway: Arc::new(SandboxGateway::new(bank.clone())),
+                sandbox_bank: Some(bank),
+                ownership: Arc::new(RegistryOwnership::new(store.clone())),
+                limiter: RateLimiter::default(),
+            }),
+            store,
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// Replaces the outside services (a real gateway, an HTTP ownership service).
+    pub fn with_services(mut self, f: impl FnOnce(&mut Services)) -> Self {
+        if let Some(s) = Arc::get_mut(&mut self.services) {
+            f(s);
+        }
+        self
+    }
+}
+
+/// Iran's offset from UTC (no daylight saving since 1401).
+const TEHRAN_OFFSET_MINUTES: i64 = 210;
+
+/// Today in Tehran, Solar Hijri.
+pub fn today() -> JalaliDate {
+    let now = chrono::Utc::now() + chrono::Duration::minutes(TEHRAN_OFFSET_MINUTES);
+    JalaliDate::from_gregorian(now.date_naive()).expect("the clock is within the calendar's range")
+}

@@ -1,0 +1,99 @@
+//! `shenas users add`: office staff and administrators. The password comes from standard input
+//! (`--password-stdin`) or is drawn at random and printed once; only its argon2id hash is kept.
+
+use crate::config::Config;
+use domain::{OfficeId, ProvinceCode, Role};
+use std::io::BufRead;
+use store::journey::NewUser;
+
+pub struct AddUser {
+    pub username: String,
+    pub role: String,
+    pub office: Option<String>,
+    pub province: Option<String>,
+    pub password_stdin: bool,
+    pub json: bool,
+}
+
+pub async fn add(cfg: &Config, a: AddUser) -> anyhow::Result<()> {
+    let bad = |e: domain::ValidationError| anyhow::anyhow!("{}", e.message_en);
+    let username = domain::staff::parse_username(&a.username).map_err(bad)?;
+    let role = Role::parse(&a.role).map_err(bad)?;
+    let office = a
+        .office
+        .as_deref()
+        .map(OfficeId::parse)
+        .transpose()
+        .map_err(bad)?;
+    let province = a
+        .province
+        .as_deref()
+        .map(ProvinceCode::parse)
+        .transpose()
+        .map_err(bad)?;
+    match role {
+        Role::Operator | Role::Supervisor => {
+            anyhow::ensure!(office.is_some(), "an {} needs --office", role.as_str())
+        }
+        Role::ProvinceAdmin => anyhow::ensure!(
+            province.is_some() && office.is_none(),
+            "a province_admin needs --province and no --office"
+        ),
+        Role::NationalAdmin => anyhow::ensure!(
+            province.is_none() && office.is_none(),
+            "a national_admin has no --office or --province"
+        ),
+    }
+    let store = crate::db::open(&cfg.database_url).await?;
+    if let Some(o) = &office {
+        anyhow::ensure!(
+            store.office(o).await?.is_some(),
+            "no office {} (load the offices first)",
+            o.as_str()
+        );
+    }
+    let (password, generated) = if a.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let p = line.trim_end_matches(['\r', '\n']).to_string();
+        anyhow::ensure!(
+            p.chars().count() >= 10,
+            "the password needs at least 10 characters"
+        );
+        (p, false)
+    } else {
+        let bytes: [u8; 12] = rand::random();
+        (server::auth::hex(&bytes), true)
+    };
+    let hash = server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = store
+        .create_user(&NewUser {
+            username: username.clone(),
+            password_hash: hash,
+            role,
+            office: office.clone(),
+            province,
+            at: chrono::Utc::now(),
+        })
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict(_) => anyhow::anyhow!("the username {username} is taken"),
+            e => e.into(),
+        })?;
+    if generated {
+        eprintln!("password (shown once): {password}");
+    }
+    if a.json {
+        let mut v = serde_json::json!({
+            "id": id, "username": username, "role": role.as_str(),
+            "office_id": office.map(|o| o.as_str().to_string()),
+        });
+        if generated {
+            v["password"] = serde_json::Value::String(password);
+        }
+        super::print_json(&v);
+    } else {
+        println!("user {username} ({}) created", role.as_str());
+    }
+    Ok(())
+}
