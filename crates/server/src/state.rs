@@ -64,6 +64,8 @@ pub struct Services {
     pub sandbox_bank: Option<SandboxBank>,
     pub ownership: Arc<dyn MobileOwnership>,
     pub limiter: RateLimiter,
+    /// Signs the web portal's step-one tokens and citizen cookies; drawn once per process.
+    pub web_secret: [u8; 32],
 }
 
 #[derive(Clone)]
@@ -85,6 +87,7 @@ impl AppState {
                 sandbox_bank: Some(bank),
                 ownership: Arc::new(RegistryOwnership::new(store.clone())),
                 limiter: RateLimiter::default(),
+                web_secret: rand::random(),
             }),
             store,
             settings: Arc::new(settings),

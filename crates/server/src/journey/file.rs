@@ -185,7 +185,7 @@ pub async fn file(
             national_code: id.national_code,
             reason,
             channel: filer.channel,
-            mobile: mobile.clone(),
+            mobile,
             fee_rials: fee,
             filing_office: filer.office.clone(),
             province,
