@@ -127,6 +127,46 @@ async fn load_demo(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
         let counts = store.upsert_offices(&offices).await?;
         tracing::info!(offices = counts.inserted, "demo offices loaded");
     }
+    print_demo_people(store, cfg, today).await
+}
+
+/// Prints a few people of the demo registry who may apply, with what the form asks, so a newcomer can
+/// pre-register one at once.
+async fn print_demo_people(
+    store: &DynStore,
+    cfg: &Config,
+    today: domain::JalaliDate,
+) -> anyhow::Result<()> {
+    let mut gen = synth::persons::PersonGenerator::new(cfg.demo.seed, today);
+    let mut shown = 0;
+    eprintln!("Demo people who can pre-register (national code | birth certificate | birth date | mother | mobile):");
+    for _ in 0..10_000 {
+        let Ok(p) = gen.next_person() else { break };
+        let eligible = p.is_alive() && p.birth_date.age_on(today) >= domain::inquiry::MINIMUM_AGE;
+        let Some(m) = p.mobiles.first().filter(|_| eligible) else {
+            continue;
+        };
+        if store.active_application(&p.national_code).await?.is_some() {
+            continue;
+        }
+        let bc = &p.birth_certificate;
+        eprintln!(
+            "  {} | {} {} {} | {} ({}) | {} | {} | {}",
+            p.national_code,
+            bc.series_letter().as_str(),
+            bc.series_number(),
+            bc.serial(),
+            p.birth_date,
+            p.birth_date.to_hijri(),
+            p.mother_name,
+            m.as_str(),
+            p.gender.as_str(),
+        );
+        shown += 1;
+        if shown == 5 {
+            break;
+        }
+    }
     Ok(())
 }
 
