@@ -866,3 +866,88 @@ async fn the_http_gateway_talks_to_the_sandbox_bank_over_tcp() {
     ));
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn closed_days_and_days_outside_the_horizon_are_refused() {
+    let db = TestStore::sqlite().await;
+    let app = App::on(db, quiet()).await;
+    seed(&app, &[person(1, "1370-05-12", "")]).await;
+    let mut friday = today().add_days(1).unwrap();
+    while !friday.is_friday() {
+        friday = friday.add_days(1).unwrap();
+    }
+    let (s, b) = app
+        .get(&format!(
+            "/api/v1/offices?area_code=026&date_jalali={friday}"
+        ))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("office_closed"))
+    );
+    assert!(b["error"]["message"].as_str().unwrap().contains("جمعه"));
+    let tc = app.file(1).await;
+    let token = app.token_of(&tc).await;
+    app.post(
+        "/sandbox-bank/v1/pay",
+        &json!({"token": token, "outcome": "success"}),
+    )
+    .await;
+    let uri = format!("/api/v1/applications/{tc}/appointment");
+    let (s, b) = app
+        .post(
+            &uri,
+            &json!({"office_id": "30-0001", "date_jalali": friday.to_string()}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("office_closed"))
+    );
+    for day in [today().add_days(-1).unwrap(), today().add_days(61).unwrap()] {
+        let (s, b) = app
+            .post(
+                &uri,
+                &json!({"office_id": "30-0001", "date_jalali": day.to_string()}),
+            )
+            .await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_date")),
+            "{day}"
+        );
+    }
+    // A holiday of the table.
+    let settings = Settings {
+        holidays: domain::Holidays::parse_csv(&format!(
+            "date_jalali,name_fa,name_en\n{},روز آزمایشی,Test day\n",
+            open_day(&app.state)
+        ))
+        .unwrap(),
+        ..quiet()
+    };
+    let other = App::on(TestStore::sqlite().await, settings).await;
+    let (s, b) = other
+        .get(&format!(
+            "/api/v1/offices?area_code=026&date_jalali={}",
+            open_day(&app.state)
+        ))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("office_closed"))
+    );
+    assert!(b["error"]["message_en"]
+        .as_str()
+        .unwrap()
+        .contains("Test day"));
+    let (s, _) = app
+        .post(
+            &uri,
+            &json!({"office_id": "99-9999", "date_jalali": open_day(&app.state).to_string()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    other.db.cleanup().await;
+    app.db.cleanup().await;
+}
