@@ -390,3 +390,118 @@ fn json_reports_end_the_output() {
     let j = last_json(&out);
     assert!(j["ascii_ns"].as_f64().unwrap() > 0.0);
 }
+
+#[tokio::test]
+async fn users_add_hashes_the_password_and_refuses_duplicates() {
+    for t in databases().await {
+        t.store
+            .upsert_offices(&[domain::Office::from_row(&[
+                "30-0001",
+                "دفتر پیشخوان",
+                "counter",
+                "30",
+                "کرج",
+                "026",
+                "خیابان بهشتی",
+                "40",
+            ])
+            .unwrap()])
+            .await
+            .unwrap();
+        let add = |args: &[&str], stdin: &str| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
+                .args(args)
+                .env("SHENAS_DATABASE_URL", &t.url)
+                .env("SHENAS_LOG", "warn")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(stdin.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        };
+        let args = [
+            "users",
+            "add",
+            "--username",
+            "Op.Karaj",
+            "--role",
+            "operator",
+            "--office",
+            "30-0001",
+            "--password-stdin",
+            "--json",
+        ];
+        let out = add(&args, "a long enough password\n");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(last_json(&out)["username"], "op.karaj");
+        let u = t.store.user_by_name("op.karaj").await.unwrap().unwrap();
+        assert!(u.password_hash.starts_with("$argon2id$"));
+        assert!(server::auth::verify_password(
+            "a long enough password",
+            &u.password_hash
+        ));
+        let again = add(&args, "another long password\n");
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("taken"));
+        // An operator needs an office that exists; a short password is refused.
+        let bad = add(
+            &[
+                "users",
+                "add",
+                "--username",
+                "op2",
+                "--role",
+                "operator",
+                "--office",
+                "30-0999",
+                "--password-stdin",
+            ],
+            "a long enough password\n",
+        );
+        assert!(!bad.status.success());
+        let short = add(
+            &[
+                "users",
+                "add",
+                "--username",
+                "op3",
+                "--role",
+                "operator",
+                "--office",
+                "30-0001",
+                "--password-stdin",
+            ],
+            "short\n",
+        );
+        assert!(!short.status.success());
+        // Without --password-stdin a password is drawn and shown once.
+        let drawn = add(
+            &[
+                "users",
+                "add",
+                "--username",
+                "admin1",
+                "--role",
+                "national_admin",
+                "--json",
+            ],
+            "",
+        );
+        assert!(drawn.status.success());
+        let pw = last_json(&drawn)["password"].as_str().unwrap().to_string();
+        let admin = t.store.user_by_name("admin1").await.unwrap().unwrap();
+        assert!(server::auth::verify_password(&pw, &admin.password_hash));
+        t.cleanup().await;
+    }
+}
