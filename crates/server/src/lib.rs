@@ -136,6 +136,27 @@ pub fn router(state: AppState) -> Router {
         .route("/sandbox-bank/v1/settle", post(sandbox_bank::api_settle))
         .route("/sandbox-bank/v1/reverse", post(sandbox_bank::api_reverse))
         .route("/assets/{name}", get(web::assets::asset))
+        .route("/", get(web::home::home))
+        .route(
+            "/register",
+            get(web::register::form).post(web::register::submit),
+        )
+        .route("/register/details", post(web::details::submit))
+        .route("/track", get(web::track::form).post(web::track::submit))
+        .route("/applications/{tracking_code}", get(web::application::show))
+        .route(
+            "/applications/{tracking_code}/pay",
+            post(web::application::pay),
+        )
+        .route(
+            "/applications/{tracking_code}/appointment",
+            get(web::appointment::form).post(web::appointment::submit),
+        )
+        .route(
+            "/applications/{tracking_code}/appointment/cancel",
+            post(web::application::cancel),
+        )
+        .route("/applications/{tracking_code}/print", get(web::print::show))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(
