@@ -4,6 +4,7 @@
 //!
 //! Handlers never touch SQL: they parse input into domain values and call the [`store::Store`] port.
 
+pub mod agency;
 pub mod auth;
 pub mod citizen;
 pub mod client;
@@ -17,6 +18,7 @@ pub mod ops;
 pub mod ratelimit;
 pub mod sandbox_bank;
 pub mod state;
+pub mod ussd;
 pub mod web;
 
 pub use state::{AppState, Services, Settings};
@@ -53,11 +55,15 @@ use utoipa::OpenApi;
         office::login::login,
         office::applications::create,
         sandbox_bank::api_pay,
+        ussd::handle,
+        agency::verify::verify,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "citizen", description = "The citizen portal and its API"),
         (name = "office", description = "Counter offices: staff login and walk-in applications"),
+        (name = "agency", description = "Banks and agencies: yes/no verification"),
+        (name = "ussd", description = "The USSD gateway's service (*4*6090#): status by phone"),
         (name = "sandbox-bank", description = "The built-in sandbox bank (the default gateway)"),
         (name = "ops", description = "Health and monitoring"),
     )
@@ -122,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/status", get(citizen::status::status))
         .route("/api/v1/auth/login", post(office::login::login))
+        .route("/api/v1/verify", post(agency::verify::verify))
         .route(
             "/api/v1/office/applications",
             post(office::applications::create),
@@ -130,6 +137,7 @@ pub fn router(state: AppState) -> Router {
             "/sandbox-bank/pay",
             get(sandbox_bank::pay_page).post(sandbox_bank::pay_submit),
         )
+        .route("/ussd", ussd::route())
         .route("/sandbox-bank/v1/pay", post(sandbox_bank::api_pay))
         .route("/sandbox-bank/v1/token", post(sandbox_bank::api_token))
         .route("/sandbox-bank/v1/verify", post(sandbox_bank::api_verify))
@@ -157,6 +165,10 @@ pub fn router(state: AppState) -> Router {
             post(web::application::cancel),
         )
         .route("/applications/{tracking_code}/print", get(web::print::show))
+        .route(
+            "/applications/{tracking_code}/verifications",
+            get(web::verifications::show),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(

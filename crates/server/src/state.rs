@@ -35,6 +35,8 @@ pub struct Settings {
     /// Offices open at this time of day (minutes after midnight) and close at `office_closes`.
     pub office_opens: u32,
     pub office_closes: u32,
+    /// A USSD session ends this long after its first request.
+    pub ussd_session_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
             callback_url: "/api/v1/payments/callback".into(),
             office_opens: 7 * 60 + 30,
             office_closes: 14 * 60 + 30,
+            ussd_session_ttl: Duration::from_secs(180),
         }
     }
 }
@@ -64,6 +67,10 @@ pub struct Services {
     pub sandbox_bank: Option<SandboxBank>,
     pub ownership: Arc<dyn MobileOwnership>,
     pub limiter: RateLimiter,
+    /// Agency API keys recently checked.
+    pub api_keys: crate::agency::key::KeyCache,
+    /// The verification audit's writer (group commit).
+    pub audit: crate::agency::audit::AuditWriter,
     /// Signs the web portal's step-one tokens and citizen cookies; drawn once per process.
     pub web_secret: [u8; 32],
 }
@@ -87,6 +94,8 @@ impl AppState {
                 sandbox_bank: Some(bank),
                 ownership: Arc::new(RegistryOwnership::new(store.clone())),
                 limiter: RateLimiter::default(),
+                api_keys: Default::default(),
+                audit: crate::agency::audit::AuditWriter::new(store.clone()),
                 web_secret: rand::random(),
             }),
             store,

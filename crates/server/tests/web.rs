@@ -874,3 +874,51 @@ async fn the_captcha_is_shown_and_required_when_on() {
     );
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_person_sees_which_agencies_verified_them() {
+    let app = TestApp::new().await;
+    let (tc, cookie) = app.register().await;
+    let page = app
+        .get(&format!("/applications/{tc}/verifications"), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("id=\"no-verifications\""),
+        "{}",
+        page.body
+    );
+    let s = &app.db.store;
+    let id = s
+        .create_agency(
+            "بانک ملی ایران",
+            &["account_opening".to_string()],
+            60,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    s.record_verifications(&[store::agency::VerificationRecord {
+        agency_id: id,
+        key_id: 1,
+        purpose: "account_opening".into(),
+        national_code: domain::NationalCode::parse(NATIONAL_CODE).unwrap(),
+        document: "receipt".into(),
+        matched: true,
+        at: chrono::Utc::now(),
+    }])
+    .await
+    .unwrap();
+    let page = app
+        .get(&format!("/applications/{tc}/verifications"), Some(&cookie))
+        .await;
+    assert!(page.body.contains("بانک ملی ایران"), "{}", page.body);
+    assert!(page.body.contains("تأیید شد"));
+    let app_page = app.get(&format!("/applications/{tc}"), Some(&cookie)).await;
+    assert!(app_page.body.contains("id=\"verifications-link\""));
+    let anon = app
+        .get(&format!("/applications/{tc}/verifications"), None)
+        .await;
+    assert_eq!(anon.status, StatusCode::SEE_OTHER);
+    app.db.cleanup().await;
+}

@@ -76,10 +76,31 @@ enum Command {
         #[command(subcommand)]
         command: BiometricsCommand,
     },
+    /// Banks and agencies that verify people, and their API keys.
+    Agencies {
+        #[command(subcommand)]
+        command: AgenciesCommand,
+    },
     /// Office staff and administrators.
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// A phone in the terminal for the USSD service (*4*6090#): type each reply on its own line.
+    #[command(name = "ussd-sim")]
+    UssdSim {
+        /// The calling number (e.g. 09121234567).
+        #[arg(long)]
+        phone: String,
+        /// The running service.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The gateway's session identifier (default: a new one).
+        #[arg(long)]
+        session: Option<String>,
+        /// The code dialled.
+        #[arg(long, default_value = "*4*6090#")]
+        service_code: String,
     },
     /// Micro-benchmarks of the domain core.
     Bench {
@@ -161,6 +182,37 @@ enum BiometricsCommand {
         /// Gallery sizes in fingers.
         #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000, 1_000_000])]
         sizes: Vec<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgenciesCommand {
+    /// Register an agency; prints its first API key once.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Allowed purposes, comma-separated snake_case words.
+        #[arg(long, default_value = "identity_check")]
+        purposes: Vec<String>,
+        /// Verifications per minute.
+        #[arg(long, default_value_t = 600)]
+        rate: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A further key for an agency (rotation); prints it once.
+    KeyAdd {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by its prefix.
+    KeyRevoke {
+        #[arg(long)]
+        prefix: String,
         #[arg(long)]
         json: bool,
     },
@@ -305,6 +357,20 @@ fn main() -> std::process::ExitCode {
                     commands::biometrics::bench_1n(&data, &sizes, json)
                 }
             },
+            Command::Agencies { command } => match command {
+                AgenciesCommand::Add {
+                    name,
+                    purposes,
+                    rate,
+                    json,
+                } => commands::agencies::add(&cfg, &name, &purposes, rate, json).await,
+                AgenciesCommand::KeyAdd { name, json } => {
+                    commands::agencies::key_add(&cfg, &name, json).await
+                }
+                AgenciesCommand::KeyRevoke { prefix, json } => {
+                    commands::agencies::key_revoke(&cfg, &prefix, json).await
+                }
+            },
             Command::Users { command } => match command {
                 UsersCommand::Add {
                     username,
@@ -328,6 +394,20 @@ fn main() -> std::process::ExitCode {
                     .await
                 }
             },
+            Command::UssdSim {
+                phone,
+                url,
+                session,
+                service_code,
+            } => {
+                commands::ussd_sim::run(commands::ussd_sim::UssdSim {
+                    url,
+                    phone,
+                    session,
+                    service_code,
+                })
+                .await
+            }
             Command::Bench { command } => match command {
                 BenchCommand::Seed {
                     applications,

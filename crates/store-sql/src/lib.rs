@@ -6,4 +6,5 @@
 //! This crate holds no state and opens no connection; it must never hold SQL that one of the two dialects reads
 //! differently.
 
+mod agency;
 mod journey;

@@ -383,3 +383,4 @@ impl Store for SqliteStore {
 // Write transactions open with BEGIN IMMEDIATE: SQLite has one writer, and a deferred transaction that reads
 // before it writes could fail on the lock upgrade when another writer got there first.
 store_sql::impl_journey!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+store_sql::impl_agencies!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");

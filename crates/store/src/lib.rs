@@ -8,9 +8,11 @@ use async_trait::async_trait;
 use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
 use std::sync::Arc;
 
+pub mod agency;
 pub mod codec;
 mod error;
 pub mod journey;
+pub use agency::Agencies;
 pub use error::StoreError;
 pub use journey::Journey;
 
@@ -70,7 +72,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Journey + Send + Sync + 'static {
+pub trait Store: Journey + Agencies + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// How many bulk writers (each with its own connection and transactions) may run at once on disjoint keys.

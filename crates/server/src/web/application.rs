@@ -254,7 +254,7 @@ async fn render(
 </section>
 {next}
 {history}
-<p class="links"><a href="/applications/{tc}/print" id="print-link">نسخهٔ چاپی</a> · <a href="/track">پیگیری درخواست دیگر</a></p>"#,
+<p class="links"><a href="/applications/{tc}/print" id="print-link">نسخهٔ چاپی</a> · <a href="/applications/{tc}/verifications" id="verifications-link">استعلام‌های هویت شما</a> · <a href="/track">پیگیری درخواست دیگر</a></p>"#,
         heading = if name.is_empty() {
             "درخواست شما".to_string()
         } else {

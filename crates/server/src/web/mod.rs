@@ -18,3 +18,4 @@ pub mod print;
 pub mod register;
 pub mod session;
 pub mod track;
+pub mod verifications;

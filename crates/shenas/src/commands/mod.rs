@@ -1,5 +1,6 @@
 //! One module per command family.
 
+pub mod agencies;
 pub mod bench;
 pub mod biometrics;
 pub mod generate;
@@ -7,6 +8,7 @@ pub mod import;
 pub mod seed;
 pub mod serve;
 pub mod users;
+pub mod ussd_sim;
 
 /// Today in Iran (UTC+03:30), in the Solar Hijri calendar: the clock lives here, at the edge, not in the domain.
 pub fn today() -> anyhow::Result<domain::JalaliDate> {

@@ -1,0 +1,94 @@
+//! Agency API keys: `shn_<prefix>_<secret>`, drawn at random; only a SHA-256 is stored. The [`AgencyKey`]
+//! extractor checks the `X-Api-Key` header (401 `invalid_api_key` for unknown or revoked keys). Checked keys are
+//! cached for [`CACHE_SECONDS`], so a revocation takes effect within that time on every instance.
+
+use crate::auth::hex;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+use store::agency::ApiKey;
+
+pub const CACHE_SECONDS: u64 = 10;
+
+/// A new key: (the key to hand over once, its public prefix, the hash to store).
+pub fn new_api_key() -> (String, String, String) {
+    let prefix: [u8; 4] = rand::random();
+    let secret: [u8; 24] = rand::random();
+    let prefix = hex(&prefix);
+    let key = format!("shn_{prefix}_{}", hex(&secret));
+    let hash = key_hash(&key);
+    (key, prefix, hash)
+}
+
+pub fn key_hash(key: &str) -> String {
+    hex(&Sha256::digest(key.as_bytes()))
+}
+
+/// Recently checked keys, by hash.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: RwLock<HashMap<String, (Option<ApiKey>, Instant)>>,
+}
+
+impl KeyCache {
+    fn get(&self, hash: &str) -> Option<Option<ApiKey>> {
+        let map = self.entries.read().ok()?;
+        let (key, at) = map.get(hash)?;
+        (at.elapsed() < Duration::from_secs(CACHE_SECONDS)).then(|| key.clone())
+    }
+
+    fn put(&self, hash: String, key: Option<ApiKey>) {
+        if let Ok(mut map) = self.entries.write() {
+            if map.len() > 10_000 {
+                map.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(CACHE_SECONDS));
+            }
+            map.insert(hash, (key, Instant::now()));
+        }
+    }
+}
+
+/// The calling agency's key.
+pub struct AgencyKey(pub ApiKey);
+
+fn invalid() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_api_key",
+        "کلید دسترسی نامعتبر یا باطل شده است",
+        "unknown or revoked API key",
+    )
+}
+
+impl FromRequestParts<AppState> for AgencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = parts
+            .headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|k| (1..=200).contains(&k.len()))
+            .ok_or_else(invalid)?;
+        let hash = key_hash(key);
+        let cache = &state.services.api_keys;
+        let found = match cache.get(&hash) {
+            Some(k) => k,
+            None => {
+                let k = state.store.api_key(&hash).await?;
+                cache.put(hash, k.clone());
+                k
+            }
+        };
+        match found {
+            Some(k) if !k.revoked => Ok(AgencyKey(k)),
+            _ => Err(invalid()),
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! `POST /api/v1/verify`, on SQLite and PostgreSQL: keys (unknown, revoked), receipts that verify and those that
+//! no longer do, attributes answered yes or no after normalisation, the same answer for an unknown code and a
+//! wrong tracking code, purposes, the agency's rate, and the audit the person reads back.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Utc;
+use domain::{
+    ApplicationState, Channel, JalaliDate, Mobile, NationalCode, Person, Reason, TrackingCode,
+};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use server::{AppState, Settings};
+use store::journey::{NewApplication, SeedApplication};
+use store_suite::TestStore;
+use tower::ServiceExt;
+
+fn code(n: u32) -> NationalCode {
+    let nine = format!("{:09}", 300_000_000 + n);
+    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
+}
+
+fn person(n: u32) -> Person {
+    let nc = code(n);
+    let row: [&str; 16] = [
+        nc.as_str(),
+        "علی‌رضا",
+        "كريمي",
+        "حسن",
+        "فاطمه",
+        "male",
+        "1370-05-12",
+        "کرج",
+        "islam",
+        "ج",
+        "12",
+        "345678",
+        "09121234567",
+        "",
+        "کرج",
+        "",
+    ];
+    Person::from_row(&row, JalaliDate::parse("1405-08-30").unwrap()).unwrap()
+}
+
+fn tc(n: u32) -> TrackingCode {
+    TrackingCode::from_body(u64::from(n) * 1_000_003)
+}
+
+fn seeded(n: u32, state: ApplicationState) -> SeedApplication {
+    SeedApplication {
+        application: NewApplication {
+            tracking_code: tc(n),
+            national_code: code(n),
+            reason: Reason::FirstIssue,
+            channel: Channel::Portal,
+            mobile: Mobile::parse("09121234567").unwrap(),
+            fee_rials: 250_000,
+            filing_office: None,
+            province: None,
+            actor: "test".into(),
+            at: Utc::now(),
+        },
+        state,
+    }
+}
+
+struct App {
+    router: axum::Router,
+    db: TestStore,
+    key: String,
+}
+
+impl App {
+    async fn new(db: TestStore, settings: Settings, rate: u32) -> Self {
+        let s = &db.store;
+        s.upsert_persons(&[person(1), person(2), person(3), person(4)])
+            .await
+            .unwrap();
+        s.seed_applications(&[
+            seeded(1, ApplicationState::Enrolled),
+            seeded(2, ApplicationState::Delivered),
+            seeded(3, ApplicationState::AwaitingAppointment),
+            seeded(4, ApplicationState::ReadyForPickup),
+        ])
+        .await
+        .unwrap();
+        let purposes = vec!["account_opening".to_string(), "loan".to_string()];
+        let id = s
+            .create_agency("بانک آزمایشی", &purposes, rate, Utc::now())
+            .await
+            .unwrap();
+        let (key, prefix, hash) = server::agency::key::new_api_key();
+        s.add_api_key(id, &prefix, &hash, Utc::now()).await.unwrap();
+        let state = AppState::new(db.store.clone(), settings);
+        Self {
+            router: server::router(state),
+            db,
+            key,
+        }
+    }
+
+    async fn verify(
+        &self,
+        key: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value, axum::http::HeaderMap) {
+        let mut r = Request::post("/api/v1/verify").header("content-type", "application/json");
+        if let Some(k) = key {
+            r = r.header("x-api-key", k);
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(r.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers,
+        )
+    }
+
+    async fn ok(&self, body: Value) -> Value {
+        let (s, b, _) = self.verify(Some(&self.key), body).await;
+        assert_eq!(s, StatusCode::OK, "{}: {b}", self.db.name);
+        b
+    }
+}
+
+fn quiet() -> Settings {
+    Settings {
+        captcha: false,
+        rate_limits: false,
+        ..Settings::default()
+    }
+}
+
+#[tokio::test]
+async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
+    for db in TestStore::all().await {
+        let app = App::new(db, quiet(), 600).await;
+        let ask = |n: u32, t: &TrackingCode| json!({"national_code": code(n).as_str(), "tracking_code": t.as_str(), "purpose": "loan"});
+        let b = app.ok(ask(1, &tc(1))).await;
+        assert_eq!(b, json!({"match": true, "document": "receipt"}));
+        // Waiting at the office: the receipt still stands for the card.
+        assert_eq!(app.ok(ask(4, &tc(4))).await["match"], true);
+        // Delivered, or not yet enrolled: no receipt verifies.
+        assert_eq!(
+            app.ok(ask(2, &tc(2))).await,
+            json!({"match": false, "document": null})
+        );
+        assert_eq!(app.ok(ask(3, &tc(3))).await["match"], false);
+
+        // Attributes, answered after Persian normalisation (ZWNJ, Arabic letters), only when the receipt matches.
+        let mut q = ask(1, &tc(1));
+        q["attributes"] = json!({"first_name": "علیرضا", "last_name": "کریمی", "birth_date_jalali": "۱۳۷۰-۰۵-۱۲"});
+        let b = app.ok(q).await;
+        assert_eq!(
+            b["attributes"],
+            json!({"first_name": true, "last_name": true, "birth_date_jalali": true})
+        );
+        let mut q = ask(1, &tc(1));
+        q["attributes"] = json!({"first_name": "رضا", "birth_date_jalali": "1370-05-13"});
+        assert_eq!(
+            app.ok(q).await["attributes"],
+            json!({"first_name": false, "birth_date_jalali": false})
+        );
+
+        // An unknown national code and a wrong tracking code answer exactly alike.
+        let mut unknown = ask(999, &tc(1));
+        unknown["attributes"] = json!({"first_name": "علیرضا"});
+        let mut wrong = ask(1, &tc(3));
+        wrong["attributes"] = json!({"first_name": "علیرضا"});
+        let (a, b) = (app.ok(unknown).await, app.ok(wrong).await);
+        assert_eq!(a, b);
+        assert_eq!(
+            a,
+            json!({"match": false, "document": null, "attributes": {"first_name": false}})
+        );
+
+        // Card serials cannot match before cards exist; exactly one document is required.
+        let card =
+            json!({"national_code": code(1).as_str(), "card_serial": "X123", "purpose": "loan"});
+        assert_eq!(app.ok(card).await["match"], false);
+        let both = json!({"national_code": code(1).as_str(), "card_serial": "X", "tracking_code": tc(1).as_str(), "purpose": "loan"});
+        let (s, b, _) = app.verify(Some(&app.key), both).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("document_required"))
+        );
+
+        // Purposes.
+        let mut q = ask(1, &tc(1));
+        q["purpose"] = json!("marketing");
+        let (s, b, _) = app.verify(Some(&app.key), q).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("purpose_not_allowed"))
+        );
+        let mut q = ask(1, &tc(1));
+        q.as_object_mut().unwrap().remove("purpose");
+        let (s, b, _) = app.verify(Some(&app.key), q).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("purpose_required"))
+        );
+
+        // The person sees who verified them, newest first.
+        let seen = app.db.store.verifications_of(&code(1), 100).await.unwrap();
+        assert_eq!(seen.len(), 5, "{}", app.db.name);
+        assert!(seen.iter().all(|v| v.agency == "بانک آزمایشی"));
+        assert_eq!(seen[0].purpose, "loan");
+        assert!(!seen[0].matched && seen[4].matched);
+        assert!(
+            app.db
+                .store
+                .verifications_of(&code(999), 10)
+                .await
+                .unwrap()
+                .len()
+                == 1
+        );
+        app.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_revoked_keys_are_refused() {
+    let app = App::new(TestStore::sqlite().await, quiet(), 600).await;
+    let body = json!({"national_code": code(1).as_str(), "tracking_code": tc(1).as_str(), "purpose": "loan"});
+    let (s, b, _) = app.verify(None, body.clone()).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_api_key"))
+    );
+    let (s, _, _) = app
+        .verify(Some("shn_00000000_nonsense"), body.clone())
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let agency = app
+        .db
+        .store
+        .agency_by_name("بانک آزمایشی")
+        .await
+        .unwrap()
+        .unwrap();
+    let (second, prefix, hash) = server::agency::key::new_api_key();
+    app.db
+        .store
+        .add_api_key(agency.id, &prefix, &hash, Utc::now())
+        .await
+        .unwrap();
+    assert!(app
+        .db
+        .store
+        .revoke_api_key(&prefix, Utc::now())
+        .await
+        .unwrap());
+    assert!(!app
+        .db
+        .store
+        .revoke_api_key(&prefix, Utc::now())
+        .await
+        .unwrap());
+    let (s, _, _) = app.verify(Some(&second), body.clone()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, _) = app.verify(Some(&app.key), body).await;
+    assert_eq!(s, StatusCode::OK);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_agency_over_its_rate_is_told_when_to_come_back() {
+    let settings = Settings {
+        captcha: false,
+        ..Settings::default()
+    };
+    let app = App::new(TestStore::sqlite().await, settings, 3).await;
+    let body = json!({"national_code": code(1).as_str(), "tracking_code": tc(1).as_str(), "purpose": "loan"});
+    for _ in 0..3 {
+        app.ok(body.clone()).await;
+    }
+    let (s, b, h) = app.verify(Some(&app.key), body).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
+    assert!(h.get("retry-after").is_some());
+    app.db.cleanup().await;
+}

@@ -1,0 +1,196 @@
+//! `shenas ussd-sim` against the service served over TCP: a whole session typed on standard input, each screen
+//! printed framed, the session over at `END`; and a session cut short at the end of input.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use chrono::Utc;
+use domain::text::to_persian_digits;
+use domain::{
+    ApplicationState, Channel, Mobile, NationalCode, Office, Person, Reason, TrackingCode,
+};
+use server::{AppState, Settings};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use store::journey::{NewApplication, SeedApplication};
+use store_suite::TestStore;
+
+const PHONE: &str = "09121000001";
+
+fn code(n: u32) -> NationalCode {
+    let nine = format!("{:09}", 500_000_000 + n);
+    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
+}
+
+fn tc(n: u32) -> TrackingCode {
+    TrackingCode::from_body(u64::from(n) * 9_000_011 + 5)
+}
+
+fn person(n: u32) -> Person {
+    let nc = code(n);
+    let row: [&str; 16] = [
+        nc.as_str(),
+        "مریم",
+        "احمدی",
+        "رضا",
+        "زهرا",
+        "female",
+        "1368-02-30",
+        "تهران",
+        "islam",
+        "الف",
+        "10",
+        "123456",
+        PHONE,
+        "",
+        "تهران",
+        "",
+    ];
+    Person::from_row(&row, server::state::today()).unwrap()
+}
+
+fn seeded(n: u32, state: ApplicationState) -> SeedApplication {
+    SeedApplication {
+        application: NewApplication {
+            tracking_code: tc(n),
+            national_code: code(n),
+            reason: Reason::FirstIssue,
+            channel: Channel::Portal,
+            mobile: Mobile::parse(PHONE).unwrap(),
+            fee_rials: 250_000,
+            filing_office: None,
+            province: None,
+            actor: "test".into(),
+            at: Utc::now(),
+        },
+        state,
+    }
+}
+
+/// Serves a router over the test store on a free port; answers its base URL.
+async fn serve(db: &TestStore) -> String {
+    db.store
+        .upsert_persons(&[person(1), person(2)])
+        .await
+        .unwrap();
+    let office = Office::from_row(&[
+        "23-0007",
+        "دفتر پیشخوان ونک",
+        "counter",
+        "23",
+        "تهران",
+        "021",
+        "میدان ونک، خیابان ملاصدرا، پلاک ۱۰",
+        "30",
+    ])
+    .unwrap();
+    db.store.upsert_offices(&[office]).await.unwrap();
+    db.store
+        .seed_applications(&[
+            seeded(1, ApplicationState::InProduction),
+            seeded(2, ApplicationState::ReadyForPickup),
+        ])
+        .await
+        .unwrap();
+    let sql = format!(
+        "UPDATE applications SET office_id = '23-0007' WHERE tracking_code = '{}'",
+        tc(2)
+    );
+    db.exec_raw(&sql, &sql).await;
+    let state = AppState::new(
+        db.store.clone(),
+        Settings {
+            captcha: false,
+            rate_limits: false,
+            ..Settings::default()
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, server::router(state)).await });
+    format!("http://{addr}")
+}
+
+/// Runs the simulator with `input` on standard input; answers its standard output.
+async fn sim(url: &str, input: String) -> String {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
+            .args(["ussd-sim", "--phone", PHONE, "--url", &url])
+            .env("SHENAS_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_in_the_terminal() {
+    let db = TestStore::sqlite().await;
+    let url = serve(&db).await;
+
+    // Path 2: national code and tracking code, typed as a person would (Persian digits for the code).
+    let out = sim(
+        &url,
+        format!("2\n{}\n{}\n", to_persian_digits(code(1).as_str()), tc(1)),
+    )
+    .await;
+    println!("{out}");
+    assert!(out.contains("│ کارت هوشمند ملی"), "{out}");
+    assert!(out.contains("│ کد ملی ۱۰ رقمی را وارد کنید:"), "{out}");
+    assert!(out.contains("│ کد رهگیری ۱۲ رقمی را وارد کنید:"), "{out}");
+    assert!(out.contains("│ وضعیت: در حال صدور کارت"), "{out}");
+    assert!(out.contains("(پایان نشست)"), "{out}");
+    assert!(!out.contains("CON ") && !out.contains("END "), "{out}");
+    assert_eq!(out.matches('┌').count(), 4, "{out}");
+
+    // Path 1: the number's own applications, the waiting card and its office's address.
+    let out = sim(&url, "1\n2\n1\n".into()).await;
+    println!("{out}");
+    assert!(out.contains("در حال صدور"), "{out}");
+    assert!(out.contains("│ در دفتر پیشخوان ونک"), "{out}");
+    assert!(
+        out.contains("│ تهران، میدان ونک، خیابان ملاصدرا، پلاک ۱۰"),
+        "{out}"
+    );
+    assert!(out.contains("(پایان نشست)"), "{out}");
+
+    // Wrong replies get a hint and another try.
+    let out = sim(&url, "7\n1\n9\n1\n".into()).await;
+    println!("{out}");
+    assert_eq!(out.matches("│ ورودی نادرست است.").count(), 2, "{out}");
+    assert!(out.contains("│ وضعیت: در حال صدور کارت"), "{out}");
+
+    // Input ends before the session does.
+    let out = sim(&url, "2\n".into()).await;
+    assert!(out.contains("│ کد ملی ۱۰ رقمی را وارد کنید:"), "{out}");
+    assert!(out.contains("(قطع شد)"), "{out}");
+
+    // Nothing listening: an error, not a hang.
+    let status = Command::new(env!("CARGO_BIN_EXE_shenas"))
+        .args(["ussd-sim", "--phone", PHONE, "--url", "http://127.0.0.1:9"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    db.cleanup().await;
+}
