@@ -139,7 +139,9 @@ async fn print_demo_people(
 ) -> anyhow::Result<()> {
     let mut gen = synth::persons::PersonGenerator::new(cfg.demo.seed, today);
     let mut shown = 0;
-    eprintln!("Demo people who can pre-register (national code | birth certificate | birth date | mother | mobile):");
+    eprintln!(
+        "Demo people who can pre-register (national code | birth certificate | birth date (lunar) | mother | mobile | gender):"
+    );
     for _ in 0..10_000 {
         let Ok(p) = gen.next_person() else { break };
         let eligible = p.is_alive() && p.birth_date.age_on(today) >= domain::inquiry::MINIMUM_AGE;
