@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use domain::{OfficeId, Role};
+use domain::{OfficeId, ProvinceCode, Role};
 use sha2::{Digest, Sha256};
 
 /// An argon2id hash (PHC string) of a password.
@@ -51,6 +51,8 @@ pub struct Staff {
     pub username: String,
     pub role: Role,
     pub office: Option<OfficeId>,
+    /// The province of a province administrator.
+    pub province: Option<ProvinceCode>,
 }
 
 impl Staff {
@@ -60,6 +62,26 @@ impl Staff {
             (Some(o), true) => Ok(o),
             _ => Err(ApiError::forbidden()),
         }
+    }
+}
+
+impl Staff {
+    /// The member of staff whose session this token is: 401 for an unknown, expired or disabled one.
+    pub async fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
+        let (user, expires) = state
+            .store
+            .session(&token_hash(token))
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        if user.disabled || expires <= chrono::Utc::now() {
+            return Err(ApiError::unauthorized());
+        }
+        Ok(Staff {
+            username: user.username,
+            role: user.role,
+            office: user.office,
+            province: user.province,
+        })
     }
 }
 
@@ -75,19 +97,7 @@ impl FromRequestParts<AppState> for Staff {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
-        let (user, expires) = state
-            .store
-            .session(&token_hash(token))
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        if user.disabled || expires <= chrono::Utc::now() {
-            return Err(ApiError::unauthorized());
-        }
-        Ok(Staff {
-            username: user.username,
-            role: user.role,
-            office: user.office,
-        })
+        Staff::from_token(state, token).await
     }
 }
 

@@ -4,6 +4,7 @@
 //!
 //! Handlers never touch SQL: they parse input into domain values and call the [`store::Store`] port.
 
+pub mod admin;
 pub mod agency;
 pub mod auth;
 pub mod citizen;
@@ -57,11 +58,14 @@ use utoipa::OpenApi;
         sandbox_bank::api_pay,
         ussd::handle,
         agency::verify::verify,
+        admin::provinces::provinces,
+        admin::national::national,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "citizen", description = "The citizen portal and its API"),
         (name = "office", description = "Counter offices: staff login and walk-in applications"),
+        (name = "admin", description = "National and province administrators: statistics per province"),
         (name = "agency", description = "Banks and agencies: yes/no verification"),
         (name = "ussd", description = "The USSD gateway's service (*4*6090#): status by phone"),
         (name = "sandbox-bank", description = "The built-in sandbox bank (the default gateway)"),
@@ -129,6 +133,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/status", get(citizen::status::status))
         .route("/api/v1/auth/login", post(office::login::login))
         .route("/api/v1/verify", post(agency::verify::verify))
+        .route("/api/v1/stats/provinces", get(admin::provinces::provinces))
+        .route("/api/v1/stats/national", get(admin::national::national))
+        .route(
+            "/admin/login",
+            get(admin::login::form).post(admin::login::submit),
+        )
+        .route("/admin/stats", get(admin::dashboard::show))
         .route(
             "/api/v1/office/applications",
             post(office::applications::create),

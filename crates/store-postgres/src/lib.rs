@@ -354,3 +354,4 @@ impl Store for PostgresStore {
 
 store_sql::impl_journey!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
 store_sql::impl_agencies!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
+store_sql::impl_stats!(crate::PostgresStore, sqlx::Postgres, "BEGIN");

@@ -196,6 +196,46 @@ macro_rules! impl_journey {
                 Ok(())
             }
 
+            /// Moves one application between the per-province counters (`from` None: a new application), in the
+            /// caller's transaction. Rows are touched in state order, so two opposite moves never deadlock.
+            async fn count(
+                conn: &mut <Db as sqlx::Database>::Connection,
+                province: Option<&str>,
+                from: Option<ApplicationState>,
+                to: ApplicationState,
+            ) -> Result<()> {
+                if from == Some(to) {
+                    return Ok(());
+                }
+                let mut deltas = vec![(to.as_str(), 1_i64)];
+                if let Some(f) = from {
+                    deltas.push((f.as_str(), -1));
+                }
+                deltas.sort_unstable();
+                // Any shard will do; spreading writers over them is all that matters.
+                let shard = i64::from(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.subsec_nanos() >> 10)
+                        .unwrap_or(0)
+                        % 16,
+                );
+                for (st, delta) in deltas {
+                    sqlx::query(
+                        "INSERT INTO application_counts (province_code, state, shard, n) VALUES ($1, $2, $4, $3) \
+                         ON CONFLICT (province_code, state, shard) DO UPDATE SET n = application_counts.n + $3",
+                    )
+                    .bind(province.unwrap_or(""))
+                    .bind(st)
+                    .bind(delta)
+                    .bind(shard)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(err)?;
+                }
+                Ok(())
+            }
+
             async fn log_payment(
                 conn: &mut <Db as sqlx::Database>::Connection,
                 payment_id: i64,
@@ -275,6 +315,7 @@ macro_rules! impl_journey {
                         reason: Some(new.reason.as_str().to_string()),
                     };
                     record_event(&mut tx, id, None, state, "filed", &change).await?;
+                    count(&mut tx, new.province.map(|p| p.as_str()), None, state).await?;
                     tx.commit().await.map_err(err)?;
                     Ok(Filed::Created(Box::new(Application {
                         id,
@@ -363,9 +404,9 @@ macro_rules! impl_journey {
                         .transition(event)
                         .map_err(|e| StoreError::Invalid(e.message_en))?;
                     let mut tx = self.pool.begin_with($begin).await.map_err(err)?;
-                    let id: Option<i64> = sqlx::query_scalar(
+                    let row = sqlx::query(
                         "UPDATE applications SET state = $1, active = $2, updated_at = $3 \
-                         WHERE tracking_code = $4 AND state = $5 RETURNING id",
+                         WHERE tracking_code = $4 AND state = $5 RETURNING id, province_code",
                     )
                     .bind(to.as_str())
                     .bind(to.is_active())
@@ -375,8 +416,11 @@ macro_rules! impl_journey {
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(err)?;
-                    let Some(id) = id else { return Ok(false) };
+                    let Some(row) = row else { return Ok(false) };
+                    let id: i64 = get(&row, "id")?;
+                    let province: Option<String> = get(&row, "province_code")?;
                     record_event(&mut tx, id, Some(from), to, event.as_str(), change).await?;
+                    count(&mut tx, province.as_deref(), Some(from), to).await?;
                     tx.commit().await.map_err(err)?;
                     Ok(true)
                 }
@@ -442,6 +486,20 @@ macro_rules! impl_journey {
                         }
                         h.push(")");
                         h.build().execute(&mut *tx).await.map_err(err)?;
+                        let mut c = sqlx::QueryBuilder::<Db>::new(
+                            "INSERT INTO application_counts (province_code, state, n) \
+                             SELECT COALESCE(province_code, ''), state, COUNT(*) FROM applications \
+                             WHERE tracking_code IN (",
+                        );
+                        let mut sep = c.separated(", ");
+                        for s in chunk {
+                            sep.push_bind(s.application.tracking_code.as_str());
+                        }
+                        c.push(
+                            ") GROUP BY COALESCE(province_code, ''), state ORDER BY 1, 2 \
+                             ON CONFLICT (province_code, state, shard) DO UPDATE SET n = application_counts.n + excluded.n",
+                        );
+                        c.build().execute(&mut *tx).await.map_err(err)?;
                     }
                     tx.commit().await.map_err(err)?;
                     Ok(())
@@ -555,22 +613,22 @@ macro_rules! impl_journey {
                     let to = from
                         .transition(Event::PaymentSettled)
                         .map_err(|e| StoreError::Invalid(e.message_en))?;
-                    let moved = sqlx::query(
+                    let moved: Option<Option<String>> = sqlx::query_scalar(
                         "UPDATE applications SET state = $1, paid_payment_id = $2, updated_at = $3 \
-                         WHERE id = $4 AND state = $5 AND paid_payment_id IS NULL",
+                         WHERE id = $4 AND state = $5 AND paid_payment_id IS NULL RETURNING province_code",
                     )
                     .bind(to.as_str())
                     .bind(payment_id)
                     .bind(change.at)
                     .bind(app)
                     .bind(from.as_str())
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
-                    .map_err(err)?
-                    .rows_affected();
-                    let outcome = if moved == 1 {
+                    .map_err(err)?;
+                    let outcome = if let Some(province) = moved {
                         record_event(&mut tx, app, Some(from), to, Event::PaymentSettled.as_str(), change)
                             .await?;
+                        count(&mut tx, province.as_deref(), Some(from), to).await?;
                         PaymentApplied::Applied
                     } else {
                         log_payment(
@@ -772,22 +830,22 @@ macro_rules! impl_journey {
                     let to = from
                         .transition(Event::AppointmentBooked)
                         .map_err(|e| StoreError::Invalid(e.message_en))?;
-                    let moved = sqlx::query(
+                    let moved: Option<Option<String>> = sqlx::query_scalar(
                         "UPDATE applications SET state = $1, office_id = $2, updated_at = $3 \
-                         WHERE id = $4 AND state = $5",
+                         WHERE id = $4 AND state = $5 RETURNING province_code",
                     )
                     .bind(to.as_str())
                     .bind(office.as_str())
                     .bind(change.at)
                     .bind(app)
                     .bind(from.as_str())
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
-                    .map_err(err)?
-                    .rows_affected();
-                    if moved != 1 {
+                    .map_err(err)?;
+                    let Some(province) = moved else {
                         return Ok(Booked::WrongState(from));
-                    }
+                    };
+                    count(&mut tx, province.as_deref(), Some(from), to).await?;
                     let mut change = change.clone();
                     change.reason = Some(format!("{} {} #{}", office.as_str(), day, slot));
                     record_event(&mut tx, app, Some(from), to, Event::AppointmentBooked.as_str(), &change)
@@ -824,21 +882,18 @@ macro_rules! impl_journey {
                     let to = from
                         .transition(Event::AppointmentCancelled)
                         .map_err(|e| StoreError::Invalid(e.message_en))?;
-                    let moved = sqlx::query(
+                    let moved: Option<Option<String>> = sqlx::query_scalar(
                         "UPDATE applications SET state = $1, office_id = NULL, updated_at = $2 \
-                         WHERE id = $3 AND state = $4",
+                         WHERE id = $3 AND state = $4 RETURNING province_code",
                     )
                     .bind(to.as_str())
                     .bind(change.at)
                     .bind(app)
                     .bind(from.as_str())
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
-                    .map_err(err)?
-                    .rows_affected();
-                    if moved != 1 {
-                        return Ok(None);
-                    }
+                    .map_err(err)?;
+                    let Some(province) = moved else { return Ok(None) };
                     sqlx::query("DELETE FROM appointments WHERE application_id = $1")
                         .bind(app)
                         .execute(&mut *tx)
@@ -853,6 +908,8 @@ macro_rules! impl_journey {
                     .execute(&mut *tx)
                     .await
                     .map_err(err)?;
+                    // The counters last, as in `book`: both lock the office day before them.
+                    count(&mut tx, province.as_deref(), Some(from), to).await?;
                     let mut change = change.clone();
                     change.reason = Some(format!("{office} {day} #{slot}"));
                     record_event(

@@ -8,3 +8,4 @@
 
 mod agency;
 mod journey;
+mod stats;

@@ -384,3 +384,4 @@ impl Store for SqliteStore {
 // before it writes could fail on the lock upgrade when another writer got there first.
 store_sql::impl_journey!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 store_sql::impl_agencies!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+store_sql::impl_stats!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use store::journey::User;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -51,7 +52,24 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<Login>,
 ) -> ApiResult<Json<Session>> {
-    let username = req.username.trim().to_ascii_lowercase();
+    let (token, expires, user) = authenticate(&state, &client, &req.username, req.password).await?;
+    Ok(Json(Session {
+        token,
+        expires_at: expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        role: user.role.as_str().into(),
+        office_id: user.office.map(|o| o.as_str().to_string()),
+    }))
+}
+
+/// Checks a username and password (rate-limited per client and per user) and opens a session: the token,
+/// when it expires, and the user. Shared by the API login and the administrators' dashboard login.
+pub async fn authenticate(
+    state: &AppState,
+    client: &str,
+    username: &str,
+    password: String,
+) -> ApiResult<(String, chrono::DateTime<chrono::Utc>, User)> {
+    let username = username.trim().to_ascii_lowercase();
     if state.settings.rate_limits {
         let l = &state.services.limiter;
         l.check(&format!("login:ip:{client}"), 30)
@@ -60,7 +78,6 @@ pub async fn login(
     }
     let user = state.store.user_by_name(&username).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let password = req.password;
     // Hashing is slow by design: keep it off the async workers.
     let ok = tokio::task::spawn_blocking(move || match hash {
         Some(h) => verify_password(&password, &h),
@@ -81,10 +98,5 @@ pub async fn login(
             .unwrap_or(chrono::Duration::hours(8));
     state.store.create_session(&hash, user.id, expires).await?;
     tracing::info!(username = %user.username, role = user.role.as_str(), "login");
-    Ok(Json(Session {
-        token,
-        expires_at: expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        role: user.role.as_str().into(),
-        office_id: user.office.map(|o| o.as_str().to_string()),
-    }))
+    Ok((token, expires, user))
 }

@@ -85,11 +85,16 @@ async fn run(
     }));
     let started = Instant::now();
     let reader = std::io::BufReader::with_capacity(1 << 20, input);
+    let today = opts.today;
     let summary = match kind {
-        Kind::Registry => registry::import_registry(reader, store, opts).await?,
-        Kind::Offices => registry::import_offices(reader, store, opts).await?,
+        Kind::Registry => registry::import_registry(reader, store.clone(), opts).await?,
+        Kind::Offices => registry::import_offices(reader, store.clone(), opts).await?,
     };
     bar.finish_and_clear();
+    if let Kind::Registry = kind {
+        // The eligible population per province, for the statistics.
+        store.refresh_eligible(today).await?;
+    }
     print_summary(&summary, started.elapsed().as_secs_f64(), json);
     Ok(())
 }

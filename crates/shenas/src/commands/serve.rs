@@ -26,6 +26,7 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
     }
     let state = app_state(store, &cfg)?;
     let reconciler = tokio::spawn(reconcile_payments(state.clone()));
+    let eligible = tokio::spawn(refresh_eligible(state.store.clone()));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
@@ -41,6 +42,7 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     reconciler.abort();
+    eligible.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -99,6 +101,26 @@ async fn reconcile_payments(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(payments = n, "reconciled unfinished payments"),
             Err(e) => tracing::warn!(error = %e, "payment reconciliation failed"),
+        }
+    }
+}
+
+/// At start and once a day, recounts the eligible population per province (living, aged 15 or more) for the
+/// statistics: ages move on with the calendar even when the registry does not change.
+async fn refresh_eligible(store: DynStore) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        tick.tick().await;
+        let today = match super::today() {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot refresh the eligible population");
+                continue;
+            }
+        };
+        match store.refresh_eligible(today).await {
+            Ok(()) => tracing::info!(%today, "eligible population per province refreshed"),
+            Err(e) => tracing::warn!(error = %e, "refreshing the eligible population failed"),
         }
     }
 }

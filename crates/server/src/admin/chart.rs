@@ -1,0 +1,94 @@
+//! The national funnel as an SVG drawn on the server: one horizontal bar per stage, growing from the right.
+
+use super::figures::Figures;
+use crate::web::html::{escape, fa_digits};
+
+/// A count with Persian digits and thousands separators: `۱۲٬۳۴۵`.
+pub fn fa_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('٬');
+        }
+        grouped.push(c);
+    }
+    fa_digits(&grouped)
+}
+
+/// A percentage with one decimal, in Persian: `۱۲٫۵٪`.
+pub fn fa_pct(p: f64) -> String {
+    format!("{}٪", fa_digits(&format!("{p:.1}")).replace('.', "٫"))
+}
+
+const WIDTH: u64 = 640;
+const LABEL: u64 = 130;
+const NUMBER: u64 = 90;
+const ROW: u64 = 40;
+
+/// eligible → applied → enrolled → in production → ready → delivered.
+pub fn funnel(f: &Figures) -> String {
+    let stages = [
+        ("واجدان شرایط", f.eligible),
+        ("متقاضیان", f.applied),
+        ("ثبت‌نام و زیست‌سنجی", f.enrolled),
+        ("در حال صدور", f.in_production),
+        ("آمادهٔ تحویل", f.ready_for_pickup),
+        ("تحویل‌شده", f.delivered),
+    ];
+    let max = stages.iter().map(|s| s.1).max().unwrap_or(0).max(1);
+    let span = WIDTH - LABEL - NUMBER;
+    let right = WIDTH - LABEL;
+    let height = ROW * stages.len() as u64 + 10;
+    let mut out = format!(
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
+width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"funnel-title\" \
+font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\">\
+<title id=\"funnel-title\">قیف کشوری: از واجدان شرایط تا تحویل کارت</title>"
+    );
+    for (i, (label, v)) in stages.iter().enumerate() {
+        let y = 5 + ROW * i as u64;
+        let w = (span * v / max).max(u64::from(*v > 0));
+        let x = right - w;
+        let text_y = y + ROW / 2 + 5;
+        out.push_str(&format!(
+            "<text x=\"{lx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#1d2733\">{label}</text>\
+<rect x=\"{x}\" y=\"{ry}\" width=\"{w}\" height=\"{rh}\" rx=\"3\" fill=\"#0b5d7a\"/>\
+<text x=\"{nx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#5b6b7c\">{n}</text>",
+            lx = WIDTH - 4,
+            ry = y + 6,
+            rh = ROW - 12,
+            nx = x.saturating_sub(6),
+            label = escape(label),
+            n = fa_count(*v),
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn persian_numbers() {
+        assert_eq!(fa_count(1_234_567), "۱٬۲۳۴٬۵۶۷");
+        assert_eq!(fa_count(0), "۰");
+        assert_eq!(fa_pct(12.5), "۱۲٫۵٪");
+    }
+
+    #[test]
+    fn bars_scale_to_the_largest() {
+        let f = Figures {
+            eligible: 100,
+            applied: 50,
+            ..Figures::default()
+        };
+        let svg = funnel(&f);
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("width=\"420\""));
+        assert!(svg.contains("width=\"210\""));
+        assert!(svg.contains("تحویل‌شده"));
+    }
+}

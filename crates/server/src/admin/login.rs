@@ -1,0 +1,89 @@
+//! `GET/POST /admin/login`: the administrators' login form. The portal has no staff pages otherwise, so the
+//! dashboard takes the same session token as the API, kept in an HttpOnly cookie.
+
+use crate::auth::Staff;
+use crate::client::ClientAddr;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::web::form::{html, see_other};
+use crate::web::html::escape;
+use axum::extract::State;
+use axum::http::{header::COOKIE, HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+
+pub const COOKIE_NAME: &str = "shenas_staff";
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// The staff session token of the request's `shenas_staff` cookie, if any.
+pub fn token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
+        .map(|(_, value)| value.to_string())
+}
+
+/// The member of staff whose cookie this request carries, when it names a live session.
+pub async fn staff(state: &AppState, headers: &HeaderMap) -> Option<Staff> {
+    Staff::from_token(state, &token(headers)?).await.ok()
+}
+
+fn render(status: StatusCode, username: &str, error: &str) -> Response {
+    let alert = if error.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"alert\" role=\"alert\"><p class=\"error\">{}</p></div>",
+            escape(error)
+        )
+    };
+    let body = format!(
+        "<section class=\"card\"><h1>ورود مدیران</h1>\
+<p class=\"lead\">برای دیدن آمار استان‌ها با نام کاربری و گذرواژهٔ سامانه وارد شوید.</p>{alert}\
+<form method=\"post\" action=\"/admin/login\">\
+<div class=\"field\"><label for=\"username\">نام کاربری</label>\
+<input id=\"username\" name=\"username\" dir=\"ltr\" autocomplete=\"username\" value=\"{}\" required></div>\
+<div class=\"field\"><label for=\"password\">گذرواژه</label>\
+<input id=\"password\" name=\"password\" type=\"password\" dir=\"ltr\" autocomplete=\"current-password\" required></div>\
+<div class=\"actions\"><button class=\"primary\" type=\"submit\">ورود</button></div></form></section>",
+        escape(username)
+    );
+    html(status, "ورود مدیران", &body)
+}
+
+pub async fn form() -> Response {
+    render(StatusCode::OK, "", "")
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    match crate::office::login::authenticate(&state, &client, &f.username, f.password).await {
+        Ok((token, expires, _)) => {
+            let max_age = (expires - chrono::Utc::now()).num_seconds().max(0);
+            let cookie = format!(
+                "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={max_age}"
+            );
+            see_other("/admin/stats", Some(cookie))
+        }
+        Err(e) => failed(&f.username, &e),
+    }
+}
+
+fn failed(username: &str, e: &ApiError) -> Response {
+    render(e.status, username, &e.detail.message)
+}
