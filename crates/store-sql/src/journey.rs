@@ -364,6 +364,26 @@ macro_rules! impl_journey {
                     row.as_ref().map(application).transpose()
                 }
 
+                async fn owner_and_state(
+                    &self,
+                    tracking: &TrackingCode,
+                ) -> Result<Option<(NationalCode, ApplicationState)>> {
+                    let row = sqlx::query(
+                        "SELECT national_code, state FROM applications WHERE tracking_code = $1",
+                    )
+                    .bind(tracking.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(err)?;
+                    let Some(row) = row else { return Ok(None) };
+                    let st: String = get(&row, "state")?;
+                    Ok(Some((
+                        NationalCode::parse(&get::<String>(&row, "national_code")?)
+                            .map_err(corrupt("national_code"))?,
+                        state(&st)?,
+                    )))
+                }
+
                 async fn status(&self, tracking: &TrackingCode) -> Result<Option<StatusView>> {
                     let row = sqlx::query(
                         "SELECT a.national_code, a.state, a.updated_at, a.office_id, o.name AS office_name \

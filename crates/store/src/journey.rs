@@ -202,6 +202,12 @@ pub trait Journey: Send + Sync {
     /// The active application of a person, if any.
     async fn active_application(&self, code: &NationalCode) -> Result<Option<Application>>;
 
+    /// Whose application this is and its state: the leanest lookup (verification's hot path).
+    async fn owner_and_state(
+        &self,
+        tracking: &TrackingCode,
+    ) -> Result<Option<(NationalCode, ApplicationState)>>;
+
     /// The fast path of status lookups.
     async fn status(&self, tracking: &TrackingCode) -> Result<Option<StatusView>>;
 

@@ -138,8 +138,8 @@ pub async fn verify(
     };
     let (matched, document) = match tracking {
         Some(tc) => {
-            let app = state.store.status(&tc).await?;
-            let ok = app.is_some_and(|a| a.national_code == code && receipt_valid(a.state));
+            let app = state.store.owner_and_state(&tc).await?;
+            let ok = app.is_some_and(|(owner, st)| owner == code && receipt_valid(st));
             (ok, ok.then_some("receipt"))
         }
         // No card has been issued yet in this system: a card serial cannot match.
