@@ -115,8 +115,17 @@ impl AppState {
 /// Iran's offset from UTC (no daylight saving since 1401).
 const TEHRAN_OFFSET_MINUTES: i64 = 210;
 
+/// An instant as Tehran's wall clock reads it (kept in a UTC-typed value: only its date and time are used).
+pub fn tehran(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    at + chrono::Duration::minutes(TEHRAN_OFFSET_MINUTES)
+}
+
+/// The Solar Hijri day of an instant, in Tehran; `None` outside the calendar's range.
+pub fn tehran_day(at: chrono::DateTime<chrono::Utc>) -> Option<JalaliDate> {
+    JalaliDate::from_gregorian(tehran(at).date_naive()).ok()
+}
+
 /// Today in Tehran, Solar Hijri.
 pub fn today() -> JalaliDate {
-    let now = chrono::Utc::now() + chrono::Duration::minutes(TEHRAN_OFFSET_MINUTES);
-    JalaliDate::from_gregorian(now.date_naive()).expect("the clock is within the calendar's range")
+    tehran_day(chrono::Utc::now()).expect("the clock is within the calendar's range")
 }

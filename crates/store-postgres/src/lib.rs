@@ -39,14 +39,7 @@ impl PostgresStore {
     }
 }
 
-fn db(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() {
-            return StoreError::Conflict(d.message().to_string());
-        }
-    }
-    StoreError::database(e)
-}
+use store_sql::db_err as db;
 
 const PERSON_SELECT: &str = "SELECT national_code, first_name, last_name, father_name, mother_name, gender, \
     birth_date_jalali, birth_place, religion, bc_series_letter, bc_series_number, bc_serial, mobiles, postal_code, \

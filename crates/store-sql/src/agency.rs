@@ -12,21 +12,8 @@ macro_rules! impl_agencies {
             type Db = $db;
             type DbRow = <Db as sqlx::Database>::Row;
 
-            fn err(e: sqlx::Error) -> StoreError {
-                if let sqlx::Error::Database(d) = &e {
-                    if d.is_unique_violation() || d.is_foreign_key_violation() {
-                        return StoreError::Conflict(d.message().to_string());
-                    }
-                }
-                StoreError::database(e)
-            }
-
-            fn get<'r, T>(row: &'r DbRow, col: &str) -> Result<T>
-            where
-                T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
-            {
-                row.try_get::<T, _>(col).map_err(StoreError::database)
-            }
+            use $crate::column as get;
+            use $crate::db_err as err;
 
             fn agency(row: &DbRow) -> Result<Agency> {
                 let purposes: String = get(row, "purposes")?;

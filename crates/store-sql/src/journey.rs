@@ -21,28 +21,13 @@ macro_rules! impl_journey {
             type Db = $db;
             type DbRow = <Db as sqlx::Database>::Row;
 
-            pub(super) fn err(e: sqlx::Error) -> StoreError {
-                if let sqlx::Error::Database(d) = &e {
-                    if d.is_unique_violation()
-                        || d.is_foreign_key_violation()
-                        || d.is_check_violation()
-                    {
-                        return StoreError::Conflict(d.message().to_string());
-                    }
-                }
-                StoreError::database(e)
-            }
+            pub(super) use $crate::db_err as err;
 
             fn is_unique(e: &sqlx::Error) -> bool {
                 matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
             }
 
-            fn get<'r, T>(row: &'r DbRow, col: &str) -> Result<T>
-            where
-                T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
-            {
-                row.try_get::<T, _>(col).map_err(StoreError::database)
-            }
+            use $crate::column as get;
 
             fn corrupt(col: &'static str) -> impl Fn(domain::ValidationError) -> StoreError {
                 move |e| StoreError::corrupt(col, e)
@@ -91,15 +76,15 @@ macro_rules! impl_journey {
                 let state_s: String = get(row, "state")?;
                 Ok(Application {
                     id: get(row, "id")?,
-                    tracking_code: TrackingCode::parse(&get::<String>(row, "tracking_code")?)
+                    tracking_code: TrackingCode::parse(&get::<String, _>(row, "tracking_code")?)
                         .map_err(corrupt("tracking_code"))?,
-                    national_code: NationalCode::parse(&get::<String>(row, "national_code")?)
+                    national_code: NationalCode::parse(&get::<String, _>(row, "national_code")?)
                         .map_err(corrupt("national_code"))?,
-                    reason: Reason::parse(&get::<String>(row, "reason")?)
+                    reason: Reason::parse(&get::<String, _>(row, "reason")?)
                         .map_err(corrupt("reason"))?,
                     channel: Channel::parse(&channel)
                         .ok_or_else(|| StoreError::corrupt("channel", &channel))?,
-                    mobile: Mobile::parse(&get::<String>(row, "mobile")?)
+                    mobile: Mobile::parse(&get::<String, _>(row, "mobile")?)
                         .map_err(corrupt("mobile"))?,
                     fee_rials: back(get(row, "fee_rials")?),
                     state: state(&state_s)?,
@@ -123,7 +108,7 @@ macro_rules! impl_journey {
                 Ok(Payment {
                     id: get(row, "id")?,
                     application_id: get(row, "application_id")?,
-                    tracking_code: TrackingCode::parse(&get::<String>(row, "tracking_code")?)
+                    tracking_code: TrackingCode::parse(&get::<String, _>(row, "tracking_code")?)
                         .map_err(corrupt("tracking_code"))?,
                     amount_rials: back(get(row, "amount_rials")?),
                     gateway: get(row, "gateway")?,
@@ -378,7 +363,7 @@ macro_rules! impl_journey {
                     let Some(row) = row else { return Ok(None) };
                     let st: String = get(&row, "state")?;
                     Ok(Some((
-                        NationalCode::parse(&get::<String>(&row, "national_code")?)
+                        NationalCode::parse(&get::<String, _>(&row, "national_code")?)
                             .map_err(corrupt("national_code"))?,
                         state(&st)?,
                     )))
@@ -399,7 +384,7 @@ macro_rules! impl_journey {
                     let office_name: Option<String> = get(&row, "office_name")?;
                     let st: String = get(&row, "state")?;
                     Ok(Some(StatusView {
-                        national_code: NationalCode::parse(&get::<String>(&row, "national_code")?)
+                        national_code: NationalCode::parse(&get::<String, _>(&row, "national_code")?)
                             .map_err(corrupt("national_code"))?,
                         state: state(&st)?,
                         updated_at: get(&row, "updated_at")?,

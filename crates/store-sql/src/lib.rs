@@ -9,3 +9,26 @@
 mod agency;
 mod journey;
 mod stats;
+
+use store::StoreError;
+
+/// A database error as the store reports it: a refused uniqueness, reference or check rule is a conflict (409),
+/// anything else a database failure. Both backends and every macro here use this one mapping.
+pub fn db_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() {
+            return StoreError::Conflict(d.message().to_string());
+        }
+    }
+    StoreError::database(e)
+}
+
+/// One column of a row, decoded; a failure is a database error.
+pub fn column<'r, 'c, T, R>(row: &'r R, col: &'c str) -> store::Result<T>
+where
+    R: sqlx::Row,
+    &'c str: sqlx::ColumnIndex<R>,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    row.try_get::<T, _>(col).map_err(StoreError::database)
+}

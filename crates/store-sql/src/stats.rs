@@ -13,16 +13,8 @@ macro_rules! impl_stats {
             type Db = $db;
             type DbRow = <Db as sqlx::Database>::Row;
 
-            fn err(e: sqlx::Error) -> StoreError {
-                StoreError::database(e)
-            }
-
-            fn get<'r, T>(row: &'r DbRow, col: &str) -> Result<T>
-            where
-                T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
-            {
-                row.try_get::<T, _>(col).map_err(StoreError::database)
-            }
+            use $crate::column as get;
+            use $crate::db_err as err;
 
             fn back(v: i64) -> u64 {
                 u64::try_from(v).unwrap_or(0)

@@ -94,14 +94,7 @@ fn merge_rows() -> usize {
         .unwrap_or(10_000)
 }
 
-fn db(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() {
-            return StoreError::Conflict(d.message().to_string());
-        }
-    }
-    StoreError::database(e)
-}
+use store_sql::db_err as db;
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)

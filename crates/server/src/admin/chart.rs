@@ -5,18 +5,7 @@
 use super::figures::Figures;
 use crate::web::html::{escape, fa_digits};
 
-/// A count with Persian digits and thousands separators: `۱۲٬۳۴۵`.
-pub fn fa_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('٬');
-        }
-        grouped.push(c);
-    }
-    fa_digits(&grouped)
-}
+pub use crate::web::html::fa_count;
 
 /// A percentage with one decimal, in Persian: `۱۲٫۵٪`.
 pub fn fa_pct(p: f64) -> String {

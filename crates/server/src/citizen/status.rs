@@ -8,7 +8,7 @@ use crate::journey::status;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use domain::{AtField, JalaliDate, NationalCode};
+use domain::{AtField, NationalCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -67,8 +67,7 @@ pub async fn status(
 }
 
 pub fn answer(v: &store::journey::StatusView) -> StatusAnswer {
-    let tehran = v.updated_at + chrono::Duration::minutes(210);
-    let day = JalaliDate::from_gregorian(tehran.date_naive()).ok();
+    let day = crate::state::tehran_day(v.updated_at);
     StatusAnswer {
         state: v.state.as_str(),
         state_fa: v.state.fa(),

@@ -7,14 +7,12 @@ use crate::journey::pay::application_not_found;
 use crate::state::{today, AppState};
 use axum::http::StatusCode;
 use chrono::Utc;
-use domain::text::fold_digits;
 use domain::{ApplicationState, JalaliDate, OfficeId, Province, TrackingCode};
 use store::journey::{Appointment, Booked, Change, OfficeAvailability};
 
 /// An area code as people type it (`026`, `26`, `۰۲۶`) → its province.
 pub fn province_of_area_code(input: &str) -> ApiResult<&'static Province> {
-    let mut d = [0u8; 4];
-    let err = || {
+    Province::by_area_code(input).map_err(|_| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_area_code",
@@ -22,15 +20,7 @@ pub fn province_of_area_code(input: &str) -> ApiResult<&'static Province> {
             "enter a province's telephone area code (e.g. 026)",
         )
         .with_field("area_code")
-    };
-    let n = fold_digits(input, &mut d).map_err(|_| err())?;
-    let digits = std::str::from_utf8(&d[..n]).map_err(|_| err())?;
-    let code = match n {
-        2 => format!("0{digits}"),
-        3 if digits.starts_with('0') => digits.to_string(),
-        _ => return Err(err()),
-    };
-    Province::by_area_code(&code).map_err(|_| err())
+    })
 }
 
 /// A day an appointment may be booked on: not past, within the horizon, offices open.

@@ -2,9 +2,8 @@
 //! Persian digits. Variable parts (office names, addresses) are cut to the room left; [`Screen::render`] cuts
 //! whatever still overflows, so no screen is ever longer.
 
-use chrono::{DateTime, Utc};
 use domain::text::to_persian_digits;
-use domain::{ApplicationState, JalaliDate, NationalCode, Office};
+use domain::{ApplicationState, NationalCode, Office};
 use store::journey::StatusView;
 
 /// Characters a screen may have, counting the `CON `/`END ` prefix.
@@ -182,13 +181,7 @@ pub fn list_page(lines: &[String], start: usize, hint: bool) -> (Screen, Option<
     (Screen::con(body), next)
 }
 
-/// The day (Tehran time) as `۱۹ آبان ۱۴۰۳`.
-pub fn day_fa(at: DateTime<Utc>) -> String {
-    let tehran = at + chrono::Duration::minutes(210);
-    JalaliDate::from_gregorian(tehran.date_naive())
-        .map(|d| d.format_fa())
-        .unwrap_or_default()
-}
+pub use crate::web::dates::day_fa;
 
 /// The stage of an application whose card does not wait at an office: the code (masked), the stage, since when.
 pub fn status_end(v: &StatusView) -> Screen {

@@ -6,17 +6,8 @@ use domain::calendar::{HIJRI_MONTHS_FA, JALALI_MONTHS_FA, WEEKDAYS_FA};
 use domain::text::to_persian_digits;
 use domain::JalaliDate;
 
-/// Iran's offset from UTC (no daylight saving since 1401).
-const TEHRAN_OFFSET_MINUTES: i64 = 210;
-
-fn tehran(at: DateTime<Utc>) -> DateTime<Utc> {
-    at + chrono::Duration::minutes(TEHRAN_OFFSET_MINUTES)
-}
-
-/// The Solar Hijri day of an instant, in Tehran.
-pub fn day_of(at: DateTime<Utc>) -> Option<JalaliDate> {
-    JalaliDate::from_gregorian(tehran(at).date_naive()).ok()
-}
+use crate::state::tehran;
+pub use crate::state::tehran_day as day_of;
 
 /// `۱۹ آبان ۱۴۰۳`, or nothing for an instant outside the calendar.
 pub fn day_fa(at: DateTime<Utc>) -> String {

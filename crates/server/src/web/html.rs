@@ -23,9 +23,9 @@ pub fn fa_digits(s: &str) -> String {
     to_persian_digits(s)
 }
 
-/// An amount in rials with Persian digits and thousands separators: `۲۵۰٬۰۰۰ ریال`.
-pub fn rials_fa(rials: u64) -> String {
-    let digits = rials.to_string();
+/// A count with Persian digits and thousands separators: `۱۲٬۳۴۵`.
+pub fn fa_count(n: u64) -> String {
+    let digits = n.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -33,7 +33,12 @@ pub fn rials_fa(rials: u64) -> String {
         }
         grouped.push(c);
     }
-    format!("{} ریال", to_persian_digits(&grouped))
+    to_persian_digits(&grouped)
+}
+
+/// An amount in rials with Persian digits and thousands separators: `۲۵۰٬۰۰۰ ریال`.
+pub fn rials_fa(rials: u64) -> String {
+    format!("{} ریال", fa_count(rials))
 }
 
 /// A whole page: Persian, right to left, the product's stylesheet and font.

@@ -12,10 +12,8 @@ pub mod ussd_sim;
 
 /// Today in Iran (UTC+03:30), in the Solar Hijri calendar: the clock lives here, at the edge, not in the domain.
 pub fn today() -> anyhow::Result<domain::JalaliDate> {
-    let offset = chrono::FixedOffset::east_opt(3 * 3600 + 1800)
-        .ok_or_else(|| anyhow::anyhow!("bad offset"))?;
-    let local = chrono::Utc::now().with_timezone(&offset).date_naive();
-    domain::JalaliDate::from_gregorian(local).map_err(|e| anyhow::anyhow!("today's date: {e}"))
+    server::state::tehran_day(chrono::Utc::now())
+        .ok_or_else(|| anyhow::anyhow!("today's date is outside the calendar's range"))
 }
 
 /// Prints the report object as the last line of output.
