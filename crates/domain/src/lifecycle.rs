@@ -52,6 +52,8 @@ pub enum Event {
     Revoked,
     /// The holder moved: the card is sent to another office.
     Transferred,
+    /// A shipment arrived without this card: it is revoked and made again.
+    LostInTransit,
 }
 
 use ApplicationState as S;
@@ -87,7 +89,9 @@ impl ApplicationState {
                 E::Cancelled,
             ) => S::Cancelled,
             (S::Enrolled, E::BatchedForProduction) => S::InProduction,
-            (S::InProduction, E::ProductionFailed) => S::ProductionFailed,
+            (S::InProduction, E::ProductionFailed) | (S::Dispatched, E::LostInTransit) => {
+                S::ProductionFailed
+            }
             (S::ProductionFailed, E::Requeued) => S::Enrolled,
             (S::InProduction, E::Dispatched) => S::Dispatched,
             (S::Dispatched, E::ReceivedAtOffice) => S::ReadyForPickup,
@@ -192,6 +196,7 @@ fn event_name(e: Event) -> &'static str {
         Event::CollectedLate => "collected_late",
         Event::Revoked => "revoked",
         Event::Transferred => "transferred",
+        Event::LostInTransit => "lost_in_transit",
     }
 }
 
@@ -200,7 +205,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const EVENTS: [Event; 16] = [
+    const EVENTS: [Event; 17] = [
         Event::PaymentSettled,
         Event::AppointmentBooked,
         Event::AppointmentCancelled,
@@ -217,6 +222,7 @@ mod tests {
         Event::CollectedLate,
         Event::Revoked,
         Event::Transferred,
+        Event::LostInTransit,
     ];
 
     #[test]
@@ -287,7 +293,7 @@ mod tests {
     proptest! {
         /// Final states take nothing; no sequence of events leaves the state set or revives a final state.
         #[test]
-        fn final_states_are_final(events in proptest::collection::vec(0usize..16, 0..40)) {
+        fn final_states_are_final(events in proptest::collection::vec(0usize..17, 0..40)) {
             let mut s = S::AwaitingPayment;
             for i in events {
                 let before = s;

@@ -348,3 +348,9 @@ impl Store for PostgresStore {
 store_sql::impl_journey!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
 store_sql::impl_agencies!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
 store_sql::impl_stats!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
+store_sql::impl_production!(
+    crate::PostgresStore,
+    sqlx::Postgres,
+    "BEGIN",
+    "a.national_code"
+);

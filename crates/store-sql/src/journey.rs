@@ -156,7 +156,7 @@ macro_rules! impl_journey {
                 })
             }
 
-            async fn record_event(
+            pub(super) async fn record_event(
                 conn: &mut <Db as sqlx::Database>::Connection,
                 application_id: i64,
                 from: Option<ApplicationState>,
@@ -183,18 +183,29 @@ macro_rules! impl_journey {
 
             /// Moves one application between the per-province counters (`from` None: a new application), in the
             /// caller's transaction. Rows are touched in state order, so two opposite moves never deadlock.
-            async fn count(
+            pub(super) async fn count(
                 conn: &mut <Db as sqlx::Database>::Connection,
                 province: Option<&str>,
                 from: Option<ApplicationState>,
                 to: ApplicationState,
             ) -> Result<()> {
-                if from == Some(to) {
+                count_n(conn, province, from, to, 1).await
+            }
+
+            /// As [`count`], for `n` applications of one province moving together.
+            pub(super) async fn count_n(
+                conn: &mut <Db as sqlx::Database>::Connection,
+                province: Option<&str>,
+                from: Option<ApplicationState>,
+                to: ApplicationState,
+                n: i64,
+            ) -> Result<()> {
+                if from == Some(to) || n == 0 {
                     return Ok(());
                 }
-                let mut deltas = vec![(to.as_str(), 1_i64)];
+                let mut deltas = vec![(to.as_str(), n)];
                 if let Some(f) = from {
-                    deltas.push((f.as_str(), -1));
+                    deltas.push((f.as_str(), -n));
                 }
                 deltas.sort_unstable();
                 // Any shard will do; spreading writers over them is all that matters.

@@ -8,7 +8,11 @@
 
 mod agency;
 mod journey;
+mod production;
 mod stats;
+
+#[doc(hidden)]
+pub use serde_json;
 
 use store::StoreError;
 

@@ -378,3 +378,9 @@ impl Store for SqliteStore {
 store_sql::impl_journey!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 store_sql::impl_agencies!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 store_sql::impl_stats!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+store_sql::impl_production!(
+    crate::SqliteStore,
+    sqlx::Sqlite,
+    "BEGIN IMMEDIATE",
+    "CAST(a.national_code AS INTEGER)"
+);

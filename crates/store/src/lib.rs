@@ -12,10 +12,12 @@ pub mod agency;
 pub mod codec;
 mod error;
 pub mod journey;
+pub mod production;
 pub mod stats;
 pub use agency::Agencies;
 pub use error::StoreError;
 pub use journey::Journey;
+pub use production::Production;
 pub use stats::Stats;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -74,7 +76,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Journey + Agencies + Stats + Send + Sync + 'static {
+pub trait Store: Journey + Agencies + Stats + Production + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// How many bulk writers (each with its own connection and transactions) may run at once on disjoint keys.
