@@ -7,12 +7,14 @@
 pub mod admin;
 pub mod agency;
 pub mod auth;
+pub mod cards;
 pub mod citizen;
 pub mod client;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod journey;
+pub mod kannel;
 pub mod metrics;
 pub mod office;
 pub mod ops;
@@ -20,6 +22,7 @@ pub mod ratelimit;
 pub mod sandbox_bank;
 pub mod state;
 pub mod ussd;
+pub mod vendor;
 pub mod web;
 
 pub use state::{AppState, Services, Settings};
@@ -55,6 +58,21 @@ use utoipa::OpenApi;
         citizen::status::status,
         office::login::login,
         office::applications::create,
+        office::enrollments::create,
+        office::enrollments::receipt,
+        office::adjudications::list,
+        office::adjudications::decide,
+        office::adjudications::photo,
+        office::shipments::list,
+        office::shipments::receive,
+        office::pickups::create,
+        office::records::show,
+        office::records::transfer,
+        citizen::transfer::transfer,
+        vendor::batches::signing_key,
+        vendor::batches::claim,
+        vendor::batches::results,
+        vendor::batches::dispatch,
         sandbox_bank::api_pay,
         ussd::handle,
         agency::verify::verify,
@@ -64,7 +82,8 @@ use utoipa::OpenApi;
     modifiers(&BearerAuth),
     tags(
         (name = "citizen", description = "The citizen portal and its API"),
-        (name = "office", description = "Counter offices: staff login and walk-in applications"),
+        (name = "office", description = "Counter offices: staff login, walk-ins, enrollment and receipts, adjudication, shipments, pickup, records and transfers"),
+        (name = "vendor", description = "Card manufacturers: batches with signed personalisation data, per-card results, dispatch"),
         (name = "admin", description = "National and province administrators: statistics per province"),
         (name = "agency", description = "Banks and agencies: yes/no verification"),
         (name = "ussd", description = "The USSD gateway's service (*4*6090#): status by phone"),
@@ -144,6 +163,60 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/office/applications",
             post(office::applications::create),
         )
+        .route(
+            "/api/v1/office/applications/{tracking_code}",
+            get(office::records::show),
+        )
+        .route(
+            "/api/v1/office/applications/{tracking_code}/transfer",
+            post(office::records::transfer),
+        )
+        .route(
+            "/api/v1/office/enrollments",
+            post(office::enrollments::create),
+        )
+        .route(
+            "/api/v1/office/enrollments/{tracking_code}/photo",
+            get(office::adjudications::photo),
+        )
+        .route(
+            "/api/v1/office/receipts/{file}",
+            get(office::enrollments::receipt),
+        )
+        .route(
+            "/api/v1/office/adjudications",
+            get(office::adjudications::list),
+        )
+        .route(
+            "/api/v1/office/adjudications/{tracking_code}",
+            post(office::adjudications::decide),
+        )
+        .route("/api/v1/office/shipments", get(office::shipments::list))
+        .route(
+            "/api/v1/office/shipments/{shipment_id}/receive",
+            post(office::shipments::receive),
+        )
+        .route("/api/v1/office/pickups", post(office::pickups::create))
+        .route(
+            "/api/v1/applications/{tracking_code}/transfer",
+            post(citizen::transfer::transfer),
+        )
+        .route(
+            "/api/v1/vendor/signing-key",
+            get(vendor::batches::signing_key),
+        )
+        .route("/api/v1/vendor/batches/claim", post(vendor::batches::claim))
+        .route(
+            "/api/v1/vendor/batches/{batch_id}/results",
+            post(vendor::batches::results),
+        )
+        .route(
+            "/api/v1/vendor/batches/{batch_id}/dispatch",
+            post(vendor::batches::dispatch),
+        )
+        .route("/sms/dlr", get(kannel::dlr))
+        .route("/sms/incoming", get(kannel::incoming).post(kannel::incoming))
+        .route("/r/{tracking_code}", get(web::receipt_check::show))
         .route(
             "/sandbox-bank/pay",
             get(sandbox_bank::pay_page).post(sandbox_bank::pay_submit),

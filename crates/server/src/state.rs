@@ -37,6 +37,18 @@ pub struct Settings {
     pub office_closes: u32,
     /// A USSD session ends this long after its first request.
     pub ussd_session_ttl: Duration,
+    /// The service's public address, for links printed on paper (the receipt's QR code).
+    pub public_url: String,
+    /// At most this many cards in one manufacturer's batch.
+    pub production_batch_size: u32,
+    /// A claimed batch not answered within this time goes back in the queue.
+    pub vendor_answer_timeout: Duration,
+    /// A card waiting this many days at an office becomes `uncollected`.
+    pub pickup_period_days: u32,
+    /// Reminders go after these many days of waiting.
+    pub reminder_days: Vec<u32>,
+    /// Sending attempts before a message (and its number) is given up.
+    pub sms_max_attempts: u32,
 }
 
 impl Default for Settings {
@@ -55,6 +67,12 @@ impl Default for Settings {
             office_opens: 7 * 60 + 30,
             office_closes: 14 * 60 + 30,
             ussd_session_ttl: Duration::from_secs(180),
+            public_url: "http://127.0.0.1:8080".into(),
+            production_batch_size: 10_000,
+            vendor_answer_timeout: Duration::from_secs(72 * 3600),
+            pickup_period_days: 90,
+            reminder_days: vec![7, 30],
+            sms_max_attempts: 8,
         }
     }
 }
@@ -73,6 +91,14 @@ pub struct Services {
     pub audit: crate::agency::audit::AuditWriter,
     /// Signs the web portal's step-one tokens and citizen cookies; drawn once per process.
     pub web_secret: [u8; 32],
+    /// Photos, signatures and fingerprint templates (sealed at rest).
+    pub blobs: Arc<dyn blobs::BlobStore>,
+    /// The 1:N de-duplication gallery.
+    pub dedup: Arc<crate::cards::dedup::Dedup>,
+    /// Signs card personalisation data and receipt links.
+    pub signer: crate::cards::signing::Signer,
+    /// Where SMS go (Kannel, or the log).
+    pub sms: Arc<dyn sms::SmsSender>,
 }
 
 #[derive(Clone)]
@@ -97,6 +123,13 @@ impl AppState {
                 api_keys: Default::default(),
                 audit: crate::agency::audit::AuditWriter::new(store.clone()),
                 web_secret: rand::random(),
+                blobs: Arc::new(blobs::Sealed::new(
+                    blobs::MemoryBlobStore::default(),
+                    rand::random(),
+                )),
+                dedup: Default::default(),
+                signer: crate::cards::signing::Signer::random(),
+                sms: Arc::new(sms::LogSender),
             }),
             store,
             settings: Arc::new(settings),

@@ -6,3 +6,4 @@ pub mod calendar;
 pub mod offices;
 pub mod payments;
 pub mod status;
+pub mod transfer;

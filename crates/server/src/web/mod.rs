@@ -15,6 +15,7 @@ pub mod form;
 pub mod home;
 pub mod html;
 pub mod print;
+pub mod receipt_check;
 pub mod register;
 pub mod session;
 pub mod track;

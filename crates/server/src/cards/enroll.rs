@@ -1,0 +1,292 @@
+//! Enrollment at the booked office (`POST /api/v1/office/enrollments` and the office pages): the documents
+//! checklist, the photo, ten fingers and the signature are checked; images and templates go to the blob store
+//! (sealed); then one transaction moves the application to `enrolled`. A refusal changes nothing: blobs written for
+//! a refused enrollment are deleted.
+
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use base64::Engine;
+use domain::{ApplicationState, FieldError, Reason, TrackingCode, ValidationError};
+use serde::{Deserialize, Serialize};
+use store::journey::Change;
+use store::production::{CardHolder, Enrolled, FingerRecord, NewEnrollment};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct Documents {
+    /// The photo birth certificate was seen.
+    pub birth_certificate_seen: bool,
+    /// The old card was collected (needed when replacing or for a damaged card).
+    pub old_card_collected: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct FingerprintInput {
+    /// ISO finger position: 1 right thumb … 5 right little, 6 left thumb … 10 left little.
+    pub position: i64,
+    /// `captured` (the default), `missing` or `bandaged`; the last two carry no data.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `iso19794_2`, `ansi378`, `png` or `wsq`.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Base64 of the record or image.
+    #[serde(default)]
+    pub data: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EnrollmentInput {
+    pub tracking_code: String,
+    pub documents: Documents,
+    /// Base64 JPEG or PNG, portrait about 3:4, at least 300 × 400 pixels, at most 2 MiB.
+    pub photo: String,
+    /// Exactly ten entries, positions 1–10.
+    pub fingerprints: Vec<FingerprintInput>,
+    /// Base64 PNG.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnrollmentCreated {
+    pub tracking_code: String,
+    #[schema(example = "enrolled")]
+    pub state: String,
+    /// Where the receipt PDF is printed from (this office only).
+    pub receipt_url: String,
+    /// The 1:N search runs after the answer: `pending` now.
+    pub dedup: String,
+}
+
+fn b64(field: &str, s: &str) -> Result<Vec<u8>, FieldError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                ValidationError::new(
+                    "invalid_base64",
+                    "the data is not valid base64",
+                    "داده با قالب base64 نیست",
+                ),
+            )
+        })
+}
+
+fn documents_incomplete(field: &str, en: &str, fa: &str) -> ApiError {
+    ApiError::from(FieldError::new(
+        field,
+        ValidationError::new("documents_incomplete", en, fa),
+    ))
+}
+
+/// The checks that need the application: it exists, is booked at this office and waits for enrollment.
+pub async fn booked_here(
+    state: &AppState,
+    staff: &Staff,
+    tracking: &TrackingCode,
+) -> ApiResult<store::journey::Application> {
+    let office = staff.office()?;
+    let app = state
+        .store
+        .application(tracking)
+        .await?
+        .ok_or_else(|| ApiError::not_found("درخواست", "application"))?;
+    if app.appointment.as_ref().map(|a| &a.office_id) != Some(office) {
+        return Err(other_office());
+    }
+    if app.state != ApplicationState::AppointmentBooked {
+        return Err(wrong_state(app.state));
+    }
+    Ok(app)
+}
+
+pub fn other_office() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "این درخواست مربوط به دفتر دیگری است",
+        "this application belongs to another office",
+    )
+}
+
+pub fn wrong_state(s: ApplicationState) -> ApiError {
+    ApiError::conflict(
+        "invalid_transition",
+        format!("درخواستی که در وضعیت «{}» است این کار را نمی‌پذیرد", s.fa()),
+        format!("an application that is {} cannot take this", s.as_str()),
+    )
+}
+
+/// Checks and stores one enrollment.
+pub async fn enroll(
+    state: &AppState,
+    staff: &Staff,
+    input: EnrollmentInput,
+) -> ApiResult<EnrollmentCreated> {
+    let tracking = TrackingCode::parse(&input.tracking_code)
+        .map_err(|e| ApiError::validation(e).with_field("tracking_code"))?;
+    let app = booked_here(state, staff, &tracking).await?;
+    if !input.documents.birth_certificate_seen {
+        return Err(documents_incomplete(
+            "documents.birth_certificate_seen",
+            "the photo birth certificate must be seen before enrollment",
+            "پیش از ثبت‌نام باید شناسنامهٔ عکس‌دار دیده شود",
+        ));
+    }
+    if matches!(app.reason, Reason::ReplaceOldCard | Reason::Damaged)
+        && !input.documents.old_card_collected
+    {
+        return Err(documents_incomplete(
+            "documents.old_card_collected",
+            "the old card must be collected when it is replaced",
+            "برای تعویض، کارت قبلی باید تحویل گرفته شود",
+        ));
+    }
+    let photo = b64("photo", &input.photo)?;
+    let signature = b64("signature", &input.signature)?;
+    let mut prints = Vec::with_capacity(input.fingerprints.len());
+    for (i, f) in input.fingerprints.iter().enumerate() {
+        let status = match f.status.as_deref() {
+            None => intake::FingerStatus::Captured,
+            Some(s) => intake::FingerStatus::parse(s).ok_or_else(|| {
+                ApiError::from(FieldError::new(
+                    format!("fingerprints[{i}].status"),
+                    ValidationError::new(
+                        "invalid_fingerprints",
+                        "status is captured, missing or bandaged",
+                        "وضعیت انگشت باید captured، missing یا bandaged باشد",
+                    ),
+                ))
+            })?,
+        };
+        let data = f
+            .data
+            .as_deref()
+            .map(|d| b64(&format!("fingerprints[{i}].data"), d))
+            .transpose()?;
+        prints.push((f.position, status, f.format.clone(), data));
+    }
+    // The image work is CPU-bound: off the async threads.
+    let checked = tokio::task::spawn_blocking(move || {
+        let checked_photo = intake::check_photo(&photo)?;
+        let inputs: Vec<intake::FingerInput<'_>> = prints
+            .iter()
+            .map(|(position, status, format, data)| intake::FingerInput {
+                position: *position,
+                status: *status,
+                format: format.as_deref(),
+                data: data.as_deref(),
+            })
+            .collect();
+        let fingers = intake::check_fingerprints(&inputs)?;
+        intake::check_signature(&signature)?;
+        Ok::<_, FieldError>((checked_photo, fingers, signature, photo))
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    let (photo, fingers, signature, original) = checked?;
+
+    let person = state.store.person(&app.national_code).await?.ok_or_else(|| {
+        ApiError::conflict(
+            "registry_mismatch",
+            "سابقهٔ این شخص در ثبت احوال پیدا نشد",
+            "the person is no longer in the civil registry",
+        )
+    })?;
+    if person.death_date.is_some() {
+        return Err(ApiError::conflict(
+            "deceased",
+            "ثبت احوال فوت این شخص را ثبت کرده است",
+            "the civil registry records this person as deceased",
+        ));
+    }
+    let holder = CardHolder {
+        national_code: person.national_code.as_str().to_string(),
+        first_name: person.first_name.clone(),
+        last_name: person.last_name.clone(),
+        father_name: person.father_name.clone(),
+        gender: person.gender.as_str().to_string(),
+        birth_date_jalali: person.birth_date.to_string(),
+        postal_code: person.postal_code.as_ref().map(|p| p.as_str().to_string()),
+    };
+    let records: Vec<FingerRecord> = fingers
+        .iter()
+        .map(|f| FingerRecord {
+            position: f.position,
+            status: f.status.as_str().to_string(),
+            format: f.format.map(|x| x.as_str().to_string()),
+            quality: f.quality,
+        })
+        .collect();
+    let captured: Vec<(u8, biometrics::Template)> = fingers
+        .into_iter()
+        .filter_map(|f| f.template.map(|t| (f.position, t)))
+        .collect();
+
+    let nonce: [u8; 6] = rand::random();
+    let base = format!("enrollments/{}/{}", tracking.as_str(), crate::auth::hex(&nonce));
+    let photo_key = format!("{base}/photo.{}", photo.format.as_str());
+    let card_photo_key = format!("{base}/card.jpg");
+    let signature_key = format!("{base}/signature.png");
+    let templates_key = format!("{base}/templates.bin");
+    let keys = [&photo_key, &card_photo_key, &signature_key, &templates_key];
+    let blobs = &state.services.blobs;
+    let templates = super::templates::encode(&captured);
+    let written = tokio::try_join!(
+        blobs.put(&photo_key, &original),
+        blobs.put(&card_photo_key, &photo.card_jpeg),
+        blobs.put(&signature_key, &signature),
+        blobs.put(&templates_key, &templates),
+    );
+    let forget = || async {
+        for k in keys {
+            let _ = blobs.delete(k).await;
+        }
+    };
+    if let Err(e) = written {
+        forget().await;
+        tracing::error!(error = %e, "blob store write failed");
+        return Err(ApiError::internal());
+    }
+    let new = NewEnrollment {
+        tracking_code: tracking,
+        office: staff.office()?.clone(),
+        birth_certificate_seen: input.documents.birth_certificate_seen,
+        old_card_collected: input.documents.old_card_collected,
+        holder,
+        fingers: records,
+        photo_key: photo_key.clone(),
+        card_photo_key: card_photo_key.clone(),
+        signature_key: signature_key.clone(),
+        templates_key: templates_key.clone(),
+        change: Change {
+            actor: format!("operator:{}", staff.username),
+            at: chrono::Utc::now(),
+            reason: None,
+        },
+    };
+    let outcome = state.store.enroll(&new).await;
+    match outcome {
+        Ok(Enrolled::Done { .. }) => {
+            state.services.dedup.wake.notify_one();
+            Ok(EnrollmentCreated {
+                tracking_code: tracking.as_str().to_string(),
+                state: ApplicationState::Enrolled.as_str().into(),
+                receipt_url: format!("/api/v1/office/receipts/{}.pdf", tracking.as_str()),
+                dedup: "pending".into(),
+            })
+        }
+        other => {
+            forget().await;
+            match other? {
+                Enrolled::Done { .. } => Err(ApiError::internal()),
+                Enrolled::NotFound => Err(ApiError::not_found("درخواست", "application")),
+                Enrolled::OtherOffice => Err(other_office()),
+                Enrolled::WrongState(s) => Err(wrong_state(s)),
+            }
+        }
+    }
+}

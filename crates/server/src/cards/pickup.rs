@@ -1,0 +1,159 @@
+//! Pickup at the office where the card waits: the holder's finger is checked 1:1 against the finger enrolled at
+//! the same position; a failed match is recorded (and may be retried with another finger); a match hands the card
+//! over, with the pickup fee, and activates it.
+
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{today, AppState};
+use axum::http::StatusCode;
+use base64::Engine;
+use domain::{ApplicationState as S, FieldError, TrackingCode, ValidationError};
+use serde::{Deserialize, Serialize};
+use store::journey::Change;
+use store::production::PickupAttempt;
+use utoipa::ToSchema;
+
+/// Failed matches after which the desk must call a supervisor (the card stays at the office).
+pub const MAX_FAILED_MATCHES: usize = 6;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ProbeInput {
+    pub position: i64,
+    /// `iso19794_2`, `ansi378`, `png` or `wsq`.
+    pub format: String,
+    /// Base64 of the record or image.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PickupInput {
+    pub tracking_code: String,
+    pub fingerprint: ProbeInput,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PickupDone {
+    #[schema(example = "delivered")]
+    pub state: String,
+    pub pickup_fee_rials: u64,
+    pub chip_serial: String,
+}
+
+pub fn mismatch() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "fingerprint_mismatch",
+        "اثر انگشت با انگشت ثبت‌شده مطابقت ندارد؛ با انگشت دیگری دوباره تلاش کنید",
+        "the fingerprint does not match the enrolled finger; try another finger",
+    )
+}
+
+pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiResult<PickupDone> {
+    let office = staff.office()?.clone();
+    let tracking = TrackingCode::parse(&input.tracking_code)
+        .map_err(|e| ApiError::validation(e).with_field("tracking_code"))?;
+    let card = state
+        .store
+        .pickup_card(&tracking)
+        .await?
+        .ok_or_else(|| ApiError::not_found("کارت آمادهٔ تحویل", "card waiting for pickup"))?;
+    if card.office != office {
+        return Err(super::enroll::other_office());
+    }
+    if !matches!(card.state, S::ReadyForPickup | S::Uncollected) {
+        return Err(super::enroll::wrong_state(card.state));
+    }
+    let attempts = state.store.pickup_attempts(card.application_id).await?;
+    if attempts.iter().filter(|a| !a.matched).count() >= MAX_FAILED_MATCHES {
+        return Err(ApiError::conflict(
+            "too_many_attempts",
+            "تعداد تلاش‌های ناموفق از حد گذشته است؛ با سرپرست دفتر هماهنگ کنید",
+            "too many failed matches; a supervisor must look into it",
+        ));
+    }
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(input.fingerprint.data.trim())
+        .map_err(|_| {
+            ApiError::from(FieldError::new(
+                "fingerprint.data",
+                ValidationError::new("invalid_base64", "the data is not valid base64", "داده با قالب base64 نیست"),
+            ))
+        })?;
+    let (position, format) = (input.fingerprint.position, input.fingerprint.format.clone());
+    let (position, probe) =
+        tokio::task::spawn_blocking(move || intake::check_probe(position, &format, &data))
+            .await
+            .map_err(|_| ApiError::internal())??;
+    let enrolled_bytes = state
+        .services
+        .blobs
+        .get(&card.templates_key)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "templates unreadable");
+            ApiError::internal()
+        })?
+        .ok_or_else(ApiError::internal)?;
+    let enrolled = super::templates::decode(&enrolled_bytes).map_err(|e| {
+        tracing::error!(error = %e, "templates corrupt");
+        ApiError::internal()
+    })?;
+    let Some((_, template)) = enrolled.into_iter().find(|(p, _)| *p == position) else {
+        return Err(ApiError::from(FieldError::new(
+            "fingerprint.position",
+            ValidationError::new(
+                "finger_not_enrolled",
+                "this finger was not captured at enrollment (missing or bandaged); use another finger",
+                "این انگشت هنگام ثبت‌نام گرفته نشده است؛ انگشت دیگری را بگیرید",
+            ),
+        )));
+    };
+    let score = tokio::task::spawn_blocking(move || biometrics::matcher::score(&probe, &template))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let matched = biometrics::matcher::Thresholds::calibrated().verify_match(score);
+    let now = chrono::Utc::now();
+    state
+        .store
+        .record_pickup_attempt(
+            card.application_id,
+            &office,
+            &PickupAttempt {
+                at: now,
+                operator: staff.username.clone(),
+                position,
+                score: f64::from(score),
+                matched,
+            },
+        )
+        .await?;
+    if !matched {
+        return Err(mismatch());
+    }
+    let fee = state.settings.fees.for_year(today().year()).pickup_rials;
+    let delivered = state
+        .store
+        .deliver(
+            &tracking,
+            &office,
+            fee,
+            &Change {
+                actor: format!("operator:{}", staff.username),
+                at: now,
+                reason: Some(format!("finger {position} matched")),
+            },
+        )
+        .await?;
+    if !delivered {
+        return Err(ApiError::conflict(
+            "invalid_transition",
+            "کارت در این فاصله تغییر وضعیت داده است",
+            "the card changed state meanwhile",
+        ));
+    }
+    Ok(PickupDone {
+        state: S::Delivered.as_str().into(),
+        pickup_fee_rials: fee,
+        chip_serial: card.chip_serial.to_string(),
+    })
+}

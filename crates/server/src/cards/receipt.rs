@@ -1,0 +1,95 @@
+//! The enrollment receipt: a PDF in Persian with the person's photo and a QR code that a bank scans to check it.
+//! Printed free and as often as needed at the enrolling office; refused, with the reason, once the card waits at
+//! an office (or the application is closed): from then on the card, not the receipt, identifies the holder.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{tehran_day, AppState};
+use domain::{ApplicationState as S, OfficeId, TrackingCode};
+
+/// Why a receipt is no longer valid, for the states where it is not.
+pub fn refusal(state: S) -> Option<ApiError> {
+    match state {
+        S::ReadyForPickup | S::Uncollected => Some(ApiError::conflict(
+            "card_ready_for_pickup",
+            "کارت در دفتر آمادهٔ تحویل است؛ رسید دیگر صادر نمی‌شود",
+            "the card waits at the office for pickup; receipts are no longer issued",
+        )),
+        S::Delivered => Some(ApiError::conflict(
+            "card_delivered",
+            "کارت به دارنده تحویل شده است؛ رسید دیگر معتبر نیست",
+            "the card was delivered; the receipt is no longer valid",
+        )),
+        S::Rejected | S::Cancelled | S::Revoked => Some(ApiError::conflict(
+            "application_closed",
+            "این درخواست بسته شده است؛ رسید معتبر نیست",
+            "the application is closed; no receipt is valid",
+        )),
+        _ => None,
+    }
+}
+
+/// The link a receipt's QR code carries.
+pub fn verify_url(state: &AppState, tracking: &TrackingCode) -> String {
+    format!(
+        "{}/r/{}?t={}",
+        state.settings.public_url.trim_end_matches('/'),
+        tracking.as_str(),
+        state.services.signer.receipt_tag(tracking.as_str())
+    )
+}
+
+/// The receipt of an application enrolled at `office`.
+pub async fn pdf(state: &AppState, office: &OfficeId, tracking: &TrackingCode) -> ApiResult<Vec<u8>> {
+    let e = state
+        .store
+        .enrollment(tracking)
+        .await?
+        .ok_or_else(|| ApiError::not_found("ثبت‌نام", "enrollment"))?;
+    if &e.office != office {
+        return Err(super::enroll::other_office());
+    }
+    if let Some(refused) = refusal(e.state) {
+        return Err(refused);
+    }
+    let enrolled_at = state
+        .store
+        .office(&e.office)
+        .await?
+        .ok_or_else(|| ApiError::not_found("دفتر", "office"))?;
+    let photo = state
+        .services
+        .blobs
+        .get(&e.card_photo_key)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "receipt photo unreadable");
+            ApiError::internal()
+        })?
+        .ok_or_else(ApiError::internal)?;
+    let url = verify_url(state, tracking);
+    let day = tehran_day(e.enrolled_at)
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let tc = tracking.as_str().to_string();
+    tokio::task::spawn_blocking(move || {
+        receipt::render(&receipt::Receipt {
+            tracking_code: &tc,
+            national_code: &e.holder.national_code,
+            first_name: &e.holder.first_name,
+            last_name: &e.holder.last_name,
+            father_name: &e.holder.father_name,
+            birth_date_jalali: &e.holder.birth_date_jalali,
+            office_name: &enrolled_at.name,
+            office_address: &enrolled_at.address,
+            enrolled_on_jalali: &day,
+            photo: &photo,
+            verify_url: &url,
+        })
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|err| {
+        tracing::error!(error = %err, "receipt rendering failed");
+        ApiError::internal()
+    })
+}

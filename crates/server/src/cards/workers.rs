@@ -1,0 +1,237 @@
+//! The work that runs by itself: the 1:N search after each enrollment, batching for the manufacturers, claims
+//! that a manufacturer never answered, the SMS outbox, pickup reminders, the end of the pickup period, and deaths
+//! reported by the registry. Each step is a function that does one pass (tests call them directly); [`spawn`]
+//! runs them all on timers in `shenas serve`. Every pass is safe to run twice or on several instances at once: the
+//! store's transactions and leases decide who does what.
+
+use crate::state::{today, AppState};
+use chrono::{Duration, Utc};
+use futures::StreamExt;
+use std::sync::Arc;
+use store::journey::Change;
+use store::production::{Batch, OutboxSms};
+
+fn system(actor: &str, reason: &str) -> Change {
+    Change {
+        actor: format!("system:{actor}"),
+        at: Utc::now(),
+        reason: Some(reason.into()),
+    }
+}
+
+/// Forms batches from the production queue for each manufacturer's share.
+pub async fn form_batches(state: &AppState) -> store::Result<Vec<Batch>> {
+    state
+        .store
+        .form_batches(
+            &today().to_string(),
+            state.settings.production_batch_size,
+            &system("batcher", "batched for production"),
+        )
+        .await
+}
+
+/// Claimed batches never answered within the timeout: their cards go back in the queue.
+pub async fn expire_claims(state: &AppState) -> store::Result<u64> {
+    let timeout = Duration::from_std(state.settings.vendor_answer_timeout).unwrap_or(Duration::hours(72));
+    state
+        .store
+        .expire_batches(
+            Utc::now() - timeout,
+            &system("production", "the manufacturer did not answer in time"),
+        )
+        .await
+}
+
+/// What one outbox pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    pub sent: u64,
+    pub retried: u64,
+    pub failed: u64,
+}
+
+fn backoff(attempts: u32) -> Duration {
+    let secs = 10i64.saturating_mul(1i64 << attempts.saturating_sub(1).min(9));
+    Duration::seconds(secs.min(3600))
+}
+
+/// Sends what is due in the outbox (up to `limit` messages), `concurrency` at a time.
+pub async fn send_sms(state: &AppState, limit: u32, concurrency: usize) -> store::Result<Sent> {
+    let now = Utc::now();
+    let due = state
+        .store
+        .sms_due(now, now + Duration::seconds(120), limit)
+        .await?;
+    let sender = state.services.sms.clone();
+    let results: Vec<(OutboxSms, Result<(), sms::SendError>)> = futures::stream::iter(due)
+        .map(|m| {
+            let sender = sender.clone();
+            async move {
+                let out = sms::OutgoingSms {
+                    id: m.id,
+                    to: m.mobile.as_str().to_string(),
+                    text: m.text.clone(),
+                };
+                let r = sender.send(&out).await;
+                (m, r)
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut sent = Sent::default();
+    for (m, r) in results {
+        let at = Utc::now();
+        match r {
+            Ok(()) => {
+                state.store.sms_sent(m.id, at).await?;
+                sent.sent += 1;
+            }
+            Err(sms::SendError::Temporary(e)) if m.attempts < state.settings.sms_max_attempts => {
+                state.store.sms_retry(m.id, &e, at + backoff(m.attempts)).await?;
+                sent.retried += 1;
+            }
+            Err(e) => {
+                tracing::warn!(
+                    id = m.id,
+                    to = %sms::mask_msisdn(m.mobile.as_str()),
+                    error = %e,
+                    "SMS failed for good: the number is flagged"
+                );
+                state.store.sms_failed(m.id, &e.to_string(), at).await?;
+                sent.failed += 1;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Queues the reminders due (7 and 30 days by default) for cards still waiting.
+pub async fn remind(state: &AppState) -> store::Result<u64> {
+    let mut n = 0;
+    for &days in &state.settings.reminder_days {
+        let kind = format!("reminder_{days}:");
+        let waiting = state
+            .store
+            .waiting_without(Utc::now() - Duration::days(i64::from(days)), &kind, 1000)
+            .await?;
+        for w in waiting {
+            let Some(app) = state.store.application(&w.tracking_code).await? else { continue };
+            let Some(card) = state.store.pickup_card(&w.tracking_code).await? else { continue };
+            let office = state.store.office(&card.office).await?;
+            let name = office.map(|o| o.name).unwrap_or_else(|| card.office.as_str().into());
+            let text = domain::production::sms_reminder(&w.tracking_code, &name, days);
+            let kind = format!("{kind}{}", w.ready_at.timestamp());
+            if state
+                .store
+                .enqueue_sms(Some(w.application_id), &app.mobile, &kind, &text, Utc::now())
+                .await?
+                .is_some()
+            {
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Cards past the pickup period become `uncollected`, each with its reason.
+pub async fn expire_pickups(state: &AppState) -> store::Result<u64> {
+    let before = Utc::now() - Duration::days(i64::from(state.settings.pickup_period_days));
+    let mut total = 0;
+    loop {
+        let n = state
+            .store
+            .expire_pickups(before, &system("pickup", "pickup period over"), 500)
+            .await?;
+        total += n;
+        if n == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+/// Deaths in the registry: pending work cancelled, cards revoked.
+pub async fn deaths(state: &AppState) -> store::Result<u64> {
+    let mut total = 0;
+    loop {
+        let n = state
+            .store
+            .apply_deaths(&system("registry", "the registry records the holder's death"), 500)
+            .await?;
+        total += n;
+        if n == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+async fn every<F, Fut>(name: &'static str, period: std::time::Duration, wake: Option<Arc<tokio::sync::Notify>>, f: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    loop {
+        if let Err(e) = f().await {
+            tracing::error!(worker = name, error = %e, "background pass failed");
+        }
+        match &wake {
+            Some(w) => {
+                let _ = tokio::time::timeout(period, w.notified()).await;
+            }
+            None => tokio::time::sleep(period).await,
+        }
+    }
+}
+
+/// Starts every background pass (for `shenas serve`).
+pub fn spawn(state: &AppState) {
+    let s = state.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = s.services.dedup.run_pending(&s).await {
+                tracing::error!(error = %e, "de-duplication pass failed");
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s.services.dedup.wake.notified()).await;
+        }
+    });
+    let s = state.clone();
+    tokio::spawn(every("sms", std::time::Duration::from_secs(1), None, move || {
+        let s = s.clone();
+        async move {
+            // Drain what is due, a page at a time.
+            loop {
+                let r = send_sms(&s, 1000, 64).await?;
+                if r.sent + r.retried + r.failed < 1000 {
+                    return Ok(());
+                }
+            }
+        }
+    }));
+    let s = state.clone();
+    tokio::spawn(every("production", std::time::Duration::from_secs(600), None, move || {
+        let s = s.clone();
+        async move {
+            let n = expire_claims(&s).await?;
+            if n > 0 {
+                tracing::warn!(cards = n, "unanswered claims expired: cards requeued");
+            }
+            let made = form_batches(&s).await?;
+            if !made.is_empty() {
+                tracing::info!(batches = made.len(), "production batches formed");
+            }
+            Ok(())
+        }
+    }));
+    let s = state.clone();
+    tokio::spawn(every("pickup", std::time::Duration::from_secs(3600), None, move || {
+        let s = s.clone();
+        async move {
+            remind(&s).await?;
+            expire_pickups(&s).await?;
+            deaths(&s).await?;
+            Ok(())
+        }
+    }));
+}

@@ -1,0 +1,219 @@
+//! An application as its offices see it (`GET /api/v1/office/applications/{tracking_code}`: state, history with
+//! time, actor and reason, enrollment, card, messages and pickup attempts), and a transfer of the card to the
+//! operator's office (`POST …/transfer`), for a holder who moved.
+
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use domain::{OfficeId, TrackingCode};
+use serde::Serialize;
+use store::journey::Change;
+use store::production::Transferred;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryRow {
+    pub at: String,
+    pub actor: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub event: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageRow {
+    pub kind: String,
+    pub state: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptRow {
+    pub at: String,
+    pub operator: String,
+    pub position: u8,
+    pub matched: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationRecord {
+    pub tracking_code: String,
+    pub state: String,
+    pub state_fa: String,
+    pub reason: String,
+    pub booked_office_id: Option<String>,
+    pub enrolled_office_id: Option<String>,
+    pub destination_office_id: Option<String>,
+    /// `pending`, `clear`, `hit`, `distinct` or `duplicate`.
+    pub dedup: Option<String>,
+    pub chip_serial: Option<String>,
+    /// `produced`, `active` or `revoked`.
+    pub card_status: Option<String>,
+    pub uncollected_reason: Option<String>,
+    pub sms_failed: bool,
+    pub history: Vec<HistoryRow>,
+    pub messages: Vec<MessageRow>,
+    pub pickup_attempts: Vec<AttemptRow>,
+}
+
+/// The record, if the operator's office has to do with the application (booked, enrolled, destination, or where
+/// the card is).
+pub async fn record(state: &AppState, staff: &Staff, tracking: &TrackingCode) -> ApiResult<ApplicationRecord> {
+    let office = staff.office()?;
+    let app = state
+        .store
+        .application(tracking)
+        .await?
+        .ok_or_else(|| ApiError::not_found("درخواست", "application"))?;
+    let enrollment = state.store.enrollment(tracking).await?;
+    let card = state.store.card_of_application(app.id).await?;
+    let mine = |o: Option<&OfficeId>| o == Some(office);
+    if !(mine(app.appointment.as_ref().map(|a| &a.office_id))
+        || mine(app.filing_office.as_ref())
+        || mine(enrollment.as_ref().map(|e| &e.office))
+        || mine(enrollment.as_ref().map(|e| &e.destination))
+        || mine(card.as_ref().and_then(|c| c.office.as_ref())))
+    {
+        return Err(crate::cards::enroll::other_office());
+    }
+    let history = state.store.history(tracking).await?;
+    let messages = state.store.sms_of(app.id).await?;
+    let attempts = state.store.pickup_attempts(app.id).await?;
+    Ok(ApplicationRecord {
+        tracking_code: tracking.as_str().into(),
+        state: app.state.as_str().into(),
+        state_fa: app.state.fa().into(),
+        reason: app.reason.as_str().into(),
+        booked_office_id: app.appointment.as_ref().map(|a| a.office_id.as_str().into()),
+        enrolled_office_id: enrollment.as_ref().map(|e| e.office.as_str().into()),
+        destination_office_id: enrollment.as_ref().map(|e| e.destination.as_str().into()),
+        dedup: enrollment.as_ref().map(|e| e.dedup.as_str().into()),
+        chip_serial: card.as_ref().map(|c| c.chip_serial.to_string()),
+        card_status: card.as_ref().map(|c| c.status.clone()),
+        uncollected_reason: card
+            .as_ref()
+            .and_then(|c| c.uncollected_reason.map(|r| r.as_str().into())),
+        sms_failed: state.store.sms_flagged(app.id).await?,
+        history: history
+            .iter()
+            .map(|h| HistoryRow {
+                at: h.at.to_rfc3339(),
+                actor: h.actor.clone(),
+                from_state: h.from.map(|s| s.as_str().into()),
+                to_state: h.to.as_str().into(),
+                event: h.event.clone(),
+                reason: h.reason.clone(),
+            })
+            .collect(),
+        messages: messages
+            .iter()
+            .map(|m| MessageRow {
+                kind: m.kind.clone(),
+                state: m.state.as_str().into(),
+                attempts: m.attempts,
+                last_error: m.last_error.clone(),
+                created_at: m.created_at.to_rfc3339(),
+            })
+            .collect(),
+        pickup_attempts: attempts
+            .iter()
+            .map(|a| AttemptRow {
+                at: a.at.to_rfc3339(),
+                operator: a.operator.clone(),
+                position: a.position,
+                matched: a.matched,
+            })
+            .collect(),
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/office/applications/{tracking_code}",
+    tag = "office",
+    params(("tracking_code" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The application with its whole history", body = ApplicationRecord),
+        (status = 403, description = "`forbidden`: not this office's work", body = crate::error::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ApplicationRecord>> {
+    let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
+    Ok(Json(record(&state, &staff, &tracking).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferOutcome {
+    /// `redirected` (not yet at an office: only the destination changed) or `shipped`.
+    pub outcome: String,
+    pub shipment_id: Option<i64>,
+    pub to_office_id: String,
+}
+
+/// Sends the card to `to`; shared by the office API (to the operator's own office) and the citizen API.
+pub async fn transfer_to(
+    state: &AppState,
+    tracking: &TrackingCode,
+    to: &OfficeId,
+    actor: String,
+) -> ApiResult<TransferOutcome> {
+    let change = Change {
+        actor,
+        at: chrono::Utc::now(),
+        reason: None,
+    };
+    match state.store.transfer(tracking, to, &change).await? {
+        Transferred::Redirected => Ok(TransferOutcome {
+            outcome: "redirected".into(),
+            shipment_id: None,
+            to_office_id: to.as_str().into(),
+        }),
+        Transferred::Shipped { shipment_id } => Ok(TransferOutcome {
+            outcome: "shipped".into(),
+            shipment_id: Some(shipment_id),
+            to_office_id: to.as_str().into(),
+        }),
+        Transferred::NotFound => Err(ApiError::not_found("درخواست ثبت‌نام‌شده یا دفتر", "enrolled application or office")),
+        Transferred::SameOffice => Err(ApiError::conflict(
+            "same_office",
+            "کارت هم‌اکنون به همین دفتر فرستاده می‌شود",
+            "the card already goes to this office",
+        )),
+        Transferred::WrongState(s) => Err(crate::cards::enroll::wrong_state(s)),
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/office/applications/{tracking_code}/transfer",
+    tag = "office",
+    params(("tracking_code" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The card now goes to this office", body = TransferOutcome),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+        (status = 409, description = "`same_office`, `invalid_transition`", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn transfer(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> ApiResult<Json<TransferOutcome>> {
+    let office = staff.office()?.clone();
+    let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
+    Ok(Json(
+        transfer_to(&state, &tracking, &office, format!("operator:{}", staff.username)).await?,
+    ))
+}

@@ -1,0 +1,355 @@
+//! Batches: claim, results, dispatch.
+
+use super::key::VendorKey;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::office::shipments::ShipmentView;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use domain::{ChipSerial, TrackingCode};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use store::journey::Change;
+use store::production::{BatchCard, CardHolder, CardOutcome, CardResult, ResultsApplied};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Fingerprint {
+    pub position: u8,
+    #[schema(example = "iso19794_2")]
+    pub format: String,
+    /// Base64 ISO/IEC 19794-2:2005 record (one view).
+    pub data: String,
+}
+
+/// What the card carries: identity, photo, fingerprint templates and postal code. The `payload` string of a
+/// [`BatchCardView`] is exactly this, serialised; its signature covers those bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Personalisation {
+    pub batch_id: i64,
+    pub tracking_code: String,
+    pub national_code: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: String,
+    pub gender: String,
+    pub birth_date_jalali: String,
+    pub postal_code: Option<String>,
+    /// Base64 JPEG, 300 × 400.
+    pub photo_jpeg: String,
+    pub fingerprints: Vec<Fingerprint>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchCardView {
+    pub tracking_code: String,
+    pub destination_office_id: String,
+    /// The personalisation data as a JSON string ([`Personalisation`]): write what it says, byte for byte.
+    pub payload: String,
+    /// Ed25519 signature (base64) of `payload`'s UTF-8 bytes by the issuing authority.
+    pub signature: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimedBatch {
+    pub batch_id: i64,
+    pub claimed_at: String,
+    /// Answer before this time, or the unanswered cards go back in the queue.
+    pub answer_by: String,
+    pub cards: Vec<BatchCardView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SigningKey {
+    #[schema(example = "Ed25519")]
+    pub algorithm: String,
+    /// Base64 of the 32-byte public key.
+    pub public_key: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/vendor/signing-key",
+    tag = "vendor",
+    responses((status = 200, description = "The key card personalisation data is signed with", body = SigningKey))
+)]
+pub async fn signing_key(State(state): State<AppState>) -> Json<SigningKey> {
+    Json(SigningKey {
+        algorithm: "Ed25519".into(),
+        public_key: state.services.signer.public_key_base64(),
+    })
+}
+
+async fn personalise(state: &AppState, batch_id: i64, c: BatchCard) -> ApiResult<BatchCardView> {
+    let blobs = &state.services.blobs;
+    let (photo, templates) = tokio::try_join!(blobs.get(&c.card_photo_key), blobs.get(&c.templates_key))
+        .map_err(|e| {
+            tracing::error!(error = %e, "personalisation data unreadable");
+            ApiError::internal()
+        })?;
+    let (Some(photo), Some(templates)) = (photo, templates) else {
+        tracing::error!(tracking = c.tracking_code.as_str(), "personalisation data missing");
+        return Err(ApiError::internal());
+    };
+    let fingers = crate::cards::templates::decode(&templates).map_err(|e| {
+        tracing::error!(error = %e, "templates corrupt");
+        ApiError::internal()
+    })?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let CardHolder {
+        national_code,
+        first_name,
+        last_name,
+        father_name,
+        gender,
+        birth_date_jalali,
+        postal_code,
+    } = c.holder;
+    let p = Personalisation {
+        batch_id,
+        tracking_code: c.tracking_code.as_str().into(),
+        national_code,
+        first_name,
+        last_name,
+        father_name,
+        gender,
+        birth_date_jalali,
+        postal_code,
+        photo_jpeg: b64.encode(&photo),
+        fingerprints: fingers
+            .iter()
+            .map(|(position, t)| Fingerprint {
+                position: *position,
+                format: "iso19794_2".into(),
+                data: b64.encode(crate::cards::templates::to_iso(*position, t)),
+            })
+            .collect(),
+    };
+    let payload = serde_json::to_string(&p).map_err(|_| ApiError::internal())?;
+    let signature = state.services.signer.sign(payload.as_bytes());
+    Ok(BatchCardView {
+        tracking_code: c.tracking_code.as_str().into(),
+        destination_office_id: c.destination.as_str().into(),
+        payload,
+        signature,
+    })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/vendor/batches/claim",
+    tag = "vendor",
+    params(("Idempotency-Key" = Option<String>, Header)),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The next batch, now claimed by this manufacturer", body = ClaimedBatch),
+        (status = 204, description = "No batch is waiting"),
+        (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn claim(State(state): State<AppState>, VendorKey(vendor): VendorKey) -> ApiResult<Response> {
+    let now = chrono::Utc::now();
+    let Some(batch) = state.store.claim_batch(vendor.id, now).await? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let cards = state.store.batch_cards(batch.id).await?;
+    let views: Vec<ApiResult<BatchCardView>> = futures::stream::iter(cards)
+        .map(|c| personalise(&state, batch.id, c))
+        .buffered(64)
+        .collect()
+        .await;
+    let cards = views.into_iter().collect::<ApiResult<Vec<_>>>()?;
+    let timeout = chrono::Duration::from_std(state.settings.vendor_answer_timeout)
+        .unwrap_or(chrono::Duration::hours(72));
+    tracing::info!(vendor = %vendor.name, batch = batch.id, cards = cards.len(), "batch claimed");
+    Ok(Json(ClaimedBatch {
+        batch_id: batch.id,
+        claimed_at: now.to_rfc3339(),
+        answer_by: (now + timeout).to_rfc3339(),
+        cards,
+    })
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CardResultInput {
+    pub tracking_code: String,
+    /// `personalized` or `failed`.
+    pub outcome: String,
+    /// The chip's serial, for a personalised card.
+    #[serde(default)]
+    pub chip_serial: Option<String>,
+    /// Why it failed, for a failed card.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultsOutcome {
+    pub batch_id: i64,
+    pub personalized: u64,
+    /// Failed cards go back in the production queue automatically.
+    pub failed: u64,
+    /// Cards answered the same way before (a repeated request).
+    pub repeated: u64,
+}
+
+fn result_error(index: usize, field: &str, code: &'static str, en: &str, fa: &str) -> ApiError {
+    ApiError::validation(domain::ValidationError::new(code, en, fa)).with_field(format!("[{index}].{field}"))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/vendor/batches/{batch_id}/results",
+    tag = "vendor",
+    params(("batch_id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body = [CardResultInput],
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Applied, all together", body = ResultsOutcome),
+        (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
+        (status = 404, description = "`not_found`: no such batch of this manufacturer", body = crate::error::ErrorBody),
+        (status = 409, description = "`batch_not_claimed`, `batch_dispatched`, `card_already_answered`, `chip_serial_taken`", body = crate::error::ErrorBody),
+        (status = 422, description = "`card_not_in_batch`, `card_answered_twice`, `invalid_outcome`, `invalid_chip_serial`, `reason_required`; nothing is applied", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn results(
+    State(state): State<AppState>,
+    VendorKey(vendor): VendorKey,
+    Path(batch_id): Path<i64>,
+    ApiJson(input): ApiJson<Vec<CardResultInput>>,
+) -> ApiResult<Json<ResultsOutcome>> {
+    let mut parsed = Vec::with_capacity(input.len());
+    for (i, r) in input.iter().enumerate() {
+        let tracking_code = TrackingCode::parse(&r.tracking_code)
+            .map_err(|e| ApiError::validation(e).with_field(format!("[{i}].tracking_code")))?;
+        let outcome = match r.outcome.as_str() {
+            "personalized" => CardOutcome::Personalized(
+                ChipSerial::parse(r.chip_serial.as_deref().unwrap_or(""))
+                    .map_err(|e| ApiError::validation(e).with_field(format!("[{i}].chip_serial")))?,
+            ),
+            "failed" => {
+                let reason = r.reason.as_deref().map(str::trim).unwrap_or("");
+                if reason.is_empty() {
+                    return Err(result_error(
+                        i,
+                        "reason",
+                        "reason_required",
+                        "a failed card needs its reason",
+                        "برای کارت ناموفق علت لازم است",
+                    ));
+                }
+                CardOutcome::Failed(reason.chars().take(500).collect())
+            }
+            _ => {
+                return Err(result_error(
+                    i,
+                    "outcome",
+                    "invalid_outcome",
+                    "outcome is personalized or failed",
+                    "نتیجه باید personalized یا failed باشد",
+                ))
+            }
+        };
+        parsed.push(CardResult {
+            tracking_code,
+            outcome,
+        });
+    }
+    let change = Change {
+        actor: format!("vendor:{}", vendor.name),
+        at: chrono::Utc::now(),
+        reason: None,
+    };
+    match state
+        .store
+        .batch_results(vendor.id, batch_id, &parsed, &change)
+        .await?
+    {
+        ResultsApplied::Done {
+            personalized,
+            failed,
+            repeated,
+        } => Ok(Json(ResultsOutcome {
+            batch_id,
+            personalized,
+            failed,
+            repeated,
+        })),
+        ResultsApplied::NoSuchBatch => Err(ApiError::not_found("دسته", "batch")),
+        ResultsApplied::WrongState(s) => Err(match s {
+            store::production::BatchState::Open => ApiError::conflict(
+                "batch_not_claimed",
+                "این دسته هنوز دریافت نشده است",
+                "the batch was not claimed",
+            ),
+            _ => ApiError::conflict(
+                "batch_dispatched",
+                "این دسته ارسال شده است و نتیجه نمی‌پذیرد",
+                "the batch was dispatched and takes no more results",
+            ),
+        }),
+        ResultsApplied::Refused { index, code } => Err(match code {
+            "card_not_in_batch" => result_error(
+                index,
+                "tracking_code",
+                "card_not_in_batch",
+                "this card is not in the batch",
+                "این کارت در این دسته نیست",
+            ),
+            "card_answered_twice" => result_error(
+                index,
+                "tracking_code",
+                "card_answered_twice",
+                "the card appears twice in the request",
+                "این کارت دو بار در درخواست آمده است",
+            ),
+            "chip_serial_taken" => ApiError::conflict(
+                "chip_serial_taken",
+                "این شمارهٔ سریال تراشه برای کارت دیگری ثبت شده است",
+                "another card has this chip serial",
+            )
+            .with_field(format!("[{index}].chip_serial")),
+            _ => ApiError::conflict(
+                "card_already_answered",
+                "برای این کارت پیش‌تر نتیجهٔ دیگری ثبت شده است",
+                "the card was answered differently before",
+            )
+            .with_field(format!("[{index}].outcome")),
+        }),
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/vendor/batches/{batch_id}/dispatch",
+    tag = "vendor",
+    params(("batch_id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The batch's shipments, one per destination office (a repeat ships nothing more)", body = [ShipmentView]),
+        (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
+    )
+)]
+pub async fn dispatch(
+    State(state): State<AppState>,
+    VendorKey(vendor): VendorKey,
+    Path(batch_id): Path<i64>,
+) -> ApiResult<Json<Vec<ShipmentView>>> {
+    let change = Change {
+        actor: format!("vendor:{}", vendor.name),
+        at: chrono::Utc::now(),
+        reason: None,
+    };
+    let shipped = state
+        .store
+        .dispatch_batch(vendor.id, batch_id, &change)
+        .await?
+        .ok_or_else(|| ApiError::not_found("دسته", "batch"))?;
+    Ok(Json(shipped.iter().map(ShipmentView::from).collect()))
+}

@@ -1,0 +1,71 @@
+//! `GET /r/{tracking_code}?t=…`: where a receipt's QR code leads. A bank clerk sees whether the receipt in front
+//! of them is valid now (the card not yet delivered, the application not closed), with the last digits of the
+//! national code to compare; nothing else. The tag stops anyone from walking through tracking codes.
+
+use crate::state::AppState;
+use crate::web::form::html;
+use crate::web::html::{escape, fa_digits};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::TrackingCode;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Tag {
+    pub t: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(tag): Query<Tag>,
+) -> Response {
+    let invalid = |why: &str| {
+        html(
+            StatusCode::NOT_FOUND,
+            "بررسی رسید",
+            &format!(
+                r#"<section class="card" id="receipt-check"><h1>رسید معتبر نیست</h1><p class="lead" id="verdict" data-valid="false">{}</p></section>"#,
+                escape(why)
+            ),
+        )
+    };
+    let Ok(tracking) = TrackingCode::parse(&code) else {
+        return invalid("این نشانی به رسیدی اشاره نمی‌کند.");
+    };
+    if !state.services.signer.receipt_tag_ok(tracking.as_str(), &tag.t) {
+        return invalid("این نشانی به رسیدی اشاره نمی‌کند.");
+    }
+    let e = match state.store.enrollment(&tracking).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return invalid("ثبت‌نامی با این رسید پیدا نشد."),
+        Err(err) => {
+            tracing::error!(error = %err, "receipt check failed");
+            return html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "بررسی رسید",
+                r#"<section class="card"><h1>سامانه موقتاً در دسترس نیست</h1></section>"#,
+            );
+        }
+    };
+    if let Some(refused) = crate::cards::receipt::refusal(e.state) {
+        return invalid(&refused.detail.message);
+    }
+    let nc = &e.holder.national_code;
+    let tail = &nc[nc.len().saturating_sub(4)..];
+    html(
+        StatusCode::OK,
+        "بررسی رسید",
+        &format!(
+            r#"<section class="card" id="receipt-check"><h1>رسید معتبر است</h1>
+<p class="lead" id="verdict" data-valid="true">این رسید ثبت‌نام کارت هوشمند ملی تا تحویل کارت معتبر است.</p>
+<dl class="facts"><dt>کد رهگیری</dt><dd dir="ltr">{tc}</dd><dt>چهار رقم آخر کد ملی</dt><dd dir="ltr">{tail}</dd><dt>وضعیت</dt><dd>{state}</dd></dl>
+<p>نام و عکس را با رسید کاغذی و شناسنامهٔ دارنده مقایسه کنید.</p></section>"#,
+            tc = fa_digits(tracking.as_str()),
+            tail = fa_digits(tail),
+            state = escape(e.state.fa()),
+        ),
+    )
+}
