@@ -217,6 +217,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sms/dlr", get(kannel::dlr))
         .route("/sms/incoming", get(kannel::incoming).post(kannel::incoming))
         .route("/r/{tracking_code}", get(web::receipt_check::show))
+        .merge(web::office::routes())
         .route(
             "/sandbox-bank/pay",
             get(sandbox_bank::pay_page).post(sandbox_bank::pay_submit),

@@ -436,6 +436,30 @@ macro_rules! impl_production {
 
             #[async_trait::async_trait]
             impl Production for $store {
+                async fn office_day(&self, at_office: &OfficeId, day: &str) -> Result<Vec<DayEntry>> {
+                    let rows = sqlx::query(
+                        "SELECT p.slot, a.tracking_code, a.national_code, a.state FROM appointments p \
+                         JOIN applications a ON a.id = p.application_id \
+                         WHERE p.office_id = $1 AND p.day = $2 ORDER BY p.slot",
+                    )
+                    .bind(at_office.as_str())
+                    .bind(day)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(err)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(DayEntry {
+                                slot: u32::try_from(get::<i64, _>(r, "slot")?).unwrap_or(0),
+                                tracking_code: tracking(r, "tracking_code")?,
+                                national_code: NationalCode::parse(&get::<String, _>(r, "national_code")?)
+                                    .map_err(corrupt("national_code"))?,
+                                state: state(&get::<String, _>(r, "state")?)?,
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn enroll(&self, e: &NewEnrollment) -> Result<Enrolled> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(err)?;
                     let row = sqlx::query(

@@ -191,6 +191,11 @@ async fn enrollment_dedup_and_adjudication() {
         ));
         let e = s.enrollment(&a).await.unwrap().unwrap();
         assert_eq!(e.dedup, DedupStatus::Pending);
+        let desk = s.office_day(&oid("10001"), "1405-09-02").await.unwrap();
+        assert_eq!(desk.len(), 2);
+        assert_eq!(desk[0].slot, 1);
+        assert_eq!(desk[0].tracking_code, a);
+        assert_eq!(desk[0].state, S::Enrolled);
         assert_eq!(e.fingers.len(), 10);
         assert_eq!(e.fingers[3].status, "bandaged");
         assert_eq!(e.holder.first_name, "مریم");

@@ -359,8 +359,20 @@ pub enum Transferred {
     WrongState(ApplicationState),
 }
 
+/// One booked place of an office's day, as the desk sees its list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayEntry {
+    pub slot: u32,
+    pub tracking_code: TrackingCode,
+    pub national_code: NationalCode,
+    pub state: ApplicationState,
+}
+
 #[async_trait]
 pub trait Production: Send + Sync {
+    /// The places booked at `office` on `day` (Jalali `YYYY-MM-DD`), by slot.
+    async fn office_day(&self, office: &OfficeId, day: &str) -> Result<Vec<DayEntry>>;
+
     // --- Enrollment and de-duplication ---------------------------------------------------------------------
 
     /// Enrolls a booked application at its booked office: `appointment_booked → enrolled`, the enrollment row

@@ -13,6 +13,7 @@ pub mod dates;
 pub mod details;
 pub mod form;
 pub mod home;
+pub mod office;
 pub mod html;
 pub mod print;
 pub mod receipt_check;
