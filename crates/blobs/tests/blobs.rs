@@ -332,7 +332,7 @@ async fn no_partial_reads(store: Arc<dyn BlobStore>) {
     for w in 0..4 {
         let (s, a, b) = (store.clone(), a.clone(), b.clone());
         tasks.push(tokio::spawn(async move {
-            for i in 0..40 {
+            for i in 0..15 {
                 let blob = if (i + w) % 2 == 0 { &a } else { &b };
                 s.put("hot/key", blob).await.unwrap();
             }
@@ -341,7 +341,7 @@ async fn no_partial_reads(store: Arc<dyn BlobStore>) {
     for _ in 0..4 {
         let (s, a, b) = (store.clone(), a.clone(), b.clone());
         tasks.push(tokio::spawn(async move {
-            for _ in 0..80 {
+            for _ in 0..40 {
                 let got = s.get("hot/key").await.unwrap().unwrap();
                 assert!(
                     got == *a || got == *b,

@@ -216,6 +216,9 @@ fn parse_format(s: &str, field: &str, code: &'static str) -> Result<FingerFormat
     })
 }
 
+/// A captured finger's declared format and data.
+type Captured<'a> = Option<(FingerFormat, &'a [u8])>;
+
 /// Checks the ten fingerprints of an enrollment.
 ///
 /// First the list as a whole (`invalid_fingerprints`): exactly ten entries, positions 1-10
@@ -241,7 +244,7 @@ pub fn check_fingerprints(inputs: &[FingerInput<'_>]) -> Result<Vec<Finger>, Fie
         ));
     }
     let mut seen: [Option<usize>; FINGER_COUNT + 1] = [None; FINGER_COUNT + 1];
-    let mut plan: Vec<(u8, Option<(FingerFormat, &[u8])>)> = Vec::with_capacity(FINGER_COUNT);
+    let mut plan: Vec<(u8, Captured<'_>)> = Vec::with_capacity(FINGER_COUNT);
     for (i, input) in inputs.iter().enumerate() {
         let at = |leaf: &str| format!("fingerprints[{i}].{leaf}");
         let position = check_position(input.position, &at("position"), INVALID_FINGERPRINTS)?;
@@ -407,7 +410,9 @@ fn check_one(
                     Ok(Ok(rec)) => rec,
                     Ok(Err(e)) => {
                         let (mut en, mut fa_msg) = (e.to_string(), record_error_fa(&e));
-                        if matches!(MinutiaeRecord::parse_as(other, data), Ok(_)) {
+                        if no_panic(|| MinutiaeRecord::parse_as(other, data).is_ok())
+                            .unwrap_or(false)
+                        {
                             en.push_str(&format!(
                             " (the data is a valid {} record: declare the format \"{other_name}\")",
                             if other_name == "ansi378" { "ANSI 378" } else { "ISO 19794-2" }

@@ -154,8 +154,10 @@ pub fn ten_prints(seed: u64) -> Vec<(u8, Vec<u8>)> {
         .collect()
 }
 
+type PhotoCache = Mutex<HashMap<(u32, u32, u64), Vec<u8>>>;
+
 fn cached(key: (u32, u32, u64), make: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
-    static CACHE: OnceLock<Mutex<HashMap<(u32, u32, u64), Vec<u8>>>> = OnceLock::new();
+    static CACHE: OnceLock<PhotoCache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return hit;
@@ -245,7 +247,12 @@ pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
     let mut out = Vec::new();
     let (w, h) = (img.width().min(65_535), img.height().min(65_535));
     if jpeg_encoder::Encoder::new(&mut out, quality)
-        .encode(img.as_raw(), w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
+        .encode(
+            img.as_raw(),
+            w as u16,
+            h as u16,
+            jpeg_encoder::ColorType::Rgb,
+        )
         .is_err()
     {
         out.clear();

@@ -141,14 +141,16 @@ pub fn check_photo(bytes: &[u8]) -> Result<Photo, FieldError> {
                 format!("فایل عکس از نوع {name} است؛ {ACCEPTED_FA}"),
             ))
         }
-        Sniffed::Wsq | Sniffed::Unknown => return Err(refuse(
-            FIELD,
-            PHOTO_UNREADABLE,
-            format!(
+        Sniffed::Wsq | Sniffed::Unknown => {
+            return Err(refuse(
+                FIELD,
+                PHOTO_UNREADABLE,
+                format!(
                 "the photo is not a JPEG or PNG image (unrecognised file signature); {ACCEPTED_EN}"
             ),
-            format!("فایل عکس تصویر JPEG یا PNG نیست (نوع فایل شناخته نشد)؛ {ACCEPTED_FA}"),
-        )),
+                format!("فایل عکس تصویر JPEG یا PNG نیست (نوع فایل شناخته نشد)؛ {ACCEPTED_FA}"),
+            ))
+        }
     };
     match no_panic(|| check_decoded(bytes, format)) {
         Ok(r) => r,
@@ -392,7 +394,10 @@ fn area_resize(src: &RgbImage, (x0, y0, w, h): (u32, u32, u32, u32), dw: u32, dh
     // Horizontal pass.
     let out_len = dw as usize * 3;
     let mut out = vec![0u8; out_len * dh as usize];
-    for (mid_row, out_row) in mid.chunks_exact(line_len).zip(out.chunks_exact_mut(out_len)) {
+    for (mid_row, out_row) in mid
+        .chunks_exact(line_len)
+        .zip(out.chunks_exact_mut(out_len))
+    {
         for ((first, ws), o) in wx.iter().zip(out_row.chunks_exact_mut(3)) {
             let px = &mid_row[first * 3..(first + ws.len()) * 3];
             let mut sum = [0u32; 3];

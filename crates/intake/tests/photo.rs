@@ -77,7 +77,11 @@ fn card_photo_of_a_grainy_photo_stays_small() {
         "{} bytes (q85 would be {q85})",
         p.card_jpeg.len()
     );
-    assert!(p.card_jpeg.len() <= 40 * 1024, "{} bytes", p.card_jpeg.len());
+    assert!(
+        p.card_jpeg.len() <= 40 * 1024,
+        "{} bytes",
+        p.card_jpeg.len()
+    );
 }
 
 #[test]
@@ -89,7 +93,11 @@ fn accepts_png_and_the_ratio_limits() {
     for (w, h) in [(300, 400), (560, 800), (640, 800), (301, 400), (300, 428)] {
         let p = check_photo(&photo_jpeg(w, h, 3)).unwrap();
         assert_eq!((p.width, p.height), (w, h));
-        assert_eq!(decode_card(&p.card_jpeg).dimensions(), (300, 400), "{w}x{h}");
+        assert_eq!(
+            decode_card(&p.card_jpeg).dimensions(),
+            (300, 400),
+            "{w}x{h}"
+        );
     }
 }
 
@@ -108,7 +116,10 @@ fn transparent_png_is_flattened_on_white() {
     let png = encode_png(rgba.as_raw(), 300, 400, ExtendedColorType::Rgba8);
     let card = decode_card(&check_photo(&png).unwrap().card_jpeg);
     let px = card.get_pixel(40, 200).0;
-    assert!(px.iter().all(|&c| c > 240), "transparent area is white: {px:?}");
+    assert!(
+        px.iter().all(|&c| c > 240),
+        "transparent area is white: {px:?}"
+    );
 }
 
 #[test]
@@ -117,7 +128,11 @@ fn too_large_file() {
     bytes.resize(2 * 1024 * 1024 + 1, 0);
     let e = assert_refused(check_photo(&bytes), "photo_too_large");
     assert!(e.error.message_en.contains("2 MiB"), "{e}");
-    assert!(e.error.message_fa.contains("۲ مگابایت"), "{}", e.error.message_fa);
+    assert!(
+        e.error.message_fa.contains("۲ مگابایت"),
+        "{}",
+        e.error.message_fa
+    );
     // Exactly 2 MiB is not refused for its size (trailing bytes after EOI are ignored).
     bytes.truncate(2 * 1024 * 1024);
     assert!(check_photo(&bytes).is_ok());
@@ -140,10 +155,7 @@ fn wrong_proportions() {
         (500, 800, "too narrow"),
         (300, 600, "too narrow"),
     ] {
-        let e = assert_refused(
-            check_photo(&photo_jpeg(w, h, 7)),
-            "photo_wrong_proportions",
-        );
+        let e = assert_refused(check_photo(&photo_jpeg(w, h, 7)), "photo_wrong_proportions");
         assert!(e.error.message_en.contains(word), "{e}");
         assert!(e.error.message_en.contains("3:4"), "{e}");
     }
@@ -190,7 +202,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -231,12 +247,7 @@ fn decompression_bombs_are_refused_before_decoding() {
     }
     // A real, highly compressible 4800×6400 PNG (30.7 megapixels, about 100 KB on disk).
     let (w, h) = (4800u32, 6400u32);
-    let big = encode_png(
-        &vec![200u8; (w * h) as usize],
-        w,
-        h,
-        ExtendedColorType::L8,
-    );
+    let big = encode_png(&vec![200u8; (w * h) as usize], w, h, ExtendedColorType::L8);
     assert!(big.len() < 2 * 1024 * 1024, "{} bytes", big.len());
     assert_refused(check_photo(&big), "photo_too_large");
 }
@@ -287,7 +298,10 @@ fn grayscale_and_16_bit_png_are_accepted() {
     let wide = image::DynamicImage::ImageRgb8(rgb).into_rgb16();
     let mut png16 = Vec::new();
     image::DynamicImage::ImageRgb16(wide)
-        .write_to(&mut std::io::Cursor::new(&mut png16), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut png16),
+            image::ImageFormat::Png,
+        )
         .unwrap();
     assert!(check_photo(&png16).is_ok());
 }

@@ -89,7 +89,12 @@ fn blank_and_all_dark_are_refused() {
         specks.put_pixel(x * 30, 70, image::Luma([0]));
     }
     refused(
-        check_signature(&encode_png(specks.as_raw(), 400, 150, ExtendedColorType::L8)),
+        check_signature(&encode_png(
+            specks.as_raw(),
+            400,
+            150,
+            ExtendedColorType::L8,
+        )),
         "signature_unreadable",
     );
     let black = GrayImage::from_pixel(400, 150, image::Luma([0]));
@@ -114,7 +119,12 @@ fn transparency_counts_as_paper() {
     // Fully transparent black: blank, not "mostly dark".
     let clear = RgbaImage::from_pixel(400, 150, image::Rgba([0, 0, 0, 0]));
     let e = refused(
-        check_signature(&encode_png(clear.as_raw(), 400, 150, ExtendedColorType::Rgba8)),
+        check_signature(&encode_png(
+            clear.as_raw(),
+            400,
+            150,
+            ExtendedColorType::Rgba8,
+        )),
         "signature_unreadable",
     );
     assert!(e.error.message_en.contains("blank"), "{e}");

@@ -124,6 +124,9 @@ async fn not_found() -> error::ApiError {
     )
 }
 
+/// The largest enrollment request body (and the whole service's limit).
+pub const ENROLLMENT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
 /// The whole service.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -173,7 +176,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/office/enrollments",
-            post(office::enrollments::create),
+            // A photo of up to 2 MiB and ten images of up to 1 MiB each, in base64: more than the default 2 MB.
+            post(office::enrollments::create).layer(axum::extract::DefaultBodyLimit::max(
+                ENROLLMENT_BODY_LIMIT,
+            )),
         )
         .route(
             "/api/v1/office/enrollments/{tracking_code}/photo",
@@ -268,7 +274,7 @@ pub fn router(state: AppState) -> Router {
             idempotency::layer,
         ))
         .layer(axum::middleware::from_fn(metrics::track))
-        .layer(RequestBodyLimitLayer::new(16 * 1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(ENROLLMENT_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

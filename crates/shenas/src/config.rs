@@ -35,6 +35,54 @@ pub struct Config {
     /// registry's own numbers.
     #[serde(default)]
     pub ownership_url: Option<String>,
+    /// Where photos, signatures and fingerprint templates (sealed), and the service's keys, are kept.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: String,
+    /// The service's public address, printed in receipts' QR codes.
+    #[serde(default = "default_public_url")]
+    pub public_url: String,
+    /// Kannel's smsbox; unset to write SMS to the log instead.
+    #[serde(default)]
+    pub kannel: Option<KannelSection>,
+    /// Days a card waits at an office before it is `uncollected`.
+    #[serde(default = "default_pickup_days")]
+    pub pickup_period_days: u32,
+    /// At most this many cards in one manufacturer's batch.
+    #[serde(default = "default_batch")]
+    pub production_batch_size: u32,
+}
+
+/// `[kannel]`: smsbox's `sendsms` and the `dlr-url` base it calls back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KannelSection {
+    pub sendsms_url: String,
+    pub username: String,
+    pub password: String,
+    /// The short number messages come from.
+    #[serde(default = "default_short_number")]
+    pub from: String,
+    /// Our `/sms/dlr` as Kannel reaches it, e.g. `http://127.0.0.1:8080/sms/dlr`.
+    pub dlr_url: String,
+}
+
+fn default_short_number() -> String {
+    "6090".into()
+}
+
+fn default_data_dir() -> String {
+    "shenas-data".into()
+}
+
+fn default_public_url() -> String {
+    "http://127.0.0.1:8080".into()
+}
+
+fn default_pickup_days() -> u32 {
+    90
+}
+
+fn default_batch() -> u32 {
+    10_000
 }
 
 fn default_callback() -> String {
@@ -67,6 +115,11 @@ impl Default for Config {
             gateway_url: None,
             callback_url: default_callback(),
             ownership_url: None,
+            data_dir: default_data_dir(),
+            public_url: default_public_url(),
+            kannel: None,
+            pickup_period_days: default_pickup_days(),
+            production_batch_size: default_batch(),
         }
     }
 }

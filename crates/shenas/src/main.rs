@@ -81,6 +81,11 @@ enum Command {
         #[command(subcommand)]
         command: AgenciesCommand,
     },
+    /// Card manufacturers and their API keys.
+    Vendors {
+        #[command(subcommand)]
+        command: VendorsCommand,
+    },
     /// Office staff and administrators.
     Users {
         #[command(subcommand)]
@@ -213,6 +218,23 @@ enum AgenciesCommand {
     KeyRevoke {
         #[arg(long)]
         prefix: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum VendorsCommand {
+    /// Register a manufacturer; prints its API key once.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Its share of the cards, in percent.
+        #[arg(long)]
+        share: u32,
+        /// The cards it can take a day.
+        #[arg(long)]
+        daily_capacity: u64,
         #[arg(long)]
         json: bool,
     },
@@ -370,6 +392,14 @@ fn main() -> std::process::ExitCode {
                 AgenciesCommand::KeyRevoke { prefix, json } => {
                     commands::agencies::key_revoke(&cfg, &prefix, json).await
                 }
+            },
+            Command::Vendors { command } => match command {
+                VendorsCommand::Add {
+                    name,
+                    share,
+                    daily_capacity,
+                    json,
+                } => commands::vendors::add(&cfg, &name, share, daily_capacity, json).await,
             },
             Command::Users { command } => match command {
                 UsersCommand::Add {

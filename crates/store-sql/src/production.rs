@@ -551,7 +551,8 @@ macro_rules! impl_production {
                 async fn gallery_page(&self, after: i64, limit: u32) -> Result<Vec<GalleryEntry>> {
                     let rows = sqlx::query(
                         "SELECT application_id, templates_key FROM enrollments \
-                         WHERE application_id > $1 AND dedup <> 'duplicate' ORDER BY application_id LIMIT $2",
+                         WHERE application_id > $1 AND dedup NOT IN ('pending', 'duplicate') \
+                         ORDER BY application_id LIMIT $2",
                     )
                     .bind(after)
                     .bind(i64::from(limit))

@@ -384,7 +384,8 @@ pub trait Production: Send + Sync {
     /// Enrollments not yet searched, oldest first.
     async fn dedup_pending(&self, limit: u32) -> Result<Vec<GalleryEntry>>;
 
-    /// Every enrollment the 1:N gallery should hold (all but rejected duplicates), in id order after `after`.
+    /// Every searched enrollment the 1:N gallery should hold (not pending, not a rejected duplicate), in id order
+    /// after `after`. A pending one joins the gallery after its own search.
     async fn gallery_page(&self, after: i64, limit: u32) -> Result<Vec<GalleryEntry>>;
 
     /// Records a search's outcome: no hits → `clear` and queued for production; hits → `hit`, one case each.

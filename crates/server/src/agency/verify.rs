@@ -57,6 +57,11 @@ pub struct VerifyAnswer {
     pub attributes: Option<AttributesOut>,
 }
 
+enum Document {
+    Receipt(TrackingCode),
+    Card(domain::ChipSerial),
+}
+
 /// States in which an enrollment receipt stands for the card.
 fn receipt_valid(s: ApplicationState) -> bool {
     use ApplicationState as S;
@@ -103,7 +108,7 @@ fn purpose_of(key: &store::agency::ApiKey, asked: Option<&str>) -> ApiResult<Str
         (status = 200, description = "Yes or no; nothing else about the person", body = VerifyAnswer),
         (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
         (status = 403, description = "`purpose_not_allowed`", body = crate::error::ErrorBody),
-        (status = 422, description = "`invalid_national_code`, `invalid_tracking_code`, `document_required`, `purpose_required`", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_national_code`, `invalid_tracking_code`, `invalid_chip_serial`, `document_required`, `purpose_required`", body = crate::error::ErrorBody),
         (status = 429, description = "Over the agency's rate", body = crate::error::ErrorBody),
     )
 )]
@@ -124,9 +129,9 @@ pub async fn verify(
     }
     let purpose = purpose_of(&key, req.purpose.as_deref())?;
     let code = NationalCode::parse(&req.national_code).at("national_code")?;
-    let tracking = match (&req.tracking_code, &req.card_serial) {
-        (Some(tc), None) => Some(TrackingCode::parse(tc).at("tracking_code")?),
-        (None, Some(_)) => None,
+    let document = match (&req.tracking_code, &req.card_serial) {
+        (Some(tc), None) => Document::Receipt(TrackingCode::parse(tc).at("tracking_code")?),
+        (None, Some(serial)) => Document::Card(domain::ChipSerial::parse(serial).at("card_serial")?),
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -136,14 +141,18 @@ pub async fn verify(
             ))
         }
     };
-    let (matched, document) = match tracking {
-        Some(tc) => {
+    let (matched, document) = match document {
+        Document::Receipt(tc) => {
             let app = state.store.owner_and_state(&tc).await?;
             let ok = app.is_some_and(|(owner, st)| owner == code && receipt_valid(st));
             (ok, ok.then_some("receipt"))
         }
-        // No card has been issued yet in this system: a card serial cannot match.
-        None => (false, None),
+        // Only a card handed to its holder and not revoked verifies.
+        Document::Card(serial) => {
+            let card = state.store.card(&serial).await?;
+            let ok = card.is_some_and(|c| c.national_code == code && c.status == "active");
+            (ok, ok.then_some("card"))
+        }
     };
     let attributes = match &req.attributes {
         None => None,

@@ -200,6 +200,22 @@ pub async fn file(
                     channel = filer.channel.as_str(),
                     "application filed"
                 );
+                if app.reason == domain::Reason::Lost {
+                    // A card reported lost stops being valid at once, before the new one is made.
+                    let change = store::journey::Change {
+                        actor: new.actor.clone(),
+                        at: new.at,
+                        reason: Some(format!("reported lost with application {}", app.tracking_code)),
+                    };
+                    let revoked = state.store.revoke_cards_of(&app.national_code, &change).await?;
+                    if !revoked.is_empty() {
+                        tracing::info!(
+                            national_code = %app.national_code.masked(),
+                            cards = revoked.len(),
+                            "lost card revoked"
+                        );
+                    }
+                }
                 return Ok(*app);
             }
             Filed::ActiveExists => return Err(ApiError::conflict(

@@ -8,7 +8,7 @@ use crate::web::html::{escape, fa_digits};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::TrackingCode;
+use domain::{ApplicationState, TrackingCode};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,7 +50,10 @@ pub async fn show(
             );
         }
     };
-    if let Some(refused) = crate::cards::receipt::refusal(e.state) {
+    // As for the banks' verification API: valid until the card is delivered or the application closed.
+    if let Some(refused) = crate::cards::receipt::refusal(e.state)
+        .filter(|_| !matches!(e.state, ApplicationState::ReadyForPickup | ApplicationState::Uncollected))
+    {
         return invalid(&refused.detail.message);
     }
     let nc = &e.holder.national_code;

@@ -94,6 +94,23 @@ async fn run(
     if let Kind::Registry = kind {
         // The eligible population per province, for the statistics.
         store.refresh_eligible(today).await?;
+        // Deaths the registry now records: pending work cancelled, cards revoked.
+        let change = store::journey::Change {
+            actor: "system:registry".into(),
+            at: chrono::Utc::now(),
+            reason: Some("the registry records the holder's death".into()),
+        };
+        let mut changed = 0;
+        loop {
+            let n = store.apply_deaths(&change, 500).await?;
+            changed += n;
+            if n == 0 {
+                break;
+            }
+        }
+        if changed > 0 {
+            eprintln!("{changed} applications of deceased people cancelled or revoked");
+        }
     }
     print_summary(&summary, started.elapsed().as_secs_f64(), json);
     Ok(())

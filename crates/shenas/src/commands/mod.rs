@@ -8,6 +8,7 @@ pub mod import;
 pub mod seed;
 pub mod serve;
 pub mod users;
+pub mod vendors;
 pub mod ussd_sim;
 
 /// Today in Iran (UTC+03:30), in the Solar Hijri calendar: the clock lives here, at the edge, not in the domain.

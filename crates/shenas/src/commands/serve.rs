@@ -26,6 +26,7 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
     }
     let state = app_state(store, &cfg)?;
     let reconciler = tokio::spawn(reconcile_payments(state.clone()));
+    server::cards::workers::spawn(&state);
     let eligible = tokio::spawn(refresh_eligible(state.store.clone()));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
@@ -53,6 +54,9 @@ fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         captcha: cfg.captcha,
         rate_limits: cfg.rate_limits,
         callback_url: cfg.callback_url.clone(),
+        public_url: cfg.public_url.clone(),
+        pickup_period_days: cfg.pickup_period_days,
+        production_batch_size: cfg.production_batch_size.max(1),
         ..Settings::default()
     };
     if !cfg.fees.is_empty() {
@@ -80,7 +84,33 @@ fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         ),
         None => None,
     };
+    let data = std::path::Path::new(&cfg.data_dir);
+    let blob_key = blobs::load_or_create_key(&data.join("keys").join("blob.key"))
+        .map_err(|e| anyhow::anyhow!("blob key in {}: {e}", data.display()))?;
+    let blob_store = blobs::FsBlobStore::new(data.join("blobs"))
+        .map_err(|e| anyhow::anyhow!("blob store in {}: {e}", data.display()))?;
+    let signer = server::cards::signing::Signer::load_or_create(&data.join("keys").join("signing.key"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sender: Arc<dyn sms::SmsSender> = match &cfg.kannel {
+        Some(k) => {
+            tracing::info!(sendsms = %k.sendsms_url, "SMS go to Kannel");
+            Arc::new(sms::KannelSender::new(sms::KannelConfig {
+                sendsms_url: k.sendsms_url.clone(),
+                username: k.username.clone(),
+                password: k.password.clone(),
+                from: k.from.clone(),
+                dlr_url: k.dlr_url.clone(),
+            }))
+        }
+        None => {
+            tracing::info!("no [kannel] configured: SMS are written to the log");
+            Arc::new(sms::LogSender)
+        }
+    };
     Ok(AppState::new(store, settings).with_services(|s| {
+        s.blobs = Arc::new(blobs::Sealed::new(blob_store, blob_key));
+        s.signer = signer;
+        s.sms = sender;
         if let Some(g) = gateway {
             s.gateway = g;
             s.sandbox_bank = None;

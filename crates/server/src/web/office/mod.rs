@@ -1,10 +1,278 @@
 //! The office pages (Persian, right to left, no JavaScript): the day's appointments, check-in and enrollment,
 //! receipts, the supervisors' adjudication queue, shipments, pickup, an application's record and transfers.
+//!
+//! The pages only read forms and render: every rule lives in the shared operations (`crate::cards`,
+//! `crate::office`) that the JSON API calls too. The staff session is the API's own token, kept in the same
+//! HttpOnly `shenas_staff` cookie as the administrators' dashboard (scoped to `/office`). Without it a page sends
+//! the visitor to `/office/login`.
 
+pub mod adjudications;
+pub mod desk;
+pub mod enroll;
+pub mod login;
+pub mod multipart;
+pub mod pickup;
+pub mod record;
+pub mod shipments;
+
+use crate::auth::Staff;
+use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web::form::see_other;
+use crate::web::html::{escape, fa_digits};
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use domain::{OfficeId, Role};
+
+/// Uploads of a whole enrollment (photo, ten fingers, signature) pass axum's 2 MiB default; the service's own
+/// limit (16 MiB) still applies.
+const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
+
+const CSS: &str = include_str!("office.css");
 
 /// The office pages' routes, merged into the service's router.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/office/office.css", get(css))
+        .route("/office/login", get(login::form).post(login::submit))
+        .route("/office/logout", post(login::logout))
+        .route("/office", get(desk::show))
+        .route("/office/checkin", post(desk::checkin))
+        .route(
+            "/office/enroll/{tracking_code}",
+            get(enroll::form).post(enroll::submit.layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
+        )
+        .route("/office/receipts/{file}", get(enroll::receipt))
+        .route("/office/adjudications", get(adjudications::list))
+        .route(
+            "/office/adjudications/{tracking_code}",
+            post(adjudications::decide),
+        )
+        .route("/office/photos/{file}", get(adjudications::photo))
+        .route("/office/shipments", get(shipments::list))
+        .route(
+            "/office/shipments/{shipment_id}/receive",
+            post(shipments::receive),
+        )
+        .route(
+            "/office/pickup",
+            get(pickup::form).post(pickup::submit.layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
+        )
+        .route("/office/applications/{tracking_code}", get(record::show))
+        .route(
+            "/office/applications/{tracking_code}/transfer",
+            post(record::transfer),
+        )
+}
+
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// A logged-in member of an office's staff, with the office's name.
+pub struct Desk {
+    pub staff: Staff,
+    pub office: OfficeId,
+    pub office_name: String,
+}
+
+impl Desk {
+    pub fn is_supervisor(&self) -> bool {
+        self.staff.role == Role::Supervisor
+    }
+
+    /// The actor recorded in histories, as the API records it.
+    pub fn actor(&self) -> String {
+        format!("operator:{}", self.staff.username)
+    }
+}
+
+/// The office staff of the request: a redirect to the login page without a live session, a Persian 403 page for
+/// staff without an office (administrators).
+pub async fn desk(state: &AppState, headers: &HeaderMap) -> Result<Desk, Response> {
+    let Some(staff) = crate::admin::login::staff(state, headers).await else {
+        return Err(see_other("/office/login", None));
+    };
+    let office = match staff.office() {
+        Ok(o) => o.clone(),
+        Err(_) => {
+            return Err(message(
+                None,
+                StatusCode::FORBIDDEN,
+                "دسترسی ندارید",
+                "صفحه‌های دفتر پیشخوان برای متصدیان و سرپرستان دفترهاست.",
+            ))
+        }
+    };
+    let office_name = match state.store.office(&office).await {
+        Ok(Some(o)) => o.name,
+        Ok(None) => office.as_str().to_string(),
+        Err(e) => return Err(failure(None, &ApiError::from(e))),
+    };
+    Ok(Desk {
+        staff,
+        office,
+        office_name,
+    })
+}
+
+fn role_fa(role: Role) -> &'static str {
+    match role {
+        Role::Operator => "متصدی",
+        Role::Supervisor => "سرپرست",
+        Role::ProvinceAdmin => "مدیر استان",
+        Role::NationalAdmin => "مدیر کشوری",
+    }
+}
+
+/// A whole office page: Persian, right to left, the portal's stylesheet and the office's, the desk's menu.
+pub fn page(title: &str, desk: Option<&Desk>, body: &str) -> String {
+    let nav = match desk {
+        Some(d) => {
+            let adjudications = if d.is_supervisor() {
+                "<a href=\"/office/adjudications\">بررسی تکرار</a>"
+            } else {
+                ""
+            };
+            format!(
+                "<nav class=\"desk-nav\" aria-label=\"صفحه‌های دفتر\">\
+<a href=\"/office\">میز امروز</a><a href=\"/office/pickup\">تحویل کارت</a>\
+<a href=\"/office/shipments\">محموله‌ها</a>{adjudications}</nav>\
+<div class=\"who\"><span><bdi>{user}</bdi> · {role} · {office}</span>\
+<form method=\"post\" action=\"/office/logout\"><button type=\"submit\" class=\"link\">خروج</button></form></div>",
+                user = escape(&d.staff.username),
+                role = role_fa(d.staff.role),
+                office = escape(&d.office_name),
+            )
+        }
+        None => String::new(),
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="fa" dir="rtl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} | شناس · دفتر پیشخوان</title>
+<link rel="stylesheet" href="/assets/portal.css">
+<link rel="stylesheet" href="/office/office.css">
+</head>
+<body class="office">
+<header class="top"><a href="/office" class="brand">شناس · دفتر پیشخوان</a>{nav}</header>
+<main>
+{body}
+</main>
+<footer class="bottom">سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی · میز دفتر</footer>
+</body>
+</html>"#,
+        title = escape(title),
+    )
+}
+
+/// A whole office page as a response, never cached.
+pub fn respond(status: StatusCode, title: &str, desk: Option<&Desk>, body: &str) -> Response {
+    let mut res = (status, Html(page(title, desk, body))).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
+/// A page that only says something (a refusal, a failure), with a way back to the desk.
+pub fn message(desk: Option<&Desk>, status: StatusCode, title: &str, text: &str) -> Response {
+    let back = if desk.is_some() {
+        "<p><a class=\"button\" href=\"/office\">بازگشت به میز</a></p>"
+    } else {
+        "<p><a class=\"button\" href=\"/office/login\">ورود کارکنان</a></p>"
+    };
+    let body = format!(
+        "<section class=\"card\"><h1>{}</h1><p class=\"error\" role=\"alert\">{}</p>{back}</section>",
+        escape(title),
+        escape(&fa_digits(text)),
+    );
+    respond(status, title, desk, &body)
+}
+
+/// An operation's refusal as a page: its Persian message, under a title that fits its status.
+pub fn failure(desk: Option<&Desk>, e: &ApiError) -> Response {
+    if e.status == StatusCode::UNAUTHORIZED {
+        return see_other("/office/login", None);
+    }
+    let title = match e.status {
+        StatusCode::FORBIDDEN => "دسترسی ندارید",
+        StatusCode::NOT_FOUND => "پیدا نشد",
+        s if s.is_server_error() => "خطای سامانه",
+        _ => "انجام نشد",
+    };
+    message(desk, e.status, title, &e.detail.message)
+}
+
+/// A flash line above a page (`ok` or `fail`).
+pub fn flash(ok: bool, text: &str) -> String {
+    format!(
+        "<p class=\"flash {}\" role=\"status\">{}</p>",
+        if ok { "ok" } else { "fail" },
+        escape(&fa_digits(text))
+    )
+}
+
+/// A tracking code, shown with Persian digits and kept left to right.
+pub fn tc_fa(tc: &str) -> String {
+    format!("<bdi class=\"code\">{}</bdi>", escape(&fa_digits(tc)))
+}
+
+/// An instant as `۱۹ آبان ۱۴۰۳ · ۰۹:۳۵` (Tehran).
+pub fn when_fa(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{} · {}",
+        crate::web::dates::day_fa(at),
+        crate::web::dates::time_fa(at)
+    )
+}
+
+/// An RFC 3339 instant (as the shared record gives) shown as [`when_fa`]; kept as is when unreadable.
+pub fn rfc3339_fa(s: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| when_fa(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| escape(s))
+}
+
+/// A finger's Persian name (`شست دست راست`).
+pub fn finger_fa(position: u8) -> &'static str {
+    intake::finger_name(position)
+        .map(|(_, fa)| fa)
+        .unwrap_or("انگشت نامشخص")
+}
+
+/// The capture formats a scanner may give, as `(value, label)`.
+pub fn format_choices() -> Vec<(String, String)> {
+    [
+        ("iso19794_2", "ISO/IEC 19794-2"),
+        ("ansi378", "ANSI/INCITS 378"),
+        ("png", "تصویر PNG"),
+        ("wsq", "تصویر WSQ"),
+    ]
+    .iter()
+    .map(|(v, l)| ((*v).to_string(), (*l).to_string()))
+    .collect()
+}
+
+/// The ten fingers, as `(position, Persian name)` choices.
+pub fn finger_choices() -> Vec<(String, String)> {
+    (1..=10u8)
+        .map(|p| (p.to_string(), format!("{} – {}", fa_digits(&p.to_string()), finger_fa(p))))
+        .collect()
 }

@@ -1,0 +1,235 @@
+//! `GET /office/adjudications`: the supervisors' queue of de-duplication hits, the two enrolled photos side by
+//! side with the score, and the decision (`POST /office/adjudications/{tracking_code}`: duplicate or distinct,
+//! with an optional note). Others get a Persian 403 page. `GET /office/photos/{tracking_code}.jpg` serves an
+//! enrolled photo by the shared `photo_for` (its rules decide who may see it).
+
+use super::{desk, failure, flash, message, respond, tc_fa, when_fa, Desk};
+use crate::cards::adjudicate::{decide as decide_case, open_cases};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::web::form::{see_other, Errors};
+use crate::web::html::fa_digits;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use domain::{Decision, TrackingCode};
+use serde::Deserialize;
+use store::production::DedupCase;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Decided {
+    pub decided: String,
+    pub decision: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    pub decision: String,
+    pub note: String,
+}
+
+/// A score with two decimals, Persian digits and the Persian decimal separator: `۰٫۴۳`.
+pub fn score_fa(score: f64) -> String {
+    fa_digits(&format!("{score:.2}")).replace('.', "٫")
+}
+
+fn forbidden(desk: &Desk) -> Response {
+    message(
+        Some(desk),
+        StatusCode::FORBIDDEN,
+        "دسترسی ندارید",
+        "بررسی موارد تکرار اثر انگشت تنها با سرپرست دفتر است.",
+    )
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Decided>,
+) -> Response {
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let done = match (TrackingCode::parse(&q.decided), Decision::parse(&q.decision)) {
+        (Ok(tc), Some(d)) => flash(
+            true,
+            &format!(
+                "برای درخواست {} تصمیم «{}» ثبت شد.",
+                tc.as_str(),
+                decision_fa(d)
+            ),
+        ),
+        _ => String::new(),
+    };
+    render(&state, &desk, &done, &Errors::default(), StatusCode::OK).await
+}
+
+fn decision_fa(d: Decision) -> &'static str {
+    match d {
+        Decision::Duplicate => "تکراری: همان شخص",
+        Decision::Distinct => "دو شخص متفاوت",
+    }
+}
+
+async fn render(
+    state: &AppState,
+    desk: &Desk,
+    done: &str,
+    errors: &Errors,
+    status: StatusCode,
+) -> Response {
+    if !desk.is_supervisor() {
+        return forbidden(desk);
+    }
+    let cases = match open_cases(state, &desk.staff).await {
+        Ok(c) => c,
+        Err(e) if e.status == StatusCode::FORBIDDEN => return forbidden(desk),
+        Err(e) => return failure(Some(desk), &e),
+    };
+    // One card per application: a hit may name several earlier enrollments.
+    let mut groups: Vec<(&TrackingCode, Vec<&DedupCase>)> = Vec::new();
+    for c in &cases {
+        match groups.iter_mut().find(|(tc, _)| *tc == &c.tracking_code) {
+            Some((_, g)) => g.push(c),
+            None => groups.push((&c.tracking_code, vec![c])),
+        }
+    }
+    let items: String = groups
+        .iter()
+        .map(|(tc, hits)| case_card(tc.as_str(), hits))
+        .collect();
+    let items = if items.is_empty() {
+        "<section class=\"card\"><p class=\"note\" id=\"no-cases\">موردی برای بررسی نمانده است.</p></section>"
+            .to_string()
+    } else {
+        items
+    };
+    let body = format!(
+        "<section class=\"card\"><h1>بررسی موارد تکرار اثر انگشت</h1>\
+<p class=\"lead\">جست‌وجوی اثر انگشت، ثبت‌نام‌های زیر را به ثبت‌نام‌های پیشین نزدیک یافته است. دو عکس را مقایسه کنید \
+و تصمیم بگیرید: «همان شخص» درخواست تازه را رد می‌کند؛ «دو شخص متفاوت» آن را به صدور می‌فرستد.</p>\
+<p class=\"note\">امتیاز اثر انگشت از ۰ تا ۱ است؛ از ۰٫۲۱ به بالا تکرار احتمالی شمرده می‌شود.</p>{done}{top}</section>{items}",
+        top = errors.render_top(),
+    );
+    respond(status, "بررسی تکرار", Some(desk), &body)
+}
+
+fn case_card(tc: &str, hits: &[&DedupCase]) -> String {
+    let candidates: String = hits
+        .iter()
+        .map(|c| {
+            let other = c.candidate_tracking_code.as_str();
+            format!(
+                "<figure class=\"photo\"><img src=\"/office/photos/{other}.jpg\" alt=\"عکس ثبت‌نام پیشین {alt}\" width=\"180\" height=\"240\">\
+<figcaption>ثبت‌نام پیشین<br>{code}<br>امتیاز <strong class=\"score\">{score}</strong><br>\
+<span class=\"muted\">{found}</span></figcaption></figure>",
+                alt = fa_digits(other),
+                code = tc_fa(other),
+                score = score_fa(c.score),
+                found = when_fa(c.found_at),
+            )
+        })
+        .collect();
+    format!(
+        "<section class=\"card case\" id=\"case-{tc}\"><h2>درخواست {code}</h2>\
+<div class=\"photos\"><figure class=\"photo\"><img src=\"/office/photos/{tc}.jpg\" alt=\"عکس ثبت‌نام تازه {alt}\" width=\"180\" height=\"240\">\
+<figcaption>ثبت‌نام تازه<br>{code}<br><a href=\"/office/applications/{tc}\">پروندهٔ درخواست</a></figcaption></figure>{candidates}</div>\
+<form method=\"post\" action=\"/office/adjudications/{tc}\" class=\"decide\">\
+<div class=\"field\"><label for=\"note-{tc}\">یادداشت (اختیاری)</label>\
+<input id=\"note-{tc}\" name=\"note\" maxlength=\"500\" class=\"wide\"></div>\
+<div class=\"actions\"><button type=\"submit\" name=\"decision\" value=\"duplicate\" class=\"danger\">همان شخص است (تکراری)</button>\
+<button type=\"submit\" name=\"decision\" value=\"distinct\" class=\"primary\">دو شخص متفاوت‌اند</button></div></form></section>",
+        code = tc_fa(tc),
+        alt = fa_digits(tc),
+    )
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Response {
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    if !desk.is_supervisor() {
+        return forbidden(&desk);
+    }
+    let mut errors = Errors::default();
+    let tc = match TrackingCode::parse(&code) {
+        Ok(t) => t,
+        Err(e) => return failure(Some(&desk), &ApiError::validation(e)),
+    };
+    let Some(decision) = Decision::parse(&f.decision) else {
+        errors.top("یکی از دو دکمهٔ تصمیم را بزنید.");
+        return render(
+            &state,
+            &desk,
+            "",
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let note = Some(f.note.trim().to_string()).filter(|n| !n.is_empty());
+    match decide_case(&state, &desk.staff, &tc, decision, note).await {
+        Ok(()) => see_other(
+            &format!(
+                "/office/adjudications?decided={}&decision={}",
+                tc.as_str(),
+                decision.as_str()
+            ),
+            None,
+        ),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
+        Err(e) => {
+            errors.top(format!(
+                "درخواست {}: {}",
+                tc.as_str(),
+                e.detail.message
+            ));
+            render(&state, &desk, "", &errors, e.status).await
+        }
+    }
+}
+
+pub async fn photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let tc = match file.strip_suffix(".jpg").map(TrackingCode::parse) {
+        Some(Ok(t)) => t,
+        _ => return failure(Some(&desk), &ApiError::not_found("عکس", "photo")),
+    };
+    match crate::office::adjudications::photo_for(&state, &desk.staff, &tc).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => failure(Some(&desk), &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scores_in_persian() {
+        assert_eq!(super::score_fa(0.4321), "۰٫۴۳");
+        assert_eq!(super::score_fa(1.0), "۱٫۰۰");
+    }
+}

@@ -1,0 +1,72 @@
+//! `GET/POST /office/login` and `POST /office/logout`: the staff login of the office pages. The session is the
+//! API's (`crate::office::login::authenticate`), its token kept in the HttpOnly `shenas_staff` cookie for
+//! `/office`, as the administrators' dashboard keeps it for `/admin`.
+
+use super::respond;
+use crate::admin::login::{LoginForm, COOKIE_NAME};
+use crate::client::ClientAddr;
+use crate::state::AppState;
+use crate::web::form::see_other;
+use crate::web::html::escape;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Form;
+
+fn render(status: StatusCode, username: &str, error: &str) -> Response {
+    let alert = if error.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"alert\" id=\"err-form\" role=\"alert\"><p class=\"error\">{}</p></div>",
+            escape(error)
+        )
+    };
+    let body = format!(
+        "<section class=\"card narrow\"><h1>ورود کارکنان دفتر</h1>\
+<p class=\"lead\">متصدیان و سرپرستان دفترهای پیشخوان با نام کاربری و گذرواژهٔ سامانه وارد شوند.</p>{alert}\
+<form method=\"post\" action=\"/office/login\">\
+<div class=\"field\"><label for=\"username\">نام کاربری</label>\
+<input id=\"username\" name=\"username\" dir=\"ltr\" autocomplete=\"username\" value=\"{}\" required></div>\
+<div class=\"field\"><label for=\"password\">گذرواژه</label>\
+<input id=\"password\" name=\"password\" type=\"password\" dir=\"ltr\" autocomplete=\"current-password\" required></div>\
+<div class=\"actions\"><button class=\"primary\" type=\"submit\" id=\"login-submit\">ورود</button></div></form></section>",
+        escape(username)
+    );
+    respond(status, "ورود کارکنان دفتر", None, &body)
+}
+
+pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let staff = crate::admin::login::staff(&state, &headers).await;
+    if staff.is_some_and(|s| s.office().is_ok()) {
+        return see_other("/office", None);
+    }
+    render(StatusCode::OK, "", "")
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    match crate::office::login::authenticate(&state, &client, &f.username, f.password).await {
+        Ok((token, expires, _)) => {
+            let max_age = (expires - chrono::Utc::now()).num_seconds().max(0);
+            let cookie = format!(
+                "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/office; Max-Age={max_age}"
+            );
+            see_other("/office", Some(cookie))
+        }
+        Err(e) => render(e.status, &f.username, &e.detail.message),
+    }
+}
+
+/// Forgets the cookie; the session itself ends when it expires.
+pub async fn logout() -> Response {
+    see_other(
+        "/office/login",
+        Some(format!(
+            "{COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/office; Max-Age=0"
+        )),
+    )
+}

@@ -1,0 +1,176 @@
+//! `GET/POST /office/pickup`: handing a card over. The tracking code, a finger (position and capture format) and
+//! the scanner's file go to the shared `crate::cards::pickup::pickup` (1:1 against the finger enrolled at that
+//! position); the result is the delivery with the pickup fee, or the mismatch inviting another finger.
+
+use super::multipart::{self, Fields};
+use super::{desk, failure, finger_choices, flash, format_choices, respond, tc_fa, Desk};
+use crate::cards::pickup::{pickup, PickupInput, ProbeInput};
+use crate::state::AppState;
+use crate::web::form::{select_field, text_field, Errors};
+use crate::web::html::{escape, fa_digits, rials_fa};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct PickupForm {
+    #[serde(rename = "tc")]
+    pub tracking_code: String,
+    pub position: String,
+    pub format: String,
+}
+
+impl Default for PickupForm {
+    fn default() -> Self {
+        Self {
+            tracking_code: String::new(),
+            position: "2".into(),
+            format: "iso19794_2".into(),
+        }
+    }
+}
+
+const FIELDS: [&str; 4] = ["tracking_code", "position", "format", "data"];
+
+/// The form's field for an API field (`fingerprint.data` → `data`).
+fn form_field(api_field: &str) -> Option<&str> {
+    let f = api_field.strip_prefix("fingerprint.").unwrap_or(api_field);
+    FIELDS.contains(&f).then_some(f)
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<PickupForm>,
+) -> Response {
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let f = PickupForm {
+        tracking_code: fa_digits(q.tracking_code.trim()),
+        ..PickupForm::default()
+    };
+    render(&desk, &f, "", &Errors::default(), StatusCode::OK)
+}
+
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let fields = match multipart::parse(content_type, &body) {
+        Ok(parts) => Fields::new(parts),
+        Err(_) => {
+            let mut errors = Errors::default();
+            errors.top("فرم کامل نرسید؛ لطفاً دوباره بفرستید.");
+            return render(
+                &desk,
+                &PickupForm::default(),
+                "",
+                &errors,
+                StatusCode::BAD_REQUEST,
+            );
+        }
+    };
+    let f = PickupForm {
+        tracking_code: fields.text("tracking_code"),
+        position: fields.text("position"),
+        format: fields.text("format"),
+    };
+    let mut errors = Errors::default();
+    let Ok(position) = f.position.trim().parse::<i64>() else {
+        errors.field("position", "انگشت را انتخاب کنید");
+        return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let Some(data) = fields.file("data") else {
+        errors.field("data", "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید");
+        return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let input = PickupInput {
+        tracking_code: f.tracking_code.clone(),
+        fingerprint: ProbeInput {
+            position,
+            format: f.format.clone(),
+            data: base64::engine::general_purpose::STANDARD.encode(data),
+        },
+    };
+    match pickup(&state, &desk.staff, input).await {
+        Ok(done) => delivered(&desk, &f.tracking_code, done.pickup_fee_rials, &done.chip_serial),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
+        Err(e) if e.detail.code == "fingerprint_mismatch" => {
+            let notice = flash(false, &e.detail.message);
+            render(&desk, &f, &notice, &errors, e.status)
+        }
+        Err(e) => {
+            match e.detail.field.as_deref().and_then(form_field) {
+                Some(field) => errors.field(field, e.detail.message.clone()),
+                None => errors.top(e.detail.message.clone()),
+            }
+            render(&desk, &f, "", &errors, e.status)
+        }
+    }
+}
+
+fn delivered(desk: &Desk, tc: &str, fee: u64, chip: &str) -> Response {
+    let tc = domain::text::to_ascii_digits(tc.trim());
+    let body = format!(
+        "<section class=\"card\" id=\"delivered\"><h1>کارت تحویل داده شد</h1>{ok}\
+<dl><dt>کد رهگیری</dt><dd>{code}</dd><dt>سریال تراشه</dt><dd><bdi class=\"code\">{chip}</bdi></dd>\
+<dt>هزینهٔ تحویل</dt><dd class=\"amount\" id=\"fee\">{fee}</dd></dl>\
+<p class=\"note\">کارت اکنون فعال است. هزینهٔ تحویل را از دارنده دریافت کنید.</p>\
+<div class=\"actions\"><a class=\"button primary\" href=\"/office/pickup\">تحویل کارت دیگر</a>\
+<a class=\"button\" href=\"/office/applications/{tc_raw}\">پروندهٔ درخواست</a>\
+<a class=\"button\" href=\"/office\">میز دفتر</a></div></section>",
+        ok = flash(true, "اثر انگشت دارنده با انگشت ثبت‌شده مطابقت داشت."),
+        code = tc_fa(&tc),
+        chip = escape(chip),
+        fee = rials_fa(fee),
+        tc_raw = escape(&tc),
+    );
+    respond(StatusCode::OK, "کارت تحویل داده شد", Some(desk), &body)
+}
+
+fn render(
+    desk: &Desk,
+    f: &PickupForm,
+    notice: &str,
+    errors: &Errors,
+    status: StatusCode,
+) -> Response {
+    let data_error = errors.render("data");
+    let body = format!(
+        "<section class=\"card\"><h1>تحویل کارت</h1>\
+<p class=\"lead\">کارت پس از تطبیق یک اثر انگشت دارنده با همان انگشتِ ثبت‌شده هنگام ثبت‌نام تحویل می‌شود.</p>\
+{notice}{top}\
+<form method=\"post\" action=\"/office/pickup\" enctype=\"multipart/form-data\" id=\"pickup-form\" novalidate>\
+{tc}<div class=\"row\">{position}{format}</div>\
+<div class=\"field{inv}\"><label for=\"data\">پروندهٔ اثر انگشت</label>\
+<input type=\"file\" id=\"data\" name=\"data\"{aria}>\
+<p class=\"hint\">پرونده‌ای که دستگاه اسکن از انگشت انتخاب‌شده گرفته است.</p>{data_error}</div>\
+<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"pickup-submit\">تطبیق و تحویل</button>\
+<a class=\"button\" href=\"/office\">انصراف</a></div></form></section>",
+        top = errors.render_top(),
+        tc = text_field(
+            errors,
+            "tracking_code",
+            "کد رهگیری",
+            &f.tracking_code,
+            "دوازده رقم",
+            r#" inputmode="numeric" autocomplete="off" maxlength="20" dir="ltr""#,
+        ),
+        position = select_field(errors, "position", "انگشت", &finger_choices(), &f.position),
+        format = select_field(errors, "format", "قالب پرونده", &format_choices(), &f.format),
+        inv = if errors.get("data").is_some() { " invalid" } else { "" },
+        aria = errors.aria("data"),
+    );
+    respond(status, "تحویل کارت", Some(desk), &body)
+}

@@ -1,0 +1,670 @@
+//! From the desk to the holder's hand through the JSON API, on SQLite and on PostgreSQL: enrollment and its
+//! refusals, the 1:N search with a duplicate rejected and a look-alike let through by a supervisor, the receipt PDF,
+//! a manufacturer's signed batch with a failed card made again, dispatch, a shipment received with a missing card
+//! and received twice, the SMS outbox, pickup with a wrong and a right finger, a transfer, a lost card, a death;
+//! and a real Kannel carrying the "ready" SMS, its delivery report, and a status request by SMS.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use domain::{JalaliDate, NationalCode, Office, Person, Role};
+use ed25519_dalek::Verifier;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use server::{AppState, Settings};
+use store_suite::TestStore;
+use tower::ServiceExt;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+struct App {
+    router: axum::Router,
+    state: AppState,
+    db: TestStore,
+}
+
+fn today() -> JalaliDate {
+    server::state::today()
+}
+
+fn code(n: u32) -> NationalCode {
+    let nine = format!("{:09}", 300_000_000 + n);
+    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
+}
+
+fn mobile(n: u32) -> String {
+    format!("0912{:07}", n)
+}
+
+fn person(n: u32, death: &str) -> Person {
+    let nc = code(n);
+    let m = mobile(n);
+    let row: [&str; 16] = [
+        nc.as_str(),
+        "زهرا",
+        "محمدی‌نژاد",
+        "علی‌اکبر",
+        "فاطمه",
+        "female",
+        "1370-05-12",
+        "کرج",
+        "islam",
+        "ج",
+        "12",
+        "345678",
+        &m,
+        "3134567890",
+        "کرج خیابان بهشتی",
+        death,
+    ];
+    Person::from_row(&row, today()).unwrap()
+}
+
+fn filing(n: u32, reason: &str) -> Value {
+    let birth = JalaliDate::parse("1370-05-12").unwrap();
+    json!({
+        "national_code": code(n).as_str(),
+        "birth_certificate": {"series_letter": "ج", "series_number": "12", "serial": "345678"},
+        "birth_date_jalali": "1370-05-12",
+        "birth_date_hijri": birth.to_hijri().to_string(),
+        "gender": "female",
+        "religion": "islam",
+        "mother_name": "فاطمه",
+        "mobile": mobile(n),
+        "reason": reason,
+    })
+}
+
+fn office(id: &str, name: &str) -> Office {
+    Office::from_row(&[
+        id,
+        name,
+        "counter",
+        "30",
+        "کرج",
+        "026",
+        "خیابان بهشتی، پلاک ۱۲",
+        "50",
+    ])
+    .unwrap()
+}
+
+fn open_day(state: &AppState) -> JalaliDate {
+    let mut d = today().add_days(1).unwrap();
+    while state.settings.holidays.closure(d).is_some() {
+        d = d.add_days(1).unwrap();
+    }
+    d
+}
+
+/// The enrollment body for a person whose fingers are synthetic person `finger_seed`.
+fn enrollment(tc: &str, finger_seed: u64) -> Value {
+    let prints: Vec<Value> = intake::fixtures::ten_prints(finger_seed)
+        .into_iter()
+        .map(|(p, rec)| {
+            if p == 7 {
+                json!({"position": p, "status": "bandaged"})
+            } else {
+                json!({"position": p, "format": "iso19794_2", "data": B64.encode(rec)})
+            }
+        })
+        .collect();
+    json!({
+        "tracking_code": tc,
+        "documents": {"birth_certificate_seen": true, "old_card_collected": false},
+        "photo": B64.encode(intake::fixtures::photo_jpeg(600, 800, finger_seed)),
+        "fingerprints": prints,
+        "signature": B64.encode(intake::fixtures::signature_png()),
+    })
+}
+
+impl App {
+    async fn all() -> Vec<Self> {
+        let mut v = Vec::new();
+        for db in TestStore::all().await {
+            let state = AppState::new(
+                db.store.clone(),
+                Settings {
+                    captcha: false,
+                    rate_limits: false,
+                    ..Settings::default()
+                },
+            );
+            v.push(Self {
+                router: server::router(state.clone()),
+                state,
+                db,
+            });
+        }
+        v
+    }
+
+    async fn raw(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        auth: Option<(&str, &str)>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json");
+        if let Some((h, v)) = auth {
+            r = r.header(h, v);
+        }
+        let body = body.map(|b| Body::from(b.to_string())).unwrap_or_default();
+        let (s, _, bytes) = self.raw(r.body(body).unwrap()).await;
+        (s, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn user(&self, name: &str, role: Role, office: &str) -> String {
+        self.db
+            .store
+            .create_user(&store::journey::NewUser {
+                username: name.into(),
+                password_hash: server::auth::hash_password("a good long password").unwrap(),
+                role,
+                office: Some(domain::OfficeId::parse(office).unwrap()),
+                province: None,
+                at: chrono::Utc::now(),
+            })
+            .await
+            .unwrap();
+        let (s, b) = self
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(&json!({"username": name, "password": "a good long password"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        format!("Bearer {}", b["token"].as_str().unwrap())
+    }
+
+    /// Files, pays and books person `n` at `office_id`; answers the tracking code.
+    async fn booked(&self, n: u32, office_id: &str) -> String {
+        let (s, b) = self
+            .call("POST", "/api/v1/applications", None, Some(&filing(n, "first_issue")))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let tc = b["tracking_code"].as_str().unwrap().to_string();
+        self.pay(&tc).await;
+        let day = open_day(&self.state);
+        let (s, b) = self
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{tc}/appointment"),
+                None,
+                Some(&json!({"office_id": office_id, "date_jalali": day.to_string()})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        tc
+    }
+
+    async fn pay(&self, tc: &str) {
+        let (s, b) = self
+            .call("POST", &format!("/api/v1/applications/{tc}/payments"), None, None)
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let token = b["redirect_url"]
+            .as_str()
+            .unwrap()
+            .split("token=")
+            .nth(1)
+            .unwrap()
+            .to_string();
+        let (s, b) = self
+            .call(
+                "POST",
+                "/sandbox-bank/v1/pay",
+                None,
+                Some(&json!({"token": token, "outcome": "success"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+
+    async fn state_of(&self, tc: &str) -> String {
+        let t = domain::TrackingCode::parse(tc).unwrap();
+        self.db
+            .store
+            .application(&t)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .as_str()
+            .to_string()
+    }
+}
+
+fn err(b: &Value) -> Option<&str> {
+    b["error"]["code"].as_str()
+}
+
+#[tokio::test]
+async fn from_the_desk_to_the_holders_hand() {
+    for app in App::all().await {
+        let name = app.db.name;
+        let s = &app.db.store;
+        s.upsert_persons(&[person(1, ""), person(2, ""), person(3, "")])
+            .await
+            .unwrap();
+        s.upsert_offices(&[
+            office("30-0001", "دفتر پیشخوان کرج"),
+            office("30-0002", "دفتر پیشخوان فردیس"),
+        ])
+        .await
+        .unwrap();
+        let op1 = app.user("op1", Role::Operator, "30-0001").await;
+        let sup1 = app.user("sup1", Role::Supervisor, "30-0001").await;
+        let op2 = app.user("op2", Role::Operator, "30-0002").await;
+        let op1 = Some(("authorization", op1.as_str()));
+        let sup1 = Some(("authorization", sup1.as_str()));
+        let op2 = Some(("authorization", op2.as_str()));
+        let tc1 = app.booked(1, "30-0001").await;
+        let tc2 = app.booked(2, "30-0001").await;
+        let tc3 = app.booked(3, "30-0001").await;
+        let enroll = "/api/v1/office/enrollments";
+
+        // --- Refusals: each a clear error, nothing changed. ---
+        let (st, b) = app.call("POST", enroll, op2, Some(&enrollment(&tc1, 1))).await;
+        assert_eq!((st, err(&b)), (StatusCode::FORBIDDEN, Some("forbidden")), "{name}");
+        let (st, _) = app.call("POST", enroll, None, Some(&enrollment(&tc1, 1))).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        let mut bad = enrollment(&tc1, 1);
+        bad["photo"] = json!(B64.encode(b"not a picture at all"));
+        let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
+        assert_eq!(
+            (st, err(&b), b["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_unreadable"), Some("photo")),
+            "{b}"
+        );
+        let mut bad = enrollment(&tc1, 1);
+        let rec = B64.decode(bad["fingerprints"][2]["data"].as_str().unwrap()).unwrap();
+        bad["fingerprints"][2]["data"] = json!(B64.encode(&rec[..rec.len() / 2]));
+        let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
+        assert_eq!(
+            (st, err(&b), b["error"]["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("invalid_fingerprint"),
+                Some("fingerprints[2].data")
+            ),
+            "{b}"
+        );
+        let mut bad = enrollment(&tc1, 1);
+        bad["photo"] = json!(B64.encode(vec![0xFFu8; 3 * 1024 * 1024]));
+        let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
+        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_too_large")), "{b}");
+        // Past the service's body limit the request is refused before it is read.
+        let mut huge = enrollment(&tc1, 1);
+        huge["photo"] = json!(B64.encode(vec![0u8; server::ENROLLMENT_BODY_LIMIT]));
+        let (st, _) = app.call("POST", enroll, op1, Some(&huge)).await;
+        assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+        let mut bad = enrollment(&tc1, 1);
+        bad["documents"]["birth_certificate_seen"] = json!(false);
+        let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
+        assert_eq!(
+            (st, err(&b), b["error"]["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("documents_incomplete"),
+                Some("documents.birth_certificate_seen")
+            )
+        );
+        assert_eq!(app.state_of(&tc1).await, "appointment_booked");
+
+        // --- Enrollment: person 1; person 2 with person 1's fingers; person 3 likewise. ---
+        let (st, b) = app.call("POST", enroll, op1, Some(&enrollment(&tc1, 1))).await;
+        assert_eq!(st, StatusCode::CREATED, "{name}: {b}");
+        assert_eq!(b["state"], "enrolled");
+        assert_eq!(b["receipt_url"], format!("/api/v1/office/receipts/{tc1}.pdf"));
+        let (st, b) = app.call("POST", enroll, op1, Some(&enrollment(&tc1, 1))).await;
+        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("invalid_transition")));
+        for tc in [&tc2, &tc3] {
+            let (st, b) = app.call("POST", enroll, op1, Some(&enrollment(tc, 1))).await;
+            assert_eq!(st, StatusCode::CREATED, "{b}");
+        }
+        assert_eq!(app.state.services.dedup.run_pending(&app.state).await.unwrap(), 3);
+        assert_eq!(s.production_queue_len().await.unwrap(), 1, "{name}: only the first is clear");
+
+        // --- Adjudication: supervisors only; a duplicate rejected, a look-alike let through. ---
+        let (st, _) = app.call("GET", "/api/v1/office/adjudications", op1, None).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, cases) = app.call("GET", "/api/v1/office/adjudications", sup1, None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(cases.as_array().unwrap().len(), 3, "{name}: {cases}");
+        let (st, b) = app
+            .call(
+                "POST",
+                &format!("/api/v1/office/adjudications/{tc2}"),
+                sup1,
+                Some(&json!({"decision": "duplicate", "note": "same face, same prints"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!(app.state_of(&tc2).await, "rejected");
+        let (st, b) = app
+            .call(
+                "POST",
+                &format!("/api/v1/office/adjudications/{tc2}"),
+                sup1,
+                Some(&json!({"decision": "distinct"})),
+            )
+            .await;
+        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("already_decided")));
+        let (st, _) = app
+            .call(
+                "POST",
+                &format!("/api/v1/office/adjudications/{tc3}"),
+                sup1,
+                Some(&json!({"decision": "distinct", "note": "twins"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(s.production_queue_len().await.unwrap(), 2);
+        let (_, rec) = app
+            .call("GET", &format!("/api/v1/office/applications/{tc2}"), op1, None)
+            .await;
+        let last = rec["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["actor"], "supervisor:sup1");
+        assert!(last["reason"].as_str().unwrap().contains(&tc1), "{last}");
+
+        // --- The receipt: at the enrolling office only. ---
+        let receipt = format!("/api/v1/office/receipts/{tc1}.pdf");
+        let (st, headers, pdf) = app
+            .raw(
+                Request::get(&receipt)
+                    .header("authorization", op1.unwrap().1)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert!(pdf.starts_with(b"%PDF"));
+        if let Some(text) = pdftotext(&pdf) {
+            assert!(text.contains(&domain::text::to_persian_digits(&tc1)), "{text}");
+            assert!(text.contains("محمدی‌نژاد") || text.contains("محمدینژاد"), "{text}");
+        }
+        let (st, _) = app.call("GET", &receipt, op2, None).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        // The QR link says the receipt is valid.
+        let url = server::cards::receipt::verify_url(&app.state, &domain::TrackingCode::parse(&tc1).unwrap());
+        let path = url.split_once("8080").unwrap().1.to_string();
+        let (st, _, page) = app.raw(Request::get(&path).body(Body::empty()).unwrap()).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(String::from_utf8(page).unwrap().contains("data-valid=\"true\""));
+        let forged = path.replace("?t=", "?t=0");
+        let (st, _, _) = app.raw(Request::get(&forged).body(Body::empty()).unwrap()).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+
+        // --- Production: a signed batch; a failed card is made again. ---
+        let (key, prefix, hash) = server::agency::key::new_api_key();
+        s.create_vendor("pars-card", 100, 100_000, &prefix, &hash, chrono::Utc::now())
+            .await
+            .unwrap();
+        let vendor = Some(("x-api-key", key.as_str()));
+        let (st, _) = app.call("POST", "/api/v1/vendor/batches/claim", vendor, None).await;
+        assert_eq!(st, StatusCode::NO_CONTENT, "{name}: nothing batched yet");
+        let (st, _) = app
+            .call("POST", "/api/v1/vendor/batches/claim", Some(("x-api-key", "shn_bad")), None)
+            .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        assert_eq!(server::cards::workers::form_batches(&app.state).await.unwrap().len(), 1);
+        let (st, batch) = app.call("POST", "/api/v1/vendor/batches/claim", vendor, None).await;
+        assert_eq!(st, StatusCode::OK);
+        let cards = batch["cards"].as_array().unwrap();
+        assert_eq!(cards.len(), 2);
+        let (_, key_doc) = app.call("GET", "/api/v1/vendor/signing-key", None, None).await;
+        let public = B64.decode(key_doc["public_key"].as_str().unwrap()).unwrap();
+        let public = ed25519_dalek::VerifyingKey::from_bytes(&public.try_into().unwrap()).unwrap();
+        for c in cards {
+            let payload = c["payload"].as_str().unwrap();
+            let sig = B64.decode(c["signature"].as_str().unwrap()).unwrap();
+            let sig = ed25519_dalek::Signature::from_slice(&sig).unwrap();
+            assert!(public.verify(payload.as_bytes(), &sig).is_ok());
+            // A changed byte no longer verifies.
+            let altered = payload.replace("محمدی", "محمدى");
+            assert!(public.verify(altered.as_bytes(), &sig).is_err());
+            let p: Value = serde_json::from_str(payload).unwrap();
+            assert_eq!(p["last_name"], "محمدی‌نژاد");
+            assert_eq!(p["fingerprints"].as_array().unwrap().len(), 9, "one finger bandaged");
+            assert!(B64.decode(p["photo_jpeg"].as_str().unwrap()).unwrap().starts_with(&[0xFF, 0xD8]));
+        }
+        let batch_id = batch["batch_id"].as_i64().unwrap();
+        let results = format!("/api/v1/vendor/batches/{batch_id}/results");
+        let (st, b) = app
+            .call(
+                "POST",
+                &results,
+                vendor,
+                Some(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
+                             {"tracking_code": tc2, "outcome": "personalized", "chip_serial": "SC-0002-AAAA"}])),
+            )
+            .await;
+        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("card_not_in_batch")), "{b}");
+        assert_eq!(b["error"]["field"], "[1].tracking_code");
+        let (st, b) = app
+            .call(
+                "POST",
+                &results,
+                vendor,
+                Some(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
+                             {"tracking_code": tc3, "outcome": "failed", "reason": "laser engraving fault"}])),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!((b["personalized"].as_u64(), b["failed"].as_u64()), (Some(1), Some(1)));
+        assert_eq!(app.state_of(&tc3).await, "enrolled");
+        assert_eq!(server::cards::workers::form_batches(&app.state).await.unwrap().len(), 1);
+        let (_, again) = app.call("POST", "/api/v1/vendor/batches/claim", vendor, None).await;
+        let batch2 = again["batch_id"].as_i64().unwrap();
+        let (st, _) = app
+            .call(
+                "POST",
+                &format!("/api/v1/vendor/batches/{batch2}/results"),
+                vendor,
+                Some(&json!([{"tracking_code": tc3, "outcome": "personalized", "chip_serial": "SC-0003-AAAA"}])),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        for b in [batch_id, batch2] {
+            let (st, shipped) = app
+                .call("POST", &format!("/api/v1/vendor/batches/{b}/dispatch"), vendor, None)
+                .await;
+            assert_eq!(st, StatusCode::OK, "{shipped}");
+            assert_eq!(shipped[0]["to_office_id"], "30-0001");
+        }
+        assert_eq!(app.state_of(&tc1).await, "dispatched");
+
+        // --- Reception: another office's shipment, a missing card, a second reception. ---
+        let (_, list) = app.call("GET", "/api/v1/office/shipments", op1, None).await;
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 2);
+        let first = list.iter().find(|x| x["batch_id"] == batch_id).unwrap()["shipment_id"].as_i64().unwrap();
+        let second = list.iter().find(|x| x["batch_id"] == batch2).unwrap()["shipment_id"].as_i64().unwrap();
+        let (st, _) = app
+            .call("POST", &format!("/api/v1/office/shipments/{first}/receive"), op2, None)
+            .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (st, b) = app
+            .call(
+                "POST",
+                &format!("/api/v1/office/shipments/{first}/receive"),
+                op1,
+                Some(&json!({"scanned": ["sc-0001-aaaa", "SC-9999-ZZZZ"]})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert_eq!(b["ready"], 1);
+        assert_eq!(b["unexpected"], json!(["SC-9999-ZZZZ"]));
+        let (st, b) = app
+            .call("POST", &format!("/api/v1/office/shipments/{first}/receive"), op1, None)
+            .await;
+        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("shipment_already_received")));
+        // The second box arrives without its card: revoked, made again.
+        let (st, b) = app
+            .call(
+                "POST",
+                &format!("/api/v1/office/shipments/{second}/receive"),
+                op1,
+                Some(&json!({"scanned": []})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(b["missing"], json!(["SC-0003-AAAA"]));
+        assert_eq!(app.state_of(&tc3).await, "enrolled");
+        assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
+        // Once the card waits, no more receipts.
+        let (st, b) = app.call("GET", &receipt, op1, None).await;
+        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("card_ready_for_pickup")));
+        let (_, status) = app
+            .call(
+                "GET",
+                &format!("/api/v1/status?national_code={}&tracking_code={tc1}", code(1)),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status["state"], "ready_for_pickup");
+        assert_eq!(status["office"]["office_id"], "30-0001", "{status}");
+
+        // --- The SMS goes out through the outbox. ---
+        let sent = server::cards::workers::send_sms(&app.state, 100, 8).await.unwrap();
+        assert_eq!(sent.sent, 1, "{name}");
+        let (_, rec) = app
+            .call("GET", &format!("/api/v1/office/applications/{tc1}"), op1, None)
+            .await;
+        assert_eq!(rec["messages"][0]["state"], "sent");
+        assert_eq!(rec["chip_serial"], "SC-0001-AAAA");
+
+        // --- Pickup: the wrong finger, then the right one. ---
+        let probe = |seed: u64, impression: u64| {
+            json!({"tracking_code": tc1, "fingerprint": {"position": 2, "format": "iso19794_2",
+                   "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(seed, 2), impression))}})
+        };
+        let (st, b) = app.call("POST", "/api/v1/office/pickups", op2, Some(&probe(1, 1))).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+        let (st, b) = app.call("POST", "/api/v1/office/pickups", op1, Some(&probe(99, 1))).await;
+        assert_eq!((st, err(&b)), (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")), "{b}");
+        let bandaged = json!({"tracking_code": tc1, "fingerprint": {"position": 7, "format": "iso19794_2",
+            "data": B64.encode(intake::fixtures::iso_probe(7, intake::fixtures::finger_seed(1, 7), 1))}});
+        let (st, b) = app.call("POST", "/api/v1/office/pickups", op1, Some(&bandaged)).await;
+        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("finger_not_enrolled")), "{b}");
+        assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
+        let (st, b) = app.call("POST", "/api/v1/office/pickups", op1, Some(&probe(1, 3))).await;
+        assert_eq!(st, StatusCode::OK, "{name}: {b}");
+        assert_eq!(b["state"], "delivered");
+        assert_eq!(b["pickup_fee_rials"], 20_000);
+        let (_, rec) = app
+            .call("GET", &format!("/api/v1/office/applications/{tc1}"), op1, None)
+            .await;
+        assert_eq!(rec["card_status"], "active");
+        assert_eq!(rec["pickup_attempts"].as_array().unwrap().len(), 2);
+        let events: Vec<&str> = rec["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "filed",
+                "payment_settled",
+                "appointment_booked",
+                "enrolled",
+                "batched_for_production",
+                "dispatched",
+                "received_at_office",
+                "picked_up"
+            ],
+            "{name}"
+        );
+        // A bank verifies the delivered card by its serial.
+        let (key, prefix, hash) = server::agency::key::new_api_key();
+        let agency = s
+            .create_agency("bank-melli", &["account_opening".into()], 600, chrono::Utc::now())
+            .await
+            .unwrap();
+        s.add_api_key(agency, &prefix, &hash, chrono::Utc::now()).await.unwrap();
+        let verify = |doc: Value| {
+            let mut body = json!({"national_code": code(1).as_str(), "purpose": "account_opening"});
+            body.as_object_mut().unwrap().extend(doc.as_object().unwrap().clone());
+            body
+        };
+        let bank = Some(("x-api-key", key.as_str()));
+        let (_, b) = app.call("POST", "/api/v1/verify", bank, Some(&verify(json!({"card_serial": "SC-0001-AAAA"})))).await;
+        assert_eq!((b["match"].as_bool(), b["document"].as_str()), (Some(true), Some("card")), "{b}");
+        let (_, b) = app.call("POST", "/api/v1/verify", bank, Some(&verify(json!({"tracking_code": tc1})))).await;
+        assert_eq!(b["match"], false, "a delivered card's receipt no longer verifies: {b}");
+
+        // --- The card is lost: a new application (with its fee) revokes it at once. ---
+        let (st, b) = app
+            .call("POST", "/api/v1/applications", None, Some(&filing(1, "lost")))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        assert_eq!(app.state_of(&tc1).await, "revoked");
+        let (_, b) = app.call("POST", "/api/v1/verify", bank, Some(&verify(json!({"card_serial": "SC-0001-AAAA"})))).await;
+        assert_eq!(b["match"], false, "{b}");
+
+        // --- Transfer: the remade card of person 3 goes to the other office; then a death. ---
+        let (st, b) = app
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{tc3}/transfer"),
+                None,
+                Some(&json!({"national_code": code(2).as_str(), "office_id": "30-0002"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "another person's code: {b}");
+        let (st, b) = app
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{tc3}/transfer"),
+                None,
+                Some(&json!({"national_code": code(3).as_str(), "office_id": "30-0002"})),
+            )
+            .await;
+        assert_eq!((st, b["outcome"].as_str()), (StatusCode::OK, Some("redirected")), "{b}");
+        s.upsert_persons(&[person(3, "1405-08-01")]).await.unwrap();
+        assert_eq!(server::cards::workers::deaths(&app.state).await.unwrap(), 1);
+        assert_eq!(app.state_of(&tc3).await, "cancelled");
+
+        assert_eq!(s.province_counts().await.unwrap(), s.recount().await.unwrap(), "{name}");
+        app.db.cleanup().await;
+    }
+}
+
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let dir = std::env::temp_dir().join(format!("shenas-receipt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join("r.pdf");
+    std::fs::write(&path, pdf).ok()?;
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output();
+    let Ok(out) = out else {
+        eprintln!("SKIPPED: pdftotext is not installed (apt-get install poppler-utils)");
+        return None;
+    };
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .chars()
+            .filter(|c| !('\u{202A}'..='\u{202E}').contains(c))
+            .collect(),
+    )
+}

@@ -1,0 +1,275 @@
+//! The SMS outbox against a real Kannel (bearerbox, smsbox and fakesmsc, started by the test): the "card ready"
+//! message reaches the fake SMS centre in Persian, its delivery report comes back to `/sms/dlr` and marks it
+//! delivered; a citizen's SMS with a national code to the short number gets the status back when the number is
+//! linked to that code, and the same "nothing found" otherwise; a gateway that stays down gets the message failed
+//! after the last attempt and the number flagged. SQLite only: the outbox's SQL is tested on both databases by the
+//! store suite.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use chrono::Utc;
+use domain::{
+    ApplicationState, Channel, Event, JalaliDate, Mobile, NationalCode, Office, OfficeId, Person,
+    Reason, TrackingCode,
+};
+use server::{AppState, Settings};
+use std::sync::Arc;
+use std::time::Duration;
+use store::journey::{Change, Filed, NewApplication};
+use store::production::*;
+use store_suite::TestStore;
+
+fn code(n: u32) -> NationalCode {
+    let nine = format!("{:09}", 400_000_000 + n);
+    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
+}
+
+fn mobile(n: u32) -> String {
+    format!("0935{:07}", n)
+}
+
+fn person(n: u32) -> Person {
+    let nc = code(n);
+    let m = mobile(n);
+    let row: [&str; 16] = [
+        nc.as_str(),
+        "رضا",
+        "کریمی",
+        "حسین",
+        "مریم",
+        "male",
+        "1365-01-20",
+        "تهران",
+        "islam",
+        "ج",
+        "12",
+        "345678",
+        &m,
+        "1314567890",
+        "تهران",
+        "",
+    ];
+    Person::from_row(&row, server::state::today()).unwrap()
+}
+
+fn ch(actor: &str) -> Change {
+    Change {
+        actor: actor.into(),
+        at: Utc::now(),
+        reason: None,
+    }
+}
+
+/// Moves person `n`'s application to `ready_for_pickup` at office 30-0001 through the store.
+async fn ready(state: &AppState, n: u32) -> (TrackingCode, i64) {
+    let s = &state.store;
+    let tc = TrackingCode::from_body(u64::from(n) * 7_777 + 3);
+    let new = NewApplication {
+        tracking_code: tc,
+        national_code: code(n),
+        reason: Reason::FirstIssue,
+        channel: Channel::Portal,
+        mobile: Mobile::parse(&mobile(n)).unwrap(),
+        fee_rials: 250_000,
+        filing_office: None,
+        province: None,
+        actor: "citizen".into(),
+        at: Utc::now(),
+    };
+    assert!(matches!(s.file_application(&new).await.unwrap(), Filed::Created(_)));
+    s.transition(&tc, ApplicationState::AwaitingPayment, Event::PaymentSettled, &ch("bank"))
+        .await
+        .unwrap();
+    let office = OfficeId::parse("30-0001").unwrap();
+    let day = JalaliDate::parse("1405-09-10").unwrap();
+    s.book(&tc, &office, day, &ch("citizen")).await.unwrap();
+    let e = NewEnrollment {
+        tracking_code: tc,
+        office: office.clone(),
+        birth_certificate_seen: true,
+        old_card_collected: false,
+        holder: CardHolder {
+            national_code: code(n).as_str().into(),
+            first_name: "رضا".into(),
+            last_name: "کریمی".into(),
+            father_name: "حسین".into(),
+            gender: "male".into(),
+            birth_date_jalali: "1365-01-20".into(),
+            postal_code: None,
+        },
+        fingers: vec![],
+        photo_key: "p".into(),
+        card_photo_key: "c".into(),
+        signature_key: "s".into(),
+        templates_key: "t".into(),
+        change: ch("operator:op"),
+    };
+    let Enrolled::Done { application_id } = s.enroll(&e).await.unwrap() else {
+        panic!("not enrolled")
+    };
+    s.record_dedup(application_id, &[], Utc::now()).await.unwrap();
+    let vendor = match s.vendor_by_key("h").await.unwrap() {
+        Some(v) => v.id,
+        None => s.create_vendor("v", 100, 1000, "p", "h", Utc::now()).await.unwrap(),
+    };
+    s.form_batches("1405-09-01", 100, &ch("system")).await.unwrap();
+    let b = s.claim_batch(vendor, Utc::now()).await.unwrap().unwrap();
+    let serial = ChipSerial::parse(&format!("KN-{n:08}")).unwrap();
+    s.batch_results(
+        vendor,
+        b.id,
+        &[CardResult {
+            tracking_code: tc,
+            outcome: CardOutcome::Personalized(serial),
+        }],
+        &ch("vendor"),
+    )
+    .await
+    .unwrap();
+    for sh in s.dispatch_batch(vendor, b.id, &ch("vendor")).await.unwrap().unwrap() {
+        s.receive_shipment(sh.id, &office, None, &ch("operator:op")).await.unwrap();
+    }
+    (tc, application_id)
+}
+
+use domain::ChipSerial;
+
+async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test]
+async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
+    if !sms::testing::kannel_available_or_skip("ready_sms_through_kannel") {
+        return;
+    }
+    let db = TestStore::sqlite().await;
+    db.store.upsert_persons(&[person(1), person(2)]).await.unwrap();
+    db.store
+        .upsert_offices(&[Office::from_row(&[
+            "30-0001", "دفتر پیشخوان کرج", "counter", "30", "کرج", "026", "خیابان بهشتی", "50",
+        ])
+        .unwrap()])
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let kannel = sms::testing::KannelHarness::start(&format!("http://{addr}"))
+        .await
+        .unwrap();
+    let state = AppState::new(db.store.clone(), Settings::default()).with_services(|s| {
+        s.sms = Arc::new(sms::KannelSender::new(kannel.sendsms_config()));
+    });
+    let app = server::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+
+    let (tc, app_id) = ready(&state, 1).await;
+    let sent = server::cards::workers::send_sms(&state, 100, 16).await.unwrap();
+    assert_eq!(sent.sent, 1);
+    let got = kannel.wait_for(1, Duration::from_secs(15)).await.unwrap();
+    assert!(got[0].to.ends_with("9350000001"), "{:?}", got[0]);
+    assert!(got[0].text.contains("آمادهٔ تحویل"), "{}", got[0].text);
+    assert!(got[0].text.contains(&domain::text::to_persian_digits(tc.as_str())));
+    assert!(got[0].text.contains("دفتر پیشخوان کرج"));
+    // The delivery report marks it delivered.
+    eventually("the delivery report", || async {
+        state.store.sms_of(app_id).await.unwrap()[0].state == SmsState::Delivered
+    })
+    .await;
+
+    // Status by SMS: the number is person 1's, and so is the code (in Persian digits, with words around it).
+    let asked = format!("وضعیت {}", domain::text::to_persian_digits(code(1).as_str()));
+    kannel.inject_mo(&mobile(1), &asked).await.unwrap();
+    // Person 2's number asks about person 1's code: nothing is revealed.
+    kannel
+        .inject_mo(&mobile(2), code(1).as_str())
+        .await
+        .unwrap();
+    let mut replies = Vec::new();
+    for _ in 0..100 {
+        let r = server::cards::workers::send_sms(&state, 100, 16).await.unwrap();
+        if r.sent > 0 {
+            replies = kannel.wait_for(1 + replies.len() + r.sent as usize, Duration::from_secs(15))
+                .await
+                .unwrap()[1..]
+                .to_vec();
+        }
+        if replies.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(replies.len(), 2, "two replies: {replies:?}");
+    let to_1 = replies.iter().find(|r| r.to.ends_with("9350000001")).unwrap();
+    let to_2 = replies.iter().find(|r| r.to.ends_with("9350000002")).unwrap();
+    assert!(to_1.text.contains("آمادهٔ تحویل در دفتر"), "{}", to_1.text);
+    assert!(to_1.text.contains("دفتر پیشخوان کرج"), "{}", to_1.text);
+    assert_eq!(to_2.text, server::kannel::NOTHING_FOUND);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_gateway_that_stays_down_fails_the_message_and_flags_the_number() {
+    let db = TestStore::sqlite().await;
+    db.store.upsert_persons(&[person(3)]).await.unwrap();
+    db.store
+        .upsert_offices(&[Office::from_row(&[
+            "30-0001", "دفتر پیشخوان کرج", "counter", "30", "کرج", "026", "خیابان بهشتی", "50",
+        ])
+        .unwrap()])
+        .await
+        .unwrap();
+    // Nothing listens on this port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let state = AppState::new(
+        db.store.clone(),
+        Settings {
+            sms_max_attempts: 2,
+            ..Settings::default()
+        },
+    )
+    .with_services(|s| {
+        s.sms = Arc::new(sms::KannelSender::new(sms::KannelConfig {
+            sendsms_url: format!("http://{closed}/cgi-bin/sendsms"),
+            username: "u".into(),
+            password: "p".into(),
+            from: "6090".into(),
+            dlr_url: "http://127.0.0.1:1/sms/dlr".into(),
+        }));
+    });
+    let (_, app_id) = ready(&state, 3).await;
+    let first = server::cards::workers::send_sms(&state, 10, 4).await.unwrap();
+    assert_eq!(first.retried, 1);
+    let msg = &state.store.sms_of(app_id).await.unwrap()[0];
+    assert_eq!((msg.state, msg.attempts), (SmsState::Pending, 1));
+    assert!(msg.last_error.is_some());
+    // Not due again before its back-off.
+    assert_eq!(server::cards::workers::send_sms(&state, 10, 4).await.unwrap(), Default::default());
+    db.exec_raw(
+        "UPDATE sms_outbox SET next_attempt_at = '2000-01-01T00:00:00Z'",
+        "UPDATE sms_outbox SET next_attempt_at = '2000-01-01T00:00:00Z'",
+    )
+    .await;
+    let second = server::cards::workers::send_sms(&state, 10, 4).await.unwrap();
+    assert_eq!(second.failed, 1);
+    assert_eq!(state.store.sms_of(app_id).await.unwrap()[0].state, SmsState::Failed);
+    assert!(state.store.sms_flagged(app_id).await.unwrap());
+    db.cleanup().await;
+}

@@ -1,0 +1,44 @@
+//! `shenas vendors add`: a card manufacturer with its share of the work and its daily capacity. Its API key is
+//! printed once, when it is made; only its SHA-256 is kept.
+
+use crate::config::Config;
+use server::agency::key::new_api_key;
+
+pub async fn add(
+    cfg: &Config,
+    name: &str,
+    share: u32,
+    daily_capacity: u64,
+    json: bool,
+) -> anyhow::Result<()> {
+    let name = name.trim();
+    anyhow::ensure!(
+        (2..=200).contains(&name.chars().count()),
+        "the manufacturer's name needs 2 to 200 characters"
+    );
+    anyhow::ensure!(share <= 100, "the share is a percentage, 0 to 100");
+    let store = crate::db::open(&cfg.database_url).await?;
+    let (key, prefix, hash) = new_api_key();
+    let id = store
+        .create_vendor(name, share, daily_capacity, &prefix, &hash, chrono::Utc::now())
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict(_) => anyhow::anyhow!("a manufacturer named {name} exists"),
+            e => e.into(),
+        })?;
+    let total: u32 = store.vendors().await?.iter().map(|v| v.share_pct).sum();
+    if total != 100 {
+        eprintln!("note: the manufacturers' shares now add up to {total}%; batches are split in proportion");
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"vendor_id": id, "name": name, "share_pct": share,
+                "daily_capacity": daily_capacity, "api_key": key, "key_prefix": prefix})
+        );
+    } else {
+        println!("manufacturer {name} (id {id}), share {share}%, {daily_capacity} cards a day");
+        println!("API key (shown once; send it as X-Api-Key): {key}");
+    }
+    Ok(())
+}
