@@ -153,7 +153,41 @@ macro_rules! impl_production {
                 record_event(&mut *conn, application_id, Some(from), to, event.as_str(), change)
                     .await?;
                 count(&mut *conn, province.as_deref(), Some(from), to).await?;
+                if from == S::Uncollected {
+                    uncollected_delta(&mut *conn, application_id, province.as_deref(), -1).await?;
+                }
                 Ok(true)
+            }
+
+            /// Moves the uncollected counter of an application's card (its reason and since-day) by `delta`.
+            async fn uncollected_delta(
+                conn: &mut Conn,
+                application_id: i64,
+                province: Option<&str>,
+                delta: i64,
+            ) -> Result<()> {
+                let row = sqlx::query(
+                    "SELECT uncollected_reason, uncollected_since FROM cards WHERE application_id = $1 \
+                     AND uncollected_reason IS NOT NULL AND uncollected_since IS NOT NULL \
+                     ORDER BY produced_at DESC LIMIT 1",
+                )
+                .bind(application_id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(err)?;
+                let Some(row) = row else { return Ok(()) };
+                sqlx::query(
+                    "INSERT INTO uncollected_counts (province_code, reason, since_day, n) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (province_code, reason, since_day) DO UPDATE SET n = uncollected_counts.n + $4",
+                )
+                .bind(province.unwrap_or(""))
+                .bind(get::<String, _>(&row, "uncollected_reason")?)
+                .bind(get::<String, _>(&row, "uncollected_since")?)
+                .bind(delta)
+                .execute(&mut *conn)
+                .await
+                .map_err(err)?;
+                Ok(())
             }
 
             /// A history row that records something other than a change of state (a new destination).
@@ -1700,8 +1734,8 @@ macro_rules! impl_production {
                 ) -> Result<bool> {
                     let mut tx = self.pool.begin_with($begin).await.map_err(err)?;
                     let row = sqlx::query(
-                        "SELECT a.id, a.state, a.national_code, c.chip_serial FROM applications a \
-                         JOIN cards c ON c.application_id = a.id AND c.status = 'produced' \
+                        "SELECT a.id, a.state, a.national_code, a.province_code, a.created_at, c.chip_serial \
+                         FROM applications a JOIN cards c ON c.application_id = a.id AND c.status = 'produced' \
                          WHERE a.tracking_code = $1 AND c.office_id = $2",
                     )
                     .bind(t.as_str())
@@ -1722,6 +1756,17 @@ macro_rules! impl_production {
                     if !move_one(&mut tx, id, st, event, change).await? {
                         return Ok(false);
                     }
+                    let created: DateTime<Utc> = get(&row, "created_at")?;
+                    let province: Option<String> = get(&row, "province_code")?;
+                    sqlx::query(
+                        "INSERT INTO lead_time_counts (province_code, days, n) VALUES ($1, $2, 1) \
+                         ON CONFLICT (province_code, days) DO UPDATE SET n = lead_time_counts.n + 1",
+                    )
+                    .bind(province.as_deref().unwrap_or(""))
+                    .bind((change.at - created).num_days().max(0))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
                     // The card the new one replaces stops being valid.
                     let old = sqlx::query(
                         "SELECT chip_serial, application_id FROM cards WHERE national_code = $1 \
@@ -1768,7 +1813,7 @@ macro_rules! impl_production {
                     limit: u32,
                 ) -> Result<u64> {
                     let rows = sqlx::query(&format!(
-                        "SELECT a.id, c.chip_serial, a.sms_failed, e.holder, p.death_date_jalali, \
+                        "SELECT a.id, a.province_code, c.chip_serial, a.sms_failed, e.holder, p.death_date_jalali, \
                          p.postal_code FROM cards c JOIN applications a ON a.id = c.application_id \
                          JOIN enrollments e ON e.application_id = a.id \
                          LEFT JOIN persons p ON p.national_code = {} \
@@ -1799,12 +1844,17 @@ macro_rules! impl_production {
                             reason: Some(reason.as_str().to_string()),
                         };
                         if move_one(&mut tx, id, S::ReadyForPickup, Event::PickupPeriodExpired, &why).await? {
-                            sqlx::query("UPDATE cards SET uncollected_reason = $1 WHERE chip_serial = $2")
-                                .bind(reason.as_str())
-                                .bind(get::<String, _>(r, "chip_serial")?)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(err)?;
+                            sqlx::query(
+                                "UPDATE cards SET uncollected_reason = $1, uncollected_since = $2 WHERE chip_serial = $3",
+                            )
+                            .bind(reason.as_str())
+                            .bind(change.at.format("%Y-%m-%d").to_string())
+                            .bind(get::<String, _>(r, "chip_serial")?)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(err)?;
+                            let province: Option<String> = get(r, "province_code")?;
+                            uncollected_delta(&mut tx, id, province.as_deref(), 1).await?;
                             n += 1;
                         }
                         tx.commit().await.map_err(err)?;
@@ -1911,8 +1961,8 @@ macro_rules! impl_production {
                             .await
                             .map_err(err)?;
                             sqlx::query(
-                                "UPDATE cards SET office_id = NULL, ready_at = NULL, uncollected_reason = NULL \
-                                 WHERE chip_serial = $1",
+                                "UPDATE cards SET office_id = NULL, ready_at = NULL, uncollected_reason = NULL, \
+                                 uncollected_since = NULL WHERE chip_serial = $1",
                             )
                             .bind(&ser)
                             .execute(&mut *tx)

@@ -722,12 +722,37 @@ async fn sms_outbox_leases_retries_and_flags() {
             assert_eq!(*r, Some(want), "{}: card {i}", t.name);
         }
         assert_eq!(state_of(&t, &apps[0].0).await, S::Uncollected);
+        let today = Utc::now().date_naive();
+        let kept = s.uncollected(today).await.unwrap();
+        assert_eq!(kept, s.recount_uncollected(today).await.unwrap(), "{}", t.name);
+        assert_eq!(kept.iter().map(|u| u.n).sum::<u64>(), 3);
+        assert!(kept.iter().all(|u| u.age == store::stats::AgeBucket::Under30Days));
+        // A year on, they are over a year old.
+        let later_day = today + Duration::days(400);
+        assert!(s
+            .uncollected(later_day)
+            .await
+            .unwrap()
+            .iter()
+            .all(|u| u.age == store::stats::AgeBucket::OverAYear));
         // Collected late after all.
         assert!(s
             .deliver(&apps[0].0, &oid("10001"), 20_000, &ch("operator:op1"))
             .await
             .unwrap());
         assert_eq!(state_of(&t, &apps[0].0).await, S::Delivered);
+        let kept = s.uncollected(today).await.unwrap();
+        assert_eq!(kept, s.recount_uncollected(today).await.unwrap());
+        assert_eq!(kept.iter().map(|u| u.n).sum::<u64>(), 2);
+        let leads = s.lead_times().await.unwrap();
+        assert_eq!(leads, s.recount_lead_times().await.unwrap());
+        assert_eq!(leads.iter().map(|l| l.n).sum::<u64>(), 1);
+        assert_eq!(leads[0].province_code, "30");
+        // Office load: the booked day of office 10001.
+        let load = s.office_load("1405-09-02", None, 10).await.unwrap();
+        assert_eq!(load[0].office_id, "10001");
+        assert_eq!((load[0].booked, load[0].capacity), (3, 500));
+        assert!(s.office_load("1405-09-02", Some("23"), 10).await.unwrap().is_empty());
         t.cleanup().await;
     }
 }
