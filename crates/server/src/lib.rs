@@ -78,6 +78,9 @@ use utoipa::OpenApi;
         agency::verify::verify,
         admin::provinces::provinces,
         admin::national::national,
+        admin::cards::lead_times_api,
+        admin::cards::uncollected_api,
+        admin::cards::office_load_api,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -163,6 +166,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/verify", post(agency::verify::verify))
         .route("/api/v1/stats/provinces", get(admin::provinces::provinces))
         .route("/api/v1/stats/national", get(admin::national::national))
+        .route("/api/v1/stats/lead-times", get(admin::cards::lead_times_api))
+        .route("/api/v1/stats/uncollected", get(admin::cards::uncollected_api))
+        .route("/api/v1/stats/offices/load", get(admin::cards::office_load_api))
         .route(
             "/admin/login",
             get(admin::login::form).post(admin::login::submit),

@@ -647,6 +647,70 @@ async fn from_the_desk_to_the_holders_hand() {
         assert_eq!(app.state_of(&tc3).await, "cancelled");
 
         assert_eq!(s.province_counts().await.unwrap(), s.recount().await.unwrap(), "{name}");
+
+        // --- The figures: lead times, uncollected cards, office load, and the dashboard. ---
+        s.create_user(&store::journey::NewUser {
+            username: "boss".into(),
+            password_hash: server::auth::hash_password("a good long password").unwrap(),
+            role: Role::NationalAdmin,
+            office: None,
+            province: None,
+            at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+        let (_, b) = app
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(&json!({"username": "boss", "password": "a good long password"})),
+            )
+            .await;
+        let boss_token = b["token"].as_str().unwrap().to_string();
+        let boss_auth = format!("Bearer {boss_token}");
+        let boss = Some(("authorization", boss_auth.as_str()));
+        let (st, lt) = app.call("GET", "/api/v1/stats/lead-times", boss, None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!((lt["deliveries"].as_u64(), lt["median_days"].as_u64()), (Some(1), Some(0)), "{lt}");
+        assert_eq!(lt["within_aim_pct"], 100.0);
+        let (st, _) = app.call("GET", "/api/v1/stats/lead-times", op1, None).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        let (_, u) = app.call("GET", "/api/v1/stats/uncollected", boss, None).await;
+        assert_eq!(u["total"], 0);
+        assert_eq!(u["by_reason"].as_array().unwrap().len(), 16);
+        let day = open_day(&app.state);
+        let (st, load) = app
+            .call("GET", &format!("/api/v1/stats/offices/load?date_jalali={day}"), boss, None)
+            .await;
+        assert_eq!(st, StatusCode::OK, "{load}");
+        assert_eq!(load[0]["office_id"], "30-0001");
+        assert_eq!((load[0]["booked"].as_u64(), load[0]["load_pct"].as_f64()), (Some(3), Some(6.0)));
+        let (st, headers, csv) = app
+            .raw(
+                Request::get("/api/v1/stats/lead-times?format=csv")
+                    .header("authorization", &boss_auth)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(String::from_utf8(csv).unwrap().starts_with("from_days,to_days,deliveries\r\n0,7,1\r\n"));
+        let (st, _, page) = app
+            .raw(
+                Request::get("/admin/stats")
+                    .header("cookie", format!("shenas_staff={boss_token}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let page = String::from_utf8(page).unwrap();
+        for id in ["lead-times", "uncollected", "office-load", "exports"] {
+            assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(page.contains("/api/v1/stats/provinces?format=csv"));
         app.db.cleanup().await;
     }
 }

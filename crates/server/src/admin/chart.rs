@@ -58,6 +58,91 @@ font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\"
     out
 }
 
+fn svg_open(height: u64, title_id: &str, title: &str) -> String {
+    format!(
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
+width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"{title_id}\" \
+font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\" style=\"direction: ltr\">\
+<title id=\"{title_id}\">{}</title>",
+        escape(title)
+    )
+}
+
+/// Horizontal bars growing from the right, one per `(label, value, colour)`, with the value's text beside.
+fn bars(title_id: &str, title: &str, rows: &[(String, u64, String, &str)]) -> String {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    // Room on the left for a long value ("۹۵٫۰٪ (۴۵/۵۰)").
+    let span = WIDTH - LABEL - 180;
+    let right = WIDTH - LABEL - 10;
+    let height = ROW * rows.len() as u64 + 10;
+    let mut out = svg_open(height, title_id, title);
+    for (i, (label, v, shown, colour)) in rows.iter().enumerate() {
+        let y = 5 + ROW * i as u64;
+        let w = (span * v / max).max(u64::from(*v > 0));
+        let x = right - w;
+        let text_y = y + ROW / 2 + 5;
+        out.push_str(&format!(
+            "<text x=\"{lx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#1d2733\">{label}</text>\
+<rect x=\"{x}\" y=\"{ry}\" width=\"{w}\" height=\"{rh}\" rx=\"3\" fill=\"{colour}\"/>\
+<text x=\"{nx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#5b6b7c\">{n}</text>",
+            lx = WIDTH - 4,
+            ry = y + 6,
+            rh = ROW - 12,
+            nx = x.saturating_sub(6),
+            label = escape(label),
+            n = escape(shown),
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Deliveries by days from application, the bins within the one-month aim in the funnel's colour, later ones in red.
+pub fn lead_times(lt: &super::cards::LeadTimes) -> String {
+    let rows: Vec<(String, u64, String, &str)> = lt
+        .bins
+        .iter()
+        .map(|b| {
+            let label = match b.to_days {
+                Some(t) => format!("{} تا {} روز", fa_digits(&b.from_days.to_string()), fa_digits(&t.to_string())),
+                None => format!("بیش از {} روز", fa_digits(&(b.from_days - 1).to_string())),
+            };
+            let colour = if b.to_days.is_some_and(|t| t <= lt.aim_days) { "#0b5d7a" } else { "#b3412e" };
+            (label, b.deliveries, fa_count(b.deliveries), colour)
+        })
+        .collect();
+    bars("lead-title", "فاصلهٔ درخواست تا تحویل کارت", &rows)
+}
+
+/// Uncollected cards by age (since the pickup period ran out), each bar the sum over the reasons.
+pub fn uncollected(u: &super::cards::Uncollected) -> String {
+    let rows: Vec<(String, u64, String, &str)> = store::stats::AgeBucket::ALL
+        .iter()
+        .map(|a| {
+            let n = u.count(None, Some(*a));
+            (a.fa().to_string(), n, fa_count(n), "#8a5a00")
+        })
+        .collect();
+    bars("uncollected-title", "کارت‌های تحویل‌نگرفته به تفکیک مدت", &rows)
+}
+
+/// The most loaded offices: booked share of the day's capacity.
+pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> String {
+    let rows: Vec<(String, u64, String, &str)> = rows
+        .iter()
+        .map(|r| {
+            let colour = if r.load_pct >= 100.0 { "#b3412e" } else { "#0b5d7a" };
+            (
+                r.name.chars().take(22).collect(),
+                (r.load_pct * 10.0) as u64,
+                format!("{} ({}/{})", fa_pct(r.load_pct), fa_count(r.booked), fa_count(r.daily_capacity)),
+                colour,
+            )
+        })
+        .collect();
+    bars("load-title", "پرکارترین دفترها نسبت به ظرفیت روزانه", &rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

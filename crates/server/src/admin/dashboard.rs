@@ -82,13 +82,75 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
     if scope == Scope::All {
         body_rows.push_str(&format!("<tr>{}</tr>", cells("کل کشور", &total)));
     }
+    let today = crate::state::today();
+    let (lead, unc, load) = match (
+        super::cards::lead_times_in(&state, scope).await,
+        super::cards::uncollected_in(&state, scope).await,
+        super::cards::office_load_in(&state, scope, today, 10).await,
+    ) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        _ => {
+            return message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "خطای سامانه",
+                "آمار در دسترس نیست؛ لطفاً بعداً تلاش کنید.",
+            )
+        }
+    };
+    let days = |d: Option<u32>| d.map(|d| format!("{} روز", fa_count(u64::from(d)))).unwrap_or_else(|| "—".into());
+    let reasons: String = domain::UncollectedReason::ALL
+        .iter()
+        .map(|r| {
+            let cells: String = store::stats::AgeBucket::ALL
+                .iter()
+                .map(|a| format!("<td>{}</td>", fa_count(unc.count(Some(*r), Some(*a)))))
+                .collect();
+            format!(
+                "<tr><th scope=\"row\">{}</th>{cells}<td>{}</td></tr>",
+                r.fa(),
+                fa_count(unc.count(Some(*r), None))
+            )
+        })
+        .collect();
+    let ages: String = store::stats::AgeBucket::ALL
+        .iter()
+        .map(|a| format!("<th scope=\"col\">{}</th>", a.fa()))
+        .collect();
+    let load_chart = if load.is_empty() {
+        "<p class=\"note\">برای امروز نوبتی گرفته نشده است.</p>".to_string()
+    } else {
+        super::chart::office_load(&load)
+    };
+    let cards_section = format!(
+        "<section class=\"card\" id=\"lead-times\"><h2>فاصلهٔ درخواست تا تحویل</h2>\
+<p class=\"lead\">میانه: <strong>{median}</strong> · صدک نودم: <strong>{p90}</strong> · \
+تحویل در کمتر از یک ماه: <strong>{within}</strong> از {n} کارت (هدف: یک ماه)</p>\
+<div class=\"scroll\">{lead_chart}</div></section>\
+<section class=\"card\" id=\"uncollected\"><h2>کارت‌های تحویل‌نگرفته</h2>\
+<div class=\"scroll\">{unc_chart}</div><div class=\"scroll\"><table class=\"history stats\">\
+<thead><tr><th scope=\"col\">علت</th>{ages}<th scope=\"col\">جمع</th></tr></thead><tbody>{reasons}</tbody></table></div></section>\
+<section class=\"card\" id=\"office-load\"><h2>پرکارترین دفترها، امروز {day}</h2><div class=\"scroll\">{load_chart}</div></section>\
+<section class=\"card\" id=\"exports\"><h2>خروجی CSV</h2><ul class=\"links\">\
+<li><a href=\"/api/v1/stats/provinces?format=csv\">آمار استان‌ها</a></li>\
+<li><a href=\"/api/v1/stats/national?format=csv\">آمار کل</a></li>\
+<li><a href=\"/api/v1/stats/lead-times?format=csv\">فاصلهٔ درخواست تا تحویل</a></li>\
+<li><a href=\"/api/v1/stats/uncollected?format=csv\">کارت‌های تحویل‌نگرفته</a></li>\
+<li><a href=\"/api/v1/stats/offices/load?format=csv\">بار دفترها</a></li></ul></section>",
+        median = days(lead.median_days),
+        p90 = days(lead.p90_days),
+        within = fa_pct(lead.within_aim_pct),
+        n = fa_count(lead.deliveries),
+        lead_chart = super::chart::lead_times(&lead),
+        unc_chart = super::chart::uncollected(&unc),
+        day = crate::web::html::fa_digits(&today.to_string().replace('-', "/")),
+    );
     let body = format!(
         "<section class=\"card\"><h1>آمار کارت هوشمند ملی</h1>\
 <p class=\"lead\">کاربر: <bdi>{user}</bdi></p>\
 <h2>{heading}</h2><div class=\"scroll\">{chart}</div>\
 <p class=\"note\">پوشش: نسبت کارت‌های تحویل‌شده به جمعیت زندهٔ ۱۵ سال و بیشتر.</p></section>\
 <section class=\"card\"><h2>به تفکیک استان</h2><div class=\"scroll\"><table class=\"history stats\">\
-<thead><tr>{head}</tr></thead><tbody>{body_rows}</tbody></table></div></section>",
+<thead><tr>{head}</tr></thead><tbody>{body_rows}</tbody></table></div></section>{cards_section}",
         user = escape(&staff.username),
         chart = funnel(&total),
     );

@@ -221,7 +221,7 @@ pub fn national_csv(f: &Figures) -> Response {
     csv(format!("{CSV_FIELDS}\r\n{}\r\n", f.csv_fields()))
 }
 
-fn csv(body: String) -> Response {
+pub(crate) fn csv(body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -2,6 +2,7 @@
 //! dashboard with its own small login form. A national administrator sees every province; a province
 //! administrator only their own.
 
+pub mod cards;
 pub mod chart;
 pub mod dashboard;
 pub mod figures;
