@@ -179,7 +179,62 @@ async fn load_demo(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
         let counts = store.upsert_offices(&offices).await?;
         tracing::info!(offices = counts.inserted, "demo offices loaded");
     }
-    print_demo_people(store, cfg, today).await
+    print_demo_people(store, cfg, today).await?;
+    demo_staff(store, cfg).await
+}
+
+/// The demo's password for its staff accounts (printed; a demo database only).
+pub const DEMO_PASSWORD: &str = "shenas-demo-1405";
+
+/// Staff of the first Tehran office (an operator and a supervisor), a national administrator, and a card
+/// manufacturer whose key is derived from the demo seed, so a newcomer can try the office pages, the dashboard and
+/// the vendor API at once. Made once; printed at every start.
+async fn demo_staff(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
+    let tehran = domain::ProvinceCode::parse("23").map_err(|e| anyhow::anyhow!("{}", e.message_en))?;
+    let Some(office) = store.offices_in_province(tehran).await?.into_iter().next() else {
+        return Ok(());
+    };
+    for (name, role, at) in [
+        ("demo-operator", domain::Role::Operator, Some(office.id.clone())),
+        ("demo-supervisor", domain::Role::Supervisor, Some(office.id.clone())),
+        ("demo-admin", domain::Role::NationalAdmin, None),
+    ] {
+        if store.user_by_name(name).await?.is_none() {
+            store
+                .create_user(&store::journey::NewUser {
+                    username: name.into(),
+                    password_hash: server::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?,
+                    role,
+                    office: at,
+                    province: None,
+                    at: chrono::Utc::now(),
+                })
+                .await?;
+        }
+    }
+    use sha2::Digest;
+    let secret = sha2::Sha256::digest(format!("shenas demo vendor {}", cfg.demo.seed).as_bytes());
+    let key = format!("shn_demo0000_{}", server::auth::hex(&secret[..24]));
+    if store.vendor_by_key(&server::agency::key::key_hash(&key)).await?.is_none() {
+        store
+            .create_vendor(
+                "demo-vendor",
+                100,
+                100_000,
+                "demo0000",
+                &server::agency::key::key_hash(&key),
+                chrono::Utc::now(),
+            )
+            .await?;
+    }
+    eprintln!(
+        "Demo staff (password {DEMO_PASSWORD}): demo-operator and demo-supervisor at office {} «{}» \
+         (http://127.0.0.1:8080/office/login), demo-admin (http://127.0.0.1:8080/admin/login).",
+        office.id.as_str(),
+        office.name
+    );
+    eprintln!("Demo card manufacturer: X-Api-Key: {key}");
+    Ok(())
 }
 
 /// Prints a few people of the demo registry who may apply, with what the form asks, so a newcomer can
