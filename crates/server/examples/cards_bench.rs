@@ -45,7 +45,7 @@ fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 500_000_000 + n);
+    let nine = format!("{:09}", 501_200_000 + n);
     NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
 }
 
@@ -88,7 +88,6 @@ fn tc(n: u32) -> TrackingCode {
 /// Files, pays and books applications `from..to` at `office` (through the store).
 async fn booked(state: &AppState, office: &OfficeId, from: u32, to: u32) {
     let s = &state.store;
-    let day = JalaliDate::parse("1405-09-10").unwrap();
     let persons: Vec<Person> = (from..to).map(person).collect();
     for chunk in persons.chunks(5000) {
         s.upsert_persons(chunk).await.unwrap();
@@ -111,7 +110,10 @@ async fn booked(state: &AppState, office: &OfficeId, from: u32, to: u32) {
             s.transition(&tc(n), ApplicationState::AwaitingPayment, Event::PaymentSettled, &ch("bank"))
                 .await
                 .unwrap();
-            s.book(&tc(n), office, day, &ch("citizen")).await.unwrap();
+            // 5,000 places a day (the most an office may have): a day per 5,000 applications.
+            let day = JalaliDate::parse("1405-09-10").unwrap().add_days(i64::from(n / 5000)).unwrap();
+            let booked = s.book(&tc(n), office, day, &ch("citizen")).await.unwrap();
+            assert!(matches!(booked, store::journey::Booked::Booked(_)), "{booked:?}");
         })
         .await;
 }
@@ -195,7 +197,7 @@ async fn main() {
     let office = OfficeId::parse("30-0001").unwrap();
     db.store
         .upsert_offices(&[Office::from_row(&[
-            "30-0001", "دفتر پیشخوان کرج", "counter", "30", "کرج", "026", "خیابان بهشتی", "100000",
+            "30-0001", "دفتر پیشخوان کرج", "counter", "30", "کرج", "026", "خیابان بهشتی", "5000",
         ])
         .unwrap()])
         .await

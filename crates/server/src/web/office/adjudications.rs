@@ -54,7 +54,10 @@ pub async fn list(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let done = match (TrackingCode::parse(&q.decided), Decision::parse(&q.decision)) {
+    let done = match (
+        TrackingCode::parse(&q.decided),
+        Decision::parse(&q.decision),
+    ) {
         (Ok(tc), Some(d)) => flash(
             true,
             &format!(
@@ -168,14 +171,7 @@ pub async fn decide(
     };
     let Some(decision) = Decision::parse(&f.decision) else {
         errors.top("یکی از دو دکمهٔ تصمیم را بزنید.");
-        return render(
-            &state,
-            &desk,
-            "",
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return render(&state, &desk, "", &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let note = Some(f.note.trim().to_string()).filter(|n| !n.is_empty());
     match decide_case(&state, &desk.staff, &tc, decision, note).await {
@@ -189,11 +185,7 @@ pub async fn decide(
         ),
         Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
         Err(e) => {
-            errors.top(format!(
-                "درخواست {}: {}",
-                tc.as_str(),
-                e.detail.message
-            ));
+            errors.top(format!("درخواست {}: {}", tc.as_str(), e.detail.message));
             render(&state, &desk, "", &errors, e.status).await
         }
     }

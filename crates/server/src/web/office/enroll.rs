@@ -49,6 +49,25 @@ impl Default for EnrollForm {
     }
 }
 
+/// The form's fields in page order, with where the page shows each one's message.
+const FIELD_ANCHORS: [(&str, &str); 15] = [
+    ("birth_certificate_seen", "birth_certificate_seen"),
+    ("old_card_collected", "old_card_collected"),
+    ("photo", "photo"),
+    ("signature", "signature"),
+    ("fingerprints", "fingers"),
+    ("f1", "row-f1"),
+    ("f2", "row-f2"),
+    ("f3", "row-f3"),
+    ("f4", "row-f4"),
+    ("f5", "row-f5"),
+    ("f6", "row-f6"),
+    ("f7", "row-f7"),
+    ("f8", "row-f8"),
+    ("f9", "row-f9"),
+    ("f10", "row-f10"),
+];
+
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
@@ -67,15 +86,9 @@ pub fn form_field(api_field: &str) -> Option<String> {
     }
 }
 
-fn parse_code(desk: &Desk, code: &str) -> Result<TrackingCode, Response> {
-    TrackingCode::parse(code).map_err(|e| {
-        message(
-            Some(desk),
-            StatusCode::NOT_FOUND,
-            "پیدا نشد",
-            &e.message_fa,
-        )
-    })
+/// The page for a tracking code that is not one.
+fn bad_code(desk: &Desk, e: &domain::ValidationError) -> Response {
+    message(Some(desk), StatusCode::NOT_FOUND, "پیدا نشد", &e.message_fa)
 }
 
 /// The application and its person, if it waits for enrollment at this office; else the refusal as a page.
@@ -117,9 +130,9 @@ pub async fn form(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let tc = match parse_code(&desk, &code) {
+    let tc = match TrackingCode::parse(&code) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(e) => return bad_code(&desk, &e),
     };
     match booked(&state, &desk, &tc).await {
         Ok((app, person)) => render(
@@ -144,9 +157,9 @@ pub async fn submit(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let tc = match parse_code(&desk, &code) {
+    let tc = match TrackingCode::parse(&code) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(e) => return bad_code(&desk, &e),
     };
     let (app, person) = match booked(&state, &desk, &tc).await {
         Ok(x) => x,
@@ -328,9 +341,16 @@ fn render(
     let reselect = if errors.is_empty() {
         String::new()
     } else {
-        "<p class=\"notice\">انتخاب‌ها نگه داشته شده‌اند، اما مرورگر فایل‌ها را نگه نمی‌دارد: \
-عکس، اثر انگشت‌ها و امضا را دوباره انتخاب کنید.</p>"
-            .to_string()
+        // Where the message is, for a long form: a plain link to it.
+        let at = FIELD_ANCHORS
+            .iter()
+            .find(|(field, _)| errors.get(field).is_some())
+            .map(|(_, anchor)| format!(" <a href=\"#{anchor}\" id=\"to-error\">رفتن به خطا</a>"))
+            .unwrap_or_default();
+        format!(
+            "<p class=\"notice\">ثبت‌نام انجام نشد؛ پیام خطا کنار همان بخش آمده است.{at} \
+انتخاب‌ها نگه داشته شده‌اند، اما مرورگر فایل‌ها را نگه نمی‌دارد: عکس، اثر انگشت‌ها و امضا را دوباره انتخاب کنید.</p>"
+        )
     };
     let body = format!(
         "<section class=\"card\"><h1>ثبت‌نام و اخذ زیست‌سنجی</h1>\
@@ -397,9 +417,9 @@ pub async fn receipt(
     let Some(code) = file.strip_suffix(".pdf") else {
         return failure(Some(&desk), &ApiError::not_found("رسید", "receipt"));
     };
-    let tc = match parse_code(&desk, code) {
+    let tc = match TrackingCode::parse(code) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(e) => return bad_code(&desk, &e),
     };
     match crate::cards::receipt::pdf(&state, &desk.office, &tc).await {
         Ok(pdf) => (

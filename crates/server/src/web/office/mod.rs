@@ -69,7 +69,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-
 async fn css() -> Response {
     (
         [
@@ -273,6 +272,11 @@ pub fn format_choices() -> Vec<(String, String)> {
 /// The ten fingers, as `(position, Persian name)` choices.
 pub fn finger_choices() -> Vec<(String, String)> {
     (1..=10u8)
-        .map(|p| (p.to_string(), format!("{} – {}", fa_digits(&p.to_string()), finger_fa(p))))
+        .map(|p| {
+            (
+                p.to_string(),
+                format!("{} – {}", fa_digits(&p.to_string()), finger_fa(p)),
+            )
+        })
         .collect()
 }

@@ -70,7 +70,11 @@ fn param(header: &str, key: &str) -> Option<String> {
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .unwrap_or(v);
-        Some(v.replace("%22", "\"").replace("%0D", "\r").replace("%0A", "\n"))
+        Some(
+            v.replace("%22", "\"")
+                .replace("%0D", "\r")
+                .replace("%0A", "\n"),
+        )
     })
 }
 
@@ -98,7 +102,10 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Malformed> {
             (String::new(), at + 2)
         } else {
             let end = find(body, b"\r\n\r\n", at).ok_or(Malformed::Truncated)?;
-            (String::from_utf8_lossy(&body[at..end]).into_owned(), end + 4)
+            (
+                String::from_utf8_lossy(&body[at..end]).into_owned(),
+                end + 4,
+            )
         };
         let end = find(body, &next_delimiter, content_start).ok_or(Malformed::Truncated)?;
         let disposition = headers

@@ -92,7 +92,10 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let Some(data) = fields.file("data") else {
-        errors.field("data", "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید");
+        errors.field(
+            "data",
+            "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید",
+        );
         return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let input = PickupInput {
@@ -104,7 +107,12 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         },
     };
     match pickup(&state, &desk.staff, input).await {
-        Ok(done) => delivered(&desk, &f.tracking_code, done.pickup_fee_rials, &done.chip_serial),
+        Ok(done) => delivered(
+            &desk,
+            &f.tracking_code,
+            done.pickup_fee_rials,
+            &done.chip_serial,
+        ),
         Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
         Err(e) if e.detail.code == "fingerprint_mismatch" => {
             let notice = flash(false, &e.detail.message);

@@ -55,7 +55,45 @@ pub fn event_fa(e: &str) -> String {
     fa.to_string()
 }
 
-fn actor_fa(actor: &str) -> String {
+/// A history row's reason: the service's own reasons in Persian, anything else (a supervisor's note, a
+/// manufacturer's fault) as written, isolated so that its direction does not upset the row.
+pub fn reason_fa(reason: &str) -> String {
+    if let Ok(r) = Reason::parse(reason) {
+        return r.fa().to_string();
+    }
+    let known = match reason {
+        "batched for production" => Some("ارسال به سازندهٔ کارت"),
+        "the manufacturer did not answer in time" => Some("سازنده در مهلت پاسخ نداد"),
+        "pickup period over" => Some("مهلت تحویل به پایان رسید"),
+        "the registry records the holder's death" => Some("ثبت احوال فوت دارنده را ثبت کرده است"),
+        _ => None,
+    };
+    if let Some(k) = known {
+        return k.to_string();
+    }
+    if let Some(p) = reason
+        .strip_prefix("finger ")
+        .and_then(|r| r.strip_suffix(" matched"))
+        .and_then(|p| p.parse::<u8>().ok())
+    {
+        return format!("تطبیق {}", finger_fa(p));
+    }
+    // A booking: `OFFICE DAY #SLOT`.
+    let parts: Vec<&str> = reason.split(' ').collect();
+    if let [office, day, slot] = parts[..] {
+        if let (Ok(day), Some(slot)) = (domain::JalaliDate::parse(day), slot.strip_prefix('#')) {
+            return format!(
+                "<bdi>{}</bdi> · {} · نوبت {}",
+                escape(office),
+                day.format_fa(),
+                escape(&fa_digits(slot))
+            );
+        }
+    }
+    format!("<bdi dir=\"auto\">{}</bdi>", escape(reason))
+}
+
+pub fn actor_fa(actor: &str) -> String {
     let (kind, who) = actor.split_once(':').unwrap_or((actor, ""));
     let kind_fa = match kind {
         "operator" => "متصدی",
@@ -159,7 +197,11 @@ pub async fn transfer(
             &format!(
                 "/office/applications/{}?transferred={}",
                 tc.as_str(),
-                if o.outcome == "shipped" { "shipped" } else { "redirected" }
+                if o.outcome == "shipped" {
+                    "shipped"
+                } else {
+                    "redirected"
+                }
             ),
             None,
         ),
@@ -290,7 +332,7 @@ async fn page_body(
                 actor = actor_fa(&h.actor),
                 to = state_fa(&h.to_state),
                 event = event_fa(&h.event),
-                reason = h.reason.as_deref().map(|x| escape(&fa_digits(x))).unwrap_or_default(),
+                reason = h.reason.as_deref().map(reason_fa).unwrap_or_default(),
             )
         })
         .collect();
@@ -386,7 +428,17 @@ mod tests {
     fn events_and_actors_in_persian() {
         assert_eq!(event_fa("payment_settled"), "پرداخت هزینه");
         assert_eq!(event_fa("<x>"), "&lt;x&gt;");
-        assert_eq!(actor_fa("system:batcher"), "سامانه <bdi class=\"muted\">batcher</bdi>");
+        assert_eq!(
+            actor_fa("system:batcher"),
+            "سامانه <bdi class=\"muted\">batcher</bdi>"
+        );
         assert_eq!(actor_fa("weird<"), "<bdi>weird&lt;</bdi>");
+        assert_eq!(reason_fa("first_issue"), "صدور برای نخستین بار");
+        assert_eq!(reason_fa("finger 2 matched"), "تطبیق انگشت اشارهٔ دست راست");
+        assert_eq!(
+            reason_fa("30-0001 1405-08-30 #6"),
+            "<bdi>30-0001</bdi> · ۳۰ آبان ۱۴۰۵ · نوبت ۶"
+        );
+        assert_eq!(reason_fa("دو <b>"), "<bdi dir=\"auto\">دو &lt;b&gt;</bdi>");
     }
 }

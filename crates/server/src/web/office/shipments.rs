@@ -80,7 +80,7 @@ async fn render(
                     "{}{}",
                     when_fa(*at),
                     by.as_deref()
-                        .map(|b| format!(" · <bdi>{}</bdi>", escape(b)))
+                        .map(|b| format!(" · {}", super::record::actor_fa(b)))
                         .unwrap_or_default()
                 ),
                 _ => "—".to_string(),
@@ -98,7 +98,8 @@ async fn render(
         })
         .collect();
     let table = if all.is_empty() {
-        "<p class=\"note\" id=\"no-shipments\">محموله‌ای به این دفتر فرستاده نشده است.</p>".to_string()
+        "<p class=\"note\" id=\"no-shipments\">محموله‌ای به این دفتر فرستاده نشده است.</p>"
+            .to_string()
     } else {
         format!(
             "<div class=\"scroll\"><table class=\"history\" id=\"shipments\"><thead><tr>\
@@ -111,10 +112,15 @@ async fn render(
         .filter(|s| s.state == ShipmentState::InTransit)
         .map(|s| receive_card(s, failed_id, typed, errors))
         .collect();
-    let top = if failed_id.is_none() {
-        errors.render_top()
-    } else {
+    // A refusal goes with its shipment's form when that form is shown, else at the top.
+    let in_form = failed_id.is_some_and(|id| {
+        all.iter()
+            .any(|s| s.id == id && s.state == ShipmentState::InTransit)
+    });
+    let top = if in_form {
         String::new()
+    } else {
+        errors.render_top()
     };
     let body = format!(
         "<section class=\"card\"><h1>محموله‌های دفتر</h1>\
@@ -187,14 +193,22 @@ pub async fn receive(
                 .collect();
             format!("<ul class=\"serials\" id=\"{id}\">{li}</ul>")
         };
-        format!("<h2>{title} ({})</h2>{items}", fa_count(serials.len() as u64))
+        format!(
+            "<h2>{title} ({})</h2>{items}",
+            fa_count(serials.len() as u64)
+        )
+    };
+    let missing_note = if outcome.missing.is_empty() {
+        ""
+    } else {
+        "<p class=\"notice\">کارت‌های نرسیده باطل می‌شوند و دوباره صادر خواهند شد.</p>"
     };
     let clean = outcome.missing.is_empty() && outcome.unexpected.is_empty();
     let body = format!(
         "<section class=\"card\" id=\"received\"><h1>محمولهٔ {id} تحویل گرفته شد</h1>{flash}\
 <dl><dt>کارت‌های آمادهٔ تحویل</dt><dd id=\"ready\">{ready}</dd></dl>\
 <p class=\"note\">برای دارندگان کارت‌های آماده پیامک فرستاده می‌شود.</p>\
-{missing}{unexpected}\
+{missing}{missing_note}{unexpected}\
 <div class=\"actions\"><a class=\"button primary\" href=\"/office/shipments\">بازگشت به محموله‌ها</a>\
 <a class=\"button\" href=\"/office\">میز دفتر</a></div></section>",
         id = fa_digits(&outcome.shipment_id.to_string()),
@@ -211,7 +225,7 @@ pub async fn receive(
             "کارت‌های نرسیده",
             "missing",
             &outcome.missing,
-            "همهٔ کارت‌ها رسیدند. (کارت نرسیده باطل و دوباره صادر می‌شود.)"
+            "همهٔ کارت‌های محموله رسیدند."
         ),
         unexpected = list(
             "سریال‌های خارج از محموله",

@@ -1,0 +1,342 @@
+//! Files for trying the office pages by hand or in a browser test (`tools/browser/office.mjs`), and optionally a
+//! demo service with an office's day already under way.
+//!
+//! ```text
+//! cargo run -p shenas-server --example office_fixtures -- DIR [--serve 127.0.0.1:8098]
+//! ```
+//!
+//! Writes to DIR: `finger-01.iso` … `finger-10.iso` (ISO/IEC 19794-2 records of one synthetic person),
+//! `photo.jpg` (600 × 800), `small-photo.jpg` (too small: refused), `signature.png`.
+//!
+//! With `--serve`, also starts the service on a throw-away SQLite database with office `30-0001` (operator `op1`,
+//! supervisor `sup1`, password `office-demo-password`) and today's appointments there: some waiting to enroll
+//! (one of them for the files above), one duplicate hit for the supervisor, one card waiting for pickup, one card
+//! in a shipment on its way. It writes `demo.json` (who and which tracking codes) and `probe-match.iso` /
+//! `probe-stranger.iso` (the waiting card's holder's right index finger, and someone else's), then serves until
+//! stopped.
+
+#![allow(clippy::unwrap_used)] // a demo tool: a failure is a failed run
+
+use chrono::Utc;
+use domain::{
+    ApplicationState, Channel, Event, Mobile, NationalCode, Office, OfficeId, Person, Reason, Role,
+    TrackingCode,
+};
+use server::auth::Staff;
+use server::cards::enroll::{enroll, Documents, EnrollmentInput, FingerprintInput};
+use server::state::today;
+use server::{AppState, Settings};
+use std::path::{Path, PathBuf};
+use store::journey::{Change, NewApplication, NewUser};
+use store::production::{CardOutcome, CardResult};
+
+const PASSWORD: &str = "office-demo-password";
+const OFFICE: &str = "30-0001";
+/// The synthetic person whose files are written for the browser's enrollment.
+const FILES_SEED: u64 = 1;
+/// The holder of the card waiting for pickup.
+const READY_SEED: u64 = 3;
+
+fn write_files(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (p, record) in intake::fixtures::ten_prints(FILES_SEED) {
+        std::fs::write(dir.join(format!("finger-{p:02}.iso")), record).unwrap();
+    }
+    std::fs::write(
+        dir.join("photo.jpg"),
+        intake::fixtures::photo_jpeg(600, 800, FILES_SEED),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("small-photo.jpg"),
+        intake::fixtures::photo_jpeg(150, 200, FILES_SEED),
+    )
+    .unwrap();
+    std::fs::write(dir.join("signature.png"), intake::fixtures::signature_png()).unwrap();
+    std::fs::write(
+        dir.join("probe-match.iso"),
+        intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(READY_SEED, 2), 1),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("probe-stranger.iso"),
+        intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(977, 2), 1),
+    )
+    .unwrap();
+}
+
+/// A valid national code from nine digits.
+fn national_code(nine: u32) -> String {
+    let nine = format!("{nine:09}");
+    let s: u32 = nine
+        .bytes()
+        .enumerate()
+        .map(|(i, c)| u32::from(c - b'0') * (10 - i as u32))
+        .sum();
+    let r = s % 11;
+    format!("{nine}{}", if r < 2 { r } else { 11 - r })
+}
+
+fn change(actor: &str) -> Change {
+    Change {
+        actor: actor.into(),
+        at: Utc::now(),
+        reason: None,
+    }
+}
+
+const PEOPLE: [(&str, &str, &str, &str); 7] = [
+    ("مریم", "احمدی", "رضا", "female"),
+    ("علی", "کریمی", "حسین", "male"),
+    ("زهرا", "موسوی", "مهدی", "female"),
+    ("حسن", "رحیمی", "محمود", "male"),
+    ("حسین", "رحیمی", "محمود", "male"),
+    ("فاطمه", "نوری", "اکبر", "female"),
+    ("رضا", "صادقی", "جواد", "male"),
+];
+
+async fn serve(dir: &Path, addr: &str) {
+    let db = store_suite::TestStore::sqlite().await;
+    let s = db.store.clone();
+    let office_id = OfficeId::parse(OFFICE).unwrap();
+    s.upsert_offices(&[
+        Office::from_row(&[
+            OFFICE,
+            "دفتر پیشخوان دولت گوهردشت",
+            "counter",
+            "30",
+            "کرج",
+            "026",
+            "کرج، گوهردشت، بلوار موذن، پلاک ۱۲",
+            "20",
+        ])
+        .unwrap(),
+        Office::from_row(&[
+            "30-0002",
+            "دفتر پیشخوان دولت مهرشهر",
+            "counter",
+            "30",
+            "کرج",
+            "026",
+            "کرج، مهرشهر، بلوار ارم، پلاک ۵",
+            "20",
+        ])
+        .unwrap(),
+    ])
+    .await
+    .unwrap();
+    for (name, role) in [("op1", Role::Operator), ("sup1", Role::Supervisor)] {
+        s.create_user(&NewUser {
+            username: name.into(),
+            password_hash: server::auth::hash_password(PASSWORD).unwrap(),
+            role,
+            office: Some(office_id.clone()),
+            province: None,
+            at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    }
+    let state = AppState::new(
+        s.clone(),
+        Settings {
+            captcha: false,
+            rate_limits: false,
+            public_url: format!("http://{addr}"),
+            ..Settings::default()
+        },
+    );
+
+    // Seven people, each booked today at the office.
+    let mut codes = Vec::new();
+    for (i, (first, last, father, gender)) in PEOPLE.iter().enumerate() {
+        let code = national_code(12_345_670 + i as u32 * 1_111);
+        let row: [&str; 16] = [
+            &code,
+            first,
+            last,
+            father,
+            "سکینه",
+            gender,
+            "1368-03-21",
+            "کرج",
+            "islam",
+            "الف",
+            "14",
+            "123456",
+            "09121234567",
+            "3134567890",
+            "کرج، گوهردشت",
+            "",
+        ];
+        s.upsert_persons(&[Person::from_row(&row, today()).unwrap()])
+            .await
+            .unwrap();
+        let tc = TrackingCode::from_body(41_200_000_000 + i as u64 * 7_919);
+        s.file_application(&NewApplication {
+            tracking_code: tc,
+            national_code: NationalCode::parse(&code).unwrap(),
+            reason: if i == 1 {
+                Reason::ReplaceOldCard
+            } else {
+                Reason::FirstIssue
+            },
+            channel: Channel::Portal,
+            mobile: Mobile::parse("09121234567").unwrap(),
+            fee_rials: 250_000,
+            filing_office: None,
+            province: Some(domain::ProvinceCode::parse("30").unwrap()),
+            actor: "citizen".into(),
+            at: Utc::now(),
+        })
+        .await
+        .unwrap();
+        s.transition(
+            &tc,
+            ApplicationState::AwaitingPayment,
+            Event::PaymentSettled,
+            &change("gateway:sandbox"),
+        )
+        .await
+        .unwrap();
+        s.book(&tc, &office_id, today(), &change("citizen"))
+            .await
+            .unwrap();
+        codes.push(tc);
+    }
+    let [to_enroll, waiting_1, waiting_2, dup_first, dup_second, ready, in_transit] =
+        codes[..].try_into().unwrap();
+    let _ = (waiting_1, waiting_2);
+
+    let op = Staff {
+        username: "op1".into(),
+        role: Role::Operator,
+        office: Some(office_id.clone()),
+        province: None,
+    };
+    let b64 = |b: &[u8]| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    let enroll_one = |tc: TrackingCode, seed: u64, photo_seed: u64| {
+        let input = EnrollmentInput {
+            tracking_code: tc.as_str().into(),
+            documents: Documents {
+                birth_certificate_seen: true,
+                old_card_collected: false,
+            },
+            photo: b64(&intake::fixtures::photo_jpeg(600, 800, photo_seed)),
+            fingerprints: intake::fixtures::ten_prints(seed)
+                .into_iter()
+                .map(|(p, d)| FingerprintInput {
+                    position: i64::from(p),
+                    status: None,
+                    format: Some("iso19794_2".into()),
+                    data: Some(b64(&d)),
+                })
+                .collect(),
+            signature: b64(&intake::fixtures::signature_png()),
+        };
+        let (state, op) = (state.clone(), op.clone());
+        async move { enroll(&state, &op, input).await.unwrap() }
+    };
+    let id = |tc: TrackingCode| {
+        let s = s.clone();
+        async move { s.application(&tc).await.unwrap().unwrap().id }
+    };
+
+    // A card made, shipped and received: waiting for pickup.
+    let (_, prefix, hash) = server::agency::key::new_api_key();
+    let vendor = s
+        .create_vendor("pars-card", 100, 100_000, &prefix, &hash, Utc::now())
+        .await
+        .unwrap();
+    let ship = |tc: TrackingCode, serial: &'static str| {
+        let (s, state) = (s.clone(), state.clone());
+        async move {
+            let app = s.application(&tc).await.unwrap().unwrap().id;
+            s.record_dedup(app, &[], Utc::now()).await.unwrap();
+            server::cards::workers::form_batches(&state).await.unwrap();
+            let batch = s.claim_batch(vendor, Utc::now()).await.unwrap().unwrap();
+            s.batch_results(
+                vendor,
+                batch.id,
+                &[CardResult {
+                    tracking_code: tc,
+                    outcome: CardOutcome::Personalized(domain::ChipSerial::parse(serial).unwrap()),
+                }],
+                &change("vendor:pars-card"),
+            )
+            .await
+            .unwrap();
+            s.dispatch_batch(vendor, batch.id, &change("vendor:pars-card"))
+                .await
+                .unwrap()
+                .unwrap()[0]
+                .id
+        }
+    };
+    enroll_one(ready, READY_SEED, 30).await;
+    let received = ship(ready, "SC-4120-0001").await;
+    s.receive_shipment(received, &office_id, None, &change("operator:op1"))
+        .await
+        .unwrap();
+    // A card on its way.
+    enroll_one(in_transit, 4, 40).await;
+    let shipment = ship(in_transit, "SC-4120-0002").await;
+    // A duplicate hit for the supervisor.
+    enroll_one(dup_first, 5, 50).await;
+    enroll_one(dup_second, 6, 51).await;
+    s.record_dedup(id(dup_first).await, &[], Utc::now())
+        .await
+        .unwrap();
+    s.record_dedup(
+        id(dup_second).await,
+        &[(id(dup_first).await, 0.38)],
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    let demo = serde_json::json!({
+        "base": format!("http://{addr}"),
+        "operator": "op1",
+        "supervisor": "sup1",
+        "password": PASSWORD,
+        "enroll": to_enroll.as_str(),
+        "ready": ready.as_str(),
+        "duplicate": dup_second.as_str(),
+        "shipment": shipment,
+        "in_transit_serial": "SC-4120-0002",
+    });
+    std::fs::write(
+        dir.join("demo.json"),
+        serde_json::to_string_pretty(&demo).unwrap(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    eprintln!("office demo on http://{addr}/office (op1 / sup1, password {PASSWORD})");
+    axum::serve(
+        listener,
+        server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
+    .unwrap();
+    drop(db);
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(dir) = args.first().filter(|a| !a.starts_with("--")) else {
+        eprintln!("usage: office_fixtures DIR [--serve 127.0.0.1:8098]");
+        std::process::exit(2);
+    };
+    let dir = PathBuf::from(dir);
+    write_files(&dir);
+    eprintln!("fixtures written to {}", dir.display());
+    if let Some(i) = args.iter().position(|a| a == "--serve") {
+        let addr = args.get(i + 1).map_or("127.0.0.1:8098", String::as_str);
+        serve(&dir, addr).await;
+    }
+}
