@@ -19,8 +19,8 @@ use axum::http::{Request, StatusCode};
 use base64::Engine;
 use chrono::Utc;
 use domain::{
-    ApplicationState, Channel, Event, JalaliDate, Mobile, NationalCode, Office,
-    OfficeId, Person, Reason, Role, TrackingCode,
+    ApplicationState, Channel, Event, JalaliDate, Mobile, NationalCode, Office, OfficeId, Person,
+    Reason, Role, TrackingCode,
 };
 use futures::StreamExt;
 use http_body_util::BodyExt;
@@ -29,7 +29,6 @@ use server::{AppState, Settings};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::journey::{Change, Filed, NewApplication};
-use store::production::*;
 use store_suite::TestStore;
 use tower::ServiceExt;
 
@@ -106,14 +105,28 @@ async fn booked(state: &AppState, office: &OfficeId, from: u32, to: u32) {
                 actor: "citizen".into(),
                 at: Utc::now(),
             };
-            assert!(matches!(s.file_application(&new).await.unwrap(), Filed::Created(_)));
-            s.transition(&tc(n), ApplicationState::AwaitingPayment, Event::PaymentSettled, &ch("bank"))
-                .await
-                .unwrap();
+            assert!(matches!(
+                s.file_application(&new).await.unwrap(),
+                Filed::Created(_)
+            ));
+            s.transition(
+                &tc(n),
+                ApplicationState::AwaitingPayment,
+                Event::PaymentSettled,
+                &ch("bank"),
+            )
+            .await
+            .unwrap();
             // 5,000 places a day (the most an office may have): a day per 5,000 applications.
-            let day = JalaliDate::parse("1405-09-10").unwrap().add_days(i64::from(n / 5000)).unwrap();
+            let day = JalaliDate::parse("1405-09-10")
+                .unwrap()
+                .add_days(i64::from(n / 5000))
+                .unwrap();
             let booked = s.book(&tc(n), office, day, &ch("citizen")).await.unwrap();
-            assert!(matches!(booked, store::journey::Booked::Booked(_)), "{booked:?}");
+            assert!(
+                matches!(booked, store::journey::Booked::Booked(_)),
+                "{booked:?}"
+            );
         })
         .await;
 }
@@ -136,7 +149,10 @@ fn enrollment_body(n: u32) -> String {
 async fn call(router: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
     let res = router.clone().oneshot(req).await.unwrap();
     let st = res.status();
-    (st, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+    (
+        st,
+        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+    )
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -162,7 +178,11 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let kannel = if sms::testing::kannel_available_or_skip("cards_bench sms") {
-        Some(sms::testing::KannelHarness::start(&format!("http://{addr}")).await.unwrap())
+        Some(
+            sms::testing::KannelHarness::start(&format!("http://{addr}"))
+                .await
+                .unwrap(),
+        )
     } else {
         None
     };
@@ -190,14 +210,24 @@ async fn main() {
     let router = server::router(state.clone());
     let served = router.clone();
     tokio::spawn(async move {
-        axum::serve(listener, served.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            served.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     let office = OfficeId::parse("30-0001").unwrap();
     db.store
         .upsert_offices(&[Office::from_row(&[
-            "30-0001", "دفتر پیشخوان کرج", "counter", "30", "کرج", "026", "خیابان بهشتی", "5000",
+            "30-0001",
+            "دفتر پیشخوان کرج",
+            "counter",
+            "30",
+            "کرج",
+            "026",
+            "خیابان بهشتی",
+            "5000",
         ])
         .unwrap()])
         .await
@@ -217,7 +247,9 @@ async fn main() {
         &router,
         Request::post("/api/v1/auth/login")
             .header("content-type", "application/json")
-            .body(Body::from(r#"{"username":"bench","password":"a good long password"}"#))
+            .body(Body::from(
+                r#"{"username":"bench","password":"a good long password"}"#,
+            ))
             .unwrap(),
     )
     .await;
@@ -283,45 +315,50 @@ async fn main() {
         searched as f64 / dedup_secs
     );
 
-    // 2. A batch of `claim` cards: the enrollments above plus more that share their blobs.
+    // 2. A batch of `claim` cards: the enrollments above, and more through the same API (each with its own photo,
+    // templates and signed personalisation blob), cleared without a search.
     if claim > enrollments {
-        eprintln!("preparing {} more enrolled applications …", claim - enrollments);
+        eprintln!("enrolling {} more applications …", claim - enrollments);
         booked(&state, &office, enrollments, claim).await;
-        let template = db.store.enrollment(&tc(0)).await.unwrap().unwrap();
+        let started = Instant::now();
         futures::stream::iter(enrollments..claim)
-            .for_each_concurrent(16, |n| {
-                let template = template.clone();
-                let store = db.store.clone();
-                let office = office.clone();
+            .for_each_concurrent(concurrency, |n| {
+                let router = router.clone();
+                let bearer = bearer.clone();
                 async move {
-                    let e = NewEnrollment {
-                        tracking_code: tc(n),
-                        office,
-                        birth_certificate_seen: true,
-                        old_card_collected: false,
-                        holder: CardHolder {
-                            national_code: code(n).as_str().into(),
-                            ..template.holder
-                        },
-                        fingers: template.fingers,
-                        photo_key: template.photo_key,
-                        card_photo_key: template.card_photo_key,
-                        signature_key: template.signature_key,
-                        templates_key: template.templates_key,
-                        change: ch("operator:bench"),
-                    };
-                    let Enrolled::Done { application_id } = store.enroll(&e).await.unwrap() else {
-                        panic!("not enrolled")
-                    };
-                    store.record_dedup(application_id, &[], Utc::now()).await.unwrap();
+                    let (st, b) = call(
+                        &router,
+                        Request::post("/api/v1/office/enrollments")
+                            .header("content-type", "application/json")
+                            .header("authorization", &bearer)
+                            .body(Body::from(enrollment_body(n)))
+                            .unwrap(),
+                    )
+                    .await;
+                    assert_eq!(st, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
                 }
             })
             .await;
+        println!(
+            "enrollments without receipt: {} in {:.2} s",
+            claim - enrollments,
+            started.elapsed().as_secs_f64()
+        );
+        for p in db.store.dedup_pending(u32::MAX).await.unwrap() {
+            db.store
+                .record_dedup(p.application_id, &[], Utc::now())
+                .await
+                .unwrap();
+        }
     }
     // Every search above cleared or hit; clear the hits too, so the whole set is queued.
     for case in db.store.dedup_cases(None, 100_000).await.unwrap() {
         db.store
-            .decide_dedup(&case.tracking_code, domain::Decision::Distinct, &ch("supervisor:bench"))
+            .decide_dedup(
+                &case.tracking_code,
+                domain::Decision::Distinct,
+                &ch("supervisor:bench"),
+            )
             .await
             .unwrap();
     }
@@ -377,18 +414,34 @@ async fn main() {
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
-    println!("results: {sms_n} cards in {:.2} s", started.elapsed().as_secs_f64());
+    println!(
+        "results: {sms_n} cards in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     let started = Instant::now();
-    let shipped = db.store.dispatch_batch(vendor, batch_id, &ch("vendor")).await.unwrap().unwrap();
+    let shipped = db
+        .store
+        .dispatch_batch(vendor, batch_id, &ch("vendor"))
+        .await
+        .unwrap()
+        .unwrap();
     for s in &shipped {
-        db.store.receive_shipment(s.id, &office, None, &ch("operator:bench")).await.unwrap();
+        db.store
+            .receive_shipment(s.id, &office, None, &ch("operator:bench"))
+            .await
+            .unwrap();
     }
-    println!("dispatch and reception: {sms_n} cards in {:.2} s", started.elapsed().as_secs_f64());
+    println!(
+        "dispatch and reception: {sms_n} cards in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     let Some(kannel) = kannel else { return };
     let started = Instant::now();
     let mut sent = 0;
     loop {
-        let r = server::cards::workers::send_sms(&state, 1000, sms_concurrency).await.unwrap();
+        let r = server::cards::workers::send_sms(&state, 1000, sms_concurrency)
+            .await
+            .unwrap();
         sent += r.sent;
         assert_eq!(r.failed + r.retried, 0, "{r:?}");
         if r.sent == 0 {
@@ -400,7 +453,10 @@ async fn main() {
         "SMS outbox → Kannel: {sent} messages in {secs:.2} s = {:.0} msg/s (concurrency {sms_concurrency})",
         sent as f64 / secs
     );
-    let got = kannel.wait_for(sent as usize, Duration::from_secs(60)).await.unwrap();
+    let got = kannel
+        .wait_for(sent as usize, Duration::from_secs(60))
+        .await
+        .unwrap();
     println!("fakesmsc received {} messages", got.len());
     db.cleanup().await;
     let _ = std::fs::remove_dir_all(&blob_dir);

@@ -166,9 +166,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/verify", post(agency::verify::verify))
         .route("/api/v1/stats/provinces", get(admin::provinces::provinces))
         .route("/api/v1/stats/national", get(admin::national::national))
-        .route("/api/v1/stats/lead-times", get(admin::cards::lead_times_api))
-        .route("/api/v1/stats/uncollected", get(admin::cards::uncollected_api))
-        .route("/api/v1/stats/offices/load", get(admin::cards::office_load_api))
+        .route(
+            "/api/v1/stats/lead-times",
+            get(admin::cards::lead_times_api),
+        )
+        .route(
+            "/api/v1/stats/uncollected",
+            get(admin::cards::uncollected_api),
+        )
+        .route(
+            "/api/v1/stats/offices/load",
+            get(admin::cards::office_load_api),
+        )
         .route(
             "/admin/login",
             get(admin::login::form).post(admin::login::submit),
@@ -189,9 +198,8 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/office/enrollments",
             // A photo of up to 2 MiB and ten images of up to 1 MiB each, in base64: more than the default 2 MB.
-            post(office::enrollments::create).layer(axum::extract::DefaultBodyLimit::max(
-                ENROLLMENT_BODY_LIMIT,
-            )),
+            post(office::enrollments::create)
+                .layer(axum::extract::DefaultBodyLimit::max(ENROLLMENT_BODY_LIMIT)),
         )
         .route(
             "/api/v1/office/enrollments/{tracking_code}/photo",
@@ -233,7 +241,10 @@ pub fn router(state: AppState) -> Router {
             post(vendor::batches::dispatch),
         )
         .route("/sms/dlr", get(kannel::dlr))
-        .route("/sms/incoming", get(kannel::incoming).post(kannel::incoming))
+        .route(
+            "/sms/incoming",
+            get(kannel::incoming).post(kannel::incoming),
+        )
         .route("/r/{tracking_code}", get(web::receipt_check::show))
         .merge(web::office::routes())
         .route(

@@ -196,7 +196,12 @@ impl App {
     /// Files, pays and books person `n` at `office_id`; answers the tracking code.
     async fn booked(&self, n: u32, office_id: &str) -> String {
         let (s, b) = self
-            .call("POST", "/api/v1/applications", None, Some(&filing(n, "first_issue")))
+            .call(
+                "POST",
+                "/api/v1/applications",
+                None,
+                Some(&filing(n, "first_issue")),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         let tc = b["tracking_code"].as_str().unwrap().to_string();
@@ -216,7 +221,12 @@ impl App {
 
     async fn pay(&self, tc: &str) {
         let (s, b) = self
-            .call("POST", &format!("/api/v1/applications/{tc}/payments"), None, None)
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{tc}/payments"),
+                None,
+                None,
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         let token = b["redirect_url"]
@@ -269,10 +279,10 @@ async fn from_the_desk_to_the_holders_hand() {
         ])
         .await
         .unwrap();
-        let op1 = app.user("op1", Role::Operator, "30-0001").await;
+        let op1_auth = app.user("op1", Role::Operator, "30-0001").await;
         let sup1 = app.user("sup1", Role::Supervisor, "30-0001").await;
         let op2 = app.user("op2", Role::Operator, "30-0002").await;
-        let op1 = Some(("authorization", op1.as_str()));
+        let op1 = Some(("authorization", op1_auth.as_str()));
         let sup1 = Some(("authorization", sup1.as_str()));
         let op2 = Some(("authorization", op2.as_str()));
         let tc1 = app.booked(1, "30-0001").await;
@@ -281,20 +291,34 @@ async fn from_the_desk_to_the_holders_hand() {
         let enroll = "/api/v1/office/enrollments";
 
         // --- Refusals: each a clear error, nothing changed. ---
-        let (st, b) = app.call("POST", enroll, op2, Some(&enrollment(&tc1, 1))).await;
-        assert_eq!((st, err(&b)), (StatusCode::FORBIDDEN, Some("forbidden")), "{name}");
-        let (st, _) = app.call("POST", enroll, None, Some(&enrollment(&tc1, 1))).await;
+        let (st, b) = app
+            .call("POST", enroll, op2, Some(&enrollment(&tc1, 1)))
+            .await;
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "{name}"
+        );
+        let (st, _) = app
+            .call("POST", enroll, None, Some(&enrollment(&tc1, 1)))
+            .await;
         assert_eq!(st, StatusCode::UNAUTHORIZED);
         let mut bad = enrollment(&tc1, 1);
         bad["photo"] = json!(B64.encode(b"not a picture at all"));
         let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
         assert_eq!(
             (st, err(&b), b["error"]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_unreadable"), Some("photo")),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("photo_unreadable"),
+                Some("photo")
+            ),
             "{b}"
         );
         let mut bad = enrollment(&tc1, 1);
-        let rec = B64.decode(bad["fingerprints"][2]["data"].as_str().unwrap()).unwrap();
+        let rec = B64
+            .decode(bad["fingerprints"][2]["data"].as_str().unwrap())
+            .unwrap();
         bad["fingerprints"][2]["data"] = json!(B64.encode(&rec[..rec.len() / 2]));
         let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
         assert_eq!(
@@ -309,7 +333,11 @@ async fn from_the_desk_to_the_holders_hand() {
         let mut bad = enrollment(&tc1, 1);
         bad["photo"] = json!(B64.encode(vec![0xFFu8; 3 * 1024 * 1024]));
         let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
-        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_too_large")), "{b}");
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_too_large")),
+            "{b}"
+        );
         // Past the service's body limit the request is refused before it is read.
         let mut huge = enrollment(&tc1, 1);
         huge["photo"] = json!(B64.encode(vec![0u8; server::ENROLLMENT_BODY_LIMIT]));
@@ -329,23 +357,51 @@ async fn from_the_desk_to_the_holders_hand() {
         assert_eq!(app.state_of(&tc1).await, "appointment_booked");
 
         // --- Enrollment: person 1; person 2 with person 1's fingers; person 3 likewise. ---
-        let (st, b) = app.call("POST", enroll, op1, Some(&enrollment(&tc1, 1))).await;
+        let (st, b) = app
+            .call("POST", enroll, op1, Some(&enrollment(&tc1, 1)))
+            .await;
         assert_eq!(st, StatusCode::CREATED, "{name}: {b}");
         assert_eq!(b["state"], "enrolled");
-        assert_eq!(b["receipt_url"], format!("/api/v1/office/receipts/{tc1}.pdf"));
-        let (st, b) = app.call("POST", enroll, op1, Some(&enrollment(&tc1, 1))).await;
-        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("invalid_transition")));
+        assert_eq!(
+            b["receipt_url"],
+            format!("/api/v1/office/receipts/{tc1}.pdf")
+        );
+        let (st, b) = app
+            .call("POST", enroll, op1, Some(&enrollment(&tc1, 1)))
+            .await;
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::CONFLICT, Some("invalid_transition"))
+        );
         for tc in [&tc2, &tc3] {
-            let (st, b) = app.call("POST", enroll, op1, Some(&enrollment(tc, 1))).await;
+            let (st, b) = app
+                .call("POST", enroll, op1, Some(&enrollment(tc, 1)))
+                .await;
             assert_eq!(st, StatusCode::CREATED, "{b}");
         }
-        assert_eq!(app.state.services.dedup.run_pending(&app.state).await.unwrap(), 3);
-        assert_eq!(s.production_queue_len().await.unwrap(), 1, "{name}: only the first is clear");
+        assert_eq!(
+            app.state
+                .services
+                .dedup
+                .run_pending(&app.state)
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            s.production_queue_len().await.unwrap(),
+            1,
+            "{name}: only the first is clear"
+        );
 
         // --- Adjudication: supervisors only; a duplicate rejected, a look-alike let through. ---
-        let (st, _) = app.call("GET", "/api/v1/office/adjudications", op1, None).await;
+        let (st, _) = app
+            .call("GET", "/api/v1/office/adjudications", op1, None)
+            .await;
         assert_eq!(st, StatusCode::FORBIDDEN);
-        let (st, cases) = app.call("GET", "/api/v1/office/adjudications", sup1, None).await;
+        let (st, cases) = app
+            .call("GET", "/api/v1/office/adjudications", sup1, None)
+            .await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(cases.as_array().unwrap().len(), 3, "{name}: {cases}");
         let (st, b) = app
@@ -366,7 +422,10 @@ async fn from_the_desk_to_the_holders_hand() {
                 Some(&json!({"decision": "distinct"})),
             )
             .await;
-        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("already_decided")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::CONFLICT, Some("already_decided"))
+        );
         let (st, _) = app
             .call(
                 "POST",
@@ -378,7 +437,12 @@ async fn from_the_desk_to_the_holders_hand() {
         assert_eq!(st, StatusCode::OK);
         assert_eq!(s.production_queue_len().await.unwrap(), 2);
         let (_, rec) = app
-            .call("GET", &format!("/api/v1/office/applications/{tc2}"), op1, None)
+            .call(
+                "GET",
+                &format!("/api/v1/office/applications/{tc2}"),
+                op1,
+                None,
+            )
             .await;
         let last = rec["history"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["actor"], "supervisor:sup1");
@@ -389,7 +453,7 @@ async fn from_the_desk_to_the_holders_hand() {
         let (st, headers, pdf) = app
             .raw(
                 Request::get(&receipt)
-                    .header("authorization", op1.unwrap().1)
+                    .header("authorization", &op1_auth)
                     .body(Body::empty())
                     .unwrap(),
             )
@@ -398,39 +462,78 @@ async fn from_the_desk_to_the_holders_hand() {
         assert_eq!(headers["content-type"], "application/pdf");
         assert!(pdf.starts_with(b"%PDF"));
         if let Some(text) = pdftotext(&pdf) {
-            assert!(text.contains(&domain::text::to_persian_digits(&tc1)), "{text}");
-            assert!(text.contains("محمدی‌نژاد") || text.contains("محمدینژاد"), "{text}");
+            assert!(
+                text.contains(&domain::text::to_persian_digits(&tc1)),
+                "{text}"
+            );
+            assert!(
+                text.contains("محمدی‌نژاد") || text.contains("محمدینژاد"),
+                "{text}"
+            );
         }
         let (st, _) = app.call("GET", &receipt, op2, None).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
         // The QR link says the receipt is valid.
-        let url = server::cards::receipt::verify_url(&app.state, &domain::TrackingCode::parse(&tc1).unwrap());
+        let url = server::cards::receipt::verify_url(
+            &app.state,
+            &domain::TrackingCode::parse(&tc1).unwrap(),
+        );
         let path = url.split_once("8080").unwrap().1.to_string();
-        let (st, _, page) = app.raw(Request::get(&path).body(Body::empty()).unwrap()).await;
+        let (st, _, page) = app
+            .raw(Request::get(&path).body(Body::empty()).unwrap())
+            .await;
         assert_eq!(st, StatusCode::OK);
-        assert!(String::from_utf8(page).unwrap().contains("data-valid=\"true\""));
+        assert!(String::from_utf8(page)
+            .unwrap()
+            .contains("data-valid=\"true\""));
         let forged = path.replace("?t=", "?t=0");
-        let (st, _, _) = app.raw(Request::get(&forged).body(Body::empty()).unwrap()).await;
+        let (st, _, _) = app
+            .raw(Request::get(&forged).body(Body::empty()).unwrap())
+            .await;
         assert_eq!(st, StatusCode::NOT_FOUND);
 
         // --- Production: a signed batch; a failed card is made again. ---
         let (key, prefix, hash) = server::agency::key::new_api_key();
-        s.create_vendor("pars-card", 100, 100_000, &prefix, &hash, chrono::Utc::now())
-            .await
-            .unwrap();
+        s.create_vendor(
+            "pars-card",
+            100,
+            100_000,
+            &prefix,
+            &hash,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         let vendor = Some(("x-api-key", key.as_str()));
-        let (st, _) = app.call("POST", "/api/v1/vendor/batches/claim", vendor, None).await;
+        let (st, _) = app
+            .call("POST", "/api/v1/vendor/batches/claim", vendor, None)
+            .await;
         assert_eq!(st, StatusCode::NO_CONTENT, "{name}: nothing batched yet");
         let (st, _) = app
-            .call("POST", "/api/v1/vendor/batches/claim", Some(("x-api-key", "shn_bad")), None)
+            .call(
+                "POST",
+                "/api/v1/vendor/batches/claim",
+                Some(("x-api-key", "shn_bad")),
+                None,
+            )
             .await;
         assert_eq!(st, StatusCode::UNAUTHORIZED);
-        assert_eq!(server::cards::workers::form_batches(&app.state).await.unwrap().len(), 1);
-        let (st, batch) = app.call("POST", "/api/v1/vendor/batches/claim", vendor, None).await;
+        assert_eq!(
+            server::cards::workers::form_batches(&app.state)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let (st, batch) = app
+            .call("POST", "/api/v1/vendor/batches/claim", vendor, None)
+            .await;
         assert_eq!(st, StatusCode::OK);
         let cards = batch["cards"].as_array().unwrap();
         assert_eq!(cards.len(), 2);
-        let (_, key_doc) = app.call("GET", "/api/v1/vendor/signing-key", None, None).await;
+        let (_, key_doc) = app
+            .call("GET", "/api/v1/vendor/signing-key", None, None)
+            .await;
         let public = B64.decode(key_doc["public_key"].as_str().unwrap()).unwrap();
         let public = ed25519_dalek::VerifyingKey::from_bytes(&public.try_into().unwrap()).unwrap();
         for c in cards {
@@ -443,8 +546,15 @@ async fn from_the_desk_to_the_holders_hand() {
             assert!(public.verify(altered.as_bytes(), &sig).is_err());
             let p: Value = serde_json::from_str(payload).unwrap();
             assert_eq!(p["last_name"], "محمدی‌نژاد");
-            assert_eq!(p["fingerprints"].as_array().unwrap().len(), 9, "one finger bandaged");
-            assert!(B64.decode(p["photo_jpeg"].as_str().unwrap()).unwrap().starts_with(&[0xFF, 0xD8]));
+            assert_eq!(
+                p["fingerprints"].as_array().unwrap().len(),
+                9,
+                "one finger bandaged"
+            );
+            assert!(B64
+                .decode(p["photo_jpeg"].as_str().unwrap())
+                .unwrap()
+                .starts_with(&[0xFF, 0xD8]));
         }
         let batch_id = batch["batch_id"].as_i64().unwrap();
         let results = format!("/api/v1/vendor/batches/{batch_id}/results");
@@ -457,7 +567,11 @@ async fn from_the_desk_to_the_holders_hand() {
                              {"tracking_code": tc2, "outcome": "personalized", "chip_serial": "SC-0002-AAAA"}])),
             )
             .await;
-        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("card_not_in_batch")), "{b}");
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("card_not_in_batch")),
+            "{b}"
+        );
         assert_eq!(b["error"]["field"], "[1].tracking_code");
         let (st, b) = app
             .call(
@@ -469,10 +583,21 @@ async fn from_the_desk_to_the_holders_hand() {
             )
             .await;
         assert_eq!(st, StatusCode::OK, "{b}");
-        assert_eq!((b["personalized"].as_u64(), b["failed"].as_u64()), (Some(1), Some(1)));
+        assert_eq!(
+            (b["personalized"].as_u64(), b["failed"].as_u64()),
+            (Some(1), Some(1))
+        );
         assert_eq!(app.state_of(&tc3).await, "enrolled");
-        assert_eq!(server::cards::workers::form_batches(&app.state).await.unwrap().len(), 1);
-        let (_, again) = app.call("POST", "/api/v1/vendor/batches/claim", vendor, None).await;
+        assert_eq!(
+            server::cards::workers::form_batches(&app.state)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let (_, again) = app
+            .call("POST", "/api/v1/vendor/batches/claim", vendor, None)
+            .await;
         let batch2 = again["batch_id"].as_i64().unwrap();
         let (st, _) = app
             .call(
@@ -485,7 +610,12 @@ async fn from_the_desk_to_the_holders_hand() {
         assert_eq!(st, StatusCode::OK);
         for b in [batch_id, batch2] {
             let (st, shipped) = app
-                .call("POST", &format!("/api/v1/vendor/batches/{b}/dispatch"), vendor, None)
+                .call(
+                    "POST",
+                    &format!("/api/v1/vendor/batches/{b}/dispatch"),
+                    vendor,
+                    None,
+                )
                 .await;
             assert_eq!(st, StatusCode::OK, "{shipped}");
             assert_eq!(shipped[0]["to_office_id"], "30-0001");
@@ -496,10 +626,19 @@ async fn from_the_desk_to_the_holders_hand() {
         let (_, list) = app.call("GET", "/api/v1/office/shipments", op1, None).await;
         let list = list.as_array().unwrap();
         assert_eq!(list.len(), 2);
-        let first = list.iter().find(|x| x["batch_id"] == batch_id).unwrap()["shipment_id"].as_i64().unwrap();
-        let second = list.iter().find(|x| x["batch_id"] == batch2).unwrap()["shipment_id"].as_i64().unwrap();
+        let first = list.iter().find(|x| x["batch_id"] == batch_id).unwrap()["shipment_id"]
+            .as_i64()
+            .unwrap();
+        let second = list.iter().find(|x| x["batch_id"] == batch2).unwrap()["shipment_id"]
+            .as_i64()
+            .unwrap();
         let (st, _) = app
-            .call("POST", &format!("/api/v1/office/shipments/{first}/receive"), op2, None)
+            .call(
+                "POST",
+                &format!("/api/v1/office/shipments/{first}/receive"),
+                op2,
+                None,
+            )
             .await;
         assert_eq!(st, StatusCode::FORBIDDEN);
         let (st, b) = app
@@ -514,9 +653,17 @@ async fn from_the_desk_to_the_holders_hand() {
         assert_eq!(b["ready"], 1);
         assert_eq!(b["unexpected"], json!(["SC-9999-ZZZZ"]));
         let (st, b) = app
-            .call("POST", &format!("/api/v1/office/shipments/{first}/receive"), op1, None)
+            .call(
+                "POST",
+                &format!("/api/v1/office/shipments/{first}/receive"),
+                op1,
+                None,
+            )
             .await;
-        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("shipment_already_received")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::CONFLICT, Some("shipment_already_received"))
+        );
         // The second box arrives without its card: revoked, made again.
         let (st, b) = app
             .call(
@@ -532,11 +679,17 @@ async fn from_the_desk_to_the_holders_hand() {
         assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
         // Once the card waits, no more receipts.
         let (st, b) = app.call("GET", &receipt, op1, None).await;
-        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("card_ready_for_pickup")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::CONFLICT, Some("card_ready_for_pickup"))
+        );
         let (_, status) = app
             .call(
                 "GET",
-                &format!("/api/v1/status?national_code={}&tracking_code={tc1}", code(1)),
+                &format!(
+                    "/api/v1/status?national_code={}&tracking_code={tc1}",
+                    code(1)
+                ),
                 None,
                 None,
             )
@@ -545,10 +698,17 @@ async fn from_the_desk_to_the_holders_hand() {
         assert_eq!(status["office"]["office_id"], "30-0001", "{status}");
 
         // --- The SMS goes out through the outbox. ---
-        let sent = server::cards::workers::send_sms(&app.state, 100, 8).await.unwrap();
+        let sent = server::cards::workers::send_sms(&app.state, 100, 8)
+            .await
+            .unwrap();
         assert_eq!(sent.sent, 1, "{name}");
         let (_, rec) = app
-            .call("GET", &format!("/api/v1/office/applications/{tc1}"), op1, None)
+            .call(
+                "GET",
+                &format!("/api/v1/office/applications/{tc1}"),
+                op1,
+                None,
+            )
             .await;
         assert_eq!(rec["messages"][0]["state"], "sent");
         assert_eq!(rec["chip_serial"], "SC-0001-AAAA");
@@ -558,21 +718,45 @@ async fn from_the_desk_to_the_holders_hand() {
             json!({"tracking_code": tc1, "fingerprint": {"position": 2, "format": "iso19794_2",
                    "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(seed, 2), impression))}})
         };
-        let (st, b) = app.call("POST", "/api/v1/office/pickups", op2, Some(&probe(1, 1))).await;
+        let (st, b) = app
+            .call("POST", "/api/v1/office/pickups", op2, Some(&probe(1, 1)))
+            .await;
         assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
-        let (st, b) = app.call("POST", "/api/v1/office/pickups", op1, Some(&probe(99, 1))).await;
-        assert_eq!((st, err(&b)), (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")), "{b}");
+        let (st, b) = app
+            .call("POST", "/api/v1/office/pickups", op1, Some(&probe(99, 1)))
+            .await;
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")),
+            "{b}"
+        );
         let bandaged = json!({"tracking_code": tc1, "fingerprint": {"position": 7, "format": "iso19794_2",
             "data": B64.encode(intake::fixtures::iso_probe(7, intake::fixtures::finger_seed(1, 7), 1))}});
-        let (st, b) = app.call("POST", "/api/v1/office/pickups", op1, Some(&bandaged)).await;
-        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("finger_not_enrolled")), "{b}");
+        let (st, b) = app
+            .call("POST", "/api/v1/office/pickups", op1, Some(&bandaged))
+            .await;
+        assert_eq!(
+            (st, err(&b)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("finger_not_enrolled")
+            ),
+            "{b}"
+        );
         assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
-        let (st, b) = app.call("POST", "/api/v1/office/pickups", op1, Some(&probe(1, 3))).await;
+        let (st, b) = app
+            .call("POST", "/api/v1/office/pickups", op1, Some(&probe(1, 3)))
+            .await;
         assert_eq!(st, StatusCode::OK, "{name}: {b}");
         assert_eq!(b["state"], "delivered");
         assert_eq!(b["pickup_fee_rials"], 20_000);
         let (_, rec) = app
-            .call("GET", &format!("/api/v1/office/applications/{tc1}"), op1, None)
+            .call(
+                "GET",
+                &format!("/api/v1/office/applications/{tc1}"),
+                op1,
+                None,
+            )
             .await;
         assert_eq!(rec["card_status"], "active");
         assert_eq!(rec["pickup_attempts"].as_array().unwrap().len(), 2);
@@ -599,28 +783,70 @@ async fn from_the_desk_to_the_holders_hand() {
         // A bank verifies the delivered card by its serial.
         let (key, prefix, hash) = server::agency::key::new_api_key();
         let agency = s
-            .create_agency("bank-melli", &["account_opening".into()], 600, chrono::Utc::now())
+            .create_agency(
+                "bank-melli",
+                &["account_opening".into()],
+                600,
+                chrono::Utc::now(),
+            )
             .await
             .unwrap();
-        s.add_api_key(agency, &prefix, &hash, chrono::Utc::now()).await.unwrap();
+        s.add_api_key(agency, &prefix, &hash, chrono::Utc::now())
+            .await
+            .unwrap();
         let verify = |doc: Value| {
             let mut body = json!({"national_code": code(1).as_str(), "purpose": "account_opening"});
-            body.as_object_mut().unwrap().extend(doc.as_object().unwrap().clone());
+            body.as_object_mut()
+                .unwrap()
+                .extend(doc.as_object().unwrap().clone());
             body
         };
         let bank = Some(("x-api-key", key.as_str()));
-        let (_, b) = app.call("POST", "/api/v1/verify", bank, Some(&verify(json!({"card_serial": "SC-0001-AAAA"})))).await;
-        assert_eq!((b["match"].as_bool(), b["document"].as_str()), (Some(true), Some("card")), "{b}");
-        let (_, b) = app.call("POST", "/api/v1/verify", bank, Some(&verify(json!({"tracking_code": tc1})))).await;
-        assert_eq!(b["match"], false, "a delivered card's receipt no longer verifies: {b}");
+        let (_, b) = app
+            .call(
+                "POST",
+                "/api/v1/verify",
+                bank,
+                Some(&verify(json!({"card_serial": "SC-0001-AAAA"}))),
+            )
+            .await;
+        assert_eq!(
+            (b["match"].as_bool(), b["document"].as_str()),
+            (Some(true), Some("card")),
+            "{b}"
+        );
+        let (_, b) = app
+            .call(
+                "POST",
+                "/api/v1/verify",
+                bank,
+                Some(&verify(json!({"tracking_code": tc1}))),
+            )
+            .await;
+        assert_eq!(
+            b["match"], false,
+            "a delivered card's receipt no longer verifies: {b}"
+        );
 
         // --- The card is lost: a new application (with its fee) revokes it at once. ---
         let (st, b) = app
-            .call("POST", "/api/v1/applications", None, Some(&filing(1, "lost")))
+            .call(
+                "POST",
+                "/api/v1/applications",
+                None,
+                Some(&filing(1, "lost")),
+            )
             .await;
         assert_eq!(st, StatusCode::CREATED, "{b}");
         assert_eq!(app.state_of(&tc1).await, "revoked");
-        let (_, b) = app.call("POST", "/api/v1/verify", bank, Some(&verify(json!({"card_serial": "SC-0001-AAAA"})))).await;
+        let (_, b) = app
+            .call(
+                "POST",
+                "/api/v1/verify",
+                bank,
+                Some(&verify(json!({"card_serial": "SC-0001-AAAA"}))),
+            )
+            .await;
         assert_eq!(b["match"], false, "{b}");
 
         // --- Transfer: the remade card of person 3 goes to the other office; then a death. ---
@@ -641,12 +867,20 @@ async fn from_the_desk_to_the_holders_hand() {
                 Some(&json!({"national_code": code(3).as_str(), "office_id": "30-0002"})),
             )
             .await;
-        assert_eq!((st, b["outcome"].as_str()), (StatusCode::OK, Some("redirected")), "{b}");
+        assert_eq!(
+            (st, b["outcome"].as_str()),
+            (StatusCode::OK, Some("redirected")),
+            "{b}"
+        );
         s.upsert_persons(&[person(3, "1405-08-01")]).await.unwrap();
         assert_eq!(server::cards::workers::deaths(&app.state).await.unwrap(), 1);
         assert_eq!(app.state_of(&tc3).await, "cancelled");
 
-        assert_eq!(s.province_counts().await.unwrap(), s.recount().await.unwrap(), "{name}");
+        assert_eq!(
+            s.province_counts().await.unwrap(),
+            s.recount().await.unwrap(),
+            "{name}"
+        );
 
         // --- The figures: lead times, uncollected cards, office load, and the dashboard. ---
         s.create_user(&store::journey::NewUser {
@@ -670,22 +904,38 @@ async fn from_the_desk_to_the_holders_hand() {
         let boss_token = b["token"].as_str().unwrap().to_string();
         let boss_auth = format!("Bearer {boss_token}");
         let boss = Some(("authorization", boss_auth.as_str()));
-        let (st, lt) = app.call("GET", "/api/v1/stats/lead-times", boss, None).await;
+        let (st, lt) = app
+            .call("GET", "/api/v1/stats/lead-times", boss, None)
+            .await;
         assert_eq!(st, StatusCode::OK);
-        assert_eq!((lt["deliveries"].as_u64(), lt["median_days"].as_u64()), (Some(1), Some(0)), "{lt}");
+        assert_eq!(
+            (lt["deliveries"].as_u64(), lt["median_days"].as_u64()),
+            (Some(1), Some(0)),
+            "{lt}"
+        );
         assert_eq!(lt["within_aim_pct"], 100.0);
         let (st, _) = app.call("GET", "/api/v1/stats/lead-times", op1, None).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
-        let (_, u) = app.call("GET", "/api/v1/stats/uncollected", boss, None).await;
+        let (_, u) = app
+            .call("GET", "/api/v1/stats/uncollected", boss, None)
+            .await;
         assert_eq!(u["total"], 0);
         assert_eq!(u["by_reason"].as_array().unwrap().len(), 16);
         let day = open_day(&app.state);
         let (st, load) = app
-            .call("GET", &format!("/api/v1/stats/offices/load?date_jalali={day}"), boss, None)
+            .call(
+                "GET",
+                &format!("/api/v1/stats/offices/load?date_jalali={day}"),
+                boss,
+                None,
+            )
             .await;
         assert_eq!(st, StatusCode::OK, "{load}");
         assert_eq!(load[0]["office_id"], "30-0001");
-        assert_eq!((load[0]["booked"].as_u64(), load[0]["load_pct"].as_f64()), (Some(3), Some(6.0)));
+        assert_eq!(
+            (load[0]["booked"].as_u64(), load[0]["load_pct"].as_f64()),
+            (Some(3), Some(6.0))
+        );
         let (st, headers, csv) = app
             .raw(
                 Request::get("/api/v1/stats/lead-times?format=csv")
@@ -695,8 +945,13 @@ async fn from_the_desk_to_the_holders_hand() {
             )
             .await;
         assert_eq!(st, StatusCode::OK);
-        assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
-        assert!(String::from_utf8(csv).unwrap().starts_with("from_days,to_days,deliveries\r\n0,7,1\r\n"));
+        assert!(headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
+        assert!(String::from_utf8(csv)
+            .unwrap()
+            .starts_with("from_days,to_days,deliveries\r\n0,7,1\r\n"));
         let (st, _, page) = app
             .raw(
                 Request::get("/admin/stats")
@@ -720,7 +975,10 @@ fn pdftotext(pdf: &[u8]) -> Option<String> {
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("r.pdf");
     std::fs::write(&path, pdf).ok()?;
-    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output();
     let Ok(out) = out else {
         eprintln!("SKIPPED: pdftotext is not installed (apt-get install poppler-utils)");
         return None;

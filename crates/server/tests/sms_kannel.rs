@@ -76,10 +76,18 @@ async fn ready(state: &AppState, n: u32) -> (TrackingCode, i64) {
         actor: "citizen".into(),
         at: Utc::now(),
     };
-    assert!(matches!(s.file_application(&new).await.unwrap(), Filed::Created(_)));
-    s.transition(&tc, ApplicationState::AwaitingPayment, Event::PaymentSettled, &ch("bank"))
-        .await
-        .unwrap();
+    assert!(matches!(
+        s.file_application(&new).await.unwrap(),
+        Filed::Created(_)
+    ));
+    s.transition(
+        &tc,
+        ApplicationState::AwaitingPayment,
+        Event::PaymentSettled,
+        &ch("bank"),
+    )
+    .await
+    .unwrap();
     let office = OfficeId::parse("30-0001").unwrap();
     let day = JalaliDate::parse("1405-09-10").unwrap();
     s.book(&tc, &office, day, &ch("citizen")).await.unwrap();
@@ -102,17 +110,25 @@ async fn ready(state: &AppState, n: u32) -> (TrackingCode, i64) {
         card_photo_key: "c".into(),
         signature_key: "s".into(),
         templates_key: "t".into(),
+        personalisation_key: "k".into(),
         change: ch("operator:op"),
     };
     let Enrolled::Done { application_id } = s.enroll(&e).await.unwrap() else {
         panic!("not enrolled")
     };
-    s.record_dedup(application_id, &[], Utc::now()).await.unwrap();
+    s.record_dedup(application_id, &[], Utc::now())
+        .await
+        .unwrap();
     let vendor = match s.vendor_by_key("h").await.unwrap() {
         Some(v) => v.id,
-        None => s.create_vendor("v", 100, 1000, "p", "h", Utc::now()).await.unwrap(),
+        None => s
+            .create_vendor("v", 100, 1000, "p", "h", Utc::now())
+            .await
+            .unwrap(),
     };
-    s.form_batches("1405-09-01", 100, &ch("system")).await.unwrap();
+    s.form_batches("1405-09-01", 100, &ch("system"))
+        .await
+        .unwrap();
     let b = s.claim_batch(vendor, Utc::now()).await.unwrap().unwrap();
     let serial = ChipSerial::parse(&format!("KN-{n:08}")).unwrap();
     s.batch_results(
@@ -126,8 +142,15 @@ async fn ready(state: &AppState, n: u32) -> (TrackingCode, i64) {
     )
     .await
     .unwrap();
-    for sh in s.dispatch_batch(vendor, b.id, &ch("vendor")).await.unwrap().unwrap() {
-        s.receive_shipment(sh.id, &office, None, &ch("operator:op")).await.unwrap();
+    for sh in s
+        .dispatch_batch(vendor, b.id, &ch("vendor"))
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        s.receive_shipment(sh.id, &office, None, &ch("operator:op"))
+            .await
+            .unwrap();
     }
     (tc, application_id)
 }
@@ -154,10 +177,20 @@ async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
         return;
     }
     let db = TestStore::sqlite().await;
-    db.store.upsert_persons(&[person(1), person(2)]).await.unwrap();
+    db.store
+        .upsert_persons(&[person(1), person(2)])
+        .await
+        .unwrap();
     db.store
         .upsert_offices(&[Office::from_row(&[
-            "30-0001", "دفتر پیشخوان کرج", "counter", "30", "کرج", "026", "خیابان بهشتی", "50",
+            "30-0001",
+            "دفتر پیشخوان کرج",
+            "counter",
+            "30",
+            "کرج",
+            "026",
+            "خیابان بهشتی",
+            "50",
         ])
         .unwrap()])
         .await
@@ -181,12 +214,16 @@ async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
     });
 
     let (tc, app_id) = ready(&state, 1).await;
-    let sent = server::cards::workers::send_sms(&state, 100, 16).await.unwrap();
+    let sent = server::cards::workers::send_sms(&state, 100, 16)
+        .await
+        .unwrap();
     assert_eq!(sent.sent, 1);
     let got = kannel.wait_for(1, Duration::from_secs(15)).await.unwrap();
     assert!(got[0].to.ends_with("9350000001"), "{:?}", got[0]);
     assert!(got[0].text.contains("آمادهٔ تحویل"), "{}", got[0].text);
-    assert!(got[0].text.contains(&domain::text::to_persian_digits(tc.as_str())));
+    assert!(got[0]
+        .text
+        .contains(&domain::text::to_persian_digits(tc.as_str())));
     assert!(got[0].text.contains("دفتر پیشخوان کرج"));
     // The delivery report marks it delivered.
     eventually("the delivery report", || async {
@@ -195,7 +232,10 @@ async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
     .await;
 
     // Status by SMS: the number is person 1's, and so is the code (in Persian digits, with words around it).
-    let asked = format!("وضعیت {}", domain::text::to_persian_digits(code(1).as_str()));
+    let asked = format!(
+        "وضعیت {}",
+        domain::text::to_persian_digits(code(1).as_str())
+    );
     kannel.inject_mo(&mobile(1), &asked).await.unwrap();
     // Person 2's number asks about person 1's code: nothing is revealed.
     kannel
@@ -204,9 +244,12 @@ async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
         .unwrap();
     let mut replies = Vec::new();
     for _ in 0..100 {
-        let r = server::cards::workers::send_sms(&state, 100, 16).await.unwrap();
+        let r = server::cards::workers::send_sms(&state, 100, 16)
+            .await
+            .unwrap();
         if r.sent > 0 {
-            replies = kannel.wait_for(1 + replies.len() + r.sent as usize, Duration::from_secs(15))
+            replies = kannel
+                .wait_for(1 + replies.len() + r.sent as usize, Duration::from_secs(15))
                 .await
                 .unwrap()[1..]
                 .to_vec();
@@ -217,8 +260,14 @@ async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(replies.len(), 2, "two replies: {replies:?}");
-    let to_1 = replies.iter().find(|r| r.to.ends_with("9350000001")).unwrap();
-    let to_2 = replies.iter().find(|r| r.to.ends_with("9350000002")).unwrap();
+    let to_1 = replies
+        .iter()
+        .find(|r| r.to.ends_with("9350000001"))
+        .unwrap();
+    let to_2 = replies
+        .iter()
+        .find(|r| r.to.ends_with("9350000002"))
+        .unwrap();
     assert!(to_1.text.contains("آمادهٔ تحویل در دفتر"), "{}", to_1.text);
     assert!(to_1.text.contains("دفتر پیشخوان کرج"), "{}", to_1.text);
     assert_eq!(to_2.text, server::kannel::NOTHING_FOUND);
@@ -231,13 +280,23 @@ async fn a_gateway_that_stays_down_fails_the_message_and_flags_the_number() {
     db.store.upsert_persons(&[person(3)]).await.unwrap();
     db.store
         .upsert_offices(&[Office::from_row(&[
-            "30-0001", "دفتر پیشخوان کرج", "counter", "30", "کرج", "026", "خیابان بهشتی", "50",
+            "30-0001",
+            "دفتر پیشخوان کرج",
+            "counter",
+            "30",
+            "کرج",
+            "026",
+            "خیابان بهشتی",
+            "50",
         ])
         .unwrap()])
         .await
         .unwrap();
     // Nothing listens on this port.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let state = AppState::new(
         db.store.clone(),
         Settings {
@@ -255,21 +314,33 @@ async fn a_gateway_that_stays_down_fails_the_message_and_flags_the_number() {
         }));
     });
     let (_, app_id) = ready(&state, 3).await;
-    let first = server::cards::workers::send_sms(&state, 10, 4).await.unwrap();
+    let first = server::cards::workers::send_sms(&state, 10, 4)
+        .await
+        .unwrap();
     assert_eq!(first.retried, 1);
     let msg = &state.store.sms_of(app_id).await.unwrap()[0];
     assert_eq!((msg.state, msg.attempts), (SmsState::Pending, 1));
     assert!(msg.last_error.is_some());
     // Not due again before its back-off.
-    assert_eq!(server::cards::workers::send_sms(&state, 10, 4).await.unwrap(), Default::default());
+    assert_eq!(
+        server::cards::workers::send_sms(&state, 10, 4)
+            .await
+            .unwrap(),
+        Default::default()
+    );
     db.exec_raw(
         "UPDATE sms_outbox SET next_attempt_at = '2000-01-01T00:00:00Z'",
         "UPDATE sms_outbox SET next_attempt_at = '2000-01-01T00:00:00Z'",
     )
     .await;
-    let second = server::cards::workers::send_sms(&state, 10, 4).await.unwrap();
+    let second = server::cards::workers::send_sms(&state, 10, 4)
+        .await
+        .unwrap();
     assert_eq!(second.failed, 1);
-    assert_eq!(state.store.sms_of(app_id).await.unwrap()[0].state, SmsState::Failed);
+    assert_eq!(
+        state.store.sms_of(app_id).await.unwrap()[0].state,
+        SmsState::Failed
+    );
     assert!(state.store.sms_flagged(app_id).await.unwrap());
     db.cleanup().await;
 }

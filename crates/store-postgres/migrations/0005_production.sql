@@ -20,6 +20,8 @@ CREATE TABLE enrollments (
     card_photo_key         TEXT    NOT NULL,
     signature_key          TEXT    NOT NULL,
     templates_key          TEXT    NOT NULL,
+    -- The card's personalisation data, signed at enrollment (what the manufacturer receives).
+    personalisation_key    TEXT    NOT NULL,
     dedup                  TEXT    NOT NULL CHECK (dedup IN ('pending', 'clear', 'hit', 'distinct', 'duplicate')),
     dedup_at               TIMESTAMPTZ
 );

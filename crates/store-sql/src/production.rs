@@ -262,7 +262,7 @@ macro_rules! impl_production {
             const ENROLLMENT_COLUMNS: &str = "e.application_id, a.tracking_code, a.state, e.office_id, \
                 e.destination_office, e.operator, e.enrolled_at, e.birth_certificate_seen, \
                 e.old_card_collected, e.holder, e.fingers, e.photo_key, e.card_photo_key, e.signature_key, \
-                e.templates_key, e.dedup";
+                e.templates_key, e.personalisation_key, e.dedup";
 
             fn enrollment(row: &DbRow) -> Result<Enrollment> {
                 let st: String = get(row, "state")?;
@@ -283,6 +283,7 @@ macro_rules! impl_production {
                     card_photo_key: get(row, "card_photo_key")?,
                     signature_key: get(row, "signature_key")?,
                     templates_key: get(row, "templates_key")?,
+                    personalisation_key: get(row, "personalisation_key")?,
                     dedup: DedupStatus::parse(&dedup)
                         .ok_or_else(|| StoreError::corrupt("dedup", &dedup))?,
                 })
@@ -526,8 +527,8 @@ macro_rules! impl_production {
                     sqlx::query(
                         "INSERT INTO enrollments (application_id, office_id, destination_office, operator, \
                          enrolled_at, birth_certificate_seen, old_card_collected, holder, fingers, photo_key, \
-                         card_photo_key, signature_key, templates_key, dedup) \
-                         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending')",
+                         card_photo_key, signature_key, templates_key, personalisation_key, dedup) \
+                         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending')",
                     )
                     .bind(id)
                     .bind(e.office.as_str())
@@ -541,6 +542,7 @@ macro_rules! impl_production {
                     .bind(&e.card_photo_key)
                     .bind(&e.signature_key)
                     .bind(&e.templates_key)
+                    .bind(&e.personalisation_key)
                     .execute(&mut *tx)
                     .await
                     .map_err(err)?;
@@ -969,7 +971,7 @@ macro_rules! impl_production {
                 async fn batch_cards(&self, batch_id: i64) -> Result<Vec<BatchCard>> {
                     let rows = sqlx::query(
                         "SELECT b.application_id, a.tracking_code, e.destination_office, e.holder, \
-                         e.card_photo_key, e.templates_key FROM batch_cards b \
+                         e.card_photo_key, e.templates_key, e.personalisation_key FROM batch_cards b \
                          JOIN applications a ON a.id = b.application_id \
                          JOIN enrollments e ON e.application_id = b.application_id \
                          WHERE b.batch_id = $1 ORDER BY b.application_id",
@@ -987,6 +989,7 @@ macro_rules! impl_production {
                                 holder: holder_json(r, "holder")?,
                                 card_photo_key: get(r, "card_photo_key")?,
                                 templates_key: get(r, "templates_key")?,
+                                personalisation_key: get(r, "personalisation_key")?,
                             })
                         })
                         .collect()

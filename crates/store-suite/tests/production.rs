@@ -161,6 +161,7 @@ fn new_enrollment(n: u32, at_office: &str) -> NewEnrollment {
         card_photo_key: format!("card-photo/{n}"),
         signature_key: format!("signature/{n}"),
         templates_key: format!("templates/{n}"),
+        personalisation_key: format!("card/{n}"),
         change: ch("operator:op1"),
     }
 }
@@ -724,9 +725,16 @@ async fn sms_outbox_leases_retries_and_flags() {
         assert_eq!(state_of(&t, &apps[0].0).await, S::Uncollected);
         let today = Utc::now().date_naive();
         let kept = s.uncollected(today).await.unwrap();
-        assert_eq!(kept, s.recount_uncollected(today).await.unwrap(), "{}", t.name);
+        assert_eq!(
+            kept,
+            s.recount_uncollected(today).await.unwrap(),
+            "{}",
+            t.name
+        );
         assert_eq!(kept.iter().map(|u| u.n).sum::<u64>(), 3);
-        assert!(kept.iter().all(|u| u.age == store::stats::AgeBucket::Under30Days));
+        assert!(kept
+            .iter()
+            .all(|u| u.age == store::stats::AgeBucket::Under30Days));
         // A year on, they are over a year old.
         let later_day = today + Duration::days(400);
         assert!(s
@@ -752,7 +760,11 @@ async fn sms_outbox_leases_retries_and_flags() {
         let load = s.office_load("1405-09-02", None, 10).await.unwrap();
         assert_eq!(load[0].office_id, "10001");
         assert_eq!((load[0].booked, load[0].capacity), (3, 500));
-        assert!(s.office_load("1405-09-02", Some("23"), 10).await.unwrap().is_empty());
+        assert!(s
+            .office_load("1405-09-02", Some("23"), 10)
+            .await
+            .unwrap()
+            .is_empty());
         t.cleanup().await;
     }
 }

@@ -50,6 +50,8 @@ pub struct NewEnrollment {
     pub card_photo_key: String,
     pub signature_key: String,
     pub templates_key: String,
+    /// The signed personalisation data (see the vendor API).
+    pub personalisation_key: String,
     pub change: Change,
 }
 
@@ -84,6 +86,7 @@ pub struct Enrollment {
     pub card_photo_key: String,
     pub signature_key: String,
     pub templates_key: String,
+    pub personalisation_key: String,
     pub dedup: DedupStatus,
 }
 
@@ -169,6 +172,7 @@ pub struct BatchCard {
     pub holder: CardHolder,
     pub card_photo_key: String,
     pub templates_key: String,
+    pub personalisation_key: String,
 }
 
 /// A manufacturer's answer for one card.

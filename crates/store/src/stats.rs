@@ -69,7 +69,11 @@ impl AgeBucket {
     /// The first days (YYYY-MM-DD, UTC) of the younger buckets as of `today`: a card uncollected since a day on or
     /// after `cutoffs[0]` is under 30 days, on or after `cutoffs[1]` under 90, on or after `cutoffs[2]` under 365.
     pub fn cutoffs(today: chrono::NaiveDate) -> [String; 3] {
-        [29, 89, 364].map(|d| (today - chrono::Duration::days(d)).format("%Y-%m-%d").to_string())
+        [29, 89, 364].map(|d| {
+            (today - chrono::Duration::days(d))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
     }
 }
 

@@ -67,7 +67,11 @@ pub fn lead_times(histogram: &[(u32, u64)]) -> LeadTimes {
             (seen >= rank).then_some(*d)
         })
     };
-    let within: u64 = h.iter().filter(|(d, _)| *d <= AIM_DAYS).map(|(_, n)| n).sum();
+    let within: u64 = h
+        .iter()
+        .filter(|(d, _)| *d <= AIM_DAYS)
+        .map(|(_, n)| n)
+        .sum();
     LeadTimes {
         deliveries: total,
         median_days: quantile(0.5),
@@ -83,7 +87,11 @@ pub fn lead_times(histogram: &[(u32, u64)]) -> LeadTimes {
             .map(|&(a, b)| LeadTimeBin {
                 from_days: a,
                 to_days: (b != u32::MAX).then_some(b),
-                deliveries: h.iter().filter(|(d, _)| (a..=b).contains(d)).map(|(_, n)| n).sum(),
+                deliveries: h
+                    .iter()
+                    .filter(|(d, _)| (a..=b).contains(d))
+                    .map(|(_, n)| n)
+                    .sum(),
             })
             .collect(),
     }
@@ -133,7 +141,10 @@ impl Uncollected {
 }
 
 pub async fn uncollected_in(state: &AppState, scope: Scope) -> ApiResult<Uncollected> {
-    let rows = state.store.uncollected(chrono::Utc::now().date_naive()).await?;
+    let rows = state
+        .store
+        .uncollected(chrono::Utc::now().date_naive())
+        .await?;
     let mut out = Uncollected::default();
     for reason in UncollectedReason::ALL {
         for age in AgeBucket::ALL {
@@ -186,7 +197,11 @@ pub async fn office_load_in(
     };
     let rows = state
         .store
-        .office_load(&day.to_string(), province.as_ref().map(|p| p.as_str()), limit)
+        .office_load(
+            &day.to_string(),
+            province.as_ref().map(|p| p.as_str()),
+            limit,
+        )
         .await?;
     Ok(rows
         .into_iter()
@@ -297,7 +312,9 @@ pub async fn office_load_api(
     }
     .csv()?;
     let day = match &q.date_jalali {
-        Some(d) => JalaliDate::parse(d).map_err(|e| ApiError::validation(e).with_field("date_jalali"))?,
+        Some(d) => {
+            JalaliDate::parse(d).map_err(|e| ApiError::validation(e).with_field("date_jalali"))?
+        }
         None => crate::state::today(),
     };
     let limit = q.limit.unwrap_or(20);
@@ -338,7 +355,10 @@ mod tests {
         assert_eq!(lt.bins[1].deliveries, 5);
         assert_eq!(lt.bins[3].deliveries, 1);
         let none = lead_times(&[]);
-        assert_eq!((none.median_days, none.p90_days, none.within_aim_pct), (None, None, 0.0));
+        assert_eq!(
+            (none.median_days, none.p90_days, none.within_aim_pct),
+            (None, None, 0.0)
+        );
         assert_eq!(lead_times(&[(400, 1)]).bins[6].deliveries, 1);
     }
 }

@@ -104,10 +104,18 @@ pub fn lead_times(lt: &super::cards::LeadTimes) -> String {
         .iter()
         .map(|b| {
             let label = match b.to_days {
-                Some(t) => format!("{} تا {} روز", fa_digits(&b.from_days.to_string()), fa_digits(&t.to_string())),
+                Some(t) => format!(
+                    "{} تا {} روز",
+                    fa_digits(&b.from_days.to_string()),
+                    fa_digits(&t.to_string())
+                ),
                 None => format!("بیش از {} روز", fa_digits(&(b.from_days - 1).to_string())),
             };
-            let colour = if b.to_days.is_some_and(|t| t <= lt.aim_days) { "#0b5d7a" } else { "#b3412e" };
+            let colour = if b.to_days.is_some_and(|t| t <= lt.aim_days) {
+                "#0b5d7a"
+            } else {
+                "#b3412e"
+            };
             (label, b.deliveries, fa_count(b.deliveries), colour)
         })
         .collect();
@@ -123,7 +131,11 @@ pub fn uncollected(u: &super::cards::Uncollected) -> String {
             (a.fa().to_string(), n, fa_count(n), "#8a5a00")
         })
         .collect();
-    bars("uncollected-title", "کارت‌های تحویل‌نگرفته به تفکیک مدت", &rows)
+    bars(
+        "uncollected-title",
+        "کارت‌های تحویل‌نگرفته به تفکیک مدت",
+        &rows,
+    )
 }
 
 /// The most loaded offices: booked share of the day's capacity.
@@ -131,11 +143,20 @@ pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> String {
     let rows: Vec<(String, u64, String, &str)> = rows
         .iter()
         .map(|r| {
-            let colour = if r.load_pct >= 100.0 { "#b3412e" } else { "#0b5d7a" };
+            let colour = if r.load_pct >= 100.0 {
+                "#b3412e"
+            } else {
+                "#0b5d7a"
+            };
             (
                 r.name.chars().take(22).collect(),
                 (r.load_pct * 10.0) as u64,
-                format!("{} ({}/{})", fa_pct(r.load_pct), fa_count(r.booked), fa_count(r.daily_capacity)),
+                format!(
+                    "{} ({}/{})",
+                    fa_pct(r.load_pct),
+                    fa_count(r.booked),
+                    fa_count(r.daily_capacity)
+                ),
                 colour,
             )
         })

@@ -97,7 +97,10 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
             )
         }
     };
-    let days = |d: Option<u32>| d.map(|d| format!("{} روز", fa_count(u64::from(d)))).unwrap_or_else(|| "—".into());
+    let days = |d: Option<u32>| {
+        d.map(|d| format!("{} روز", fa_count(u64::from(d))))
+            .unwrap_or_else(|| "—".into())
+    };
     let reasons: String = domain::UncollectedReason::ALL
         .iter()
         .map(|r| {

@@ -131,7 +131,9 @@ pub async fn verify(
     let code = NationalCode::parse(&req.national_code).at("national_code")?;
     let document = match (&req.tracking_code, &req.card_serial) {
         (Some(tc), None) => Document::Receipt(TrackingCode::parse(tc).at("tracking_code")?),
-        (None, Some(serial)) => Document::Card(domain::ChipSerial::parse(serial).at("card_serial")?),
+        (None, Some(serial)) => {
+            Document::Card(domain::ChipSerial::parse(serial).at("card_serial")?)
+        }
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use domain::{Decision, Role, TrackingCode};
 use store::journey::Change;
-use store::production::{DedupCase, Decided};
+use store::production::{Decided, DedupCase};
 
 /// The supervisor's office; 403 for anyone else.
 pub fn supervisor(staff: &Staff) -> ApiResult<&domain::OfficeId> {
@@ -52,7 +52,11 @@ pub async fn decide(
         at: chrono::Utc::now(),
         reason: note.filter(|n| !n.trim().is_empty()),
     };
-    match state.store.decide_dedup(tracking, decision, &change).await? {
+    match state
+        .store
+        .decide_dedup(tracking, decision, &change)
+        .await?
+    {
         Decided::Done => {
             if decision == Decision::Duplicate {
                 if let Some(c) = cases.first() {

@@ -59,7 +59,10 @@ impl Dedup {
             after = last.application_id;
             for entry in &page {
                 let fingers = templates(state, &entry.templates_key).await?;
-                let mut g = self.gallery.write().map_err(|_| anyhow::anyhow!("gallery lock"))?;
+                let mut g = self
+                    .gallery
+                    .write()
+                    .map_err(|_| anyhow::anyhow!("gallery lock"))?;
                 for (position, t) in fingers {
                     g.insert(entry.application_id as u64, position, t)?;
                 }
@@ -89,7 +92,9 @@ impl Dedup {
                 let me = entry.application_id as u64;
                 let thresholds = self.thresholds;
                 let (probe, hits) = tokio::task::spawn_blocking(move || {
-                    let g = gallery.read().map_err(|_| anyhow::anyhow!("gallery lock"))?;
+                    let g = gallery
+                        .read()
+                        .map_err(|_| anyhow::anyhow!("gallery lock"))?;
                     let hits: Vec<(i64, f64)> = g
                         .search(&probe, 10)
                         .into_iter()
@@ -110,7 +115,10 @@ impl Dedup {
                         "de-duplication hit: waiting for a supervisor"
                     );
                 }
-                let mut g = self.gallery.write().map_err(|_| anyhow::anyhow!("gallery lock"))?;
+                let mut g = self
+                    .gallery
+                    .write()
+                    .map_err(|_| anyhow::anyhow!("gallery lock"))?;
                 for (position, t) in probe {
                     g.insert(me, position, t)?;
                 }

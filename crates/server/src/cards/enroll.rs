@@ -189,13 +189,17 @@ pub async fn enroll(
     .map_err(|_| ApiError::internal())?;
     let (photo, fingers, signature, original) = checked?;
 
-    let person = state.store.person(&app.national_code).await?.ok_or_else(|| {
-        ApiError::conflict(
-            "registry_mismatch",
-            "سابقهٔ این شخص در ثبت احوال پیدا نشد",
-            "the person is no longer in the civil registry",
-        )
-    })?;
+    let person = state
+        .store
+        .person(&app.national_code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "registry_mismatch",
+                "سابقهٔ این شخص در ثبت احوال پیدا نشد",
+                "the person is no longer in the civil registry",
+            )
+        })?;
     if person.death_date.is_some() {
         return Err(ApiError::conflict(
             "deceased",
@@ -227,12 +231,32 @@ pub async fn enroll(
         .collect();
 
     let nonce: [u8; 6] = rand::random();
-    let base = format!("enrollments/{}/{}", tracking.as_str(), crate::auth::hex(&nonce));
+    let base = format!(
+        "enrollments/{}/{}",
+        tracking.as_str(),
+        crate::auth::hex(&nonce)
+    );
     let photo_key = format!("{base}/photo.{}", photo.format.as_str());
     let card_photo_key = format!("{base}/card.jpg");
     let signature_key = format!("{base}/signature.png");
     let templates_key = format!("{base}/templates.bin");
-    let keys = [&photo_key, &card_photo_key, &signature_key, &templates_key];
+    let personalisation_key = format!("{base}/card-data.signed");
+    let keys = [
+        &photo_key,
+        &card_photo_key,
+        &signature_key,
+        &templates_key,
+        &personalisation_key,
+    ];
+    let now = chrono::Utc::now();
+    let card_data = super::personalisation::build(
+        &state.services.signer,
+        tracking.as_str(),
+        &holder,
+        &photo.card_jpeg,
+        &captured,
+        now,
+    );
     let blobs = &state.services.blobs;
     let templates = super::templates::encode(&captured);
     let written = tokio::try_join!(
@@ -240,6 +264,7 @@ pub async fn enroll(
         blobs.put(&card_photo_key, &photo.card_jpeg),
         blobs.put(&signature_key, &signature),
         blobs.put(&templates_key, &templates),
+        blobs.put(&personalisation_key, &card_data),
     );
     let forget = || async {
         for k in keys {
@@ -262,9 +287,10 @@ pub async fn enroll(
         card_photo_key: card_photo_key.clone(),
         signature_key: signature_key.clone(),
         templates_key: templates_key.clone(),
+        personalisation_key: personalisation_key.clone(),
         change: Change {
             actor: format!("operator:{}", staff.username),
-            at: chrono::Utc::now(),
+            at: now,
             reason: None,
         },
     };

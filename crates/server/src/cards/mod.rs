@@ -6,6 +6,7 @@
 pub mod adjudicate;
 pub mod dedup;
 pub mod enroll;
+pub mod personalisation;
 pub mod pickup;
 pub mod receipt;
 pub mod signing;

@@ -76,7 +76,11 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
         .map_err(|_| {
             ApiError::from(FieldError::new(
                 "fingerprint.data",
-                ValidationError::new("invalid_base64", "the data is not valid base64", "داده با قالب base64 نیست"),
+                ValidationError::new(
+                    "invalid_base64",
+                    "the data is not valid base64",
+                    "داده با قالب base64 نیست",
+                ),
             ))
         })?;
     let (position, format) = (input.fingerprint.position, input.fingerprint.format.clone());

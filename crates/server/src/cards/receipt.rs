@@ -39,7 +39,11 @@ pub fn verify_url(state: &AppState, tracking: &TrackingCode) -> String {
 }
 
 /// The receipt of an application enrolled at `office`.
-pub async fn pdf(state: &AppState, office: &OfficeId, tracking: &TrackingCode) -> ApiResult<Vec<u8>> {
+pub async fn pdf(
+    state: &AppState,
+    office: &OfficeId,
+    tracking: &TrackingCode,
+) -> ApiResult<Vec<u8>> {
     let e = state
         .store
         .enrollment(tracking)

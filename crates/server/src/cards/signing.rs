@@ -82,7 +82,9 @@ mod tests {
     fn signatures_verify_and_changes_do_not() {
         let s = Signer::random();
         let sig = s.sign(b"{\"a\":1}");
-        let raw = base64::engine::general_purpose::STANDARD.decode(sig).unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .unwrap();
         let sig = Signature::from_slice(&raw).unwrap();
         assert!(s.public_key().verify(b"{\"a\":1}", &sig).is_ok());
         assert!(s.public_key().verify(b"{\"a\":2}", &sig).is_err());

@@ -1,7 +1,9 @@
 //! The enrolled fingers as one blob: a small versioned container of (position, template) pairs, and the
 //! ISO/IEC 19794-2 record a card manufacturer writes on the chip for match-on-card.
 
-use biometrics::record::{Encoding, FingerView, Minutia, MinutiaKind, MinutiaeRecord, RecordFormat};
+use biometrics::record::{
+    Encoding, FingerView, Minutia, MinutiaKind, MinutiaeRecord, RecordFormat,
+};
 use biometrics::Template;
 use std::f32::consts::TAU;
 
@@ -101,7 +103,14 @@ mod tests {
     fn round_trip_and_iso() {
         let fingers: Vec<(u8, Template)> = intake::fixtures::ten_prints(7)
             .into_iter()
-            .map(|(p, rec)| (p, intake::check_probe(i64::from(p), "iso19794_2", &rec).unwrap().1))
+            .map(|(p, rec)| {
+                (
+                    p,
+                    intake::check_probe(i64::from(p), "iso19794_2", &rec)
+                        .unwrap()
+                        .1,
+                )
+            })
             .collect();
         let bytes = encode(&fingers);
         let back = decode(&bytes).unwrap();

@@ -33,7 +33,8 @@ pub async fn form_batches(state: &AppState) -> store::Result<Vec<Batch>> {
 
 /// Claimed batches never answered within the timeout: their cards go back in the queue.
 pub async fn expire_claims(state: &AppState) -> store::Result<u64> {
-    let timeout = Duration::from_std(state.settings.vendor_answer_timeout).unwrap_or(Duration::hours(72));
+    let timeout =
+        Duration::from_std(state.settings.vendor_answer_timeout).unwrap_or(Duration::hours(72));
     state
         .store
         .expire_batches(
@@ -89,7 +90,10 @@ pub async fn send_sms(state: &AppState, limit: u32, concurrency: usize) -> store
                 sent.sent += 1;
             }
             Err(sms::SendError::Temporary(e)) if m.attempts < state.settings.sms_max_attempts => {
-                state.store.sms_retry(m.id, &e, at + backoff(m.attempts)).await?;
+                state
+                    .store
+                    .sms_retry(m.id, &e, at + backoff(m.attempts))
+                    .await?;
                 sent.retried += 1;
             }
             Err(e) => {
@@ -117,15 +121,27 @@ pub async fn remind(state: &AppState) -> store::Result<u64> {
             .waiting_without(Utc::now() - Duration::days(i64::from(days)), &kind, 1000)
             .await?;
         for w in waiting {
-            let Some(app) = state.store.application(&w.tracking_code).await? else { continue };
-            let Some(card) = state.store.pickup_card(&w.tracking_code).await? else { continue };
+            let Some(app) = state.store.application(&w.tracking_code).await? else {
+                continue;
+            };
+            let Some(card) = state.store.pickup_card(&w.tracking_code).await? else {
+                continue;
+            };
             let office = state.store.office(&card.office).await?;
-            let name = office.map(|o| o.name).unwrap_or_else(|| card.office.as_str().into());
+            let name = office
+                .map(|o| o.name)
+                .unwrap_or_else(|| card.office.as_str().into());
             let text = domain::production::sms_reminder(&w.tracking_code, &name, days);
             let kind = format!("{kind}{}", w.ready_at.timestamp());
             if state
                 .store
-                .enqueue_sms(Some(w.application_id), &app.mobile, &kind, &text, Utc::now())
+                .enqueue_sms(
+                    Some(w.application_id),
+                    &app.mobile,
+                    &kind,
+                    &text,
+                    Utc::now(),
+                )
                 .await?
                 .is_some()
             {
@@ -158,7 +174,10 @@ pub async fn deaths(state: &AppState) -> store::Result<u64> {
     loop {
         let n = state
             .store
-            .apply_deaths(&system("registry", "the registry records the holder's death"), 500)
+            .apply_deaths(
+                &system("registry", "the registry records the holder's death"),
+                500,
+            )
             .await?;
         total += n;
         if n == 0 {
@@ -167,8 +186,12 @@ pub async fn deaths(state: &AppState) -> store::Result<u64> {
     }
 }
 
-async fn every<F, Fut>(name: &'static str, period: std::time::Duration, wake: Option<Arc<tokio::sync::Notify>>, f: F)
-where
+async fn every<F, Fut>(
+    name: &'static str,
+    period: std::time::Duration,
+    wake: Option<Arc<tokio::sync::Notify>>,
+    f: F,
+) where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
@@ -193,45 +216,64 @@ pub fn spawn(state: &AppState) {
             if let Err(e) = s.services.dedup.run_pending(&s).await {
                 tracing::error!(error = %e, "de-duplication pass failed");
             }
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s.services.dedup.wake.notified()).await;
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                s.services.dedup.wake.notified(),
+            )
+            .await;
         }
     });
     let s = state.clone();
-    tokio::spawn(every("sms", std::time::Duration::from_secs(1), None, move || {
-        let s = s.clone();
-        async move {
-            // Drain what is due, a page at a time.
-            loop {
-                let r = send_sms(&s, 1000, 64).await?;
-                if r.sent + r.retried + r.failed < 1000 {
-                    return Ok(());
+    tokio::spawn(every(
+        "sms",
+        std::time::Duration::from_secs(1),
+        None,
+        move || {
+            let s = s.clone();
+            async move {
+                // Drain what is due, a page at a time.
+                loop {
+                    let r = send_sms(&s, 1000, 64).await?;
+                    if r.sent + r.retried + r.failed < 1000 {
+                        return Ok(());
+                    }
                 }
             }
-        }
-    }));
+        },
+    ));
     let s = state.clone();
-    tokio::spawn(every("production", std::time::Duration::from_secs(600), None, move || {
-        let s = s.clone();
-        async move {
-            let n = expire_claims(&s).await?;
-            if n > 0 {
-                tracing::warn!(cards = n, "unanswered claims expired: cards requeued");
+    tokio::spawn(every(
+        "production",
+        std::time::Duration::from_secs(600),
+        None,
+        move || {
+            let s = s.clone();
+            async move {
+                let n = expire_claims(&s).await?;
+                if n > 0 {
+                    tracing::warn!(cards = n, "unanswered claims expired: cards requeued");
+                }
+                let made = form_batches(&s).await?;
+                if !made.is_empty() {
+                    tracing::info!(batches = made.len(), "production batches formed");
+                }
+                Ok(())
             }
-            let made = form_batches(&s).await?;
-            if !made.is_empty() {
-                tracing::info!(batches = made.len(), "production batches formed");
-            }
-            Ok(())
-        }
-    }));
+        },
+    ));
     let s = state.clone();
-    tokio::spawn(every("pickup", std::time::Duration::from_secs(3600), None, move || {
-        let s = s.clone();
-        async move {
-            remind(&s).await?;
-            expire_pickups(&s).await?;
-            deaths(&s).await?;
-            Ok(())
-        }
-    }));
+    tokio::spawn(every(
+        "pickup",
+        std::time::Duration::from_secs(3600),
+        None,
+        move || {
+            let s = s.clone();
+            async move {
+                remind(&s).await?;
+                expire_pickups(&s).await?;
+                deaths(&s).await?;
+                Ok(())
+            }
+        },
+    ));
 }

@@ -44,5 +44,7 @@ pub async fn transfer(
     if app.as_ref().map(|a| &a.national_code) != Some(&national) {
         return Err(ApiError::not_found("درخواست", "application"));
     }
-    Ok(Json(transfer_to(&state, &tracking, &office, "citizen".into()).await?))
+    Ok(Json(
+        transfer_to(&state, &tracking, &office, "citizen".into()).await?,
+    ))
 }

@@ -205,9 +205,15 @@ pub async fn file(
                     let change = store::journey::Change {
                         actor: new.actor.clone(),
                         at: new.at,
-                        reason: Some(format!("reported lost with application {}", app.tracking_code)),
+                        reason: Some(format!(
+                            "reported lost with application {}",
+                            app.tracking_code
+                        )),
                     };
-                    let revoked = state.store.revoke_cards_of(&app.national_code, &change).await?;
+                    let revoked = state
+                        .store
+                        .revoke_cards_of(&app.national_code, &change)
+                        .await?;
                     if !revoked.is_empty() {
                         tracing::info!(
                             national_code = %app.national_code.masked(),

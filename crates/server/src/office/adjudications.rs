@@ -102,7 +102,11 @@ pub async fn decide(
 }
 
 /// An enrolled photo, for the enrolling office's staff and for supervisors comparing a case of their office.
-pub async fn photo_for(state: &AppState, staff: &Staff, tracking: &TrackingCode) -> ApiResult<Vec<u8>> {
+pub async fn photo_for(
+    state: &AppState,
+    staff: &Staff,
+    tracking: &TrackingCode,
+) -> ApiResult<Vec<u8>> {
     let office = staff.office()?;
     let e = state
         .store

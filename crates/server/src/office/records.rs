@@ -63,7 +63,11 @@ pub struct ApplicationRecord {
 
 /// The record, if the operator's office has to do with the application (booked, enrolled, destination, or where
 /// the card is).
-pub async fn record(state: &AppState, staff: &Staff, tracking: &TrackingCode) -> ApiResult<ApplicationRecord> {
+pub async fn record(
+    state: &AppState,
+    staff: &Staff,
+    tracking: &TrackingCode,
+) -> ApiResult<ApplicationRecord> {
     let office = staff.office()?;
     let app = state
         .store
@@ -89,7 +93,10 @@ pub async fn record(state: &AppState, staff: &Staff, tracking: &TrackingCode) ->
         state: app.state.as_str().into(),
         state_fa: app.state.fa().into(),
         reason: app.reason.as_str().into(),
-        booked_office_id: app.appointment.as_ref().map(|a| a.office_id.as_str().into()),
+        booked_office_id: app
+            .appointment
+            .as_ref()
+            .map(|a| a.office_id.as_str().into()),
         enrolled_office_id: enrollment.as_ref().map(|e| e.office.as_str().into()),
         destination_office_id: enrollment.as_ref().map(|e| e.destination.as_str().into()),
         dedup: enrollment.as_ref().map(|e| e.dedup.as_str().into()),
@@ -184,7 +191,10 @@ pub async fn transfer_to(
             shipment_id: Some(shipment_id),
             to_office_id: to.as_str().into(),
         }),
-        Transferred::NotFound => Err(ApiError::not_found("درخواست ثبت‌نام‌شده یا دفتر", "enrolled application or office")),
+        Transferred::NotFound => Err(ApiError::not_found(
+            "درخواست ثبت‌نام‌شده یا دفتر",
+            "enrolled application or office",
+        )),
         Transferred::SameOffice => Err(ApiError::conflict(
             "same_office",
             "کارت هم‌اکنون به همین دفتر فرستاده می‌شود",
@@ -214,6 +224,12 @@ pub async fn transfer(
     let office = staff.office()?.clone();
     let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
     Ok(Json(
-        transfer_to(&state, &tracking, &office, format!("operator:{}", staff.username)).await?,
+        transfer_to(
+            &state,
+            &tracking,
+            &office,
+            format!("operator:{}", staff.username),
+        )
+        .await?,
     ))
 }

@@ -88,7 +88,10 @@ pub struct ReceiveOutcome {
         (status = 403, description = "`forbidden`", body = crate::error::ErrorBody),
     )
 )]
-pub async fn list(State(state): State<AppState>, staff: Staff) -> ApiResult<Json<Vec<ShipmentView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> ApiResult<Json<Vec<ShipmentView>>> {
     let office = staff.office()?;
     let all = state.store.shipments_to(office, 100).await?;
     Ok(Json(all.iter().map(ShipmentView::from).collect()))

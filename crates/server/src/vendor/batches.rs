@@ -9,46 +9,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine;
 use domain::{ChipSerial, TrackingCode};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use store::journey::Change;
-use store::production::{BatchCard, CardHolder, CardOutcome, CardResult, ResultsApplied};
+use store::production::{BatchCard, CardOutcome, CardResult, ResultsApplied};
 use utoipa::ToSchema;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Fingerprint {
-    pub position: u8,
-    #[schema(example = "iso19794_2")]
-    pub format: String,
-    /// Base64 ISO/IEC 19794-2:2005 record (one view).
-    pub data: String,
-}
-
-/// What the card carries: identity, photo, fingerprint templates and postal code. The `payload` string of a
-/// [`BatchCardView`] is exactly this, serialised; its signature covers those bytes.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Personalisation {
-    pub batch_id: i64,
-    pub tracking_code: String,
-    pub national_code: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub father_name: String,
-    pub gender: String,
-    pub birth_date_jalali: String,
-    pub postal_code: Option<String>,
-    /// Base64 JPEG, 300 × 400.
-    pub photo_jpeg: String,
-    pub fingerprints: Vec<Fingerprint>,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchCardView {
     pub tracking_code: String,
     pub destination_office_id: String,
-    /// The personalisation data as a JSON string ([`Personalisation`]): write what it says, byte for byte.
+    /// The personalisation data as a JSON string (`Personalisation`, signed at enrollment): write what it says,
+    /// byte for byte.
     pub payload: String,
     /// Ed25519 signature (base64) of `payload`'s UTF-8 bytes by the issuing authority.
     pub signature: String,
@@ -84,53 +57,24 @@ pub async fn signing_key(State(state): State<AppState>) -> Json<SigningKey> {
     })
 }
 
-async fn personalise(state: &AppState, batch_id: i64, c: BatchCard) -> ApiResult<BatchCardView> {
-    let blobs = &state.services.blobs;
-    let (photo, templates) = tokio::try_join!(blobs.get(&c.card_photo_key), blobs.get(&c.templates_key))
+async fn personalise(state: &AppState, c: BatchCard) -> ApiResult<BatchCardView> {
+    let blob = state
+        .services
+        .blobs
+        .get(&c.personalisation_key)
+        .await
         .map_err(|e| {
             tracing::error!(error = %e, "personalisation data unreadable");
             ApiError::internal()
         })?;
-    let (Some(photo), Some(templates)) = (photo, templates) else {
-        tracing::error!(tracking = c.tracking_code.as_str(), "personalisation data missing");
+    let Some((signature, payload)) = blob.and_then(crate::cards::personalisation::signed_parts)
+    else {
+        tracing::error!(
+            tracking = c.tracking_code.as_str(),
+            "personalisation data missing"
+        );
         return Err(ApiError::internal());
     };
-    let fingers = crate::cards::templates::decode(&templates).map_err(|e| {
-        tracing::error!(error = %e, "templates corrupt");
-        ApiError::internal()
-    })?;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let CardHolder {
-        national_code,
-        first_name,
-        last_name,
-        father_name,
-        gender,
-        birth_date_jalali,
-        postal_code,
-    } = c.holder;
-    let p = Personalisation {
-        batch_id,
-        tracking_code: c.tracking_code.as_str().into(),
-        national_code,
-        first_name,
-        last_name,
-        father_name,
-        gender,
-        birth_date_jalali,
-        postal_code,
-        photo_jpeg: b64.encode(&photo),
-        fingerprints: fingers
-            .iter()
-            .map(|(position, t)| Fingerprint {
-                position: *position,
-                format: "iso19794_2".into(),
-                data: b64.encode(crate::cards::templates::to_iso(*position, t)),
-            })
-            .collect(),
-    };
-    let payload = serde_json::to_string(&p).map_err(|_| ApiError::internal())?;
-    let signature = state.services.signer.sign(payload.as_bytes());
     Ok(BatchCardView {
         tracking_code: c.tracking_code.as_str().into(),
         destination_office_id: c.destination.as_str().into(),
@@ -151,14 +95,17 @@ async fn personalise(state: &AppState, batch_id: i64, c: BatchCard) -> ApiResult
         (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
     )
 )]
-pub async fn claim(State(state): State<AppState>, VendorKey(vendor): VendorKey) -> ApiResult<Response> {
+pub async fn claim(
+    State(state): State<AppState>,
+    VendorKey(vendor): VendorKey,
+) -> ApiResult<Response> {
     let now = chrono::Utc::now();
     let Some(batch) = state.store.claim_batch(vendor.id, now).await? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     let cards = state.store.batch_cards(batch.id).await?;
     let views: Vec<ApiResult<BatchCardView>> = futures::stream::iter(cards)
-        .map(|c| personalise(&state, batch.id, c))
+        .map(|c| personalise(&state, c))
         .buffered(64)
         .collect()
         .await;
@@ -199,7 +146,8 @@ pub struct ResultsOutcome {
 }
 
 fn result_error(index: usize, field: &str, code: &'static str, en: &str, fa: &str) -> ApiError {
-    ApiError::validation(domain::ValidationError::new(code, en, fa)).with_field(format!("[{index}].{field}"))
+    ApiError::validation(domain::ValidationError::new(code, en, fa))
+        .with_field(format!("[{index}].{field}"))
 }
 
 #[utoipa::path(
@@ -229,8 +177,9 @@ pub async fn results(
             .map_err(|e| ApiError::validation(e).with_field(format!("[{i}].tracking_code")))?;
         let outcome = match r.outcome.as_str() {
             "personalized" => CardOutcome::Personalized(
-                ChipSerial::parse(r.chip_serial.as_deref().unwrap_or(""))
-                    .map_err(|e| ApiError::validation(e).with_field(format!("[{i}].chip_serial")))?,
+                ChipSerial::parse(r.chip_serial.as_deref().unwrap_or("")).map_err(|e| {
+                    ApiError::validation(e).with_field(format!("[{i}].chip_serial"))
+                })?,
             ),
             "failed" => {
                 let reason = r.reason.as_deref().map(str::trim).unwrap_or("");

@@ -35,7 +35,11 @@ pub async fn show(
     let Ok(tracking) = TrackingCode::parse(&code) else {
         return invalid("این نشانی به رسیدی اشاره نمی‌کند.");
     };
-    if !state.services.signer.receipt_tag_ok(tracking.as_str(), &tag.t) {
+    if !state
+        .services
+        .signer
+        .receipt_tag_ok(tracking.as_str(), &tag.t)
+    {
         return invalid("این نشانی به رسیدی اشاره نمی‌کند.");
     }
     let e = match state.store.enrollment(&tracking).await {
@@ -51,9 +55,12 @@ pub async fn show(
         }
     };
     // As for the banks' verification API: valid until the card is delivered or the application closed.
-    if let Some(refused) = crate::cards::receipt::refusal(e.state)
-        .filter(|_| !matches!(e.state, ApplicationState::ReadyForPickup | ApplicationState::Uncollected))
-    {
+    if let Some(refused) = crate::cards::receipt::refusal(e.state).filter(|_| {
+        !matches!(
+            e.state,
+            ApplicationState::ReadyForPickup | ApplicationState::Uncollected
+        )
+    }) {
         return invalid(&refused.detail.message);
     }
     let nc = &e.holder.national_code;

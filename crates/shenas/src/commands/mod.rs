@@ -8,8 +8,8 @@ pub mod import;
 pub mod seed;
 pub mod serve;
 pub mod users;
-pub mod vendors;
 pub mod ussd_sim;
+pub mod vendors;
 
 /// Today in Iran (UTC+03:30), in the Solar Hijri calendar: the clock lives here, at the edge, not in the domain.
 pub fn today() -> anyhow::Result<domain::JalaliDate> {

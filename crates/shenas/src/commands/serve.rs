@@ -89,8 +89,9 @@ fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         .map_err(|e| anyhow::anyhow!("blob key in {}: {e}", data.display()))?;
     let blob_store = blobs::FsBlobStore::new(data.join("blobs"))
         .map_err(|e| anyhow::anyhow!("blob store in {}: {e}", data.display()))?;
-    let signer = server::cards::signing::Signer::load_or_create(&data.join("keys").join("signing.key"))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let signer =
+        server::cards::signing::Signer::load_or_create(&data.join("keys").join("signing.key"))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     let sender: Arc<dyn sms::SmsSender> = match &cfg.kannel {
         Some(k) => {
             tracing::info!(sendsms = %k.sendsms_url, "SMS go to Kannel");
@@ -190,20 +191,30 @@ pub const DEMO_PASSWORD: &str = "shenas-demo-1405";
 /// manufacturer whose key is derived from the demo seed, so a newcomer can try the office pages, the dashboard and
 /// the vendor API at once. Made once; printed at every start.
 async fn demo_staff(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
-    let tehran = domain::ProvinceCode::parse("23").map_err(|e| anyhow::anyhow!("{}", e.message_en))?;
+    let tehran =
+        domain::ProvinceCode::parse("23").map_err(|e| anyhow::anyhow!("{}", e.message_en))?;
     let Some(office) = store.offices_in_province(tehran).await?.into_iter().next() else {
         return Ok(());
     };
     for (name, role, at) in [
-        ("demo-operator", domain::Role::Operator, Some(office.id.clone())),
-        ("demo-supervisor", domain::Role::Supervisor, Some(office.id.clone())),
+        (
+            "demo-operator",
+            domain::Role::Operator,
+            Some(office.id.clone()),
+        ),
+        (
+            "demo-supervisor",
+            domain::Role::Supervisor,
+            Some(office.id.clone()),
+        ),
         ("demo-admin", domain::Role::NationalAdmin, None),
     ] {
         if store.user_by_name(name).await?.is_none() {
             store
                 .create_user(&store::journey::NewUser {
                     username: name.into(),
-                    password_hash: server::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?,
+                    password_hash: server::auth::hash_password(DEMO_PASSWORD)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
                     role,
                     office: at,
                     province: None,
@@ -215,7 +226,11 @@ async fn demo_staff(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
     use sha2::Digest;
     let secret = sha2::Sha256::digest(format!("shenas demo vendor {}", cfg.demo.seed).as_bytes());
     let key = format!("shn_demo0000_{}", server::auth::hex(&secret[..24]));
-    if store.vendor_by_key(&server::agency::key::key_hash(&key)).await?.is_none() {
+    if store
+        .vendor_by_key(&server::agency::key::key_hash(&key))
+        .await?
+        .is_none()
+    {
         store
             .create_vendor(
                 "demo-vendor",

@@ -20,7 +20,14 @@ pub async fn add(
     let store = crate::db::open(&cfg.database_url).await?;
     let (key, prefix, hash) = new_api_key();
     let id = store
-        .create_vendor(name, share, daily_capacity, &prefix, &hash, chrono::Utc::now())
+        .create_vendor(
+            name,
+            share,
+            daily_capacity,
+            &prefix,
+            &hash,
+            chrono::Utc::now(),
+        )
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict(_) => anyhow::anyhow!("a manufacturer named {name} exists"),
