@@ -11,7 +11,7 @@
 //! With `--serve`, also starts the service on a throw-away SQLite database with office `30-0001` (operator `op1`,
 //! supervisor `sup1`, password `office-demo-password`) and today's appointments there: some waiting to enroll
 //! (one of them for the files above), one duplicate hit for the supervisor, one card waiting for pickup, one card
-//! in a shipment on its way. It writes `demo.json` (who and which tracking codes) and `probe-match.iso` /
+//! in a shipment on its way, one card uncollected; a national administrator `admin` for `/admin/stats`. It writes `demo.json` (who and which tracking codes) and `probe-match.iso` /
 //! `probe-stranger.iso` (the waiting card's holder's right index finger, and someone else's), then serves until
 //! stopped.
 
@@ -125,12 +125,16 @@ async fn serve(dir: &Path, addr: &str) {
     ])
     .await
     .unwrap();
-    for (name, role) in [("op1", Role::Operator), ("sup1", Role::Supervisor)] {
+    for (name, role) in [
+        ("op1", Role::Operator),
+        ("sup1", Role::Supervisor),
+        ("admin", Role::NationalAdmin),
+    ] {
         s.create_user(&NewUser {
             username: name.into(),
             password_hash: server::auth::hash_password(PASSWORD).unwrap(),
             role,
-            office: Some(office_id.clone()),
+            office: (role != Role::NationalAdmin).then(|| office_id.clone()),
             province: None,
             at: Utc::now(),
         })
@@ -206,7 +210,7 @@ async fn serve(dir: &Path, addr: &str) {
     }
     let [to_enroll, waiting_1, waiting_2, dup_first, dup_second, ready, in_transit] =
         codes[..].try_into().unwrap();
-    let _ = (waiting_1, waiting_2);
+    let _ = waiting_2;
 
     let op = Staff {
         username: "op1".into(),
@@ -276,6 +280,19 @@ async fn serve(dir: &Path, addr: &str) {
                 .id
         }
     };
+    // A card nobody collected (for the dashboard's chart): made, received, and past the pickup period.
+    enroll_one(waiting_1, 7, 70).await;
+    let late = ship(waiting_1, "SC-4120-0003").await;
+    s.receive_shipment(late, &office_id, None, &change("operator:op1"))
+        .await
+        .unwrap();
+    s.expire_pickups(
+        Utc::now() + chrono::Duration::seconds(1),
+        &change("system:pickup"),
+        10,
+    )
+    .await
+    .unwrap();
     enroll_one(ready, READY_SEED, 30).await;
     let received = ship(ready, "SC-4120-0001").await;
     s.receive_shipment(received, &office_id, None, &change("operator:op1"))

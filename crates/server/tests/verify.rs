@@ -185,10 +185,20 @@ async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
             json!({"match": false, "document": null, "attributes": {"first_name": false}})
         );
 
-        // Card serials cannot match before cards exist; exactly one document is required.
-        let card =
-            json!({"national_code": code(1).as_str(), "card_serial": "X123", "purpose": "loan"});
+        // An unknown card serial does not match (tests/cards.rs verifies a delivered card); a malformed one is
+        // refused; exactly one document is required.
+        let card = json!({"national_code": code(1).as_str(), "card_serial": "SC-0000-0000", "purpose": "loan"});
         assert_eq!(app.ok(card).await["match"], false);
+        let bad =
+            json!({"national_code": code(1).as_str(), "card_serial": "X1", "purpose": "loan"});
+        let (s, b, _) = app.verify(Some(&app.key), bad).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("invalid_chip_serial")
+            )
+        );
         let both = json!({"national_code": code(1).as_str(), "card_serial": "X", "tracking_code": tc(1).as_str(), "purpose": "loan"});
         let (s, b, _) = app.verify(Some(&app.key), both).await;
         assert_eq!(

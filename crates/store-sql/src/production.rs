@@ -289,6 +289,32 @@ macro_rules! impl_production {
                 })
             }
 
+            /// Enrollments after `after` (by application id) whose de-duplication status passes `filter`.
+            async fn gallery_entries(
+                pool: &sqlx::Pool<Db>,
+                filter: &str,
+                after: i64,
+                limit: u32,
+            ) -> Result<Vec<GalleryEntry>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT application_id, templates_key FROM enrollments \
+                     WHERE application_id > $1 AND {filter} ORDER BY application_id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+                .map_err(err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(GalleryEntry {
+                            application_id: get(r, "application_id")?,
+                            templates_key: get(r, "templates_key")?,
+                        })
+                    })
+                    .collect()
+            }
+
             const CASE_SQL: &str = "SELECT h.application_id, a.tracking_code, e.office_id, \
                 h.candidate_application_id, c.tracking_code AS candidate_tracking_code, h.score, h.found_at, \
                 h.decision, h.decided_by, h.decided_at FROM dedup_hits h \
@@ -566,43 +592,11 @@ macro_rules! impl_production {
                 }
 
                 async fn dedup_pending(&self, limit: u32) -> Result<Vec<GalleryEntry>> {
-                    let rows = sqlx::query(
-                        "SELECT application_id, templates_key FROM enrollments WHERE dedup = 'pending' \
-                         ORDER BY application_id LIMIT $1",
-                    )
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(err)?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(GalleryEntry {
-                                application_id: get(r, "application_id")?,
-                                templates_key: get(r, "templates_key")?,
-                            })
-                        })
-                        .collect()
+                    gallery_entries(&self.pool, "dedup = 'pending'", 0, limit).await
                 }
 
                 async fn gallery_page(&self, after: i64, limit: u32) -> Result<Vec<GalleryEntry>> {
-                    let rows = sqlx::query(
-                        "SELECT application_id, templates_key FROM enrollments \
-                         WHERE application_id > $1 AND dedup NOT IN ('pending', 'duplicate') \
-                         ORDER BY application_id LIMIT $2",
-                    )
-                    .bind(after)
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(err)?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(GalleryEntry {
-                                application_id: get(r, "application_id")?,
-                                templates_key: get(r, "templates_key")?,
-                            })
-                        })
-                        .collect()
+                    gallery_entries(&self.pool, "dedup NOT IN ('pending', 'duplicate')", after, limit).await
                 }
 
                 async fn record_dedup(

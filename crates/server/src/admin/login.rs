@@ -23,6 +23,12 @@ pub struct LoginForm {
     pub password: String,
 }
 
+/// The staff session cookie for the pages under `path`, living as long as the session.
+pub fn session_cookie(token: &str, expires: chrono::DateTime<chrono::Utc>, path: &str) -> String {
+    let max_age = (expires - chrono::Utc::now()).num_seconds().max(0);
+    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age}")
+}
+
 /// The staff session token of the request's `shenas_staff` cookie, if any.
 pub fn token(headers: &HeaderMap) -> Option<String> {
     headers
@@ -73,13 +79,10 @@ pub async fn submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     match crate::office::login::authenticate(&state, &client, &f.username, f.password).await {
-        Ok((token, expires, _)) => {
-            let max_age = (expires - chrono::Utc::now()).num_seconds().max(0);
-            let cookie = format!(
-                "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={max_age}"
-            );
-            see_other("/admin/stats", Some(cookie))
-        }
+        Ok((token, expires, _)) => see_other(
+            "/admin/stats",
+            Some(session_cookie(&token, expires, "/admin")),
+        ),
         Err(e) => failed(&f.username, &e),
     }
 }

@@ -6,7 +6,7 @@
 //! `GET /office/receipts/{tracking_code}.pdf`: the enrollment receipt for the cookie's session, by the shared
 //! `crate::cards::receipt::pdf` (same rules as the API).
 
-use super::multipart::{self, Fields};
+use super::multipart;
 use super::{desk, failure, finger_fa, flash, format_choices, message, respond, tc_fa, Desk};
 use crate::cards::enroll::{booked_here, enroll, Documents, EnrollmentInput, FingerprintInput};
 use crate::error::ApiError;
@@ -165,12 +165,8 @@ pub async fn submit(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let fields = match multipart::parse(content_type, &body) {
-        Ok(parts) => Fields::new(parts),
+    let fields = match multipart::request_fields(&headers, &body) {
+        Ok(fields) => fields,
         Err(_) => {
             let mut errors = Errors::default();
             errors.top("فرم کامل نرسید؛ لطفاً فایل‌ها را دوباره انتخاب کنید و فرم را بفرستید.");

@@ -50,13 +50,12 @@ pub async fn submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     match crate::office::login::authenticate(&state, &client, &f.username, f.password).await {
-        Ok((token, expires, _)) => {
-            let max_age = (expires - chrono::Utc::now()).num_seconds().max(0);
-            let cookie = format!(
-                "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/office; Max-Age={max_age}"
-            );
-            see_other("/office", Some(cookie))
-        }
+        Ok((token, expires, _)) => see_other(
+            "/office",
+            Some(crate::admin::login::session_cookie(
+                &token, expires, "/office",
+            )),
+        ),
         Err(e) => render(e.status, &f.username, &e.detail.message),
     }
 }

@@ -132,6 +132,15 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Malformed> {
 #[derive(Debug, Default)]
 pub struct Fields(Vec<Part>);
 
+/// The fields of a `multipart/form-data` request, by its `Content-Type` header.
+pub fn request_fields(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Fields, Malformed> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    parse(content_type, body).map(Fields::new)
+}
+
 impl Fields {
     pub fn new(parts: Vec<Part>) -> Self {
         Self(parts)

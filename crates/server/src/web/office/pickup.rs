@@ -2,7 +2,7 @@
 //! the scanner's file go to the shared `crate::cards::pickup::pickup` (1:1 against the finger enrolled at that
 //! position); the result is the delivery with the pickup fee, or the mismatch inviting another finger.
 
-use super::multipart::{self, Fields};
+use super::multipart;
 use super::{desk, failure, finger_choices, flash, format_choices, respond, tc_fa, Desk};
 use crate::cards::pickup::{pickup, PickupInput, ProbeInput};
 use crate::state::AppState;
@@ -10,7 +10,7 @@ use crate::web::form::{select_field, text_field, Errors};
 use crate::web::html::{escape, fa_digits, rials_fa};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine;
 use serde::Deserialize;
@@ -63,12 +63,8 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(d) => d,
         Err(r) => return r,
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let fields = match multipart::parse(content_type, &body) {
-        Ok(parts) => Fields::new(parts),
+    let fields = match multipart::request_fields(&headers, &body) {
+        Ok(fields) => fields,
         Err(_) => {
             let mut errors = Errors::default();
             errors.top("فرم کامل نرسید؛ لطفاً دوباره بفرستید.");
