@@ -210,7 +210,7 @@ async fn serve(dir: &Path, addr: &str) {
     }
     let [to_enroll, waiting_1, waiting_2, dup_first, dup_second, ready, in_transit] =
         codes[..].try_into().unwrap();
-    let _ = waiting_2;
+    let _ = waiting_1;
 
     let op = Staff {
         username: "op1".into(),
@@ -281,8 +281,8 @@ async fn serve(dir: &Path, addr: &str) {
         }
     };
     // A card nobody collected (for the dashboard's chart): made, received, and past the pickup period.
-    enroll_one(waiting_1, 7, 70).await;
-    let late = ship(waiting_1, "SC-4120-0003").await;
+    enroll_one(waiting_2, 7, 70).await;
+    let late = ship(waiting_2, "SC-4120-0003").await;
     s.receive_shipment(late, &office_id, None, &change("operator:op1"))
         .await
         .unwrap();

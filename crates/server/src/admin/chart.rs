@@ -68,15 +68,17 @@ font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\"
     )
 }
 
-/// Horizontal bars growing from the right, one per `(label, value, colour)`, with the value's text beside.
-fn bars(title_id: &str, title: &str, rows: &[(String, u64, String, &str)]) -> String {
+/// Horizontal bars growing from the right, one per `(label, value, shown value, colour)`, with the value's text
+/// beside; `label` pixels on the right hold the labels. Labels are embedded right to left (U+202B … U+202C) so one
+/// that starts with a number ("۰ تا ۷ روز") keeps its order inside the drawing's left-to-right layout.
+fn bars(title_id: &str, title: &str, label: u64, rows: &[(String, u64, String, &str)]) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     // Room on the left for a long value ("۹۵٫۰٪ (۴۵/۵۰)").
-    let span = WIDTH - LABEL - 180;
-    let right = WIDTH - LABEL - 10;
+    let span = WIDTH - label - 180;
+    let right = WIDTH - label - 10;
     let height = ROW * rows.len() as u64 + 10;
     let mut out = svg_open(height, title_id, title);
-    for (i, (label, v, shown, colour)) in rows.iter().enumerate() {
+    for (i, (text, v, shown, colour)) in rows.iter().enumerate() {
         let y = 5 + ROW * i as u64;
         let w = (span * v / max).max(u64::from(*v > 0));
         let x = right - w;
@@ -89,8 +91,8 @@ fn bars(title_id: &str, title: &str, rows: &[(String, u64, String, &str)]) -> St
             ry = y + 6,
             rh = ROW - 12,
             nx = x.saturating_sub(6),
-            label = escape(label),
-            n = escape(shown),
+            label = format!("\u{202B}{}\u{202C}", escape(text)),
+            n = format!("\u{202B}{}\u{202C}", escape(shown)),
         ));
     }
     out.push_str("</svg>");
@@ -119,7 +121,7 @@ pub fn lead_times(lt: &super::cards::LeadTimes) -> String {
             (label, b.deliveries, fa_count(b.deliveries), colour)
         })
         .collect();
-    bars("lead-title", "فاصلهٔ درخواست تا تحویل کارت", &rows)
+    bars("lead-title", "فاصلهٔ درخواست تا تحویل کارت", LABEL, &rows)
 }
 
 /// Uncollected cards by age (since the pickup period ran out), each bar the sum over the reasons.
@@ -134,6 +136,7 @@ pub fn uncollected(u: &super::cards::Uncollected) -> String {
     bars(
         "uncollected-title",
         "کارت‌های تحویل‌نگرفته به تفکیک مدت",
+        LABEL,
         &rows,
     )
 }
@@ -149,7 +152,7 @@ pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> String {
                 "#0b5d7a"
             };
             (
-                r.name.chars().take(22).collect(),
+                r.name.chars().take(30).collect(),
                 (r.load_pct * 10.0) as u64,
                 format!(
                     "{} ({}/{})",
@@ -161,7 +164,12 @@ pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> String {
             )
         })
         .collect();
-    bars("load-title", "پرکارترین دفترها نسبت به ظرفیت روزانه", &rows)
+    bars(
+        "load-title",
+        "پرکارترین دفترها نسبت به ظرفیت روزانه",
+        230,
+        &rows,
+    )
 }
 
 #[cfg(test)]

@@ -133,7 +133,7 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
 <div class=\"scroll\">{unc_chart}</div><div class=\"scroll\"><table class=\"history stats\">\
 <thead><tr><th scope=\"col\">علت</th>{ages}<th scope=\"col\">جمع</th></tr></thead><tbody>{reasons}</tbody></table></div></section>\
 <section class=\"card\" id=\"office-load\"><h2>پرکارترین دفترها، امروز {day}</h2><div class=\"scroll\">{load_chart}</div></section>\
-<section class=\"card\" id=\"exports\"><h2>خروجی CSV</h2><ul class=\"links\">\
+<section class=\"card\" id=\"exports\"><h2>خروجی CSV</h2><ul class=\"exports\">\
 <li><a href=\"/api/v1/stats/provinces?format=csv\">آمار استان‌ها</a></li>\
 <li><a href=\"/api/v1/stats/national?format=csv\">آمار کل</a></li>\
 <li><a href=\"/api/v1/stats/lead-times?format=csv\">فاصلهٔ درخواست تا تحویل</a></li>\
