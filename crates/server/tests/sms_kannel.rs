@@ -103,7 +103,7 @@ async fn ready(state: &AppState, n: u32) -> (TrackingCode, i64) {
             father_name: "حسین".into(),
             gender: "male".into(),
             birth_date_jalali: "1365-01-20".into(),
-            postal_code: None,
+            postal_code: Some("1314567890".into()),
         },
         fingers: vec![],
         photo_key: "p".into(),
@@ -342,5 +342,183 @@ async fn a_gateway_that_stays_down_fails_the_message_and_flags_the_number() {
         SmsState::Failed
     );
     assert!(state.store.sms_flagged(app_id).await.unwrap());
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn reminders_the_end_of_the_pickup_period_and_unanswered_claims() {
+    let db = TestStore::sqlite().await;
+    db.store
+        .upsert_persons(&[person(5), person(6)])
+        .await
+        .unwrap();
+    db.store
+        .upsert_offices(&[Office::from_row(&[
+            "30-0001",
+            "دفتر پیشخوان کرج",
+            "counter",
+            "30",
+            "کرج",
+            "026",
+            "خیابان بهشتی",
+            "50",
+        ])
+        .unwrap()])
+        .await
+        .unwrap();
+    let state = AppState::new(db.store.clone(), Settings::default());
+    let (tc, app_id) = ready(&state, 5).await;
+    let back = |days: i64| {
+        let at = (Utc::now() - chrono::Duration::days(days)).to_rfc3339();
+        format!("UPDATE cards SET ready_at = '{at}'")
+    };
+    // Nothing is due on the day the card arrives.
+    assert_eq!(server::cards::workers::remind(&state).await.unwrap(), 0);
+    db.exec_raw(&back(8), "").await;
+    assert_eq!(server::cards::workers::remind(&state).await.unwrap(), 1);
+    assert_eq!(
+        server::cards::workers::remind(&state).await.unwrap(),
+        0,
+        "once"
+    );
+    db.exec_raw(&back(31), "").await;
+    assert_eq!(server::cards::workers::remind(&state).await.unwrap(), 1);
+    let kinds: Vec<String> = state
+        .store
+        .sms_of(app_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.kind.split(':').next().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["ready", "reminder_7", "reminder_30"]);
+    let reminder = &state.store.sms_of(app_id).await.unwrap()[1];
+    assert!(reminder.text.contains("یادآوری"), "{}", reminder.text);
+    assert!(reminder
+        .text
+        .contains(&domain::text::to_persian_digits(tc.as_str())));
+    // Past the pickup period (90 days): uncollected, with the reason.
+    assert_eq!(
+        server::cards::workers::expire_pickups(&state)
+            .await
+            .unwrap(),
+        0
+    );
+    db.exec_raw(&back(91), "").await;
+    assert_eq!(
+        server::cards::workers::expire_pickups(&state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        state.store.application(&tc).await.unwrap().unwrap().state,
+        ApplicationState::Uncollected
+    );
+    let card = state
+        .store
+        .card_of_application(app_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        card.uncollected_reason,
+        Some(domain::UncollectedReason::None)
+    );
+
+    // A claim the manufacturer never answers: its cards go back in the queue after the timeout (72 hours).
+    let s = &state.store;
+    let tc6 = TrackingCode::from_body(6 * 7_777 + 3);
+    let new = NewApplication {
+        tracking_code: tc6,
+        national_code: code(6),
+        reason: Reason::FirstIssue,
+        channel: Channel::Portal,
+        mobile: Mobile::parse(&mobile(6)).unwrap(),
+        fee_rials: 250_000,
+        filing_office: None,
+        province: None,
+        actor: "citizen".into(),
+        at: Utc::now(),
+    };
+    s.file_application(&new).await.unwrap();
+    s.transition(
+        &tc6,
+        ApplicationState::AwaitingPayment,
+        Event::PaymentSettled,
+        &ch("bank"),
+    )
+    .await
+    .unwrap();
+    let office = OfficeId::parse("30-0001").unwrap();
+    s.book(
+        &tc6,
+        &office,
+        JalaliDate::parse("1405-09-10").unwrap(),
+        &ch("citizen"),
+    )
+    .await
+    .unwrap();
+    let mut e = state.store.enrollment(&tc).await.unwrap().unwrap();
+    e.holder.national_code = code(6).as_str().into();
+    let Enrolled::Done { application_id } = s
+        .enroll(&NewEnrollment {
+            tracking_code: tc6,
+            office: office.clone(),
+            birth_certificate_seen: true,
+            old_card_collected: false,
+            holder: e.holder,
+            fingers: vec![],
+            photo_key: "p".into(),
+            card_photo_key: "c".into(),
+            signature_key: "s".into(),
+            templates_key: "t".into(),
+            personalisation_key: "k".into(),
+            change: ch("operator:op"),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("not enrolled")
+    };
+    s.record_dedup(application_id, &[], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        server::cards::workers::form_batches(&state)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let vendor = s.vendor_by_key("h").await.unwrap().unwrap().id;
+    let batch = s.claim_batch(vendor, Utc::now()).await.unwrap().unwrap();
+    assert_eq!(
+        server::cards::workers::expire_claims(&state).await.unwrap(),
+        0
+    );
+    let old = (Utc::now() - chrono::Duration::hours(73)).to_rfc3339();
+    db.exec_raw(
+        &format!(
+            "UPDATE batches SET claimed_at = '{old}' WHERE id = {}",
+            batch.id
+        ),
+        "",
+    )
+    .await;
+    assert_eq!(
+        server::cards::workers::expire_claims(&state).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        s.application(&tc6).await.unwrap().unwrap().state,
+        ApplicationState::Enrolled
+    );
+    let h = s.history(&tc6).await.unwrap();
+    assert_eq!(
+        h[h.len() - 2].reason.as_deref(),
+        Some("the manufacturer did not answer in time")
+    );
+    assert_eq!(s.production_queue_len().await.unwrap(), 1);
     db.cleanup().await;
 }
