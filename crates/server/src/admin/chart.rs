@@ -84,15 +84,15 @@ fn bars(title_id: &str, title: &str, label: u64, rows: &[(String, u64, String, &
         let x = right - w;
         let text_y = y + ROW / 2 + 5;
         out.push_str(&format!(
-            "<text x=\"{lx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#1d2733\">{label}</text>\
+            "<text x=\"{lx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#1d2733\">\u{202B}{label}\u{202C}</text>\
 <rect x=\"{x}\" y=\"{ry}\" width=\"{w}\" height=\"{rh}\" rx=\"3\" fill=\"{colour}\"/>\
-<text x=\"{nx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#5b6b7c\">{n}</text>",
+<text x=\"{nx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#5b6b7c\">\u{202B}{n}\u{202C}</text>",
             lx = WIDTH - 4,
             ry = y + 6,
             rh = ROW - 12,
             nx = x.saturating_sub(6),
-            label = format!("\u{202B}{}\u{202C}", escape(text)),
-            n = format!("\u{202B}{}\u{202C}", escape(shown)),
+            label = escape(text),
+            n = escape(shown),
         ));
     }
     out.push_str("</svg>");
