@@ -424,6 +424,9 @@ async fn without_a_session_pages_send_to_the_login() {
         set.starts_with("shenas_staff=;") && set.contains("Max-Age=0"),
         "{set}"
     );
+    // And ends the session: the old cookie no longer opens anything.
+    let a = app.get("/office", Some(&admin)).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]

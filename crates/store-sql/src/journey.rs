@@ -1020,6 +1020,16 @@ macro_rules! impl_journey {
                     Ok(Some((user(&row)?, get(&row, "expires_at")?)))
                 }
 
+                async fn end_session(&self, token_hash: &str) -> Result<bool> {
+                    let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(err)?
+                        .rows_affected();
+                    Ok(done > 0)
+                }
+
                 async fn idempotency_claim(
                     &self,
                     scope: &str,

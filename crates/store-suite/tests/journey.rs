@@ -335,6 +335,10 @@ async fn staff_sessions_idempotency_and_bank_ledger() {
         assert_eq!(su.username, "op1");
         assert!((e - exp).num_seconds().abs() <= 1);
         assert!(s.session("nope").await.unwrap().is_none());
+        s.create_session("hash2", id, exp).await.unwrap();
+        assert!(s.end_session("hash2").await.unwrap());
+        assert!(s.session("hash2").await.unwrap().is_none());
+        assert!(!s.end_session("hash2").await.unwrap());
 
         let at = Utc::now();
         assert_eq!(

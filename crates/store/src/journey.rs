@@ -322,6 +322,9 @@ pub trait Journey: Send + Sync {
     /// The user of a session token (by its hash), with the session's expiry.
     async fn session(&self, token_hash: &str) -> Result<Option<(User, DateTime<Utc>)>>;
 
+    /// Ends a session (logout); `Ok(false)` when there was none.
+    async fn end_session(&self, token_hash: &str) -> Result<bool>;
+
     // --- Idempotency -------------------------------------------------------------------------------------
 
     async fn idempotency_claim(

@@ -60,8 +60,17 @@ pub async fn submit(
     }
 }
 
-/// Forgets the cookie; the session itself ends when it expires.
-pub async fn logout() -> Response {
+/// Ends the session and forgets the cookie.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = crate::admin::login::token(&headers) {
+        if let Err(e) = state
+            .store
+            .end_session(&crate::auth::token_hash(&token))
+            .await
+        {
+            tracing::error!(error = %e, "logout: the session could not be ended");
+        }
+    }
     see_other(
         "/office/login",
         Some(format!(
