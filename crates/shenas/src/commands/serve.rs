@@ -244,9 +244,10 @@ async fn demo_staff(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
     }
     eprintln!(
         "Demo staff (password {DEMO_PASSWORD}): demo-operator and demo-supervisor at office {} «{}» \
-         (http://127.0.0.1:8080/office/login), demo-admin (http://127.0.0.1:8080/admin/login).",
+         (http://{listen}/office/login), demo-admin (http://{listen}/admin/login).",
         office.id.as_str(),
-        office.name
+        office.name,
+        listen = cfg.listen,
     );
     eprintln!("Demo card manufacturer: X-Api-Key: {key}");
     Ok(())
