@@ -238,6 +238,22 @@ enum VendorsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change a manufacturer's share and daily capacity (batches formed from now on follow them).
+    Set {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        share: u32,
+        #[arg(long)]
+        daily_capacity: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The manufacturers, their shares and capacities.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -400,6 +416,13 @@ fn main() -> std::process::ExitCode {
                     daily_capacity,
                     json,
                 } => commands::vendors::add(&cfg, &name, share, daily_capacity, json).await,
+                VendorsCommand::Set {
+                    name,
+                    share,
+                    daily_capacity,
+                    json,
+                } => commands::vendors::set(&cfg, &name, share, daily_capacity, json).await,
+                VendorsCommand::List { json } => commands::vendors::list(&cfg, json).await,
             },
             Command::Users { command } => match command {
                 UsersCommand::Add {

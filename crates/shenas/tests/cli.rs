@@ -505,3 +505,104 @@ async fn users_add_hashes_the_password_and_refuses_duplicates() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn vendors_add_set_and_list() {
+    for t in databases().await {
+        let out = shenas(
+            &[
+                "vendors",
+                "add",
+                "--name",
+                "pars-card",
+                "--share",
+                "60",
+                "--daily-capacity",
+                "5000",
+                "--json",
+            ],
+            &t.url,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let added = last_json(&out);
+        let key = added["api_key"].as_str().unwrap();
+        assert!(key.starts_with("shn_"));
+        // The key works, and only a hash of it is kept.
+        let hash = server::agency::key::key_hash(key);
+        assert_eq!(
+            t.store.vendor_by_key(&hash).await.unwrap().unwrap().name,
+            "pars-card"
+        );
+        let again = shenas(
+            &[
+                "vendors",
+                "add",
+                "--name",
+                "pars-card",
+                "--share",
+                "40",
+                "--daily-capacity",
+                "1",
+            ],
+            &t.url,
+        );
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+        let out = shenas(
+            &[
+                "vendors",
+                "set",
+                "--name",
+                "pars-card",
+                "--share",
+                "70",
+                "--daily-capacity",
+                "6000",
+                "--json",
+            ],
+            &t.url,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            last_json(&out)["vendors"][0],
+            serde_json::json!({"vendor_id": added["vendor_id"], "name": "pars-card", "share_pct": 70, "daily_capacity": 6000})
+        );
+        let bad = shenas(
+            &[
+                "vendors",
+                "set",
+                "--name",
+                "nobody",
+                "--share",
+                "1",
+                "--daily-capacity",
+                "1",
+            ],
+            &t.url,
+        );
+        assert!(!bad.status.success());
+        let bad = shenas(
+            &[
+                "vendors",
+                "add",
+                "--name",
+                "x-card",
+                "--share",
+                "101",
+                "--daily-capacity",
+                "1",
+            ],
+            &t.url,
+        );
+        assert!(!bad.status.success());
+        t.cleanup().await;
+    }
+}

@@ -795,6 +795,25 @@ macro_rules! impl_production {
                         .collect()
                 }
 
+                async fn update_vendor(
+                    &self,
+                    name: &str,
+                    share_pct: u32,
+                    daily_capacity: u64,
+                ) -> Result<bool> {
+                    let done = sqlx::query(
+                        "UPDATE vendors SET share_pct = $1, daily_capacity = $2 WHERE name = $3",
+                    )
+                    .bind(i64::from(share_pct))
+                    .bind(u(daily_capacity))
+                    .bind(name)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?
+                    .rows_affected();
+                    Ok(done > 0)
+                }
+
                 async fn vendor_by_key(&self, key_hash: &str) -> Result<Option<Vendor>> {
                     sqlx::query(
                         "SELECT v.id, v.name, v.share_pct, v.daily_capacity, v.created_at FROM vendors v \

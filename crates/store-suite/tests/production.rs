@@ -287,6 +287,10 @@ async fn production_from_batch_to_delivery() {
             .await
             .unwrap();
         assert_eq!(s.vendor_by_key("hash-v1").await.unwrap().unwrap().id, v1);
+        assert!(s.update_vendor("beta", 25, 2).await.unwrap());
+        assert!(!s.update_vendor("nobody", 25, 2).await.unwrap());
+        let listed = s.vendors().await.unwrap();
+        assert_eq!((listed[1].share_pct, listed[1].daily_capacity), (25, 2));
         assert!(s.vendor_by_key("nope").await.unwrap().is_none());
         let mut codes = queue(&t, 10, 6, "10001").await;
         codes.extend(queue(&t, 20, 2, "10002").await);

@@ -429,6 +429,9 @@ pub trait Production: Send + Sync {
 
     async fn vendors(&self) -> Result<Vec<Vendor>>;
 
+    /// Changes a manufacturer's share and daily capacity; `Ok(false)` when there is none of that name.
+    async fn update_vendor(&self, name: &str, share_pct: u32, daily_capacity: u64) -> Result<bool>;
+
     async fn vendor_by_key(&self, key_hash: &str) -> Result<Option<Vendor>>;
 
     /// Applications queued for production (enrolled, cleared, not in a batch).

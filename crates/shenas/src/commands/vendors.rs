@@ -1,4 +1,4 @@
-//! `shenas vendors add`: a card manufacturer with its share of the work and its daily capacity. Its API key is
+//! `shenas vendors add|set|list`: card manufacturers with their share of the work and daily capacity. A key is
 //! printed once, when it is made; only its SHA-256 is kept.
 
 use crate::config::Config;
@@ -46,6 +46,43 @@ pub async fn add(
     } else {
         println!("manufacturer {name} (id {id}), share {share}%, {daily_capacity} cards a day");
         println!("API key (shown once; send it as X-Api-Key): {key}");
+    }
+    Ok(())
+}
+
+pub async fn set(
+    cfg: &Config,
+    name: &str,
+    share: u32,
+    daily_capacity: u64,
+    json: bool,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(share <= 100, "the share is a percentage, 0 to 100");
+    let store = crate::db::open(&cfg.database_url).await?;
+    anyhow::ensure!(
+        store
+            .update_vendor(name.trim(), share, daily_capacity)
+            .await?,
+        "no manufacturer named {name}"
+    );
+    list(cfg, json).await
+}
+
+pub async fn list(cfg: &Config, json: bool) -> anyhow::Result<()> {
+    let store = crate::db::open(&cfg.database_url).await?;
+    let vendors = store.vendors().await?;
+    for v in &vendors {
+        println!(
+            "{}\t{}\tshare {}%\t{} cards a day",
+            v.id, v.name, v.share_pct, v.daily_capacity
+        );
+    }
+    if json {
+        let rows: Vec<serde_json::Value> = vendors
+            .iter()
+            .map(|v| serde_json::json!({"vendor_id": v.id, "name": v.name, "share_pct": v.share_pct, "daily_capacity": v.daily_capacity}))
+            .collect();
+        println!("{}", serde_json::json!({ "vendors": rows }));
     }
     Ok(())
 }
