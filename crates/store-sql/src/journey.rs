@@ -28,10 +28,8 @@ macro_rules! impl_journey {
             }
 
             use $crate::column as get;
+            use $crate::{back, corrupt, u};
 
-            fn corrupt(col: &'static str) -> impl Fn(domain::ValidationError) -> StoreError {
-                move |e| StoreError::corrupt(col, e)
-            }
 
             pub(super) fn state(s: &str) -> Result<ApplicationState> {
                 ApplicationState::parse(s).ok_or_else(|| StoreError::corrupt("state", s))
@@ -41,13 +39,7 @@ macro_rules! impl_journey {
                 PaymentState::parse(s).ok_or_else(|| StoreError::corrupt("payment.state", s))
             }
 
-            fn u(v: u64) -> i64 {
-                i64::try_from(v).unwrap_or(i64::MAX)
-            }
 
-            fn back(v: i64) -> u64 {
-                u64::try_from(v).unwrap_or(0)
-            }
 
             pub(super) const APPLICATION_COLUMNS: &str = "a.id, a.tracking_code, a.national_code, a.reason, \
                 a.channel, a.mobile, a.fee_rials, a.state, a.filing_office, a.created_at, a.updated_at, \

@@ -36,3 +36,18 @@ where
 {
     row.try_get::<T, _>(col).map_err(StoreError::database)
 }
+
+/// A count or amount as the databases keep it (signed 64 bits; saturating, never wrapping).
+pub fn u(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A kept count or amount read back (a negative value, which the check rules forbid, reads as 0).
+pub fn back(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// The error for a column whose stored value no longer parses.
+pub fn corrupt<E: std::fmt::Display>(col: &'static str) -> impl Fn(E) -> StoreError {
+    move |e| StoreError::corrupt(col, e)
+}

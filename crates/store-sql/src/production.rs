@@ -21,11 +21,9 @@ macro_rules! impl_production {
             type Conn = <Db as sqlx::Database>::Connection;
 
             use $crate::column as get;
+            use $crate::{back, corrupt, u};
             use $crate::db_err as err;
 
-            fn corrupt(col: &'static str) -> impl Fn(domain::ValidationError) -> StoreError {
-                move |e| StoreError::corrupt(col, e)
-            }
 
             fn tracking(row: &DbRow, col: &'static str) -> Result<TrackingCode> {
                 TrackingCode::parse(&get::<String, _>(row, col)?).map_err(corrupt(col))
@@ -54,13 +52,7 @@ macro_rules! impl_production {
                 StoreError::Invalid(e.to_string())
             }
 
-            fn u(v: u64) -> i64 {
-                i64::try_from(v).unwrap_or(i64::MAX)
-            }
 
-            fn back(v: i64) -> u64 {
-                u64::try_from(v).unwrap_or(0)
-            }
 
             /// Moves every application selected by `subquery` (which may use `$1`, bound to `key`) that is in
             /// `from` to `to`: history rows, counters and the state, set-wise, in the caller's transaction.
@@ -214,6 +206,15 @@ macro_rules! impl_production {
                 Ok(())
             }
 
+            /// Who puts a failed card back in the queue, and why.
+            fn requeued(at: DateTime<Utc>) -> Change {
+                Change {
+                    actor: "system:production".into(),
+                    at,
+                    reason: Some("back in the production queue".into()),
+                }
+            }
+
             /// A failed card: `production_failed`, then straight back to `enrolled` and the queue.
             async fn fail_and_requeue(
                 conn: &mut Conn,
@@ -225,11 +226,7 @@ macro_rules! impl_production {
                 if !move_one(&mut *conn, application_id, from, event, change).await? {
                     return Ok(false);
                 }
-                let requeue = Change {
-                    actor: "system:production".into(),
-                    at: change.at,
-                    reason: Some("back in the production queue".into()),
-                };
+                let requeue = requeued(change.at);
                 move_one(&mut *conn, application_id, S::ProductionFailed, Event::Requeued, &requeue)
                     .await?;
                 enqueue(&mut *conn, application_id, change.at).await?;
@@ -730,14 +727,10 @@ macro_rules! impl_production {
                         .map_err(err)?;
                     match decision {
                         Decision::Duplicate if st == S::Enrolled => {
-                            let reject = Change {
-                                actor: change.actor.clone(),
-                                at: change.at,
-                                reason: Some(format!(
+                            let reject = change.because(format!(
                                     "duplicate enrollment of {other}{}",
                                     change.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
-                                )),
-                            };
+                                ));
                             move_one(&mut tx, id, S::Enrolled, Event::Rejected, &reject).await?;
                         }
                         Decision::Distinct if st == S::Enrolled => {
@@ -1155,11 +1148,7 @@ macro_rules! impl_production {
                                 .execute(&mut *tx)
                                 .await
                                 .map_err(err)?;
-                                let why = Change {
-                                    actor: change.actor.clone(),
-                                    at: change.at,
-                                    reason: Some(reason.clone()),
-                                };
+                                let why = change.because(reason.clone());
                                 fail_and_requeue(&mut tx, k.id, S::InProduction, Event::ProductionFailed, &why)
                                     .await?;
                                 failed += 1;
@@ -1305,11 +1294,7 @@ macro_rules! impl_production {
                             "SELECT application_id FROM batch_cards WHERE batch_id = $1 AND outcome = 'expired'";
                         let n = move_set(&mut tx, subquery, batch_id, S::InProduction, Event::ProductionFailed, change)
                             .await?;
-                        let requeue = Change {
-                            actor: "system:production".into(),
-                            at: change.at,
-                            reason: Some("back in the production queue".into()),
-                        };
+                        let requeue = requeued(change.at);
                         move_set(&mut tx, subquery, batch_id, S::ProductionFailed, Event::Requeued, &requeue)
                             .await?;
                         sqlx::query(
@@ -1450,11 +1435,7 @@ macro_rules! impl_production {
                                 .await?;
                             ready += 1;
                         } else {
-                            let lost = Change {
-                                actor: change.actor.clone(),
-                                at: change.at,
-                                reason: Some(format!("card {ser} missing from shipment {id}")),
-                            };
+                            let lost = change.because(format!("card {ser} missing from shipment {id}"));
                             sqlx::query(
                                 "UPDATE cards SET status = 'revoked', revoked_at = $1, \
                                  revoke_reason = 'lost_in_transit' WHERE chip_serial = $2",
@@ -1794,11 +1775,7 @@ macro_rules! impl_production {
                     .await
                     .map_err(err)?;
                     for o in &old {
-                        let replaced = Change {
-                            actor: change.actor.clone(),
-                            at: change.at,
-                            reason: Some(format!("replaced by card {ser}")),
-                        };
+                        let replaced = change.because(format!("replaced by card {ser}"));
                         revoke_one(
                             &mut tx,
                             &get::<String, _>(o, "chip_serial")?,
@@ -1854,11 +1831,7 @@ macro_rules! impl_production {
                             get(r, "sms_failed")?,
                         );
                         let mut tx = self.pool.begin_with($begin).await.map_err(err)?;
-                        let why = Change {
-                            actor: change.actor.clone(),
-                            at: change.at,
-                            reason: Some(reason.as_str().to_string()),
-                        };
+                        let why = change.because(reason.as_str());
                         if move_one(&mut tx, id, S::ReadyForPickup, Event::PickupPeriodExpired, &why).await? {
                             sqlx::query(
                                 "UPDATE cards SET uncollected_reason = $1, uncollected_since = $2 WHERE chip_serial = $3",
@@ -1935,11 +1908,7 @@ macro_rules! impl_production {
                     }
                     let outcome = match st {
                         S::Enrolled | S::InProduction | S::ProductionFailed => {
-                            let why = Change {
-                                actor: change.actor.clone(),
-                                at: change.at,
-                                reason: Some(format!("destination {from} -> {}", to.as_str())),
-                            };
+                            let why = change.because(format!("destination {from} -> {}", to.as_str()));
                             note(&mut tx, id, st, "destination_changed", &why).await?;
                             Transferred::Redirected
                         }
@@ -1951,11 +1920,7 @@ macro_rules! impl_production {
                             .fetch_one(&mut *tx)
                             .await
                             .map_err(err)?;
-                            let why = Change {
-                                actor: change.actor.clone(),
-                                at: change.at,
-                                reason: Some(format!("card sent from {from} to {}", to.as_str())),
-                            };
+                            let why = change.because(format!("card sent from {from} to {}", to.as_str()));
                             move_one(&mut tx, id, st, Event::Transferred, &why).await?;
                             let sid: i64 = sqlx::query_scalar(
                                 "INSERT INTO shipments (from_office, to_office, state, created_at) \

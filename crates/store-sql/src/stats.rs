@@ -15,11 +15,9 @@ macro_rules! impl_stats {
             type DbRow = <Db as sqlx::Database>::Row;
 
             use $crate::column as get;
+            use $crate::back;
             use $crate::db_err as err;
 
-            fn back(v: i64) -> u64 {
-                u64::try_from(v).unwrap_or(0)
-            }
 
             /// Merges `(province_code, state, n)` rows and the eligible counts into one entry per province.
             async fn assemble(

@@ -91,6 +91,17 @@ pub struct Change {
     pub reason: Option<String>,
 }
 
+impl Change {
+    /// The same actor and time, with another reason (one change that moves several things says why for each).
+    pub fn because(&self, reason: impl Into<String>) -> Change {
+        Change {
+            actor: self.actor.clone(),
+            at: self.at,
+            reason: Some(reason.into()),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Payment {
     pub id: i64,
