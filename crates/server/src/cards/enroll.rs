@@ -7,7 +7,6 @@ use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::http::StatusCode;
-use base64::Engine;
 use domain::{ApplicationState, FieldError, Reason, TrackingCode, ValidationError};
 use serde::{Deserialize, Serialize};
 use store::journey::Change;
@@ -58,21 +57,6 @@ pub struct EnrollmentCreated {
     pub receipt_url: String,
     /// The 1:N search runs after the answer: `pending` now.
     pub dedup: String,
-}
-
-fn b64(field: &str, s: &str) -> Result<Vec<u8>, FieldError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s.trim())
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                ValidationError::new(
-                    "invalid_base64",
-                    "the data is not valid base64",
-                    "داده با قالب base64 نیست",
-                ),
-            )
-        })
 }
 
 fn documents_incomplete(field: &str, en: &str, fa: &str) -> ApiError {
@@ -145,8 +129,8 @@ pub async fn enroll(
             "برای تعویض، کارت قبلی باید تحویل گرفته شود",
         ));
     }
-    let photo = b64("photo", &input.photo)?;
-    let signature = b64("signature", &input.signature)?;
+    let photo = super::base64_field("photo", &input.photo)?;
+    let signature = super::base64_field("signature", &input.signature)?;
     let mut prints = Vec::with_capacity(input.fingerprints.len());
     for (i, f) in input.fingerprints.iter().enumerate() {
         let status = match f.status.as_deref() {
@@ -165,7 +149,7 @@ pub async fn enroll(
         let data = f
             .data
             .as_deref()
-            .map(|d| b64(&format!("fingerprints[{i}].data"), d))
+            .map(|d| super::base64_field(&format!("fingerprints[{i}].data"), d))
             .transpose()?;
         prints.push((f.position, status, f.format.clone(), data));
     }

@@ -6,7 +6,6 @@ use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{today, AppState};
 use axum::http::StatusCode;
-use base64::Engine;
 use domain::{ApplicationState as S, FieldError, TrackingCode, ValidationError};
 use serde::{Deserialize, Serialize};
 use store::journey::Change;
@@ -71,33 +70,13 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
             "too many failed matches; a supervisor must look into it",
         ));
     }
-    let data = base64::engine::general_purpose::STANDARD
-        .decode(input.fingerprint.data.trim())
-        .map_err(|_| {
-            ApiError::from(FieldError::new(
-                "fingerprint.data",
-                ValidationError::new(
-                    "invalid_base64",
-                    "the data is not valid base64",
-                    "داده با قالب base64 نیست",
-                ),
-            ))
-        })?;
+    let data = super::base64_field("fingerprint.data", &input.fingerprint.data)?;
     let (position, format) = (input.fingerprint.position, input.fingerprint.format.clone());
     let (position, probe) =
         tokio::task::spawn_blocking(move || intake::check_probe(position, &format, &data))
             .await
             .map_err(|_| ApiError::internal())??;
-    let enrolled_bytes = state
-        .services
-        .blobs
-        .get(&card.templates_key)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "templates unreadable");
-            ApiError::internal()
-        })?
-        .ok_or_else(ApiError::internal)?;
+    let enrolled_bytes = super::stored(state, &card.templates_key, "templates").await?;
     let enrolled = super::templates::decode(&enrolled_bytes).map_err(|e| {
         tracing::error!(error = %e, "templates corrupt");
         ApiError::internal()

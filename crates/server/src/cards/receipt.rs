@@ -60,16 +60,7 @@ pub async fn pdf(
         .office(&e.office)
         .await?
         .ok_or_else(|| ApiError::not_found("دفتر", "office"))?;
-    let photo = state
-        .services
-        .blobs
-        .get(&e.card_photo_key)
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "receipt photo unreadable");
-            ApiError::internal()
-        })?
-        .ok_or_else(ApiError::internal)?;
+    let photo = super::stored(state, &e.card_photo_key, "card photo").await?;
     let url = verify_url(state, tracking);
     let day = tehran_day(e.enrolled_at)
         .map(|d| d.to_string())

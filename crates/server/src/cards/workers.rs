@@ -7,7 +7,6 @@
 use crate::state::{today, AppState};
 use chrono::{Duration, Utc};
 use futures::StreamExt;
-use std::sync::Arc;
 use store::journey::Change;
 use store::production::{Batch, OutboxSms};
 
@@ -186,12 +185,9 @@ pub async fn deaths(state: &AppState) -> store::Result<u64> {
     }
 }
 
-async fn every<F, Fut>(
-    name: &'static str,
-    period: std::time::Duration,
-    wake: Option<Arc<tokio::sync::Notify>>,
-    f: F,
-) where
+/// Runs `f` now and then every `period`, logging a failed pass and going on.
+async fn every<F, Fut>(name: &'static str, period: std::time::Duration, f: F)
+where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
@@ -199,12 +195,7 @@ async fn every<F, Fut>(
         if let Err(e) = f().await {
             tracing::error!(worker = name, error = %e, "background pass failed");
         }
-        match &wake {
-            Some(w) => {
-                let _ = tokio::time::timeout(period, w.notified()).await;
-            }
-            None => tokio::time::sleep(period).await,
-        }
+        tokio::time::sleep(period).await;
     }
 }
 
@@ -224,28 +215,22 @@ pub fn spawn(state: &AppState) {
         }
     });
     let s = state.clone();
-    tokio::spawn(every(
-        "sms",
-        std::time::Duration::from_secs(1),
-        None,
-        move || {
-            let s = s.clone();
-            async move {
-                // Drain what is due, a page at a time.
-                loop {
-                    let r = send_sms(&s, 1000, 64).await?;
-                    if r.sent + r.retried + r.failed < 1000 {
-                        return Ok(());
-                    }
+    tokio::spawn(every("sms", std::time::Duration::from_secs(1), move || {
+        let s = s.clone();
+        async move {
+            // Drain what is due, a page at a time.
+            loop {
+                let r = send_sms(&s, 1000, 64).await?;
+                if r.sent + r.retried + r.failed < 1000 {
+                    return Ok(());
                 }
             }
-        },
-    ));
+        }
+    }));
     let s = state.clone();
     tokio::spawn(every(
         "production",
         std::time::Duration::from_secs(600),
-        None,
         move || {
             let s = s.clone();
             async move {
@@ -265,7 +250,6 @@ pub fn spawn(state: &AppState) {
     tokio::spawn(every(
         "pickup",
         std::time::Duration::from_secs(3600),
-        None,
         move || {
             let s = s.clone();
             async move {

@@ -124,16 +124,7 @@ pub async fn photo_for(
     if !allowed {
         return Err(crate::cards::enroll::other_office());
     }
-    state
-        .services
-        .blobs
-        .get(&e.card_photo_key)
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "photo unreadable");
-            ApiError::internal()
-        })?
-        .ok_or_else(ApiError::internal)
+    crate::cards::stored(state, &e.card_photo_key, "card photo").await
 }
 
 #[utoipa::path(

@@ -58,20 +58,11 @@ pub async fn signing_key(State(state): State<AppState>) -> Json<SigningKey> {
 }
 
 async fn personalise(state: &AppState, c: BatchCard) -> ApiResult<BatchCardView> {
-    let blob = state
-        .services
-        .blobs
-        .get(&c.personalisation_key)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "personalisation data unreadable");
-            ApiError::internal()
-        })?;
-    let Some((signature, payload)) = blob.and_then(crate::cards::personalisation::signed_parts)
-    else {
+    let blob = crate::cards::stored(state, &c.personalisation_key, "personalisation data").await?;
+    let Some((signature, payload)) = crate::cards::personalisation::signed_parts(blob) else {
         tracing::error!(
             tracking = c.tracking_code.as_str(),
-            "personalisation data missing"
+            "personalisation data malformed"
         );
         return Err(ApiError::internal());
     };
