@@ -45,12 +45,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 } else {
                     StatusCode::UNPROCESSABLE_ENTITY
                 };
-                ApiError::new(
-                    status,
-                    "invalid_body",
-                    "بدنهٔ درخواست نادرست است",
-                    format!("malformed body: {}", e.body_text()),
-                )
+                malformed_body(status, &e.body_text())
             })
     }
+}
+
+/// The answer to a body that is not what the endpoint reads: `invalid_body` (422, or the given 413/415).
+pub fn malformed_body(status: StatusCode, detail: &str) -> ApiError {
+    ApiError::new(
+        status,
+        "invalid_body",
+        "بدنهٔ درخواست نادرست است",
+        format!("malformed body: {detail}"),
+    )
 }

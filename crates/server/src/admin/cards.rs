@@ -97,17 +97,10 @@ pub fn lead_times(histogram: &[(u32, u64)]) -> LeadTimes {
     }
 }
 
-fn in_scope(scope: Scope, province: &str) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::One(p) => p.as_str() == province,
-    }
-}
-
 pub async fn lead_times_in(state: &AppState, scope: Scope) -> ApiResult<LeadTimes> {
     let rows = state.store.lead_times().await?;
     let mut by_day: std::collections::BTreeMap<u32, u64> = Default::default();
-    for r in rows.iter().filter(|r| in_scope(scope, &r.province_code)) {
+    for r in rows.iter().filter(|r| scope.includes(&r.province_code)) {
         *by_day.entry(r.days).or_default() += r.n;
     }
     let h: Vec<(u32, u64)> = by_day.into_iter().collect();
@@ -150,7 +143,7 @@ pub async fn uncollected_in(state: &AppState, scope: Scope) -> ApiResult<Uncolle
         for age in AgeBucket::ALL {
             let cards: u64 = rows
                 .iter()
-                .filter(|r| r.reason == reason && r.age == age && in_scope(scope, &r.province_code))
+                .filter(|r| r.reason == reason && r.age == age && scope.includes(&r.province_code))
                 .map(|r| r.n)
                 .sum();
             out.total += cards;
@@ -191,10 +184,7 @@ pub async fn office_load_in(
     day: JalaliDate,
     limit: u32,
 ) -> ApiResult<Vec<OfficeLoadRow>> {
-    let province = match scope {
-        Scope::All => None,
-        Scope::One(p) => Some(p),
-    };
+    let province = scope.province();
     let rows = state
         .store
         .office_load(

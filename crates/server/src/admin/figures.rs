@@ -17,6 +17,24 @@ pub enum Scope {
     One(ProvinceCode),
 }
 
+impl Scope {
+    /// Whether figures of the province with this code (`""` for unknown) are in scope.
+    pub fn includes(self, province_code: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::One(p) => p.as_str() == province_code,
+        }
+    }
+
+    /// The one province, for a province administrator.
+    pub fn province(self) -> Option<ProvinceCode> {
+        match self {
+            Scope::All => None,
+            Scope::One(p) => Some(p),
+        }
+    }
+}
+
 /// A national administrator sees all; a province administrator their province; anyone else is refused (403).
 pub fn scope(staff: &Staff) -> ApiResult<Scope> {
     match staff.role {
@@ -172,7 +190,7 @@ pub async fn provinces(
     let counts = state.store.province_counts().await?;
     Ok(Province::all()
         .iter()
-        .filter(|p| scope == Scope::All || Scope::One(p.code()) == scope)
+        .filter(|p| scope.includes(p.code))
         .map(|p| {
             let f = counts
                 .iter()

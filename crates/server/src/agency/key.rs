@@ -56,7 +56,8 @@ impl KeyCache {
 /// The calling agency's key.
 pub struct AgencyKey(pub ApiKey);
 
-fn invalid() -> ApiError {
+/// 401 `invalid_api_key`: the answer for a missing, unknown or revoked key (agencies and card manufacturers).
+pub fn invalid() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_api_key",
@@ -65,18 +66,23 @@ fn invalid() -> ApiError {
     )
 }
 
+/// The SHA-256 of the `X-Api-Key` a request presents; 401 when there is none of a plausible length.
+pub fn presented_hash(parts: &Parts) -> Result<String, ApiError> {
+    parts
+        .headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| (1..=200).contains(&k.len()))
+        .map(key_hash)
+        .ok_or_else(invalid)
+}
+
 impl FromRequestParts<AppState> for AgencyKey {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = parts
-            .headers
-            .get("x-api-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|k| (1..=200).contains(&k.len()))
-            .ok_or_else(invalid)?;
-        let hash = key_hash(key);
+        let hash = presented_hash(parts)?;
         let cache = &state.services.api_keys;
         let found = match cache.get(&hash) {
             Some(k) => k,

@@ -157,6 +157,7 @@ pub async fn receive_at(
         (status = 403, description = "`forbidden`: addressed to another office", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
         (status = 409, description = "`shipment_already_received`", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_body`: a body that is not `{scanned: [...]}`", body = crate::error::ErrorBody),
     )
 )]
 pub async fn receive(
@@ -168,12 +169,11 @@ pub async fn receive(
     let input: ReceiveInput = if body.iter().all(|b| b.is_ascii_whitespace()) {
         ReceiveInput::default()
     } else {
+        // The same answer as every JSON body of the API (the body is optional here, so `ApiJson` cannot read it).
         serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(
+            crate::extract::malformed_body(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_json",
-                "بدنهٔ درخواست JSON معتبر نیست",
-                format!("the body is not valid JSON: {e}"),
+                &e.to_string(),
             )
         })?
     };

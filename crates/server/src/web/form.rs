@@ -199,9 +199,14 @@ pub fn hidden(name: &str, value: &str) -> String {
     )
 }
 
-/// A whole page as a response.
+/// A whole portal page as a response.
 pub fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    let mut res = (status, Html(page(title, body))).into_response();
+    html_document(status, page(title, body))
+}
+
+/// A whole HTML document as a response, never cached.
+pub fn html_document(status: StatusCode, document: String) -> Response {
+    let mut res = (status, Html(document)).into_response();
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),

@@ -41,26 +41,71 @@ pub fn rials_fa(rials: u64) -> String {
     format!("{} ریال", fa_count(rials))
 }
 
-/// A whole page: Persian, right to left, the product's stylesheet and font.
+/// What frames a page's content: the portal's (see [`PORTAL`]) or the office desk's.
+pub struct Chrome<'a> {
+    /// After the page's title in `<title>`, e.g. `شناس`.
+    pub site: &'a str,
+    /// A stylesheet after the portal's, if any.
+    pub stylesheet: Option<&'a str>,
+    /// The `<body>`'s class, if any.
+    pub body_class: Option<&'a str>,
+    /// The header's brand link and text.
+    pub home: &'a str,
+    pub brand: &'a str,
+    /// More of the header after the brand (a menu); already HTML.
+    pub header: &'a str,
+    pub footer: &'a str,
+}
+
+/// The citizen portal's frame.
+pub const PORTAL: Chrome<'static> = Chrome {
+    site: "شناس",
+    stylesheet: None,
+    body_class: None,
+    home: "/",
+    brand: "شناس · کارت هوشمند ملی",
+    header: "",
+    footer: "سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی",
+};
+
+/// A whole page of the portal: Persian, right to left, the product's stylesheet and font.
 pub fn page(title: &str, body: &str) -> String {
+    framed(&PORTAL, title, body)
+}
+
+/// A whole page in the given frame.
+pub fn framed(chrome: &Chrome<'_>, title: &str, body: &str) -> String {
+    let sheet = chrome
+        .stylesheet
+        .map(|h| format!("\n<link rel=\"stylesheet\" href=\"{h}\">"))
+        .unwrap_or_default();
+    let body_tag = chrome
+        .body_class
+        .map(|c| format!("<body class=\"{c}\">"))
+        .unwrap_or_else(|| "<body>".into());
     format!(
         r#"<!doctype html>
 <html lang="fa" dir="rtl">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} | شناس</title>
-<link rel="stylesheet" href="/assets/portal.css">
+<title>{title} | {site}</title>
+<link rel="stylesheet" href="/assets/portal.css">{sheet}
 </head>
-<body>
-<header class="top"><a href="/" class="brand">شناس · کارت هوشمند ملی</a></header>
+{body_tag}
+<header class="top"><a href="{home}" class="brand">{brand}</a>{header}</header>
 <main>
 {body}
 </main>
-<footer class="bottom">سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی</footer>
+<footer class="bottom">{footer}</footer>
 </body>
 </html>"#,
         title = escape(title),
+        site = chrome.site,
+        home = chrome.home,
+        brand = chrome.brand,
+        header = chrome.header,
+        footer = chrome.footer,
     )
 }
 

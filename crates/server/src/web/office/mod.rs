@@ -19,11 +19,11 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::form::see_other;
-use crate::web::html::{escape, fa_digits};
+use crate::web::html::{escape, fa_digits, Chrome};
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use domain::{OfficeId, Role};
@@ -158,36 +158,24 @@ pub fn page(title: &str, desk: Option<&Desk>, body: &str) -> String {
         }
         None => String::new(),
     };
-    format!(
-        r#"<!doctype html>
-<html lang="fa" dir="rtl">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} | شناس · دفتر پیشخوان</title>
-<link rel="stylesheet" href="/assets/portal.css">
-<link rel="stylesheet" href="/office/office.css">
-</head>
-<body class="office">
-<header class="top"><a href="/office" class="brand">شناس · دفتر پیشخوان</a>{nav}</header>
-<main>
-{body}
-</main>
-<footer class="bottom">سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی · میز دفتر</footer>
-</body>
-</html>"#,
-        title = escape(title),
+    crate::web::html::framed(
+        &Chrome {
+            site: "شناس · دفتر پیشخوان",
+            stylesheet: Some("/office/office.css"),
+            body_class: Some("office"),
+            home: "/office",
+            brand: "شناس · دفتر پیشخوان",
+            header: &nav,
+            footer: "سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی · میز دفتر",
+        },
+        title,
+        body,
     )
 }
 
 /// A whole office page as a response, never cached.
 pub fn respond(status: StatusCode, title: &str, desk: Option<&Desk>, body: &str) -> Response {
-    let mut res = (status, Html(page(title, desk, body))).into_response();
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    res
+    crate::web::form::html_document(status, page(title, desk, body))
 }
 
 /// A page that only says something (a refusal, a failure), with a way back to the desk.
