@@ -136,6 +136,9 @@ async fn not_found() -> error::ApiError {
 /// The largest enrollment request body (and the whole service's limit).
 pub const ENROLLMENT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
+/// A request not answered within this time is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The whole service.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -300,7 +303,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(ENROLLMENT_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            REQUEST_TIMEOUT,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

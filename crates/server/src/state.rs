@@ -49,6 +49,8 @@ pub struct Settings {
     pub reminder_days: Vec<u32>,
     /// Sending attempts before a message (and its number) is given up.
     pub sms_max_attempts: u32,
+    /// An answer kept for an `Idempotency-Key` is repeated for this long, then purged.
+    pub idempotency_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -73,6 +75,7 @@ impl Default for Settings {
             pickup_period_days: 90,
             reminder_days: vec![7, 30],
             sms_max_attempts: 8,
+            idempotency_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -99,6 +102,8 @@ pub struct Services {
     pub signer: crate::cards::signing::Signer,
     /// Where SMS go (Kannel, or the log).
     pub sms: Arc<dyn sms::SmsSender>,
+    /// Seals the answers kept for `Idempotency-Key` repeats.
+    pub replay_seal: crate::idempotency::ReplaySeal,
 }
 
 #[derive(Clone)]
@@ -130,6 +135,7 @@ impl AppState {
                 dedup: Default::default(),
                 signer: crate::cards::signing::Signer::random(),
                 sms: Arc::new(sms::LogSender),
+                replay_seal: crate::idempotency::ReplaySeal::new(rand::random()),
             }),
             store,
             settings: Arc::new(settings),

@@ -1028,6 +1028,8 @@ macro_rules! impl_journey {
                     key: &str,
                     request_hash: &str,
                     at: DateTime<Utc>,
+                    abandoned_before: DateTime<Utc>,
+                    expired_before: DateTime<Utc>,
                 ) -> Result<IdempotencyClaim> {
                     let inserted = sqlx::query(
                         "INSERT INTO idempotency_keys (scope, idem_key, request_hash, created_at) \
@@ -1042,6 +1044,25 @@ macro_rules! impl_journey {
                     .map_err(err)?
                     .rows_affected();
                     if inserted == 1 {
+                        return Ok(IdempotencyClaim::Fresh);
+                    }
+                    // An abandoned or expired claim is taken over, in one statement so two takers cannot both win.
+                    let taken = sqlx::query(
+                        "UPDATE idempotency_keys SET request_hash = $3, status = NULL, body = NULL, created_at = $4 \
+                         WHERE scope = $1 AND idem_key = $2 \
+                         AND ((status IS NULL AND created_at < $5) OR created_at < $6)",
+                    )
+                    .bind(scope)
+                    .bind(key)
+                    .bind(request_hash)
+                    .bind(at)
+                    .bind(abandoned_before)
+                    .bind(expired_before)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?
+                    .rows_affected();
+                    if taken == 1 {
                         return Ok(IdempotencyClaim::Fresh);
                     }
                     let row = sqlx::query(
@@ -1100,6 +1121,26 @@ macro_rules! impl_journey {
                     .await
                     .map_err(err)?;
                     Ok(())
+                }
+
+                async fn idempotency_purge(&self, before: DateTime<Utc>) -> Result<u64> {
+                    let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                        .bind(before)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(err)?
+                        .rows_affected();
+                    Ok(done)
+                }
+
+                async fn sessions_purge(&self, now: DateTime<Utc>) -> Result<u64> {
+                    let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(err)?
+                        .rows_affected();
+                    Ok(done)
                 }
 
                 async fn bank_insert(&self, t: &BankTransaction) -> Result<()> {

@@ -157,6 +157,24 @@ impl TestStore {
         }
     }
 
+    /// The bytes of the first column of every row `sql` selects (the same SQL on both backends), for tests that
+    /// must look at what is stored at rest.
+    pub async fn select_bytes(&self, sql: &str) -> Vec<Vec<u8>> {
+        if let Some(s) = &self.sqlite {
+            return sqlx::query_scalar(sql)
+                .fetch_all(s.pool())
+                .await
+                .expect("select on SQLite");
+        }
+        if let Some(p) = &self.postgres {
+            return sqlx::query_scalar(sql)
+                .fetch_all(p.pool())
+                .await
+                .expect("select on PostgreSQL");
+        }
+        Vec::new()
+    }
+
     /// Removes the database. Call at the end of each test.
     pub async fn cleanup(self) {
         let Self {

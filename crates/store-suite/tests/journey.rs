@@ -341,37 +341,78 @@ async fn staff_sessions_idempotency_and_bank_ledger() {
         assert!(!s.end_session("hash2").await.unwrap());
 
         let at = Utc::now();
-        assert_eq!(
-            s.idempotency_claim("sc", "k1", "h1", at).await.unwrap(),
-            IdempotencyClaim::Fresh
-        );
-        assert_eq!(
-            s.idempotency_claim("sc", "k1", "h1", at).await.unwrap(),
-            IdempotencyClaim::InProgress
-        );
+        assert_eq!(claim(s, "k1", "h1", at).await, IdempotencyClaim::Fresh);
+        assert_eq!(claim(s, "k1", "h1", at).await, IdempotencyClaim::InProgress);
         s.idempotency_finish("sc", "k1", 201, b"{\"a\":1}")
             .await
             .unwrap();
         assert_eq!(
-            s.idempotency_claim("sc", "k1", "h1", at).await.unwrap(),
+            claim(s, "k1", "h1", at).await,
             IdempotencyClaim::Replay {
                 status: 201,
                 body: b"{\"a\":1}".to_vec()
             }
         );
-        assert_eq!(
-            s.idempotency_claim("sc", "k1", "h2", at).await.unwrap(),
-            IdempotencyClaim::Mismatch
-        );
-        assert_eq!(
-            s.idempotency_claim("sc", "k2", "h1", at).await.unwrap(),
-            IdempotencyClaim::Fresh
-        );
+        assert_eq!(claim(s, "k1", "h2", at).await, IdempotencyClaim::Mismatch);
+        assert_eq!(claim(s, "k2", "h1", at).await, IdempotencyClaim::Fresh);
         s.idempotency_release("sc", "k2").await.unwrap();
+        assert_eq!(claim(s, "k2", "h1", at).await, IdempotencyClaim::Fresh);
+
+        // An in-progress claim whose request died is taken over once it is older than the abandonment cutoff;
+        // a finished one is replayed until it expires, then taken over as new.
+        let later = at + chrono::Duration::minutes(5);
+        assert_eq!(claim(s, "k3", "h1", at).await, IdempotencyClaim::Fresh);
         assert_eq!(
-            s.idempotency_claim("sc", "k2", "h1", at).await.unwrap(),
-            IdempotencyClaim::Fresh
+            s.idempotency_claim(
+                "sc",
+                "k3",
+                "h1",
+                later,
+                at,
+                at - chrono::Duration::hours(24)
+            )
+            .await
+            .unwrap(),
+            IdempotencyClaim::InProgress,
+            "not yet abandoned at the cutoff itself"
         );
+        assert_eq!(
+            s.idempotency_claim(
+                "sc",
+                "k3",
+                "h9",
+                later,
+                later - chrono::Duration::minutes(1),
+                at - chrono::Duration::hours(24)
+            )
+            .await
+            .unwrap(),
+            IdempotencyClaim::Fresh,
+            "an abandoned claim is taken over, even with another request"
+        );
+        assert_eq!(
+            s.idempotency_claim("sc", "k1", "h2", later, at, later)
+                .await
+                .unwrap(),
+            IdempotencyClaim::Fresh,
+            "an expired answer is not replayed"
+        );
+        s.idempotency_finish("sc", "k1", 200, b"x").await.unwrap();
+        assert_eq!(
+            s.idempotency_purge(later + chrono::Duration::seconds(1))
+                .await
+                .unwrap(),
+            3,
+            "k1, k2 and k3"
+        );
+        assert_eq!(claim(s, "k1", "h1", later).await, IdempotencyClaim::Fresh);
+
+        s.create_session("old", id, at - chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!(s.sessions_purge(at).await.unwrap(), 1);
+        assert!(s.session("old").await.unwrap().is_none());
+        assert!(s.session("hash1").await.unwrap().is_some());
 
         let tx = BankTransaction {
             token: "T1".into(),
@@ -398,4 +439,22 @@ async fn staff_sessions_idempotency_and_bank_ledger() {
         );
         t.cleanup().await;
     }
+}
+
+async fn claim(
+    s: &store::DynStore,
+    key: &str,
+    hash: &str,
+    at: chrono::DateTime<Utc>,
+) -> IdempotencyClaim {
+    s.idempotency_claim(
+        "sc",
+        key,
+        hash,
+        at,
+        at - chrono::Duration::minutes(1),
+        at - chrono::Duration::hours(24),
+    )
+    .await
+    .unwrap()
 }

@@ -338,12 +338,17 @@ pub trait Journey: Send + Sync {
 
     // --- Idempotency -------------------------------------------------------------------------------------
 
+    /// Claims `key` in `scope` for a request whose hash is `request_hash`. A row still in progress that was
+    /// claimed before `abandoned_before` (its request died: a crash, a dropped connection) and any row claimed
+    /// before `expired_before` are taken over as if new.
     async fn idempotency_claim(
         &self,
         scope: &str,
         key: &str,
         request_hash: &str,
         at: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
+        expired_before: DateTime<Utc>,
     ) -> Result<IdempotencyClaim>;
 
     async fn idempotency_finish(
@@ -356,6 +361,12 @@ pub trait Journey: Send + Sync {
 
     /// Forgets a claim whose request failed without an answer worth repeating (so it may be retried).
     async fn idempotency_release(&self, scope: &str, key: &str) -> Result<()>;
+
+    /// Deletes idempotency rows claimed before `before`; the number deleted.
+    async fn idempotency_purge(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    /// Deletes staff sessions that expired before `now`; the number deleted.
+    async fn sessions_purge(&self, now: DateTime<Utc>) -> Result<u64>;
 
     // --- The sandbox bank's ledger -----------------------------------------------------------------------
 

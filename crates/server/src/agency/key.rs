@@ -78,23 +78,28 @@ pub fn presented_hash(parts: &Parts) -> Result<String, ApiError> {
         .ok_or_else(invalid)
 }
 
+/// The live (not revoked) agency key whose SHA-256 is `hash`, through the cache.
+pub async fn agency_key(state: &AppState, hash: &str) -> Result<Option<ApiKey>, store::StoreError> {
+    let cache = &state.services.api_keys;
+    let found = match cache.get(hash) {
+        Some(k) => k,
+        None => {
+            let k = state.store.api_key(hash).await?;
+            cache.put(hash.to_string(), k.clone());
+            k
+        }
+    };
+    Ok(found.filter(|k| !k.revoked))
+}
+
 impl FromRequestParts<AppState> for AgencyKey {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let hash = presented_hash(parts)?;
-        let cache = &state.services.api_keys;
-        let found = match cache.get(&hash) {
-            Some(k) => k,
-            None => {
-                let k = state.store.api_key(&hash).await?;
-                cache.put(hash, k.clone());
-                k
-            }
-        };
-        match found {
-            Some(k) if !k.revoked => Ok(AgencyKey(k)),
-            _ => Err(invalid()),
-        }
+        agency_key(state, &hash)
+            .await?
+            .map(AgencyKey)
+            .ok_or_else(invalid)
     }
 }

@@ -116,6 +116,19 @@ pub async fn verify(
     State(state): State<AppState>,
     AgencyKey(key): AgencyKey,
     ApiJson(req): ApiJson<VerifyRequest>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    // A verification is a question about now: never answered from the idempotency cache, always checked,
+    // limited and audited.
+    let mut res = answer(state, key, req).await.into_response();
+    res.extensions_mut().insert(crate::idempotency::NoStore);
+    res
+}
+
+async fn answer(
+    state: AppState,
+    key: store::agency::ApiKey,
+    req: VerifyRequest,
 ) -> ApiResult<Json<VerifyAnswer>> {
     if state.settings.rate_limits {
         state

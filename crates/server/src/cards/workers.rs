@@ -185,6 +185,23 @@ pub async fn deaths(state: &AppState) -> store::Result<u64> {
     }
 }
 
+/// What one housekeeping pass deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub idempotency_keys: u64,
+    pub sessions: u64,
+}
+
+/// Deletes idempotency answers past their time and staff sessions that have expired.
+pub async fn purge(state: &AppState) -> store::Result<Purged> {
+    let now = Utc::now();
+    let ttl = Duration::from_std(state.settings.idempotency_ttl).unwrap_or(Duration::hours(24));
+    Ok(Purged {
+        idempotency_keys: state.store.idempotency_purge(now - ttl).await?,
+        sessions: state.store.sessions_purge(now).await?,
+    })
+}
+
 /// Runs `f` now and then every `period`, logging a failed pass and going on.
 async fn every<F, Fut>(name: &'static str, period: std::time::Duration, f: F)
 where
@@ -256,6 +273,14 @@ pub fn spawn(state: &AppState) {
                 remind(&s).await?;
                 expire_pickups(&s).await?;
                 deaths(&s).await?;
+                let p = purge(&s).await?;
+                if p != Purged::default() {
+                    tracing::info!(
+                        idempotency_keys = p.idempotency_keys,
+                        sessions = p.sessions,
+                        "expired idempotency answers and sessions purged"
+                    );
+                }
                 Ok(())
             }
         },

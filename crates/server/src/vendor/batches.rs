@@ -3,6 +3,7 @@
 use super::key::VendorKey;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::idempotency::{ReplayWith, Replaying};
 use crate::office::shipments::ShipmentView;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -89,11 +90,39 @@ async fn personalise(state: &AppState, c: BatchCard) -> ApiResult<BatchCardView>
 pub async fn claim(
     State(state): State<AppState>,
     VendorKey(vendor): VendorKey,
+    replaying: Option<axum::Extension<Replaying>>,
 ) -> ApiResult<Response> {
-    let now = chrono::Utc::now();
-    let Some(batch) = state.store.claim_batch(vendor.id, now).await? else {
-        return Ok(StatusCode::NO_CONTENT.into_response());
+    // A repeat of a claim with the same Idempotency-Key gets the same batch, rebuilt from its id: the batch's
+    // personal data is never kept in the idempotency table.
+    let batch = match replaying {
+        Some(axum::Extension(Replaying(recipe))) => {
+            let id = std::str::from_utf8(&recipe)
+                .ok()
+                .and_then(|s| s.parse::<i64>().ok());
+            match id {
+                Some(id) => state
+                    .store
+                    .batch(id)
+                    .await?
+                    .filter(|b| b.vendor_id == vendor.id)
+                    .ok_or_else(|| ApiError::not_found("دستهٔ کارت", "batch"))?,
+                None => return Ok(StatusCode::NO_CONTENT.into_response()),
+            }
+        }
+        None => match state
+            .store
+            .claim_batch(vendor.id, chrono::Utc::now())
+            .await?
+        {
+            Some(b) => b,
+            None => {
+                let mut res = StatusCode::NO_CONTENT.into_response();
+                res.extensions_mut().insert(ReplayWith(b"none".to_vec()));
+                return Ok(res);
+            }
+        },
     };
+    let now = batch.claimed_at.unwrap_or_else(chrono::Utc::now);
     let cards = state.store.batch_cards(batch.id).await?;
     let views: Vec<ApiResult<BatchCardView>> = futures::stream::iter(cards)
         .map(|c| personalise(&state, c))
@@ -104,13 +133,16 @@ pub async fn claim(
     let timeout = chrono::Duration::from_std(state.settings.vendor_answer_timeout)
         .unwrap_or(chrono::Duration::hours(72));
     tracing::info!(vendor = %vendor.name, batch = batch.id, cards = cards.len(), "batch claimed");
-    Ok(Json(ClaimedBatch {
+    let mut res = Json(ClaimedBatch {
         batch_id: batch.id,
         claimed_at: now.to_rfc3339(),
         answer_by: (now + timeout).to_rfc3339(),
         cards,
     })
-    .into_response())
+    .into_response();
+    res.extensions_mut()
+        .insert(ReplayWith(batch.id.to_string().into_bytes()));
+    Ok(res)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

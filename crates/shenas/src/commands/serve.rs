@@ -109,6 +109,7 @@ fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         }
     };
     Ok(AppState::new(store, settings).with_services(|s| {
+        s.replay_seal = server::idempotency::ReplaySeal::derived_from(&blob_key);
         s.blobs = Arc::new(blobs::Sealed::new(blob_store, blob_key));
         s.signer = signer;
         s.sms = sender;
