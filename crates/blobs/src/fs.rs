@@ -41,6 +41,23 @@ impl FsBlobStore {
         &self.root
     }
 
+    /// Whether any blob is stored (any file under the root).
+    pub fn holds_blobs(&self) -> io::Result<bool> {
+        fn any_file(dir: &Path, depth: u8) -> io::Result<bool> {
+            for entry in fs::read_dir(dir)? {
+                let entry = entry?;
+                let kind = entry.file_type()?;
+                if kind.is_file()
+                    || (kind.is_dir() && depth > 0 && any_file(&entry.path(), depth - 1)?)
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        any_file(&self.root, 2)
+    }
+
     /// Where the blob of `key` is (or would be) stored.
     pub fn path_of(&self, key: &str) -> Result<PathBuf, BlobError> {
         validate_key(key)?;
@@ -100,7 +117,15 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let tmp = dir.join(format!("~tmp-{:016x}", rand::random::<u64>()));
     let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        // Sealed or not, a blob is nobody else's to read (security review F19).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);

@@ -25,6 +25,37 @@ use std::sync::Arc;
 /// Longest accepted blob key, in bytes.
 pub const MAX_KEY_LEN: usize = 200;
 
+/// The key of the canary: a known blob sealed with the store's key, so that a store opened with another key is
+/// found at start (and by the health check), not when a holder's photo fails to open.
+pub const CANARY_KEY: &str = "shenas/canary";
+const CANARY: &[u8] = b"shenas blob store canary v1";
+
+/// What the canary says of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Canary {
+    /// It opens: the key is the store's.
+    Opens,
+    /// There is none (a new store, or one older than the canary).
+    Missing,
+}
+
+/// Checks the canary: `Err` when it is there but does not open (the store was sealed under another key) or
+/// the store cannot be read.
+pub async fn check_canary(store: &dyn BlobStore) -> Result<Canary, BlobError> {
+    match store.get(CANARY_KEY).await? {
+        Some(b) if b == CANARY => Ok(Canary::Opens),
+        Some(_) => Err(BlobError::Corrupt(format!(
+            "{CANARY_KEY}: the canary opened to something else"
+        ))),
+        None => Ok(Canary::Missing),
+    }
+}
+
+/// Writes the canary (sealed by `store` when it seals).
+pub async fn write_canary(store: &dyn BlobStore) -> Result<(), BlobError> {
+    store.put(CANARY_KEY, CANARY).await
+}
+
 /// Why a blob operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {

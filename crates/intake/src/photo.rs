@@ -13,8 +13,9 @@ const FIELD: &str = "photo";
 
 /// Largest accepted photo file: 2 MiB.
 pub const PHOTO_MAX_BYTES: usize = 2 * 1024 * 1024;
-/// Largest accepted pixel count (24 megapixels, e.g. 4000×6000): bounds decoding memory.
-pub const PHOTO_MAX_PIXELS: u64 = 24_000_000;
+/// Largest accepted pixel count (12 megapixels, e.g. 3000×4000, more than a counter's camera takes for a card
+/// photo of 300×400): bounds decoding memory to about 48 MB a photo (security review F10).
+pub const PHOTO_MAX_PIXELS: u64 = 12_000_000;
 /// Smallest accepted width in pixels.
 pub const PHOTO_MIN_WIDTH: u32 = 300;
 /// Smallest accepted height in pixels.

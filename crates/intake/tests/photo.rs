@@ -238,6 +238,10 @@ fn decompression_bombs_are_refused_before_decoding() {
     for bytes in [
         png_with_header_size(30_000, 40_000),
         png_with_header_size(6_000, 8_000),
+        // 24 megapixels, the review's F10 file (4200×5600): accepted for decoding before, ~70 MB each.
+        png_with_header_size(4_200, 5_600),
+        // 13 megapixels: just over the cap.
+        jpeg_with_header_size(3_100, 4_200),
         jpeg_with_header_size(60_000, 65_000),
         jpeg_with_header_size(6_000, 8_000),
     ] {

@@ -104,6 +104,8 @@ pub struct Services {
     pub sms: Arc<dyn sms::SmsSender>,
     /// Seals the answers kept for `Idempotency-Key` repeats.
     pub replay_seal: crate::idempotency::ReplaySeal,
+    /// Enrollment image checks running at once (each decodes a photo of up to 12 megapixels).
+    pub image_checks: tokio::sync::Semaphore,
 }
 
 #[derive(Clone)]
@@ -136,6 +138,9 @@ impl AppState {
                 signer: crate::cards::signing::Signer::random(),
                 sms: Arc::new(sms::LogSender),
                 replay_seal: crate::idempotency::ReplaySeal::new(rand::random()),
+                image_checks: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
             }),
             store,
             settings: Arc::new(settings),

@@ -38,9 +38,21 @@ pub struct Config {
     /// Where photos, signatures and fingerprint templates (sealed), and the service's keys, are kept.
     #[serde(default = "default_data_dir")]
     pub data_dir: String,
-    /// The service's public address, printed in receipts' QR codes.
-    #[serde(default = "default_public_url")]
-    pub public_url: String,
+    /// Where the blob sealing key and the signing key are kept (default `{data_dir}/keys`). Put it on another
+    /// volume than `data_dir` so that a copy of the blobs is not a copy of their key.
+    #[serde(default)]
+    pub keys_dir: Option<String>,
+    /// The service's public address, printed in receipts' QR codes (default `http://{listen}`; required in
+    /// production).
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// `development` (the default) or `production`: production refuses to start with the sandbox bank, without a
+    /// public URL, or with the captcha or rate limits off.
+    #[serde(default = "default_mode")]
+    pub mode: String,
+    /// Hours an answer kept for an `Idempotency-Key` is repeated before it is purged.
+    #[serde(default = "default_idempotency_hours")]
+    pub idempotency_ttl_hours: u64,
     /// Kannel's smsbox; unset to write SMS to the log instead.
     #[serde(default)]
     pub kannel: Option<KannelSection>,
@@ -73,8 +85,12 @@ fn default_data_dir() -> String {
     "shenas-data".into()
 }
 
-fn default_public_url() -> String {
-    "http://127.0.0.1:8080".into()
+fn default_mode() -> String {
+    "development".into()
+}
+
+fn default_idempotency_hours() -> u64 {
+    24
 }
 
 fn default_pickup_days() -> u32 {
@@ -116,7 +132,10 @@ impl Default for Config {
             callback_url: default_callback(),
             ownership_url: None,
             data_dir: default_data_dir(),
-            public_url: default_public_url(),
+            keys_dir: None,
+            public_url: None,
+            mode: default_mode(),
+            idempotency_ttl_hours: default_idempotency_hours(),
             kannel: None,
             pickup_period_days: default_pickup_days(),
             production_batch_size: default_batch(),

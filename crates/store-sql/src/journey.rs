@@ -1143,6 +1143,14 @@ macro_rules! impl_journey {
                     Ok(done)
                 }
 
+                async fn count_users(&self) -> Result<u64> {
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(err)?;
+                    Ok(u64::try_from(n).unwrap_or(0))
+                }
+
                 async fn bank_insert(&self, t: &BankTransaction) -> Result<()> {
                     sqlx::query(
                         "INSERT INTO bank_transactions (token, order_id, amount_rials, callback_url, state, \

@@ -37,7 +37,9 @@ impl SqliteStore {
             } else {
                 SqliteJournalMode::Wal
             })
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: an acknowledged write survives a power loss or a kernel crash too, not only a crash of the
+            // process (security review F19). `SHENAS_SQLITE_SYNCHRONOUS=normal` trades that for speed.
+            .synchronous(synchronous())
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // 32 MiB of page cache per connection (see `cache_kib`), and a checkpoint every 64 MiB of WAL rather than every 4 MiB:
@@ -64,12 +66,54 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
+        if !memory {
+            private_files(opts_filename(url).as_deref());
+        }
         Ok(Self { pool })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// `SHENAS_SQLITE_SYNCHRONOUS`: `full` (default) or `normal`.
+fn synchronous() -> SqliteSynchronous {
+    match std::env::var("SHENAS_SQLITE_SYNCHRONOUS").as_deref() {
+        Ok("normal") | Ok("NORMAL") => SqliteSynchronous::Normal,
+        _ => SqliteSynchronous::Full,
+    }
+}
+
+fn opts_filename(url: &str) -> Option<std::path::PathBuf> {
+    SqliteConnectOptions::from_str(url)
+        .ok()
+        .map(|o| o.get_filename().to_path_buf())
+}
+
+/// The database file and its WAL hold the registry (names, addresses, mobiles): readable by the service's user
+/// only (security review F19).
+fn private_files(db: Option<&std::path::Path>) {
+    #[cfg(unix)]
+    if let Some(db) = db {
+        use std::os::unix::fs::PermissionsExt;
+        let mut paths = vec![db.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            paths.push(p.into());
+        }
+        for p in paths {
+            if p.exists() {
+                if let Err(e) = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                {
+                    tracing::warn!(path = %p.display(), error = %e, "cannot make the database file private");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
 }
 
 /// Page cache per connection, in KiB: `SHENAS_SQLITE_CACHE_KIB`, default 32 MiB.

@@ -368,6 +368,9 @@ pub trait Journey: Send + Sync {
     /// Deletes staff sessions that expired before `now`; the number deleted.
     async fn sessions_purge(&self, now: DateTime<Utc>) -> Result<u64>;
 
+    /// How many staff accounts exist (disabled ones included).
+    async fn count_users(&self) -> Result<u64>;
+
     // --- The sandbox bank's ledger -----------------------------------------------------------------------
 
     async fn bank_insert(&self, tx: &BankTransaction) -> Result<()>;

@@ -153,7 +153,14 @@ pub async fn enroll(
             .transpose()?;
         prints.push((f.position, status, f.format.clone(), data));
     }
-    // The image work is CPU-bound: off the async threads.
+    // The image work is CPU-bound and takes up to ~50 MB a photo while it runs: off the async threads, and at
+    // most a few at once however many uploads arrive (security review F10); the others wait their turn.
+    let _permit = state
+        .services
+        .image_checks
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal())?;
     let checked = tokio::task::spawn_blocking(move || {
         let checked_photo = intake::check_photo(&photo)?;
         let inputs: Vec<intake::FingerInput<'_>> = prints

@@ -1,4 +1,4 @@
-//! `GET /healthz`: the service is up and its database answers.
+//! `GET /healthz`: the service is up, its database answers, and its blob store opens with the key it has.
 
 use crate::AppState;
 use axum::extract::State;
@@ -22,7 +22,7 @@ pub struct Health {
     tag = "ops",
     responses(
         (status = 200, description = "Up, database reachable", body = Health),
-        (status = 503, description = "Database unreachable", body = Health),
+        (status = 503, description = "Database unreachable (`database_unreachable`), or the blob store does not open with the loaded key (`blobs_unreadable`)", body = Health),
     )
 )]
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
@@ -31,6 +31,18 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
         store::Backend::Postgres => "postgres",
     };
     let version = env!("CARGO_PKG_VERSION");
+    // A blob store sealed under another key than the one loaded: every photo and template is unreadable.
+    if let Err(e) = blobs::check_canary(state.services.blobs.as_ref()).await {
+        tracing::error!(error = %e, "health check: the blob store does not open");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "blobs_unreadable",
+                database,
+                version,
+            }),
+        );
+    }
     match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,

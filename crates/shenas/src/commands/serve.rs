@@ -24,7 +24,8 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot start the metrics listener on {addr}: {e}"))?;
         tracing::info!(%addr, "Prometheus metrics at http://{addr}/metrics");
     }
-    let state = app_state(store, &cfg)?;
+    check_mode(&cfg)?;
+    let state = app_state(store, &cfg).await?;
     let reconciler = tokio::spawn(reconcile_payments(state.clone()));
     server::cards::workers::spawn(&state);
     let eligible = tokio::spawn(refresh_eligible(state.store.clone()));
@@ -48,13 +49,80 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What production refuses (and development warns of): the sandbox bank as the gateway (anyone may mark any
+/// application paid through it), receipts whose QR code points at a default address, switches for load runs.
+fn check_mode(cfg: &Config) -> anyhow::Result<()> {
+    let mut faults = Vec::new();
+    if cfg.gateway_url.is_none() {
+        faults.push("no gateway_url: the built-in sandbox bank is the payment gateway, and anyone can mark any application paid through it");
+    }
+    if cfg.public_url.is_none() {
+        faults.push("no public_url: receipts' QR codes point at the listening address");
+    }
+    if !cfg.captcha || !cfg.rate_limits {
+        faults.push("the captcha or the rate limits are off");
+    }
+    match cfg.mode.as_str() {
+        "production" if !faults.is_empty() => {
+            anyhow::bail!(
+                "mode = \"production\" refuses to start: {}",
+                faults.join("; ")
+            )
+        }
+        "production" | "development" => {
+            for f in faults {
+                tracing::warn!("development mode: {f}");
+            }
+            Ok(())
+        }
+        other => anyhow::bail!("mode {other:?}: expected \"development\" or \"production\""),
+    }
+}
+
+/// The blob store and its sealing key, checked (security review F12): a key is never created beside blobs
+/// that exist (they were sealed under a key that is missing: restore it), and a key that does not open the
+/// store's canary is refused at start instead of failing on every holder's photo later.
+async fn sealed_blobs(
+    data: &std::path::Path,
+    keys: &std::path::Path,
+) -> anyhow::Result<(blobs::Sealed<blobs::FsBlobStore>, [u8; 32])> {
+    let blob_store = blobs::FsBlobStore::new(data.join("blobs"))
+        .map_err(|e| anyhow::anyhow!("blob store in {}: {e}", data.display()))?;
+    let key_path = keys.join("blob.key");
+    if !key_path.exists() && blob_store.holds_blobs()? {
+        anyhow::bail!(
+            "{} holds sealed blobs but the key {} is missing: restore the key file (a new key would not open \
+             them, and blobs sealed under two keys cannot be told apart)",
+            blob_store.root().display(),
+            key_path.display()
+        );
+    }
+    let blob_key = blobs::load_or_create_key(&key_path)
+        .map_err(|e| anyhow::anyhow!("blob key {}: {e}", key_path.display()))?;
+    let sealed = blobs::Sealed::new(blob_store, blob_key);
+    match blobs::check_canary(&sealed).await {
+        Ok(blobs::Canary::Opens) => {}
+        Ok(blobs::Canary::Missing) => blobs::write_canary(&sealed).await?,
+        Err(e) => anyhow::bail!(
+            "the blob key {} does not open the blob store in {} ({e}): it was sealed under another key",
+            key_path.display(),
+            data.display()
+        ),
+    }
+    Ok((sealed, blob_key))
+}
+
 /// The service's state from configuration: fees, holidays, and the outside services behind their ports.
-fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
+async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
     let mut settings = Settings {
         captcha: cfg.captcha,
         rate_limits: cfg.rate_limits,
         callback_url: cfg.callback_url.clone(),
-        public_url: cfg.public_url.clone(),
+        public_url: cfg
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", cfg.listen)),
+        idempotency_ttl: std::time::Duration::from_secs(cfg.idempotency_ttl_hours.max(1) * 3600),
         pickup_period_days: cfg.pickup_period_days,
         production_batch_size: cfg.production_batch_size.max(1),
         ..Settings::default()
@@ -85,13 +153,13 @@ fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         None => None,
     };
     let data = std::path::Path::new(&cfg.data_dir);
-    let blob_key = blobs::load_or_create_key(&data.join("keys").join("blob.key"))
-        .map_err(|e| anyhow::anyhow!("blob key in {}: {e}", data.display()))?;
-    let blob_store = blobs::FsBlobStore::new(data.join("blobs"))
-        .map_err(|e| anyhow::anyhow!("blob store in {}: {e}", data.display()))?;
-    let signer =
-        server::cards::signing::Signer::load_or_create(&data.join("keys").join("signing.key"))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let keys = cfg
+        .keys_dir
+        .as_ref()
+        .map_or_else(|| data.join("keys"), std::path::PathBuf::from);
+    let (blob_store, blob_key) = sealed_blobs(data, &keys).await?;
+    let signer = server::cards::signing::Signer::load_or_create(&keys.join("signing.key"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let sender: Arc<dyn sms::SmsSender> = match &cfg.kannel {
         Some(k) => {
             tracing::info!(sendsms = %k.sendsms_url, "SMS go to Kannel");
@@ -110,7 +178,7 @@ fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
     };
     Ok(AppState::new(store, settings).with_services(|s| {
         s.replay_seal = server::idempotency::ReplaySeal::derived_from(&blob_key);
-        s.blobs = Arc::new(blobs::Sealed::new(blob_store, blob_key));
+        s.blobs = Arc::new(blob_store);
         s.signer = signer;
         s.sms = sender;
         if let Some(g) = gateway {
@@ -157,10 +225,49 @@ async fn refresh_eligible(store: DynStore) {
     }
 }
 
-/// Loads the demo registry and offices into an empty database; a database that has data is left alone.
+/// What `--demo` finds in the database.
+enum DemoDatabase {
+    /// Nothing at all: the demo is loaded, with staff and a manufacturer whose secrets are drawn now.
+    Empty,
+    /// A database the demo made earlier, holding nothing else: used as it is.
+    Demo,
+}
+
+/// Demo data only ever goes into an empty database, or one the demo made (security review F5): on a database
+/// that holds anything else (a registry, offices, staff or manufacturers of its own) `--demo` is refused, since
+/// it would add accounts whose names everyone knows.
+async fn demo_database(store: &DynStore) -> anyhow::Result<DemoDatabase> {
+    let persons = store.count_persons().await?;
+    let offices = store.count_offices().await?;
+    let users = store.count_users().await?;
+    let vendors = store.vendors().await?;
+    if persons == 0 && offices == 0 && users == 0 && vendors.is_empty() {
+        return Ok(DemoDatabase::Empty);
+    }
+    let imports = store.imports(1_000).await?;
+    let mut demo_users = 0;
+    for name in DEMO_USERS {
+        demo_users += u64::from(store.user_by_name(name).await?.is_some());
+    }
+    let made_by_demo = imports.iter().any(|i| i.actor == "demo");
+    let foreign = imports.iter().any(|i| i.actor != "demo")
+        || users > demo_users
+        || vendors.iter().any(|v| v.name != DEMO_VENDOR);
+    if made_by_demo && !foreign {
+        return Ok(DemoDatabase::Demo);
+    }
+    anyhow::bail!(
+        "--demo refused: this database holds data the demo did not make (a registry, offices, staff or card \
+         manufacturers), and the demo would add accounts to it. Run --demo on an empty database \
+         (e.g. --database sqlite://demo.db) | «--demo» رد شد: این پایگاه داده‌هایی جز داده‌های نمایشی دارد"
+    )
+}
+
+/// Loads the demo registry, offices, staff and manufacturer into an empty database; prints what a newcomer needs.
 async fn load_demo(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
     let today = super::today()?;
-    if store.count_persons().await? == 0 {
+    let found = demo_database(store).await?;
+    if let DemoDatabase::Empty = found {
         let started = std::time::Instant::now();
         let mut csv = Vec::with_capacity(cfg.demo.persons as usize * 320);
         synth::persons::PersonGenerator::new(cfg.demo.seed, today)
@@ -175,82 +282,78 @@ async fn load_demo(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
             secs = started.elapsed().as_secs_f64(),
             "demo registry loaded"
         );
-    }
-    if store.count_offices().await? == 0 {
         let offices = synth::offices::generate_offices(cfg.demo.seed, cfg.demo.offices);
         let counts = store.upsert_offices(&offices).await?;
         tracing::info!(offices = counts.inserted, "demo offices loaded");
     }
     print_demo_people(store, cfg, today).await?;
-    demo_staff(store, cfg).await
+    demo_staff(store, cfg, matches!(found, DemoDatabase::Empty)).await
 }
 
-/// The demo's password for its staff accounts (printed; a demo database only).
-pub const DEMO_PASSWORD: &str = "shenas-demo-1405";
+/// The demo's staff accounts.
+const DEMO_USERS: [&str; 3] = ["demo-operator", "demo-supervisor", "demo-admin"];
+const DEMO_VENDOR: &str = "demo-vendor";
 
 /// Staff of the first Tehran office (an operator and a supervisor), a national administrator, and a card
-/// manufacturer whose key is derived from the demo seed, so a newcomer can try the office pages, the dashboard and
-/// the vendor API at once. Made once; printed at every start.
-async fn demo_staff(store: &DynStore, cfg: &Config) -> anyhow::Result<()> {
+/// manufacturer, so a newcomer can try the office pages, the dashboard and the vendor API at once. Made once, in
+/// an empty database, with a password and an API key drawn for this install and printed that once.
+async fn demo_staff(store: &DynStore, cfg: &Config, create: bool) -> anyhow::Result<()> {
     let tehran =
         domain::ProvinceCode::parse("23").map_err(|e| anyhow::anyhow!("{}", e.message_en))?;
     let Some(office) = store.offices_in_province(tehran).await?.into_iter().next() else {
         return Ok(());
     };
-    for (name, role, at) in [
-        (
-            "demo-operator",
-            domain::Role::Operator,
-            Some(office.id.clone()),
-        ),
-        (
-            "demo-supervisor",
-            domain::Role::Supervisor,
-            Some(office.id.clone()),
-        ),
-        ("demo-admin", domain::Role::NationalAdmin, None),
-    ] {
-        if store.user_by_name(name).await?.is_none() {
-            store
-                .create_user(&store::journey::NewUser {
-                    username: name.into(),
-                    password_hash: server::auth::hash_password(DEMO_PASSWORD)
-                        .map_err(|e| anyhow::anyhow!("{e}"))?,
-                    role,
-                    office: at,
-                    province: None,
-                    at: chrono::Utc::now(),
-                })
-                .await?;
-        }
+    let pages = format!(
+        "(http://{listen}/office/login, http://{listen}/admin/login)",
+        listen = cfg.listen
+    );
+    if !create {
+        eprintln!(
+            "Demo staff: {} at office {} «{}» {pages}; their password was printed at the first start \
+             (`shenas users password --username demo-admin` sets a new one).",
+            DEMO_USERS.join(", "),
+            office.id.as_str(),
+            office.name,
+        );
+        return Ok(());
     }
-    use sha2::Digest;
-    let secret = sha2::Sha256::digest(format!("shenas demo vendor {}", cfg.demo.seed).as_bytes());
-    let key = format!("shn_demo0000_{}", server::auth::hex(&secret[..24]));
-    if store
-        .vendor_by_key(&server::agency::key::key_hash(&key))
-        .await?
-        .is_none()
-    {
+    let password = format!("demo-{}", server::auth::hex(&rand::random::<[u8; 9]>()));
+    let roles = [
+        (domain::Role::Operator, Some(office.id.clone())),
+        (domain::Role::Supervisor, Some(office.id.clone())),
+        (domain::Role::NationalAdmin, None),
+    ];
+    for (name, (role, at)) in DEMO_USERS.into_iter().zip(roles) {
         store
-            .create_vendor(
-                "demo-vendor",
-                100,
-                100_000,
-                "demo0000",
-                &server::agency::key::key_hash(&key),
-                chrono::Utc::now(),
-            )
+            .create_user(&store::journey::NewUser {
+                username: name.into(),
+                password_hash: server::auth::hash_password(&password)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                role,
+                office: at,
+                province: None,
+                at: chrono::Utc::now(),
+            })
             .await?;
     }
+    let (key, prefix, hash) = server::agency::key::new_api_key();
+    store
+        .create_vendor(
+            DEMO_VENDOR,
+            100,
+            100_000,
+            &prefix,
+            &hash,
+            chrono::Utc::now(),
+        )
+        .await?;
     eprintln!(
-        "Demo staff (password {DEMO_PASSWORD}): demo-operator and demo-supervisor at office {} «{}» \
-         (http://{listen}/office/login), demo-admin (http://{listen}/admin/login).",
+        "Demo staff (password {password}, shown this once): {} at office {} «{}» {pages}.",
+        DEMO_USERS.join(", "),
         office.id.as_str(),
         office.name,
-        listen = cfg.listen,
     );
-    eprintln!("Demo card manufacturer: X-Api-Key: {key}");
+    eprintln!("Demo card manufacturer (shown this once): X-Api-Key: {key}");
     Ok(())
 }
 
