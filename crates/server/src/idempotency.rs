@@ -213,7 +213,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     if !worth_keeping(res.status()) || res.extensions().get::<NoStore>().is_some() {
-        return res; // `claimed` releases the key as it drops
+        // Released before the answer leaves, so the caller's next request with the key runs at once.
+        match state.store.idempotency_release(&scope, &key).await {
+            Ok(()) => claimed.armed = false,
+            Err(e) => tracing::warn!(error = %e, "idempotency key not released"),
+        }
+        return res;
     }
     let (rparts, rbody) = res.into_parts();
     let kept = match rparts.extensions.get::<ReplayWith>() {
