@@ -1,0 +1,1 @@
+//! OCSP (placeholder)
