@@ -7,7 +7,9 @@
 //! `fuzz/fuzz_targets/ocsp_request.rs` drives [`OcspRequest`] and the responder with
 //! arbitrary bytes.
 
-use der::asn1::{AnyRef, BitStringRef, GeneralizedTime, IntRef, Null, ObjectIdentifier, OctetStringRef};
+use der::asn1::{
+    AnyRef, BitStringRef, GeneralizedTime, IntRef, Null, ObjectIdentifier, OctetStringRef,
+};
 use der::{Choice, Enumerated, Sequence};
 use spki::AlgorithmIdentifierRef;
 use x509_cert::ext::pkix::CrlReason;
@@ -36,7 +38,11 @@ pub struct OcspRequest<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
 pub struct TbsRequest<'a> {
     /// v1.
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", default = "Default::default")]
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "EXPLICIT",
+        default = "Default::default"
+    )]
     pub version: Version,
     /// Ignored.
     #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
@@ -126,7 +132,11 @@ pub struct BasicOcspResponse<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
 pub struct ResponseData<'a> {
     /// v1.
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", default = "Default::default")]
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "EXPLICIT",
+        default = "Default::default"
+    )]
     pub version: Version,
     /// Who signed.
     pub responder_id: ResponderId<'a>,

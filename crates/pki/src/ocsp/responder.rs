@@ -109,7 +109,11 @@ impl CacheKey {
     }
 
     fn shard(&self) -> usize {
-        let last = if self.len == 0 { 0 } else { self.serial[usize::from(self.len) - 1] };
+        let last = if self.len == 0 {
+            0
+        } else {
+            self.serial[usize::from(self.len) - 1]
+        };
         usize::from(last) % SHARDS
     }
 }
@@ -130,7 +134,10 @@ pub struct OcspResponder {
 impl std::fmt::Debug for OcspResponder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OcspResponder")
-            .field("issuers", &self.issuers.iter().map(|i| i.authority).collect::<Vec<_>>())
+            .field(
+                "issuers",
+                &self.issuers.iter().map(|i| i.authority).collect::<Vec<_>>(),
+            )
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
@@ -250,7 +257,9 @@ impl OcspResponder {
         let mut first_issuer = None;
         for r in list {
             match self.find_issuer(&r.req_cert) {
-                Some((issuer, _)) if first_issuer.is_none_or(|f| f == issuer) => first_issuer = Some(issuer),
+                Some((issuer, _)) if first_issuer.is_none_or(|f| f == issuer) => {
+                    first_issuer = Some(issuer)
+                }
                 // Unknown issuer, or several issuers in one request (one responder signs).
                 _ => return Step::Answer(error_response(OcspResponseStatus::Unauthorized)),
             }
@@ -259,7 +268,9 @@ impl OcspResponder {
             if let Some((issuer, alg)) = self.find_issuer(&only.req_cert) {
                 let serial = only.req_cert.serial_number.as_bytes();
                 if let Some(key) = CacheKey::new(issuer, alg, serial) {
-                    let shard = self.shards[key.shard()].read().unwrap_or_else(|p| p.into_inner());
+                    let shard = self.shards[key.shard()]
+                        .read()
+                        .unwrap_or_else(|p| p.into_inner());
                     if let Some(hit) = shard.get(&key) {
                         if now < hit.refresh_at {
                             return Step::Answer(Arc::clone(&hit.der));
@@ -294,7 +305,12 @@ impl OcspResponder {
     /// Signs the answer for `pending` given each certificate's status (`None`: not issued by
     /// that CA, answered `unknown`), caches it when it is about one certificate, and returns
     /// it. A signing failure answers `internalError`.
-    pub fn finish(&self, pending: Pending, statuses: &[Option<CertStatus>], now: SystemTime) -> Arc<[u8]> {
+    pub fn finish(
+        &self,
+        pending: Pending,
+        statuses: &[Option<CertStatus>],
+        now: SystemTime,
+    ) -> Arc<[u8]> {
         if statuses.len() != pending.items.len() {
             return error_response(OcspResponseStatus::InternalError);
         }
@@ -303,8 +319,12 @@ impl OcspResponder {
                 let der: Arc<[u8]> = Arc::from(der);
                 if let [item] = pending.items.as_slice() {
                     if let Some(key) = CacheKey::new(item.issuer, item.alg, &item.serial) {
-                        let mut shard = self.shards[key.shard()].write().unwrap_or_else(|p| p.into_inner());
-                        if shard.len() >= self.config.max_cached / SHARDS && !shard.contains_key(&key) {
+                        let mut shard = self.shards[key.shard()]
+                            .write()
+                            .unwrap_or_else(|p| p.into_inner());
+                        if shard.len() >= self.config.max_cached / SHARDS
+                            && !shard.contains_key(&key)
+                        {
                             shard.clear();
                         }
                         shard.insert(
@@ -414,7 +434,12 @@ impl OcspResponder {
         Some((issuer, alg))
     }
 
-    fn sign(&self, pending: &Pending, statuses: &[Option<CertStatus>], now: SystemTime) -> Result<Vec<u8>, PkiError> {
+    fn sign(
+        &self,
+        pending: &Pending,
+        statuses: &[Option<CertStatus>],
+        now: SystemTime,
+    ) -> Result<Vec<u8>, PkiError> {
         let e = &self.issuers[pending.issuer];
         let this_update = gt(now)?;
         let next_update = gt(now + self.config.validity)?;

@@ -25,7 +25,8 @@ pub struct Backend {
 
 pub fn sealed() -> Backend {
     let dir = tempfile::tempdir().expect("temp dir");
-    let keys = SealedFileKeys::open(&dir.path().join("keys"), rand_key()).expect("sealed key store");
+    let keys =
+        SealedFileKeys::open(&dir.path().join("keys"), rand_key()).expect("sealed key store");
     Backend {
         name: "sealed-files",
         keys: Arc::new(keys),
@@ -113,15 +114,22 @@ pub fn have_openssl() -> bool {
     if which("openssl").is_some() {
         return true;
     }
-    assert!(!required("SHENAS_REQUIRE_OPENSSL"), "SHENAS_REQUIRE_OPENSSL=1 but openssl is missing");
+    assert!(
+        !required("SHENAS_REQUIRE_OPENSSL"),
+        "SHENAS_REQUIRE_OPENSSL=1 but openssl is missing"
+    );
     eprintln!("NOTICE: openssl not installed; skipping this test");
     false
 }
 
 /// An initialised PKI over `backend`.
 pub fn initialised(backend: &Backend, now: SystemTime) -> Pki {
-    let mut pki = Pki::new(PkiConfig::new(BASE_URL).expect("config"), Arc::clone(&backend.keys), vec![])
-        .expect("pki");
+    let mut pki = Pki::new(
+        PkiConfig::new(BASE_URL).expect("config"),
+        Arc::clone(&backend.keys),
+        vec![],
+    )
+    .expect("pki");
     pki.init(now).expect("init");
     pki
 }
@@ -133,7 +141,12 @@ pub fn chip_key() -> (Vec<u8>, p256::ecdsa::SigningKey) {
     loop {
         rand::fill(&mut scalar);
         if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&scalar) {
-            let spki = k.verifying_key().to_public_key_der().expect("spki").as_bytes().to_vec();
+            let spki = k
+                .verifying_key()
+                .to_public_key_der()
+                .expect("spki")
+                .as_bytes()
+                .to_vec();
             return (spki, k);
         }
     }
