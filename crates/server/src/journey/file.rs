@@ -196,7 +196,7 @@ pub async fn file(
             Filed::Created(app) => {
                 tracing::info!(
                     national_code = %id.national_code.masked(),
-                    tracking_code = %app.tracking_code,
+                    tracking_code = %app.tracking_code.masked(),
                     channel = filer.channel.as_str(),
                     "application filed"
                 );

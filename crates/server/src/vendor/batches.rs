@@ -61,7 +61,7 @@ async fn personalise(state: &AppState, c: BatchCard) -> ApiResult<BatchCardView>
     let blob = crate::cards::stored(state, &c.personalisation_key, "personalisation data").await?;
     let Some((signature, payload)) = crate::cards::personalisation::signed_parts(blob) else {
         tracing::error!(
-            tracking = c.tracking_code.as_str(),
+            tracking = %c.tracking_code.masked(),
             "personalisation data malformed"
         );
         return Err(ApiError::internal());
