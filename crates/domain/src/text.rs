@@ -161,13 +161,20 @@ mod tests {
 
     #[test]
     fn directional_controls_are_told_and_stripped() {
-        for c in ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2069}'] {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2069}',
+        ] {
             assert!(is_bidi_control(c), "{c:?}");
         }
-        for c in ['\u{200E}', '\u{200F}', '\u{200C}', 'a', 'ی', '\u{2065}', '\u{206A}'] {
+        for c in [
+            '\u{200E}', '\u{200F}', '\u{200C}', 'a', 'ی', '\u{2065}', '\u{206A}',
+        ] {
             assert!(!is_bidi_control(c), "{c:?}");
         }
-        assert_eq!(strip_controls("\u{202E}خیابان\u{2066} ۱\u{0007}"), "خیابان ۱");
+        assert_eq!(
+            strip_controls("\u{202E}خیابان\u{2066} ۱\u{0007}"),
+            "خیابان ۱"
+        );
     }
 
     #[test]

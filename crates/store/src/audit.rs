@@ -13,7 +13,7 @@ use crate::Result;
 /// A registry inquiry refused at an office's desk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InquiryRefusal {
-    /// The operator's username.
+    /// Who asked, as histories name actors (`operator:USERNAME`).
     pub operator: String,
     pub office: OfficeId,
     pub at: DateTime<Utc>,
@@ -39,7 +39,7 @@ pub struct TransferAttempt {
 pub trait Audit: Send + Sync {
     async fn record_inquiry_refusal(&self, refusal: &InquiryRefusal) -> Result<()>;
 
-    /// The refusals of one operator's inquiries, newest first.
+    /// The refusals of one operator's inquiries (`operator:USERNAME`), newest first.
     async fn inquiry_refusals(&self, operator: &str, limit: u32) -> Result<Vec<InquiryRefusal>>;
 
     async fn record_transfer_attempt(&self, attempt: &TransferAttempt) -> Result<()>;

@@ -209,7 +209,10 @@ pub fn waiting(v: &StatusView, office_name: &str, hint: bool) -> Screen {
 /// The office's name and address.
 pub fn address(office: &Office) -> Screen {
     let name = cut(&strip_controls(&office.name), 30);
-    let (city, address) = (strip_controls(&office.city), strip_controls(&office.address));
+    let (city, address) = (
+        strip_controls(&office.city),
+        strip_controls(&office.address),
+    );
     let place = if address.contains(city.as_str()) {
         address
     } else {

@@ -57,6 +57,8 @@ fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         public_url: cfg.public_url.clone(),
         pickup_period_days: cfg.pickup_period_days,
         production_batch_size: cfg.production_batch_size.max(1),
+        filings_per_operator_per_minute: cfg.filings_per_operator_per_minute.max(1),
+        transfers_per_operator_per_minute: cfg.transfers_per_operator_per_minute.max(1),
         ..Settings::default()
     };
     if !cfg.fees.is_empty() {
