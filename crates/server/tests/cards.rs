@@ -205,27 +205,31 @@ impl App {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         let tc = b["tracking_code"].as_str().unwrap().to_string();
-        self.pay(&tc).await;
+        self.pay(n, &tc).await;
         let day = open_day(&self.state);
         let (s, b) = self
             .call(
                 "POST",
                 &format!("/api/v1/applications/{tc}/appointment"),
                 None,
-                Some(&json!({"office_id": office_id, "date_jalali": day.to_string()})),
+                Some(&json!({
+                    "national_code": code(n).as_str(),
+                    "office_id": office_id,
+                    "date_jalali": day.to_string()
+                })),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         tc
     }
 
-    async fn pay(&self, tc: &str) {
+    async fn pay(&self, n: u32, tc: &str) {
         let (s, b) = self
             .call(
                 "POST",
                 &format!("/api/v1/applications/{tc}/payments"),
                 None,
-                None,
+                Some(&json!({"national_code": code(n).as_str()})),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -573,6 +577,30 @@ async fn from_the_desk_to_the_holders_hand() {
             "{b}"
         );
         assert_eq!(b["error"]["field"], "[1].tracking_code");
+        // A reason that would reorder the record page (a right-to-left override) is refused; nothing applied.
+        let (st, b) = app
+            .call(
+                "POST",
+                &results,
+                vendor,
+                Some(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
+                             {"tracking_code": tc3, "outcome": "failed", "reason": "laser \u{202E}tluaf"}])),
+            )
+            .await;
+        assert_eq!(
+            (st, err(&b), b["error"]["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("invalid_text"),
+                Some("[1].reason")
+            ),
+            "{b}"
+        );
+        assert!(b["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("U+202E"));
+        assert_eq!(app.state_of(&tc1).await, "in_production");
         let (st, b) = app
             .call(
                 "POST",

@@ -153,7 +153,7 @@ fn result_error(index: usize, field: &str, code: &'static str, en: &str, fa: &st
         (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`: no such batch of this manufacturer", body = crate::error::ErrorBody),
         (status = 409, description = "`batch_not_claimed`, `batch_dispatched`, `card_already_answered`, `chip_serial_taken`", body = crate::error::ErrorBody),
-        (status = 422, description = "`card_not_in_batch`, `card_answered_twice`, `invalid_outcome`, `invalid_chip_serial`, `reason_required`; nothing is applied", body = crate::error::ErrorBody),
+        (status = 422, description = "`card_not_in_batch`, `card_answered_twice`, `invalid_outcome`, `invalid_chip_serial`, `reason_required`, `invalid_text` (a reason with control or directional formatting characters); nothing is applied", body = crate::error::ErrorBody),
     )
 )]
 pub async fn results(
@@ -183,6 +183,9 @@ pub async fn results(
                         "برای کارت ناموفق علت لازم است",
                     ));
                 }
+                // Shown on the offices' record pages: no control or directional formatting characters.
+                let reason = domain::person::parse_text(reason, usize::MAX, true)
+                    .map_err(|e| ApiError::validation(e).with_field(format!("[{i}].reason")))?;
                 CardOutcome::Failed(reason.chars().take(500).collect())
             }
             _ => {
