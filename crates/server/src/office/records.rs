@@ -1,6 +1,6 @@
 //! An application as its offices see it (`GET /api/v1/office/applications/{tracking_code}`: state, history with
-//! time, actor and reason, enrollment, card, messages and pickup attempts), and a transfer of the card to the
-//! operator's office (`POST …/transfer`) for a holder who moved and is at the desk (see
+//! time, actor and reason, enrollment, card, messages, pickup and transfer attempts), and a transfer of the card
+//! to the operator's office (`POST …/transfer`) for a holder who moved and is at the desk (see
 //! [`crate::office::transfers`]).
 
 use crate::auth::Staff;
