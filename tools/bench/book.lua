@@ -1,6 +1,7 @@
 -- wrk: POST /api/v1/applications/{tc}/appointment for applications waiting for one (targets whose state is
 -- awaiting_appointment), each once, at random offices (OFFICES: one office id a line) on open days (DAYS: one
--- Solar Hijri date a line). Statuses other than 201 are counted and printed.
+-- Solar Hijri date a line). Each request carries the applicant's national code (the first column of the targets
+-- file), as the API requires. Statuses other than 201 are counted and printed.
 local threads = {}
 local counter = 0
 setup = function(thread)
@@ -17,9 +18,9 @@ init = function(args)
   local n, i = tonumber(os.getenv("THREADS") or "2"), 0
   codes_ = {}
   for line in assert(io.open(os.getenv("TARGETS") or "/tmp/targets.csv")):lines() do
-    local tc, st = line:match("^%d+,(%d+),(.+)$")
+    local nc, tc, st = line:match("^(%d+),(%d+),(.+)$")
     if st == "awaiting_appointment" then
-      if i % n == id - 1 then codes_[#codes_ + 1] = tc end
+      if i % n == id - 1 then codes_[#codes_ + 1] = {nc, tc} end
       i = i + 1
     end
   end
@@ -30,11 +31,11 @@ init = function(args)
   created, other = 0, 0
 end
 request = function()
-  local tc = codes_[next_] or codes_[#codes_]
+  local target = codes_[next_] or codes_[#codes_]
   next_ = next_ + 1
-  local body = string.format('{"office_id":"%s","date_jalali":"%s"}',
-    offices[math.random(#offices)], days[math.random(#days)])
-  return wrk.format("POST", "/api/v1/applications/" .. tc .. "/appointment",
+  local body = string.format('{"national_code":"%s","office_id":"%s","date_jalali":"%s"}',
+    target[1], offices[math.random(#offices)], days[math.random(#days)])
+  return wrk.format("POST", "/api/v1/applications/" .. target[2] .. "/appointment",
     {["Content-Type"] = "application/json"}, body)
 end
 response = function(status)

@@ -153,7 +153,9 @@ pub fn parse_name(input: &str) -> Result<String, ValidationError> {
     Ok(tidy)
 }
 
-/// Free text (birth place, address): trimmed, 0–`max` characters, no control characters.
+/// Free text (birth place, address, office names, a manufacturer's failure reason): trimmed, 0–`max`
+/// characters, no control characters and no directional formatting characters (see
+/// [`crate::text::is_bidi_control`]).
 pub fn parse_text(input: &str, max: usize, required: bool) -> Result<String, ValidationError> {
     let tidy = tidy_display(input);
     if required && tidy.is_empty() {
@@ -178,6 +180,19 @@ pub fn parse_text(input: &str, max: usize, required: bool) -> Result<String, Val
             "invalid_text",
             "control characters are not allowed",
             "نویسهٔ کنترلی مجاز نیست",
+        ));
+    }
+    if let Some(c) = tidy.chars().find(|&c| crate::text::is_bidi_control(c)) {
+        return Err(ValidationError::new(
+            "invalid_text",
+            format!(
+                "directional formatting characters (U+202A–U+202E, U+2066–U+2069) are not allowed; found U+{:04X}",
+                u32::from(c)
+            ),
+            format!(
+                "نویسه‌های کنترل جهت متن (U+202A تا U+202E و U+2066 تا U+2069) مجاز نیست؛ U+{:04X} در متن هست",
+                u32::from(c)
+            ),
         ));
     }
     Ok(tidy)
@@ -391,6 +406,26 @@ mod tests {
             let e = parse(&r).unwrap_err();
             assert_eq!(e.field, field, "column {i} = {value:?}: {e}");
         }
+    }
+
+    #[test]
+    fn directional_overrides_are_refused_in_free_text() {
+        // birth place (7) and address (14): an override or isolate is refused with a message that names it.
+        for (i, field) in [(7, "birth_place"), (14, "address")] {
+            for c in ['\u{202E}', '\u{2066}', '\u{202A}'] {
+                let mut r = row();
+                r[i] = format!("خیابان {c}بهشتی");
+                let e = parse(&r).unwrap_err();
+                assert_eq!((e.field.as_str(), e.error.code), (field, "invalid_text"));
+                assert!(e.error.message_en.contains("directional"), "{e}");
+                assert!(e.error.message_fa.contains("جهت متن"), "{e}");
+            }
+        }
+        // The single-character marks stay allowed.
+        let mut r = row();
+        r[14] = "پلاک \u{200F}12\u{200E}".into();
+        assert!(parse(&r).is_ok());
+        assert!(parse_text("a\u{2069}", 10, true).is_err());
     }
 
     #[test]

@@ -112,6 +112,25 @@ pub fn normalize_name(input: &str) -> String {
     out
 }
 
+/// The Unicode directional formatting characters that open a state running to the end of a paragraph or to a
+/// closing character: embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069). In stored free text
+/// they let a string reorder what is shown after it (an address that reads backwards, an office name that
+/// swallows the next column). The single-character marks (U+200E LRM, U+200F RLM, U+061C ALM) hold no state and
+/// stay allowed: Persian text uses them legitimately around numbers and Latin words.
+#[inline]
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from storage for a plain-text screen (USSD, SMS) where no markup can isolate it: control characters and
+/// directional formatting characters removed.
+pub fn strip_controls(input: &str) -> String {
+    input
+        .chars()
+        .filter(|&c| !c.is_control() && !is_bidi_control(c))
+        .collect()
+}
+
 /// Trims and collapses runs of whitespace in free text kept for display (names, addresses), and maps the Arabic
 /// yeh and kaf that Arabic keyboards produce to their Persian forms so that stored text is consistent.
 pub fn tidy_display(input: &str) -> String {
@@ -139,6 +158,24 @@ pub fn tidy_display(input: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn directional_controls_are_told_and_stripped() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2069}',
+        ] {
+            assert!(is_bidi_control(c), "{c:?}");
+        }
+        for c in [
+            '\u{200E}', '\u{200F}', '\u{200C}', 'a', 'ی', '\u{2065}', '\u{206A}',
+        ] {
+            assert!(!is_bidi_control(c), "{c:?}");
+        }
+        assert_eq!(
+            strip_controls("\u{202E}خیابان\u{2066} ۱\u{0007}"),
+            "خیابان ۱"
+        );
+    }
 
     #[test]
     fn digits_of_three_scripts_fold() {

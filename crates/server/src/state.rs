@@ -16,7 +16,8 @@ use store::DynStore;
 pub struct Settings {
     /// The image captcha on pre-registration; off only for tests and load runs.
     pub captcha: bool,
-    /// Rate limits on status lookups, pre-registration and login; off only for tests and load runs.
+    /// Rate limits on status lookups and the holder's actions, pre-registration, walk-in filings, office
+    /// transfers and login; off only for tests and load runs.
     pub rate_limits: bool,
     pub fees: FeeTable,
     pub holidays: Holidays,
@@ -26,6 +27,10 @@ pub struct Settings {
     pub status_per_code_per_minute: u32,
     /// Applications a client may file per minute.
     pub filings_per_client_per_minute: u32,
+    /// Walk-in filings (registry inquiries) one operator may make per minute.
+    pub filings_per_operator_per_minute: u32,
+    /// Transfers of a card to their office one operator may ask for per minute (each is a fingerprint match).
+    pub transfers_per_operator_per_minute: u32,
     /// How far ahead an appointment may be booked.
     pub booking_horizon_days: u32,
     /// Operator sessions last this long.
@@ -63,6 +68,8 @@ impl Default for Settings {
             status_per_client_per_minute: 60,
             status_per_code_per_minute: 20,
             filings_per_client_per_minute: 10,
+            filings_per_operator_per_minute: 30,
+            transfers_per_operator_per_minute: 10,
             booking_horizon_days: 60,
             session_ttl: Duration::from_secs(8 * 3600),
             callback_url: "/api/v1/payments/callback".into(),

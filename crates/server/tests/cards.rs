@@ -1,7 +1,8 @@
 //! From the desk to the holder's hand through the JSON API, on SQLite and on PostgreSQL: enrollment and its
 //! refusals, the 1:N search with a duplicate rejected and a look-alike let through by a supervisor, the receipt PDF,
 //! a manufacturer's signed batch with a failed card made again, dispatch, a shipment received with a missing card
-//! and received twice, the SMS outbox, pickup with a wrong and a right finger, a transfer, a lost card, a death;
+//! and received twice, the SMS outbox, pickup with a wrong and a right finger, transfers (an office's only with the
+//! holder's finger, limited; the citizen's own), a lost card, a death;
 //! and a real Kannel carrying the "ready" SMS, its delivery report, and a status request by SMS.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
@@ -205,27 +206,31 @@ impl App {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         let tc = b["tracking_code"].as_str().unwrap().to_string();
-        self.pay(&tc).await;
+        self.pay(n, &tc).await;
         let day = open_day(&self.state);
         let (s, b) = self
             .call(
                 "POST",
                 &format!("/api/v1/applications/{tc}/appointment"),
                 None,
-                Some(&json!({"office_id": office_id, "date_jalali": day.to_string()})),
+                Some(&json!({
+                    "national_code": code(n).as_str(),
+                    "office_id": office_id,
+                    "date_jalali": day.to_string()
+                })),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         tc
     }
 
-    async fn pay(&self, tc: &str) {
+    async fn pay(&self, n: u32, tc: &str) {
         let (s, b) = self
             .call(
                 "POST",
                 &format!("/api/v1/applications/{tc}/payments"),
                 None,
-                None,
+                Some(&json!({"national_code": code(n).as_str()})),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -573,6 +578,30 @@ async fn from_the_desk_to_the_holders_hand() {
             "{b}"
         );
         assert_eq!(b["error"]["field"], "[1].tracking_code");
+        // A reason that would reorder the record page (a right-to-left override) is refused; nothing applied.
+        let (st, b) = app
+            .call(
+                "POST",
+                &results,
+                vendor,
+                Some(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
+                             {"tracking_code": tc3, "outcome": "failed", "reason": "laser \u{202E}tluaf"}])),
+            )
+            .await;
+        assert_eq!(
+            (st, err(&b), b["error"]["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("invalid_text"),
+                Some("[1].reason")
+            ),
+            "{b}"
+        );
+        assert!(b["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("U+202E"));
+        assert_eq!(app.state_of(&tc1).await, "in_production");
         let (st, b) = app
             .call(
                 "POST",
@@ -696,6 +725,57 @@ async fn from_the_desk_to_the_holders_hand() {
             .await;
         assert_eq!(status["state"], "ready_for_pickup");
         assert_eq!(status["office"]["office_id"], "30-0001", "{status}");
+
+        // --- Another office cannot pull the waiting card without its holder (F3). ---
+        let pull = format!("/api/v1/office/applications/{tc1}/transfer");
+        let holder_probe = |nc: &NationalCode, seed: u64| {
+            json!({"national_code": nc.as_str(), "fingerprint": {"position": 2, "format": "iso19794_2",
+                   "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(seed, 2), 2))}})
+        };
+        let (st, b) = app.call("POST", &pull, op2, None).await;
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body")),
+            "no holder: {b}"
+        );
+        let (st, unknown) = app
+            .call(
+                "POST",
+                &format!(
+                    "/api/v1/office/applications/{}/transfer",
+                    domain::TrackingCode::from_body(5)
+                ),
+                op2,
+                Some(&holder_probe(&code(1), 1)),
+            )
+            .await;
+        assert_eq!(
+            (st, err(&unknown)),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
+        let (st, b) = app
+            .call("POST", &pull, op2, Some(&holder_probe(&code(2), 1)))
+            .await;
+        assert_eq!(
+            (st, &b),
+            (StatusCode::NOT_FOUND, &unknown),
+            "another person's code"
+        );
+        let (st, b) = app
+            .call("POST", &pull, op2, Some(&holder_probe(&code(1), 99)))
+            .await;
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")),
+            "{b}"
+        );
+        assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
+        let record1 = format!("/api/v1/office/applications/{tc1}");
+        let (st, _) = app.call("GET", &record1, op2, None).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "the record stays closed");
+        let (_, rec) = app.call("GET", &record1, op1, None).await;
+        assert_eq!(rec["transfer_attempts"][0]["office_id"], "30-0002", "{rec}");
+        assert_eq!(rec["transfer_attempts"][0]["matched"], false);
 
         // --- The SMS goes out through the outbox. ---
         let sent = server::cards::workers::send_sms(&app.state, 100, 8)
@@ -989,4 +1069,131 @@ fn pdftotext(pdf: &[u8]) -> Option<String> {
             .filter(|c| !('\u{202A}'..='\u{202E}').contains(c))
             .collect(),
     )
+}
+
+#[tokio::test]
+async fn an_office_brings_a_card_to_itself_only_with_the_holders_finger() {
+    for app in App::all().await {
+        let name = app.db.name;
+        let s = &app.db.store;
+        s.upsert_persons(&[person(1, "")]).await.unwrap();
+        s.upsert_offices(&[
+            office("30-0001", "دفتر پیشخوان کرج"),
+            office("30-0002", "دفتر پیشخوان فردیس"),
+        ])
+        .await
+        .unwrap();
+        let op1 = app.user("op1", Role::Operator, "30-0001").await;
+        let op2 = app.user("op2", Role::Operator, "30-0002").await;
+        let op1 = Some(("authorization", op1.as_str()));
+        let op2 = Some(("authorization", op2.as_str()));
+        let tc = app.booked(1, "30-0001").await;
+        let (st, b) = app
+            .call(
+                "POST",
+                "/api/v1/office/enrollments",
+                op1,
+                Some(&enrollment(&tc, 1)),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{name}: {b}");
+        let pull = format!("/api/v1/office/applications/{tc}/transfer");
+        let probe = |seed: u64, impression: u64| {
+            json!({"national_code": code(1).as_str(), "fingerprint": {"position": 2, "format": "iso19794_2",
+                   "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(seed, 2), impression))}})
+        };
+        // The enrolling office already gets the card.
+        let (st, b) = app.call("POST", &pull, op1, Some(&probe(1, 2))).await;
+        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("same_office")));
+        // The holder at the other office's desk: the destination changes, recorded with who and when.
+        let (st, b) = app.call("POST", &pull, op2, Some(&probe(1, 2))).await;
+        assert_eq!(
+            (st, b["outcome"].as_str(), b["to_office_id"].as_str()),
+            (StatusCode::OK, Some("redirected"), Some("30-0002")),
+            "{name}: {b}"
+        );
+        let (st, rec) = app
+            .call(
+                "GET",
+                &format!("/api/v1/office/applications/{tc}"),
+                op2,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "now this office's work");
+        let last = rec["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (last["event"].as_str(), last["actor"].as_str()),
+            (Some("destination_changed"), Some("operator:op2")),
+            "{rec}"
+        );
+        assert!(last["at"].as_str().is_some());
+        // Back to the first office: after six failed matches the desk must call a supervisor.
+        for _ in 0..server::cards::pickup::MAX_FAILED_MATCHES {
+            let (st, b) = app.call("POST", &pull, op1, Some(&probe(99, 1))).await;
+            assert_eq!(
+                (st, err(&b)),
+                (StatusCode::FORBIDDEN, Some("fingerprint_mismatch"))
+            );
+        }
+        let (st, b) = app.call("POST", &pull, op1, Some(&probe(1, 2))).await;
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::CONFLICT, Some("too_many_attempts")),
+            "{name}: {b}"
+        );
+        let e = s
+            .enrollment(&domain::TrackingCode::parse(&tc).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.destination.as_str(), "30-0002");
+        app.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn office_transfers_are_limited_per_operator() {
+    let db = TestStore::sqlite().await;
+    let state = AppState::new(
+        db.store.clone(),
+        Settings {
+            captcha: false,
+            transfers_per_operator_per_minute: 2,
+            ..Settings::default()
+        },
+    );
+    let app = App {
+        router: server::router(state.clone()),
+        state,
+        db,
+    };
+    app.db
+        .store
+        .upsert_offices(&[office("30-0002", "دفتر پیشخوان فردیس")])
+        .await
+        .unwrap();
+    let op2 = app.user("op2", Role::Operator, "30-0002").await;
+    let body = json!({"national_code": code(1).as_str(),
+        "fingerprint": {"position": 2, "format": "iso19794_2", "data": ""}});
+    let mut seen = Vec::new();
+    for n in 0..3u64 {
+        let tc = domain::TrackingCode::from_body(n + 10);
+        let (st, b) = app
+            .call(
+                "POST",
+                &format!("/api/v1/office/applications/{tc}/transfer"),
+                Some(("authorization", op2.as_str())),
+                Some(&body),
+            )
+            .await;
+        seen.push((st, err(&b).map(str::to_string)));
+    }
+    let nf = (StatusCode::NOT_FOUND, Some("not_found".to_string()));
+    let limited = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Some("rate_limited".to_string()),
+    );
+    assert_eq!(seen, [nf.clone(), nf, limited]);
+    app.db.cleanup().await;
 }

@@ -159,9 +159,20 @@ impl App {
         b["tracking_code"].as_str().unwrap().to_string()
     }
 
+    /// The applicant's national code of a filed application, as the holder-bound actions need it.
+    async fn nc_of(&self, tc: &str) -> String {
+        let tc = domain::TrackingCode::parse(tc).unwrap();
+        let app = self.db.store.application(&tc).await.unwrap().unwrap();
+        app.national_code.as_str().to_string()
+    }
+
     async fn token_of(&self, tc: &str) -> String {
+        let nc = self.nc_of(tc).await;
         let (s, b) = self
-            .post(&format!("/api/v1/applications/{tc}/payments"), &json!({}))
+            .post(
+                &format!("/api/v1/applications/{tc}/payments"),
+                &json!({"national_code": nc}),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         let url = b["redirect_url"].as_str().unwrap();
@@ -207,8 +218,11 @@ async fn the_whole_journey_by_api() {
 
         // Not paid: no booking.
         let day = open_day(&app.state);
-        let book = json!({"office_id": "30-0001", "date_jalali": day.to_string()});
+        let nc = code(1).as_str().to_string();
+        let book =
+            json!({"national_code": nc, "office_id": "30-0001", "date_jalali": day.to_string()});
         let uri = format!("/api/v1/applications/{tc}/appointment");
+        let cancel_uri = format!("{uri}?national_code={nc}");
         let (s, b) = app.post(&uri, &book).await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
@@ -230,7 +244,10 @@ async fn the_whole_journey_by_api() {
         assert_eq!(app.status_of(1, &tc).await["state"], "awaiting_appointment");
         // A second payment is refused now.
         let (s, b) = app
-            .post(&format!("/api/v1/applications/{tc}/payments"), &json!({}))
+            .post(
+                &format!("/api/v1/applications/{tc}/payments"),
+                &json!({"national_code": nc}),
+            )
             .await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
@@ -265,9 +282,9 @@ async fn the_whole_journey_by_api() {
         assert_eq!(o1["free_capacity"], 4);
 
         // Cancel frees the place; rebooking works.
-        let (s, _) = app.send("DELETE", &uri, &json!({})).await;
+        let (s, _) = app.send("DELETE", &cancel_uri, &json!({})).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
-        let (s, b) = app.send("DELETE", &uri, &json!({})).await;
+        let (s, b) = app.send("DELETE", &cancel_uri, &json!({})).await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::CONFLICT, Some("no_appointment"))
@@ -894,10 +911,11 @@ async fn closed_days_and_days_outside_the_horizon_are_refused() {
     )
     .await;
     let uri = format!("/api/v1/applications/{tc}/appointment");
+    let nc = code(1).as_str().to_string();
     let (s, b) = app
         .post(
             &uri,
-            &json!({"office_id": "30-0001", "date_jalali": friday.to_string()}),
+            &json!({"national_code": nc, "office_id": "30-0001", "date_jalali": friday.to_string()}),
         )
         .await;
     assert_eq!(
@@ -908,7 +926,7 @@ async fn closed_days_and_days_outside_the_horizon_are_refused() {
         let (s, b) = app
             .post(
                 &uri,
-                &json!({"office_id": "30-0001", "date_jalali": day.to_string()}),
+                &json!({"national_code": nc, "office_id": "30-0001", "date_jalali": day.to_string()}),
             )
             .await;
         assert_eq!(
@@ -944,7 +962,7 @@ async fn closed_days_and_days_outside_the_horizon_are_refused() {
     let (s, _) = app
         .post(
             &uri,
-            &json!({"office_id": "99-9999", "date_jalali": open_day(&app.state).to_string()}),
+            &json!({"national_code": nc, "office_id": "99-9999", "date_jalali": open_day(&app.state).to_string()}),
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

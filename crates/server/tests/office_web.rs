@@ -2,8 +2,9 @@
 
 //! The counter office pages driven in-process through their HTML forms, as a browser without JavaScript would:
 //! login and the desk's day, check-in, enrollment posted as multipart/form-data (refused with the message at the
-//! field, then done), the receipt PDF, the record and a transfer, the supervisors' adjudication with both photos,
-//! shipments and pickup forms, and the refusals: no session, another office, not a supervisor.
+//! field, then done), the receipt PDF, the record and a transfer with the holder's finger, the supervisors'
+//! adjudication with both photos, shipments and pickup forms, and the refusals: no session, another office, not a
+//! supervisor.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
@@ -586,34 +587,93 @@ async fn desk_enrollment_receipt_record_and_transfer() {
         "the card already comes here"
     );
 
-    // The other office sees no record but may take the card: a transfer redirects it there.
-    let a = app
-        .get(&format!("/office/applications/{}", tc.as_str()), Some(&op2))
-        .await;
+    // The other office sees no record, and may take the card only with the holder at its desk.
+    let record_uri = format!("/office/applications/{}", tc.as_str());
+    let transfer_uri = format!("{record_uri}/transfer");
+    let a = app.get(&record_uri, Some(&op2)).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
-    assert!(a.body().contains("id=\"transfer\""));
+    let page = a.body();
+    assert!(page.contains("id=\"transfer\""));
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    assert!(page.contains("name=\"national_code\"") && page.contains("name=\"data\""));
+    let destination = |app: &TestApp| {
+        let s = app.state.store.clone();
+        async move { s.enrollment(&tc).await.unwrap().unwrap().destination }
+    };
+    // The old bare form (no holder) moves nothing.
+    let a = app.post(&transfer_uri, &[], Some(&op2)).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body());
+    assert_eq!(destination(&app).await.as_str(), OFFICE);
+    // Someone else's national code: as unknown, nothing moved, the record still closed.
+    let holder = national_code("001234567");
+    let own = || intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(7, 2), 1);
+    let other = national_code("002345678");
     let a = app
-        .post(
-            &format!("/office/applications/{}/transfer", tc.as_str()),
-            &[],
+        .post_multipart(&transfer_uri, transfer_body(&other, 2, own()), Some(&op2))
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body());
+    assert!(a
+        .body()
+        .contains("درخواستی با این کد رهگیری و کد ملی پیدا نشد"));
+    assert_eq!(destination(&app).await.as_str(), OFFICE);
+    // Someone else's finger: refused, recorded, the form kept.
+    let stranger = intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(99, 2), 1);
+    let a = app
+        .post_multipart(
+            &transfer_uri,
+            transfer_body(&holder, 2, stranger),
             Some(&op2),
         )
         .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body());
+    let page = a.body();
+    assert!(page.contains("با انگشت دیگری دوباره تلاش کنید"), "{page}");
+    assert!(
+        page.contains(&format!("value=\"{}\"", fa(&holder))),
+        "national code kept"
+    );
+    assert_eq!(destination(&app).await.as_str(), OFFICE);
+    assert_eq!(
+        app.get(&record_uri, Some(&op2)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The holder's own finger: the card is redirected there and the record opens.
+    let a = app
+        .post_multipart(&transfer_uri, transfer_body(&holder, 2, own()), Some(&op2))
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body());
     assert!(a.location().ends_with("?transferred=redirected"));
+    assert_eq!(destination(&app).await.as_str(), OTHER_OFFICE);
     let a = app.get(a.location(), Some(&op2)).await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(a.body().contains("دفتر پیشخوان مهرشهر"));
     assert!(a.body().contains("flash ok"));
     let a = app
-        .post(
-            &format!("/office/applications/{}/transfer", tc.as_str()),
-            &[],
-            Some(&op2),
-        )
+        .post_multipart(&transfer_uri, transfer_body(&holder, 2, own()), Some(&op2))
         .await;
     assert_eq!(a.status, StatusCode::CONFLICT);
     assert!(a.body().contains("کارت هم‌اکنون به همین دفتر فرستاده می‌شود"));
+    // Both matches are kept with the operator and the office.
+    let id = app.state.store.application(&tc).await.unwrap().unwrap().id;
+    let tried = app.state.store.transfer_attempts(id).await.unwrap();
+    let seen: Vec<(bool, &str, &str)> = tried
+        .iter()
+        .map(|t| (t.matched, t.operator.as_str(), t.office.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [(false, "op2", OTHER_OFFICE), (true, "op2", OTHER_OFFICE)]
+    );
+}
+
+/// The record page's transfer form: the holder's national code and one finger.
+fn transfer_body(national_code: &str, position: u8, data: Vec<u8>) -> Vec<u8> {
+    multipart(&[
+        PartData::Text("national_code", fa(national_code)),
+        PartData::Text("position", position.to_string()),
+        PartData::Text("format", "iso19794_2".into()),
+        PartData::File("data", "probe.iso", data),
+    ])
 }
 
 #[tokio::test]

@@ -708,3 +708,29 @@ fn any_input_gets_a_screen() {
         .unwrap();
     rt.block_on(app.db.cleanup());
 }
+
+#[tokio::test]
+async fn directional_controls_in_stored_office_text_never_reach_the_phone() {
+    // An office imported before directional controls were refused: text/plain cannot isolate them, so the
+    // screens leave them (and any control character) out.
+    let app = App::on(TestStore::sqlite().await, quiet()).await;
+    let spoofed = Office {
+        name: "دفتر \u{202E}نوگژاو\u{202C}".into(),
+        city: "کرج\u{2067}".into(),
+        address: "خیابان \u{2066}بهشتی\u{2069}".into(),
+        ..office()
+    };
+    app.db.store.upsert_offices(&[spoofed]).await.unwrap();
+    let s = new_session();
+    let waits = app.ussd(&s, FAMILY, "1*2").await;
+    let addr = app.ussd(&s, FAMILY, "1*2*1").await;
+    for screen in [&waits, &addr] {
+        assert!(
+            !screen.chars().any(domain::text::is_bidi_control),
+            "{screen:?}"
+        );
+    }
+    assert!(waits.contains("در دفتر نوگژاو"), "{waits}");
+    assert_eq!(addr, "END دفتر نوگژاو\nکرج، خیابان بهشتی");
+    app.db.cleanup().await;
+}

@@ -481,7 +481,7 @@ async fn the_whole_journey_through_the_forms() {
     assert!(a.body.contains(ApplicationState::AppointmentBooked.fa()));
     assert!(
         a.body
-            .contains(&format!("id=\"office-name\">{OFFICE_NAME}")),
+            .contains(&format!("id=\"office-name\"><bdi>{OFFICE_NAME}</bdi>")),
         "{}",
         a.body
     );
@@ -920,5 +920,66 @@ async fn the_person_sees_which_agencies_verified_them() {
         .get(&format!("/applications/{tc}/verifications"), None)
         .await;
     assert_eq!(anon.status, StatusCode::SEE_OTHER);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn stored_office_text_is_isolated_on_the_appointment_card() {
+    // An office imported before directional controls were refused: a right-to-left override in its name and an
+    // isolate in its address. The card shows both inside <bdi>, so neither reorders what follows.
+    let app = TestApp::new().await;
+    let spoofed = Office {
+        name: "دفتر \u{202E}نوگژاو".into(),
+        address: "خیابان \u{2066}بهشتی".into(),
+        ..office()
+    };
+    app.db.store.upsert_offices(&[spoofed]).await.unwrap();
+    let (tc, cookie) = app.register().await;
+    let t = domain::TrackingCode::parse(&tc).unwrap();
+    let change = |actor: &str| store::journey::Change {
+        actor: actor.into(),
+        at: chrono::Utc::now(),
+        reason: None,
+    };
+    assert!(app
+        .db
+        .store
+        .transition(
+            &t,
+            ApplicationState::AwaitingPayment,
+            domain::Event::PaymentSettled,
+            &change("gateway:sandbox"),
+        )
+        .await
+        .unwrap());
+    let mut day = today().add_days(1).unwrap();
+    while app.state.settings.holidays.closure(day).is_some() {
+        day = day.add_days(1).unwrap();
+    }
+    let office = domain::OfficeId::parse(OFFICE_ID).unwrap();
+    let booked = app
+        .db
+        .store
+        .book(&t, &office, day, &change("citizen"))
+        .await
+        .unwrap();
+    assert!(matches!(booked, store::journey::Booked::Booked(_)));
+    let a = app.get(&format!("/applications/{tc}"), Some(&cookie)).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        a.body
+            .contains("id=\"office-name\"><bdi>دفتر \u{202E}نوگژاو</bdi>"),
+        "{}",
+        a.body
+    );
+    assert!(
+        a.body.contains("<bdi>خیابان \u{2066}بهشتی</bdi>"),
+        "{}",
+        a.body
+    );
+    let print = app
+        .get(&format!("/applications/{tc}/print"), Some(&cookie))
+        .await;
+    assert!(print.body.contains("<bdi>دفتر \u{202E}نوگژاو</bdi>"));
     app.db.cleanup().await;
 }

@@ -62,6 +62,12 @@ pub struct Config {
     /// At most this many cards in one manufacturer's batch.
     #[serde(default = "default_batch")]
     pub production_batch_size: u32,
+    /// Walk-in filings (registry inquiries) one operator may make per minute.
+    #[serde(default = "default_filings_per_operator")]
+    pub filings_per_operator_per_minute: u32,
+    /// Card transfers (each a fingerprint match) one operator may ask for per minute.
+    #[serde(default = "default_transfers_per_operator")]
+    pub transfers_per_operator_per_minute: u32,
 }
 
 /// `[kannel]`: smsbox's `sendsms` and the `dlr-url` base it calls back.
@@ -99,6 +105,14 @@ fn default_pickup_days() -> u32 {
 
 fn default_batch() -> u32 {
     10_000
+}
+
+fn default_filings_per_operator() -> u32 {
+    30
+}
+
+fn default_transfers_per_operator() -> u32 {
+    10
 }
 
 fn default_callback() -> String {
@@ -139,6 +153,8 @@ impl Default for Config {
             kannel: None,
             pickup_period_days: default_pickup_days(),
             production_batch_size: default_batch(),
+            filings_per_operator_per_minute: default_filings_per_operator(),
+            transfers_per_operator_per_minute: default_transfers_per_operator(),
         }
     }
 }

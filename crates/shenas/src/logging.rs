@@ -1,6 +1,7 @@
 //! Structured logs (JSON lines, or human-readable with `log_format = "pretty"`), with every national code and
 //! mobile number masked on the way out, whatever logged it: a run of exactly ten digits becomes `00******48`, a
-//! mobile number `0912****567`. Masking at the writer is the last line of defence; code logs masked values too.
+//! mobile number `0912****567`, a tracking code (twelve digits, as in request paths) `19********88`. Masking at
+//! the writer is the last line of defence; code logs masked values too.
 
 use std::io::{self, Write};
 use tracing_subscriber::fmt::MakeWriter;
@@ -60,7 +61,8 @@ impl Drop for MaskingWriter {
 }
 
 /// Masks identifiers in place: runs of ASCII digits of length 10 (national codes, keeping 2 + 2), 11 starting
-/// `09` (mobiles, keeping 4 + 3) and 12 starting `989` (international mobiles, keeping 5 + 3).
+/// `09` (mobiles, keeping 4 + 3), 12 starting `989` (international mobiles, keeping 5 + 3) and any other 12
+/// (tracking codes, keeping 2 + 2).
 pub fn mask(buf: &mut [u8]) {
     let mut i = 0;
     while i < buf.len() {
@@ -77,6 +79,7 @@ pub fn mask(buf: &mut [u8]) {
             10 => (2, 2),
             11 if run.starts_with(b"09") => (4, 3),
             12 if run.starts_with(b"989") => (5, 3),
+            12 => (2, 2),
             _ => continue,
         };
         let len = run.len();
@@ -107,6 +110,10 @@ mod tests {
         assert_eq!(
             masked("2026-11-21T05:50:00Z took 1234 us"),
             "2026-11-21T05:50:00Z took 1234 us"
+        );
+        assert_eq!(
+            masked("DELETE /api/v1/applications/193921697788/appointment"),
+            "DELETE /api/v1/applications/19********88/appointment"
         );
         assert_eq!(
             masked("{\"code\":\"0084575948\"}"),

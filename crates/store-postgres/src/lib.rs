@@ -347,6 +347,7 @@ impl Store for PostgresStore {
 
 store_sql::impl_journey!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
 store_sql::impl_agencies!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
+store_sql::impl_audit!(crate::PostgresStore, sqlx::Postgres);
 store_sql::impl_stats!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
 store_sql::impl_production!(
     crate::PostgresStore,

@@ -767,13 +767,15 @@ macro_rules! impl_journey {
                         .collect()
                 }
 
-                async fn book(
+                async fn book_from(
                     &self,
                     tracking: &TrackingCode,
                     office: &OfficeId,
                     date: JalaliDate,
+                    first_slot: u32,
                     change: &Change,
                 ) -> Result<Booked> {
+                    let first = i64::from(first_slot.max(1));
                     let day = date.to_string();
                     let mut tx = self.pool.begin_with($begin).await.map_err(err)?;
                     let row = sqlx::query("SELECT id, state FROM applications WHERE tracking_code = $1")
@@ -811,18 +813,26 @@ macro_rules! impl_journey {
                     if taken.is_none_or(|t| t > cap) {
                         return Ok(Booked::NoCapacity);
                     }
+                    // The lowest free place from `first` on: `first` itself, or the first gap after the run of
+                    // taken places that starts there.
                     let slot: i64 = sqlx::query_scalar(
                         "SELECT CAST(CASE WHEN NOT EXISTS (SELECT 1 FROM appointments \
-                             WHERE office_id = $1 AND day = $2 AND slot = 1) THEN 1 \
+                             WHERE office_id = $1 AND day = $2 AND slot = $3) THEN $3 \
                          ELSE (SELECT MIN(x.slot) + 1 FROM appointments x WHERE x.office_id = $1 \
-                             AND x.day = $2 AND NOT EXISTS (SELECT 1 FROM appointments y \
+                             AND x.day = $2 AND x.slot >= $3 AND NOT EXISTS (SELECT 1 FROM appointments y \
                              WHERE y.office_id = $1 AND y.day = $2 AND y.slot = x.slot + 1)) END AS BIGINT)",
                     )
                     .bind(office.as_str())
                     .bind(&day)
+                    .bind(first)
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(err)?;
+                    if slot > cap {
+                        // Only places before `first` are free (today's, whose time is over): dropping the
+                        // transaction gives the counted place back.
+                        return Ok(Booked::NoCapacity);
+                    }
                     sqlx::query(
                         "INSERT INTO appointments (application_id, office_id, day, slot, booked_at) \
                          VALUES ($1, $2, $3, $4, $5)",

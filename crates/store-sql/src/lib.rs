@@ -7,6 +7,7 @@
 //! differently.
 
 mod agency;
+mod audit;
 mod journey;
 mod production;
 mod stats;

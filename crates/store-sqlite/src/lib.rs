@@ -421,6 +421,7 @@ impl Store for SqliteStore {
 // before it writes could fail on the lock upgrade when another writer got there first.
 store_sql::impl_journey!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 store_sql::impl_agencies!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+store_sql::impl_audit!(crate::SqliteStore, sqlx::Sqlite);
 store_sql::impl_stats!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
 store_sql::impl_production!(
     crate::SqliteStore,

@@ -215,6 +215,43 @@ async fn paid_applications(s: &store::DynStore, from: u32, n: u32) -> Vec<Tracki
 }
 
 #[tokio::test]
+async fn booking_from_a_slot_skips_earlier_places_and_fills_gaps_after_it() {
+    for t in TestStore::all().await {
+        let s = t.store.clone();
+        s.upsert_offices(&[office("30-0001", 4)]).await.unwrap();
+        let codes = paid_applications(&s, 2000, 5).await;
+        let office = OfficeId::parse("30-0001").unwrap();
+        let slot = |b: Booked| match b {
+            Booked::Booked(a) => a.slot,
+            other => panic!("{}: {other:?}", t.name),
+        };
+        // From place 3 on: 3, then 4; places 1 and 2 stay free but are never given.
+        let a = s.book_from(&codes[0], &office, day(), 3, &change()).await;
+        assert_eq!(slot(a.unwrap()), 3, "{}", t.name);
+        let b = s.book_from(&codes[1], &office, day(), 3, &change()).await;
+        assert_eq!(slot(b.unwrap()), 4, "{}", t.name);
+        assert_eq!(
+            s.book_from(&codes[2], &office, day(), 3, &change())
+                .await
+                .unwrap(),
+            Booked::NoCapacity,
+            "{}",
+            t.name
+        );
+        // The refused booking took no place and left the application waiting.
+        assert_eq!(s.booked(&office, day()).await.unwrap(), 2);
+        assert_eq!(
+            s.application(&codes[2]).await.unwrap().unwrap().state,
+            ApplicationState::AwaitingAppointment
+        );
+        // From place 1 the earlier gap is given.
+        let c = s.book(&codes[2], &office, day(), &change()).await;
+        assert_eq!(slot(c.unwrap()), 1, "{}", t.name);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn two_hundred_racing_bookings_for_ten_places_book_exactly_ten() {
     for t in TestStore::all().await {
         let s = t.store.clone();

@@ -305,6 +305,19 @@ pub trait Journey: Send + Sync {
         office: &OfficeId,
         date: JalaliDate,
         change: &Change,
+    ) -> Result<Booked> {
+        self.book_from(tracking, office, date, 1, change).await
+    }
+
+    /// As [`Journey::book`], giving only a place numbered `first_slot` or later (today's places whose time is
+    /// over are not given): the lowest free one, `NoCapacity` when none is left up to the capacity.
+    async fn book_from(
+        &self,
+        tracking: &TrackingCode,
+        office: &OfficeId,
+        date: JalaliDate,
+        first_slot: u32,
+        change: &Change,
     ) -> Result<Booked>;
 
     /// Frees the application's place; `None` when it had none.

@@ -9,12 +9,14 @@ use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
 use std::sync::Arc;
 
 pub mod agency;
+pub mod audit;
 pub mod codec;
 mod error;
 pub mod journey;
 pub mod production;
 pub mod stats;
 pub use agency::Agencies;
+pub use audit::Audit;
 pub use error::StoreError;
 pub use journey::Journey;
 pub use production::Production;
@@ -76,7 +78,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Journey + Agencies + Stats + Production + Send + Sync + 'static {
+pub trait Store: Journey + Agencies + Stats + Production + Audit + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// How many bulk writers (each with its own connection and transactions) may run at once on disjoint keys.

@@ -47,36 +47,30 @@ pub fn mismatch() -> ApiError {
     )
 }
 
-pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiResult<PickupDone> {
-    let office = staff.office()?.clone();
-    let tracking = TrackingCode::parse(&input.tracking_code)
-        .map_err(|e| ApiError::validation(e).with_field("tracking_code"))?;
-    let card = state
-        .store
-        .pickup_card(&tracking)
-        .await?
-        .ok_or_else(|| ApiError::not_found("کارت آمادهٔ تحویل", "card waiting for pickup"))?;
-    if card.office != office {
-        return Err(super::enroll::other_office());
-    }
-    if !matches!(card.state, S::ReadyForPickup | S::Uncollected) {
-        return Err(super::enroll::wrong_state(card.state));
-    }
-    let attempts = state.store.pickup_attempts(card.application_id).await?;
-    if attempts.iter().filter(|a| !a.matched).count() >= MAX_FAILED_MATCHES {
-        return Err(ApiError::conflict(
-            "too_many_attempts",
-            "تعداد تلاش‌های ناموفق از حد گذشته است؛ با سرپرست دفتر هماهنگ کنید",
-            "too many failed matches; a supervisor must look into it",
-        ));
-    }
-    let data = super::base64_field("fingerprint.data", &input.fingerprint.data)?;
-    let (position, format) = (input.fingerprint.position, input.fingerprint.format.clone());
+/// A probe checked 1:1 against the finger enrolled at its position.
+#[derive(Debug, Clone, Copy)]
+pub struct Matched {
+    pub position: u8,
+    pub score: f32,
+    /// At the calibrated verification threshold.
+    pub matched: bool,
+}
+
+/// Checks `probe` against the enrolled finger at the same position in the templates at `templates_key` (pickup,
+/// and an office's transfer with the holder present). 422 `finger_not_enrolled` at `fingerprint.position` when
+/// that finger was not captured; the probe's own refusals (format, quality) as `intake` answers them.
+pub async fn match_finger(
+    state: &AppState,
+    templates_key: &str,
+    probe: &ProbeInput,
+) -> ApiResult<Matched> {
+    let data = super::base64_field("fingerprint.data", &probe.data)?;
+    let (position, format) = (probe.position, probe.format.clone());
     let (position, probe) =
         tokio::task::spawn_blocking(move || intake::check_probe(position, &format, &data))
             .await
             .map_err(|_| ApiError::internal())??;
-    let enrolled_bytes = super::stored(state, &card.templates_key, "templates").await?;
+    let enrolled_bytes = super::stored(state, templates_key, "templates").await?;
     let enrolled = super::templates::decode(&enrolled_bytes).map_err(|e| {
         tracing::error!(error = %e, "templates corrupt");
         ApiError::internal()
@@ -94,7 +88,46 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
     let score = tokio::task::spawn_blocking(move || biometrics::matcher::score(&probe, &template))
         .await
         .map_err(|_| ApiError::internal())?;
-    let matched = biometrics::matcher::Thresholds::calibrated().verify_match(score);
+    Ok(Matched {
+        position,
+        score,
+        matched: biometrics::matcher::Thresholds::calibrated().verify_match(score),
+    })
+}
+
+/// 409 `too_many_attempts`: the failed matches on one card have reached [`MAX_FAILED_MATCHES`].
+pub fn too_many_attempts() -> ApiError {
+    ApiError::conflict(
+        "too_many_attempts",
+        "تعداد تلاش‌های ناموفق از حد گذشته است؛ با سرپرست دفتر هماهنگ کنید",
+        "too many failed matches; a supervisor must look into it",
+    )
+}
+
+pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiResult<PickupDone> {
+    let office = staff.office()?.clone();
+    let tracking = TrackingCode::parse(&input.tracking_code)
+        .map_err(|e| ApiError::validation(e).with_field("tracking_code"))?;
+    let card = state
+        .store
+        .pickup_card(&tracking)
+        .await?
+        .ok_or_else(|| ApiError::not_found("کارت آمادهٔ تحویل", "card waiting for pickup"))?;
+    if card.office != office {
+        return Err(super::enroll::other_office());
+    }
+    if !matches!(card.state, S::ReadyForPickup | S::Uncollected) {
+        return Err(super::enroll::wrong_state(card.state));
+    }
+    let attempts = state.store.pickup_attempts(card.application_id).await?;
+    if attempts.iter().filter(|a| !a.matched).count() >= MAX_FAILED_MATCHES {
+        return Err(too_many_attempts());
+    }
+    let Matched {
+        position,
+        score,
+        matched,
+    } = match_finger(state, &card.templates_key, &input.fingerprint).await?;
     let now = chrono::Utc::now();
     state
         .store

@@ -1,11 +1,13 @@
-//! `POST /api/v1/applications/{tracking_code}/payments` (begin paying at the bank) and
+//! `POST /api/v1/applications/{tracking_code}/payments` (begin paying at the bank; the applicant's national code
+//! goes with the tracking code, see [`crate::journey::holder`]) and
 //! `POST /api/v1/payments/callback` (the bank sends the customer back). The callback accepts JSON (a bank's
 //! server or a script) or a form post (the customer's browser, sent back by the bank's page): JSON is answered
 //! with JSON, a browser is redirected to its application's page.
 
+use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::journey::pay;
+use crate::journey::{holder, pay};
 use crate::state::AppState;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{header, StatusCode};
@@ -29,24 +31,36 @@ pub fn tracking(input: &str) -> ApiResult<TrackingCode> {
     Ok(TrackingCode::parse(input).at("tracking_code")?)
 }
 
+/// Who asks to pay: the applicant's national code, which must go with the tracking code.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PaymentRequest {
+    #[schema(example = "0499370899")]
+    pub national_code: String,
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/applications/{tracking_code}/payments",
     tag = "citizen",
     params(("tracking_code" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body = PaymentRequest,
     responses(
         (status = 201, description = "Send the customer to `redirect_url`", body = PaymentStarted),
-        (status = 404, description = "`application_not_found`", body = crate::error::ErrorBody),
+        (status = 404, description = "`not_found`: no such application, or the national code is not its applicant's (one answer for both)", body = crate::error::ErrorBody),
         (status = 409, description = "`application_already_paid`", body = crate::error::ErrorBody),
-        (status = 422, description = "`invalid_tracking_code`", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_tracking_code`, `invalid_national_code`, `invalid_body`", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`: too many calls from this client or for this national code (the status lookup's limits)", body = crate::error::ErrorBody),
         (status = 503, description = "`gateway_unavailable`", body = crate::error::ErrorBody),
     )
 )]
 pub async fn start(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path(tc): Path<String>,
+    ApiJson(req): ApiJson<PaymentRequest>,
 ) -> ApiResult<(StatusCode, Json<PaymentStarted>)> {
-    let s = pay::start(&state, &tracking(&tc)?).await?;
+    let app = holder::application(&state, &client, &tc, &req.national_code).await?;
+    let s = pay::start(&state, &app.tracking_code).await?;
     Ok((
         StatusCode::CREATED,
         Json(PaymentStarted {

@@ -1,12 +1,12 @@
 //! Appointments: offices of the province an area code selects, ordered by free places on a day; booking and
 //! cancelling a place. Closed days (Fridays, holidays of the table) and days outside the booking horizon are
-//! refused before the store is asked.
+//! refused before the store is asked; today, only places whose time is not over are given.
 
 use crate::error::{ApiError, ApiResult};
 use crate::journey::pay::application_not_found;
 use crate::state::{today, AppState};
 use axum::http::StatusCode;
-use chrono::Utc;
+use chrono::{Timelike, Utc};
 use domain::{ApplicationState, JalaliDate, OfficeId, Province, TrackingCode};
 use store::journey::{Appointment, Booked, Change, OfficeAvailability};
 
@@ -78,12 +78,22 @@ pub async fn book(
     let office =
         OfficeId::parse(office).map_err(|e| ApiError::validation(e).with_field("office_id"))?;
     let date = bookable_day(state, date)?;
+    let now = Utc::now();
+    let first_slot = if date == today() {
+        first_open_slot(state, &office, now).await?
+    } else {
+        1
+    };
     let change = Change {
         actor: actor.to_string(),
-        at: Utc::now(),
+        at: now,
         reason: None,
     };
-    match state.store.book(tracking, &office, date, &change).await? {
+    match state
+        .store
+        .book_from(tracking, &office, date, first_slot, &change)
+        .await?
+    {
         Booked::Booked(a) => Ok(a),
         Booked::NotFound => Err(application_not_found()),
         Booked::UnknownOffice => Err(ApiError::new(
@@ -114,6 +124,31 @@ pub async fn book(
     }
 }
 
+/// Today's first place at `office` whose time (see [`slot_time`]) is not over; 422 `slot_passed` when every
+/// place's time is. An unknown office answers 1 and is refused by the booking itself.
+async fn first_open_slot(
+    state: &AppState,
+    office: &OfficeId,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<u32> {
+    let Some(capacity) = state.store.office(office).await?.map(|o| o.daily_capacity) else {
+        return Ok(1);
+    };
+    let clock = crate::state::tehran(now);
+    let minute = clock.hour() * 60 + clock.minute();
+    (1..=capacity.max(1))
+        .find(|&slot| slot_minutes(state, slot, capacity) >= minute)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "slot_passed",
+                "وقت همهٔ نوبت‌های امروز این دفتر گذشته است؛ روز دیگری را انتخاب کنید",
+                "the time of every place at this office today is over; choose another day",
+            )
+            .with_field("date_jalali")
+        })
+}
+
 pub async fn cancel(
     state: &AppState,
     tracking: &TrackingCode,
@@ -139,8 +174,14 @@ pub async fn cancel(
 
 /// The time of a slot: the day's opening hours shared evenly among the office's places.
 pub fn slot_time(state: &AppState, slot: u32, capacity: u32) -> String {
-    let opens = state.settings.office_opens;
-    let span = state.settings.office_closes.saturating_sub(opens);
-    let minutes = opens + span * slot.saturating_sub(1) / capacity.max(1);
+    let minutes = slot_minutes(state, slot, capacity);
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// A slot's time in minutes after midnight.
+fn slot_minutes(state: &AppState, slot: u32, capacity: u32) -> u32 {
+    let opens = state.settings.office_opens;
+    let span = u64::from(state.settings.office_closes.saturating_sub(opens));
+    let into = span * u64::from(slot.saturating_sub(1)) / u64::from(capacity.max(1));
+    opens.saturating_add(u32::try_from(into).unwrap_or(u32::MAX))
 }

@@ -1,5 +1,6 @@
 //! Filing an application: every field parsed into a domain value (the first bad one answered with its path), the
-//! registry inquiry, the mobile-ownership check, the fee of the year, a fresh tracking code.
+//! registry inquiry, the mobile-ownership check, the fee of the year, a fresh tracking code. A refusal at an
+//! office's desk is audited.
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{today, AppState};
@@ -11,6 +12,7 @@ use domain::{
     OfficeId, Reason, TrackingCode,
 };
 use serde::Deserialize;
+use store::audit::InquiryRefusal;
 use store::journey::{Application, Filed, NewApplication};
 use utoipa::ToSchema;
 
@@ -115,6 +117,38 @@ pub struct Filer {
     pub office: Option<OfficeId>,
 }
 
+/// A registry inquiry refused at an office's desk is kept (who, where, when, the masked national code, the
+/// answer) and logged, so that an operator probing the registry shows. Citizens' own filings are limited per
+/// client and guarded by the captcha instead.
+async fn audit_refusal(
+    state: &AppState,
+    filer: &Filer,
+    code: &NationalCode,
+    outcome: &'static str,
+) -> ApiResult<()> {
+    let Some(office) = &filer.office else {
+        return Ok(());
+    };
+    tracing::info!(
+        actor = %filer.actor,
+        office = office.as_str(),
+        national_code = %code.masked(),
+        outcome,
+        "registry inquiry refused at an office"
+    );
+    state
+        .store
+        .record_inquiry_refusal(&InquiryRefusal {
+            operator: filer.actor.clone(),
+            office: office.clone(),
+            at: chrono::Utc::now(),
+            national_code: code.masked(),
+            outcome: outcome.into(),
+        })
+        .await?;
+    Ok(())
+}
+
 /// Files an application after the registry inquiry. The captcha is the caller's business.
 pub async fn file(
     state: &AppState,
@@ -139,17 +173,14 @@ pub async fn file(
     };
     let today = today();
     let person = state.store.person(&id.national_code).await?;
-    inquiry::check(&claim, person.as_ref(), today).map_err(|e| {
-        let field = match e.code {
-            "lunar_date_mismatch" => Some("birth_date_hijri"),
-            _ => None,
-        };
-        let err = ApiError::validation(e);
-        match field {
-            Some(f) => err.with_field(f),
-            None => err,
+    if let Err(e) = inquiry::check(&claim, person.as_ref(), today) {
+        if e.code == "lunar_date_mismatch" {
+            // The two stated dates disagree: no registry was asked.
+            return Err(ApiError::validation(e).with_field("birth_date_hijri"));
         }
-    })?;
+        audit_refusal(state, &filer, &id.national_code, e.code).await?;
+        return Err(ApiError::validation(e));
+    }
     let owns = state
         .services
         .ownership
@@ -165,6 +196,7 @@ pub async fn file(
             )
         })?;
     if !owns {
+        audit_refusal(state, &filer, &id.national_code, "mobile_not_owned").await?;
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "mobile_not_owned",
@@ -196,7 +228,7 @@ pub async fn file(
             Filed::Created(app) => {
                 tracing::info!(
                     national_code = %id.national_code.masked(),
-                    tracking_code = %app.tracking_code,
+                    tracking_code = %app.tracking_code.masked(),
                     channel = filer.channel.as_str(),
                     "application filed"
                 );

@@ -1,9 +1,11 @@
 //! `POST /api/v1/office/applications`: an operator files the application for a person at the desk, with the
-//! office's service fee added. No captcha: the operator is logged in.
+//! office's service fee added. No captcha: the operator is logged in, limited per operator
+//! ([`Settings::filings_per_operator_per_minute`](crate::Settings)), and every refused registry inquiry is
+//! audited (see `journey::file`).
 
 use crate::auth::Staff;
 use crate::citizen::applications::ApplicationCreated;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::journey::file::{self, ApplicationInput, Filer};
 use crate::state::AppState;
@@ -24,7 +26,8 @@ use domain::Channel;
         (status = 401, description = "`unauthorized`", body = crate::error::ErrorBody),
         (status = 403, description = "`forbidden`: not an office's staff", body = crate::error::ErrorBody),
         (status = 409, description = "`active_application_exists`", body = crate::error::ErrorBody),
-        (status = 422, description = "As the citizen's", body = crate::error::ErrorBody),
+        (status = 422, description = "As the citizen's; a refused registry inquiry (`registry_mismatch`, `deceased`, `underage`, `mobile_not_owned`) is audited with the operator, office, time and masked national code", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`: too many filings by this operator this minute", body = crate::error::ErrorBody),
     )
 )]
 pub async fn create(
@@ -33,6 +36,16 @@ pub async fn create(
     ApiJson(input): ApiJson<ApplicationInput>,
 ) -> ApiResult<(StatusCode, Json<ApplicationCreated>)> {
     let office = staff.office()?.clone();
+    if state.settings.rate_limits {
+        state
+            .services
+            .limiter
+            .check(
+                &format!("file:operator:{}", staff.username),
+                state.settings.filings_per_operator_per_minute,
+            )
+            .map_err(ApiError::rate_limited)?;
+    }
     let app = file::file(
         &state,
         &input,

@@ -1,9 +1,12 @@
 //! An application as its offices see it (`GET /api/v1/office/applications/{tracking_code}`: state, history with
-//! time, actor and reason, enrollment, card, messages and pickup attempts), and a transfer of the card to the
-//! operator's office (`POST …/transfer`), for a holder who moved.
+//! time, actor and reason, enrollment, card, messages, pickup and transfer attempts), and a transfer of the card
+//! to the operator's office (`POST …/transfer`) for a holder who moved and is at the desk (see
+//! [`crate::office::transfers`]).
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::office::transfers::{with_holder, OfficeTransferInput};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -40,6 +43,16 @@ pub struct AttemptRow {
     pub matched: bool,
 }
 
+/// A fingerprint match tried at an office to bring the card there.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferAttemptRow {
+    pub at: String,
+    pub office_id: String,
+    pub operator: String,
+    pub position: u8,
+    pub matched: bool,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApplicationRecord {
     pub tracking_code: String,
@@ -59,6 +72,8 @@ pub struct ApplicationRecord {
     pub history: Vec<HistoryRow>,
     pub messages: Vec<MessageRow>,
     pub pickup_attempts: Vec<AttemptRow>,
+    /// Matches tried by offices to have the card sent to them (with the holder at their desk).
+    pub transfer_attempts: Vec<TransferAttemptRow>,
 }
 
 /// The record, if the operator's office has to do with the application (booked, enrolled, destination, or where
@@ -88,6 +103,7 @@ pub async fn record(
     let history = state.store.history(tracking).await?;
     let messages = state.store.sms_of(app.id).await?;
     let attempts = state.store.pickup_attempts(app.id).await?;
+    let transfers = state.store.transfer_attempts(app.id).await?;
     Ok(ApplicationRecord {
         tracking_code: tracking.as_str().into(),
         state: app.state.as_str().into(),
@@ -136,6 +152,16 @@ pub async fn record(
                 matched: a.matched,
             })
             .collect(),
+        transfer_attempts: transfers
+            .iter()
+            .map(|a| TransferAttemptRow {
+                at: a.at.to_rfc3339(),
+                office_id: a.office.as_str().into(),
+                operator: a.operator.clone(),
+                position: a.position,
+                matched: a.matched,
+            })
+            .collect(),
     })
 }
 
@@ -168,7 +194,17 @@ pub struct TransferOutcome {
     pub to_office_id: String,
 }
 
-/// Sends the card to `to`; shared by the office API (to the operator's own office) and the citizen API.
+/// 409 `same_office`: the card already goes to that office.
+pub fn same_office() -> ApiError {
+    ApiError::conflict(
+        "same_office",
+        "کارت هم‌اکنون به همین دفتر فرستاده می‌شود",
+        "the card already goes to this office",
+    )
+}
+
+/// Sends the card to `to`, recorded in the history with `actor` and the time; shared by the office's transfer
+/// with the holder present (`crate::office::transfers`) and the citizen's own request. Callers check who asks.
 pub async fn transfer_to(
     state: &AppState,
     tracking: &TrackingCode,
@@ -180,7 +216,16 @@ pub async fn transfer_to(
         at: chrono::Utc::now(),
         reason: None,
     };
-    match state.store.transfer(tracking, to, &change).await? {
+    let done = state.store.transfer(tracking, to, &change).await?;
+    if matches!(done, Transferred::Redirected | Transferred::Shipped { .. }) {
+        tracing::info!(
+            actor = %change.actor,
+            tracking_code = %tracking.masked(),
+            to = to.as_str(),
+            "card transferred"
+        );
+    }
+    match done {
         Transferred::Redirected => Ok(TransferOutcome {
             outcome: "redirected".into(),
             shipment_id: None,
@@ -195,11 +240,7 @@ pub async fn transfer_to(
             "درخواست ثبت‌نام‌شده یا دفتر",
             "enrolled application or office",
         )),
-        Transferred::SameOffice => Err(ApiError::conflict(
-            "same_office",
-            "کارت هم‌اکنون به همین دفتر فرستاده می‌شود",
-            "the card already goes to this office",
-        )),
+        Transferred::SameOffice => Err(same_office()),
         Transferred::WrongState(s) => Err(crate::cards::enroll::wrong_state(s)),
     }
 }
@@ -209,27 +250,22 @@ pub async fn transfer_to(
     path = "/api/v1/office/applications/{tracking_code}/transfer",
     tag = "office",
     params(("tracking_code" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body(content = OfficeTransferInput, description = "The holder at the desk: their national code and one finger, matched 1:1 against the finger enrolled at that position"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The card now goes to this office", body = TransferOutcome),
-        (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
-        (status = 409, description = "`same_office`, `invalid_transition`", body = crate::error::ErrorBody),
+        (status = 200, description = "The holder's finger matched: the card now goes to this office", body = TransferOutcome),
+        (status = 403, description = "`fingerprint_mismatch` (recorded; another finger may be tried), `forbidden` (not an office's staff)", body = crate::error::ErrorBody),
+        (status = 404, description = "`not_found`: no such application, or the national code is not its holder's (one answer for both)", body = crate::error::ErrorBody),
+        (status = 409, description = "`same_office`, `invalid_transition` (not enrolled yet, on its way, delivered or closed), `too_many_attempts` (failed matches on this card: a supervisor must look into it)", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_tracking_code`, `invalid_national_code`, `finger_not_enrolled`, `invalid_base64`, the probe's format and quality refusals, `invalid_body`", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`: too many transfers asked by this operator this minute", body = crate::error::ErrorBody),
     )
 )]
 pub async fn transfer(
     State(state): State<AppState>,
     staff: Staff,
     Path(code): Path<String>,
+    ApiJson(input): ApiJson<OfficeTransferInput>,
 ) -> ApiResult<Json<TransferOutcome>> {
-    let office = staff.office()?.clone();
-    let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
-    Ok(Json(
-        transfer_to(
-            &state,
-            &tracking,
-            &office,
-            format!("operator:{}", staff.username),
-        )
-        .await?,
-    ))
+    Ok(Json(with_holder(&state, &staff, &code, &input).await?))
 }

@@ -1,8 +1,9 @@
 //! What the phone shows: Persian screens of at most [`MAX_CHARS`] characters, `CON ` or `END ` included, with
 //! Persian digits. Variable parts (office names, addresses) are cut to the room left; [`Screen::render`] cuts
-//! whatever still overflows, so no screen is ever longer.
+//! whatever still overflows, so no screen is ever longer. A plain-text screen cannot isolate stored text, so
+//! control and directional formatting characters are taken out of those variable parts.
 
-use domain::text::to_persian_digits;
+use domain::text::{strip_controls, to_persian_digits};
 use domain::{ApplicationState, NationalCode, Office};
 use store::journey::StatusView;
 
@@ -195,7 +196,7 @@ pub fn status_end(v: &StatusView) -> Screen {
 
 /// The card waits at an office: the stage, since when, the office's name, and the address on request.
 pub fn waiting(v: &StatusView, office_name: &str, hint: bool) -> Screen {
-    let at = format!("در {office_name}");
+    let at = format!("در {}", strip_controls(office_name));
     let body = if hint {
         fit_lines(&[HINT_MENU, &at, OPTION_ADDRESS], 1)
     } else {
@@ -207,11 +208,15 @@ pub fn waiting(v: &StatusView, office_name: &str, hint: bool) -> Screen {
 
 /// The office's name and address.
 pub fn address(office: &Office) -> Screen {
-    let name = cut(&office.name, 30);
-    let place = if office.address.contains(office.city.as_str()) {
-        office.address.clone()
+    let name = cut(&strip_controls(&office.name), 30);
+    let (city, address) = (
+        strip_controls(&office.city),
+        strip_controls(&office.address),
+    );
+    let place = if address.contains(city.as_str()) {
+        address
     } else {
-        format!("{}، {}", office.city, office.address)
+        format!("{city}، {address}")
     };
     Screen::end(fit_lines(&[&name, &place], 1))
 }

@@ -62,7 +62,7 @@ async fn personalise(state: &AppState, c: BatchCard) -> ApiResult<BatchCardView>
     let blob = crate::cards::stored(state, &c.personalisation_key, "personalisation data").await?;
     let Some((signature, payload)) = crate::cards::personalisation::signed_parts(blob) else {
         tracing::error!(
-            tracking = c.tracking_code.as_str(),
+            tracking = %c.tracking_code.masked(),
             "personalisation data malformed"
         );
         return Err(ApiError::internal());
@@ -185,7 +185,7 @@ fn result_error(index: usize, field: &str, code: &'static str, en: &str, fa: &st
         (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`: no such batch of this manufacturer", body = crate::error::ErrorBody),
         (status = 409, description = "`batch_not_claimed`, `batch_dispatched`, `card_already_answered`, `chip_serial_taken`", body = crate::error::ErrorBody),
-        (status = 422, description = "`card_not_in_batch`, `card_answered_twice`, `invalid_outcome`, `invalid_chip_serial`, `reason_required`; nothing is applied", body = crate::error::ErrorBody),
+        (status = 422, description = "`card_not_in_batch`, `card_answered_twice`, `invalid_outcome`, `invalid_chip_serial`, `reason_required`, `invalid_text` (a reason with control or directional formatting characters); nothing is applied", body = crate::error::ErrorBody),
     )
 )]
 pub async fn results(
@@ -215,6 +215,9 @@ pub async fn results(
                         "برای کارت ناموفق علت لازم است",
                     ));
                 }
+                // Shown on the offices' record pages: no control or directional formatting characters.
+                let reason = domain::person::parse_text(reason, usize::MAX, true)
+                    .map_err(|e| ApiError::validation(e).with_field(format!("[{i}].reason")))?;
                 CardOutcome::Failed(reason.chars().take(500).collect())
             }
             _ => {

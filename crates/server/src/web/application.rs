@@ -163,8 +163,8 @@ async fn next_step(state: &AppState, o: &Opened) -> String {
             format!(
                 r#"<section class="card next"><h2>نوبت شما</h2>
 <dl class="summary" id="appointment">
-<dt>دفتر</dt><dd id="office-name">{name} <span class="muted">({kind})</span></dd>
-<dt>نشانی</dt><dd>{city}، {address}</dd>
+<dt>دفتر</dt><dd id="office-name"><bdi>{name}</bdi> <span class="muted">({kind})</span></dd>
+<dt>نشانی</dt><dd id="office-address"><bdi>{city}</bdi>، <bdi>{address}</bdi></dd>
 <dt>روز</dt><dd id="appointment-date">{date}</dd>
 <dt>ساعت</dt><dd id="appointment-time">{time}</dd>
 </dl>

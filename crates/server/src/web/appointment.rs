@@ -125,8 +125,8 @@ async fn offices(state: &AppState, tc: &str, c: &Choice, errors: &mut Errors) ->
             };
             format!(
                 r#"<li class="office"><input type="radio" name="office_id" id="office-{n}" value="{id}"{checked}{disabled}>
-<label for="office-{n}"><strong>{name}</strong>
-<span class="where"><span class="kind">{kind}</span> {city}، {address}</span><span class="free">{free}</span></label></li>"#,
+<label for="office-{n}"><strong><bdi>{name}</bdi></strong>
+<span class="where"><span class="kind">{kind}</span> <bdi>{city}</bdi>، <bdi>{address}</bdi></span><span class="free">{free}</span></label></li>"#,
                 n = i + 1,
                 id = escape(id),
                 name = escape(&a.office.name),

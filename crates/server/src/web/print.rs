@@ -23,8 +23,8 @@ pub async fn show(
     let tc = o.tracking.as_str();
     let appointment = match booking(&state, &o.app).await {
         Some(b) => format!(
-            r#"<dt>دفتر</dt><dd id="print-office">{name} ({kind})</dd>
-<dt>نشانی دفتر</dt><dd>{city}، {address}</dd>
+            r#"<dt>دفتر</dt><dd id="print-office"><bdi>{name}</bdi> ({kind})</dd>
+<dt>نشانی دفتر</dt><dd><bdi>{city}</bdi>، <bdi>{address}</bdi></dd>
 <dt>نوبت</dt><dd id="print-appointment">{date}، ساعت {time}</dd>"#,
             name = escape(&b.office.name),
             kind = b.office.kind.fa(),

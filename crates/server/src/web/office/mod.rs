@@ -14,6 +14,7 @@ pub mod multipart;
 pub mod pickup;
 pub mod record;
 pub mod shipments;
+pub mod transfer;
 
 use crate::auth::Staff;
 use crate::error::ApiError;
@@ -65,7 +66,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/applications/{tracking_code}", get(record::show))
         .route(
             "/office/applications/{tracking_code}/transfer",
-            post(record::transfer),
+            post(transfer::submit.layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
         )
 }
 

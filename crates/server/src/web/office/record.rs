@@ -1,14 +1,15 @@
 //! `GET /office/applications/{tracking_code}`: an application's record as its offices see it (the shared
 //! `crate::office::records::record`): state, offices, card, messages, pickup attempts and the whole history in
-//! Tehran's Solar Hijri time. With a form to send the card to the operator's own office
-//! (`POST …/transfer`, the shared `transfer_to`), for a holder who moved: the form is offered even when the
-//! record belongs to other offices, as the API allows.
+//! Tehran's Solar Hijri time. With the form that sends the card to the operator's own office for a holder who
+//! moved and is at the desk ([`super::transfer`]): it is offered even when the record belongs to other offices,
+//! whose record stays closed (403) until the holder's finger has matched.
 
+use super::transfer::{self, TransferForm};
 use super::{desk, failure, finger_fa, flash, respond, rfc3339_fa, tc_fa, Desk};
 use crate::error::ApiError;
-use crate::office::records::{record, transfer_to, ApplicationRecord};
+use crate::office::records::{record, ApplicationRecord};
 use crate::state::AppState;
-use crate::web::form::{see_other, Errors};
+use crate::web::form::Errors;
 use crate::web::html::{escape, fa_digits};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -176,62 +177,27 @@ pub async fn show(
         "redirected" => flash(true, "کارت پس از صدور به این دفتر فرستاده می‌شود."),
         _ => String::new(),
     };
-    render(&state, &desk, &tc, &done, &Errors::default(), None).await
-}
-
-pub async fn transfer(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(code): Path<String>,
-) -> Response {
-    let desk = match desk(&state, &headers).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let tc = match TrackingCode::parse(&code) {
-        Ok(t) => t,
-        Err(e) => return failure(Some(&desk), &ApiError::validation(e)),
-    };
-    match transfer_to(&state, &tc, &desk.office, desk.actor()).await {
-        Ok(o) => see_other(
-            &format!(
-                "/office/applications/{}?transferred={}",
-                tc.as_str(),
-                if o.outcome == "shipped" {
-                    "shipped"
-                } else {
-                    "redirected"
-                }
-            ),
-            None,
-        ),
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
-        Err(e) => {
-            let mut errors = Errors::default();
-            errors.top(e.detail.message.clone());
-            render(&state, &desk, &tc, "", &errors, Some(e.status)).await
-        }
-    }
-}
-
-fn transfer_form(tc: &str, desk: &Desk, errors: &Errors) -> String {
-    format!(
-        "<section class=\"card\" id=\"transfer\"><h2>ارسال کارت به این دفتر</h2>\
-<p class=\"note\">اگر دارنده جابه‌جا شده و می‌خواهد کارت را در «{office}» بگیرد، کارت به این دفتر فرستاده می‌شود \
-(پیش از صدور، تنها مقصد عوض می‌شود).</p>{top}\
-<form method=\"post\" action=\"/office/applications/{tc}/transfer\">\
-<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"transfer-submit\">کارت به این دفتر فرستاده شود</button></div></form></section>",
-        office = escape(&desk.office_name),
-        top = errors.render_top(),
+    render(
+        &state,
+        &desk,
+        &tc,
+        &done,
+        &Errors::default(),
+        &TransferForm::default(),
+        None,
     )
+    .await
 }
 
-async fn render(
+/// The record page (or, for another office's application, the refusal with the transfer form); `errors` and
+/// `form` are the transfer form's, `status` overrides 200 / 403.
+pub async fn render(
     state: &AppState,
     desk: &Desk,
     tc: &TrackingCode,
     done: &str,
     errors: &Errors,
+    form: &TransferForm,
     status: Option<StatusCode>,
 ) -> Response {
     let r = match record(state, &desk.staff, tc).await {
@@ -243,7 +209,7 @@ async fn render(
 <p class=\"error\" role=\"alert\">{msg}</p></section>{transfer}",
                 code = tc_fa(tc.as_str()),
                 msg = escape(&e.detail.message),
-                transfer = transfer_form(tc.as_str(), desk, errors),
+                transfer = transfer::section(tc.as_str(), desk, form, errors),
             );
             return respond(
                 status.unwrap_or(StatusCode::FORBIDDEN),
@@ -254,7 +220,7 @@ async fn render(
         }
         Err(e) => return failure(Some(desk), &e),
     };
-    let body = page_body(state, desk, &r, done, errors).await;
+    let body = page_body(state, desk, &r, done, errors, form).await;
     respond(
         status.unwrap_or(StatusCode::OK),
         "پروندهٔ درخواست",
@@ -269,6 +235,7 @@ async fn page_body(
     r: &ApplicationRecord,
     done: &str,
     errors: &Errors,
+    form: &TransferForm,
 ) -> String {
     let tc = r.tracking_code.as_str();
     let booked = office_label(state, r.booked_office_id.as_deref()).await;
@@ -399,7 +366,7 @@ async fn page_body(
         )
     ) && r.destination_office_id.as_deref() != Some(desk.office.as_str());
     let transfer = if can_transfer || !errors.is_empty() {
-        transfer_form(tc, desk, errors)
+        transfer::section(tc, desk, form, errors)
     } else {
         String::new()
     };

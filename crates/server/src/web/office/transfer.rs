@@ -1,0 +1,156 @@
+//! `POST /office/applications/{tracking_code}/transfer`: the record page's form that brings a card to this
+//! office for a holder who moved and stands at the desk: their national code and one finger (position, capture
+//! format, the scanner's file) go to the shared `crate::office::transfers::with_holder`, the same check the API
+//! makes. A mismatch is recorded and invites another finger.
+
+use super::multipart;
+use super::record::render;
+use super::{desk, failure, finger_choices, format_choices, Desk};
+use crate::cards::pickup::ProbeInput;
+use crate::error::ApiError;
+use crate::office::transfers::{with_holder, OfficeTransferInput};
+use crate::state::AppState;
+use crate::web::form::{see_other, select_field, text_field, Errors};
+use crate::web::html::escape;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use domain::TrackingCode;
+
+/// What the form sends besides the file, as typed (kept to fill the form again).
+#[derive(Debug, Clone)]
+pub struct TransferForm {
+    pub national_code: String,
+    pub position: String,
+    pub format: String,
+}
+
+impl Default for TransferForm {
+    fn default() -> Self {
+        Self {
+            national_code: String::new(),
+            position: "2".into(),
+            format: "iso19794_2".into(),
+        }
+    }
+}
+
+const FIELDS: [&str; 4] = ["national_code", "position", "format", "data"];
+
+/// The form's field for an API field (`fingerprint.data` → `data`).
+fn form_field(api_field: &str) -> Option<&str> {
+    let f = api_field.strip_prefix("fingerprint.").unwrap_or(api_field);
+    FIELDS.contains(&f).then_some(f)
+}
+
+/// The form, for the record page (and for the page that refuses another office's record).
+pub fn section(tc: &str, desk: &Desk, f: &TransferForm, errors: &Errors) -> String {
+    format!(
+        "<section class=\"card\" id=\"transfer\"><h2>ارسال کارت به این دفتر</h2>\
+<p class=\"note\">اگر دارنده جابه‌جا شده و می‌خواهد کارت را در «{office}» بگیرد، کارت با حضور خود او به این دفتر \
+فرستاده می‌شود: کد ملی او و یک اثر انگشت که با همان انگشتِ ثبت‌شده هنگام ثبت‌نام تطبیق داده می‌شود \
+(پیش از صدور، تنها مقصد عوض می‌شود).</p>{top}\
+<form method=\"post\" action=\"/office/applications/{tc}/transfer\" enctype=\"multipart/form-data\" id=\"transfer-form\" novalidate>\
+{nc}<div class=\"row\">{position}{format}</div>\
+<div class=\"field{inv}\"><label for=\"data\">پروندهٔ اثر انگشت</label>\
+<input type=\"file\" id=\"data\" name=\"data\"{aria}>\
+<p class=\"hint\">پرونده‌ای که دستگاه اسکن از انگشت انتخاب‌شده گرفته است.</p>{data_error}</div>\
+<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"transfer-submit\">تطبیق و ارسال کارت به این دفتر</button></div></form></section>",
+        office = escape(&desk.office_name),
+        tc = escape(tc),
+        top = errors.render_top(),
+        nc = text_field(
+            errors,
+            "national_code",
+            "کد ملی دارنده",
+            &f.national_code,
+            "ده رقم، از روی کارت یا شناسنامهٔ دارنده",
+            r#" inputmode="numeric" autocomplete="off" maxlength="20" dir="ltr""#,
+        ),
+        position = select_field(errors, "position", "انگشت", &finger_choices(), &f.position),
+        format = select_field(errors, "format", "قالب پرونده", &format_choices(), &f.format),
+        inv = if errors.get("data").is_some() { " invalid" } else { "" },
+        aria = errors.aria("data"),
+        data_error = errors.render("data"),
+    )
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Response {
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let tc = match TrackingCode::parse(&code) {
+        Ok(t) => t,
+        Err(e) => return failure(Some(&desk), &ApiError::validation(e)),
+    };
+    let mut errors = Errors::default();
+    let Ok(fields) = multipart::request_fields(&headers, &body) else {
+        errors.top("فرم کامل نرسید؛ لطفاً دوباره بفرستید.");
+        let f = TransferForm::default();
+        return render(
+            &state,
+            &desk,
+            &tc,
+            "",
+            &errors,
+            &f,
+            Some(StatusCode::BAD_REQUEST),
+        )
+        .await;
+    };
+    let f = TransferForm {
+        national_code: fields.text("national_code"),
+        position: fields.text("position"),
+        format: fields.text("format"),
+    };
+    let unprocessable = Some(StatusCode::UNPROCESSABLE_ENTITY);
+    let Ok(position) = f.position.trim().parse::<i64>() else {
+        errors.field("position", "انگشت را انتخاب کنید");
+        return render(&state, &desk, &tc, "", &errors, &f, unprocessable).await;
+    };
+    let Some(data) = fields.file("data") else {
+        errors.field(
+            "data",
+            "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید",
+        );
+        return render(&state, &desk, &tc, "", &errors, &f, unprocessable).await;
+    };
+    let input = OfficeTransferInput {
+        national_code: f.national_code.clone(),
+        fingerprint: ProbeInput {
+            position,
+            format: f.format.clone(),
+            data: base64::engine::general_purpose::STANDARD.encode(data),
+        },
+    };
+    match with_holder(&state, &desk.staff, tc.as_str(), &input).await {
+        Ok(o) => see_other(
+            &format!(
+                "/office/applications/{}?transferred={}",
+                tc.as_str(),
+                if o.outcome == "shipped" {
+                    "shipped"
+                } else {
+                    "redirected"
+                }
+            ),
+            None,
+        ),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
+        Err(e) => {
+            match e.detail.field.as_deref().and_then(form_field) {
+                Some(field) => errors.field(field, e.detail.message.clone()),
+                None => errors.top(e.detail.message.clone()),
+            }
+            render(&state, &desk, &tc, "", &errors, &f, Some(e.status)).await
+        }
+    }
+}
