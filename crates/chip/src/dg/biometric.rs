@@ -276,7 +276,7 @@ mod tests {
         assert!(find(&header, 0x82).is_none());
         assert_eq!(find(&header, 0x88).unwrap().value, [0, 8]);
         let record = find(&parts, 0x5F2E).unwrap().value;
-        assert!(record.starts_with(b"FAC\0010\0"));
+        assert!(record.starts_with(b"FAC\x00010\x00"));
         assert!(record.ends_with(face.jpeg()));
 
         let sig = SignatureImage::from_png(&intake::fixtures::signature_png()).unwrap();

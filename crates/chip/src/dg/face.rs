@@ -50,7 +50,7 @@ pub fn jpeg_info(bytes: &[u8]) -> Result<JpegInfo, ChipError> {
         rest = &rest[at + 1..];
         match marker {
             0x01 | 0xD0..=0xD7 => continue,
-            0xD8 | 0xD9 | 0xDA => return Err(bad("no frame header before the scan")),
+            0xD8..=0xDA => return Err(bad("no frame header before the scan")),
             _ => {}
         }
         let (len, body) = rest
@@ -132,7 +132,7 @@ pub fn record(face: &FaceImage, sex: Sex) -> Vec<u8> {
     let total = FIXED + face.jpeg.len();
     let block = total - 14;
     let mut out = Vec::with_capacity(total);
-    out.extend_from_slice(b"FAC\0010\0");
+    out.extend_from_slice(b"FAC\x00010\x00");
     // Both lengths fit: the image is at most MAX_FACE_BYTES.
     out.extend_from_slice(&(total as u32).to_be_bytes());
     out.extend_from_slice(&1u16.to_be_bytes());
@@ -176,7 +176,7 @@ mod tests {
             }
         );
         let rec = record(&face, Sex::Female);
-        assert_eq!(&rec[..8], b"FAC\0010\0");
+        assert_eq!(&rec[..8], b"FAC\x00010\x00");
         assert_eq!(
             u32::from_be_bytes(rec[8..12].try_into().unwrap()) as usize,
             rec.len()
