@@ -12,9 +12,12 @@ use sha2::Digest as _;
 use spki::{SubjectPublicKeyInfo, SubjectPublicKeyInfoRef};
 use std::str::FromStr;
 use x509_cert::builder::profile::BuilderProfile;
-use x509_cert::builder::{Builder, CertificateBuilder};
+use x509_cert::builder::{Builder, CertificateBuilder, CrlBuilder};
 use x509_cert::certificate::TbsCertificate;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
+use x509_cert::crl::RevokedCert;
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, CrlNumber, KeyUsage, KeyUsages, SubjectKeyIdentifier,
+};
 use x509_cert::ext::{Extension, ToExtension};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -23,6 +26,8 @@ use x509_cert::Certificate;
 
 /// A CSCA and a DS issued by it.
 pub struct TestPki {
+    csca_key: SigningKey,
+    csca: Certificate,
     pub csca_der: Vec<u8>,
     pub csca_pem: String,
     pub ds_der: Vec<u8>,
@@ -48,8 +53,8 @@ impl BuilderProfile for Profile {
 
     fn build_extensions(
         &self,
-        _spk: SubjectPublicKeyInfoRef<'_>,
-        _issuer_spk: SubjectPublicKeyInfoRef<'_>,
+        spk: SubjectPublicKeyInfoRef<'_>,
+        issuer_spk: SubjectPublicKeyInfoRef<'_>,
         tbs: &TbsCertificate,
     ) -> x509_cert::builder::Result<Vec<Extension>> {
         let usage = if self.ca {
@@ -58,7 +63,16 @@ impl BuilderProfile for Profile {
             KeyUsages::DigitalSignature.into()
         };
         let subject = tbs.subject();
-        let mut out = vec![(&KeyUsage(usage)).to_extension(subject, &[])?];
+        let ski = SubjectKeyIdentifier::try_from(spk)?;
+        let aki = AuthorityKeyIdentifier {
+            key_identifier: Some(SubjectKeyIdentifier::try_from(issuer_spk)?.0),
+            ..Default::default()
+        };
+        let mut out = vec![
+            (&KeyUsage(usage)).to_extension(subject, &[])?,
+            (&ski).to_extension(subject, &[])?,
+            (&aki).to_extension(subject, &[])?,
+        ];
         if self.ca {
             let bc = BasicConstraints {
                 ca: true,
@@ -110,7 +124,7 @@ impl TestPki {
         let ds_key = key("shenas test document signer")?;
         let csca_name = Name::from_str("CN=Shenas Test CSCA,O=Shenas,C=IR").map_err(|e| err(&e))?;
         let ds_name = Name::from_str("CN=Shenas Test DS 1,O=Shenas,C=IR").map_err(|e| err(&e))?;
-        let csca = certificate(
+        let csca: Certificate = certificate(
             Profile {
                 issuer: csca_name.clone(),
                 subject: csca_name.clone(),
@@ -140,7 +154,32 @@ impl TestPki {
             ds_pem: pem(&ds)?,
             signer: P256FileSigner::new(ds_key, ds_der.clone())?,
             ds_der,
+            csca_key,
+            csca,
         })
+    }
+
+    /// The CSCA's CRL (PEM), issued 2025-01-01 and next due 2049-01-01, revoking the DS when `revoke_ds`.
+    pub fn csca_crl_pem(&self, revoke_ds: bool) -> Result<String, SignerError> {
+        let err = |e: &dyn std::fmt::Display| SignerError(e.to_string());
+        let number = CrlNumber::from(
+            der::asn1::Uint::new(&[if revoke_ds { 2 } else { 1 }]).map_err(|e| err(&e))?,
+        );
+        let revoked = match revoke_ds {
+            true => Some(RevokedCert {
+                serial_number: SerialNumber::from(2u32),
+                revocation_date: time(2025)?,
+                crl_entry_extensions: None,
+            }),
+            false => None,
+        };
+        let crl = CrlBuilder::new_with_this_update(&self.csca, number, time(2025)?)
+            .map_err(|e| err(&e))?
+            .with_next_update(Some(time(2049)?))
+            .with_certificates(revoked.into_iter())
+            .build::<_, DerSignature>(&self.csca_key)
+            .map_err(|e| err(&e))?;
+        crl.to_pem(der::pem::LineEnding::LF).map_err(|e| err(&e))
     }
 
     /// The DS private key as PKCS #8 PEM (for the file adapter's own test).

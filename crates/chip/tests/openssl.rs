@@ -6,6 +6,7 @@
 //!   data group file, and the two must agree;
 //! - one changed byte in a data group breaks its hash, one changed byte in the EF.SOD breaks `cms -verify`, and
 //!   a different CSCA does not verify it;
+//! - with the CSCA's CRL, `cms -verify -crl_check` passes while the DS is not revoked and fails once it is;
 //! - every LDS file is well-formed BER for `openssl asn1parse`.
 //!
 //! Without `openssl` on the PATH the tests print a notice and pass, unless `SHENAS_REQUIRE_OPENSSL=1`.
@@ -262,6 +263,52 @@ fn a_changed_sod_byte_or_another_csca_fails_cms_verify() {
         ],
     ));
     assert!(!verify("sod.der", "other.pem").status.success());
+}
+
+#[test]
+fn a_revoked_document_signer_fails_the_crl_check() {
+    if !have_openssl("a_revoked_document_signer_fails_the_crl_check") {
+        return;
+    }
+    let (dir, _lds) = card_dir("crl", "K00000505");
+    extract_cms(&dir, "sod.bin", "sod.der");
+    let pki = TestPki::new().unwrap();
+    for (revoked, file) in [(false, "ca-crl-good.pem"), (true, "ca-crl-revoked.pem")] {
+        let bundle = format!("{}{}", pki.csca_pem, pki.csca_crl_pem(revoked).unwrap());
+        std::fs::write(dir.join(file), bundle).unwrap();
+        let out = openssl(
+            &dir,
+            &[
+                "cms",
+                "-verify",
+                "-inform",
+                "DER",
+                "-in",
+                "sod.der",
+                "-CAfile",
+                file,
+                "-crl_check",
+                "-purpose",
+                "any",
+                "-binary",
+                "-out",
+                "/dev/null",
+            ],
+        );
+        assert_eq!(
+            out.status.success(),
+            !revoked,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if revoked {
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains("revoked"),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
