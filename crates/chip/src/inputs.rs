@@ -92,13 +92,15 @@ pub struct PersonName {
 
 impl PersonName {
     /// A surname (the MRZ's primary identifier, required) and given names (secondary identifiers, may be empty),
-    /// each transliterable by Doc 9303 Part 3's table.
+    /// each transliterable by Doc 9303 Part 3's table. The Arabic yeh, alef maksura and kaf that Arabic keyboards
+    /// type are first read as the Persian `ی` and `ک` (as the service stores names, `domain::text::tidy_display`),
+    /// so one name has one MRZ whatever keyboard it was typed on.
     pub fn new(surname: &str, given_names: &str) -> Result<Self, ChipError> {
-        let primary = translit::components(surname)?;
+        let primary = translit::components(&persian_letters(surname))?;
         if primary.is_empty() {
             return Err(ChipError::Name("the surname is empty".into()));
         }
-        let secondary = translit::components(given_names)?;
+        let secondary = translit::components(&persian_letters(given_names))?;
         let (surname, given_names) = (surname.trim(), given_names.trim());
         text("surname", surname, 200)?;
         if !given_names.is_empty() {
@@ -127,6 +129,16 @@ impl PersonName {
     pub(crate) fn secondary_mrz(&self) -> &[String] {
         &self.secondary
     }
+}
+
+fn persian_letters(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'ي' | 'ى' => 'ی',
+            'ك' => 'ک',
+            c => c,
+        })
+        .collect()
 }
 
 /// A permanent address: free-text components (province, city, street, …) and the postal code.
@@ -298,6 +310,11 @@ mod tests {
         assert!(PersonName::new("", "زهرا").is_err());
         assert!(PersonName::new("\u{200C}", "زهرا").is_err());
         assert!(PersonName::new("کریمی۱", "").is_err());
+        // Typed on an Arabic keyboard: the same MRZ.
+        let arabic = PersonName::new("كريمي", "علي").unwrap();
+        let persian = PersonName::new("کریمی", "علی").unwrap();
+        assert_eq!(arabic.primary_mrz(), persian.primary_mrz());
+        assert_eq!(arabic.secondary_mrz(), ["ELXYA"]);
     }
 
     #[test]

@@ -140,3 +140,34 @@ fn unspecified_sex_and_short_document_number() {
     );
     assert_td1_digits(&mrz.lines()[0], &mrz.lines()[1]);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Names drawn from every letter of the table, spaces, ZWNJ and harakat.
+    fn persian_name() -> impl Strategy<Value = String> {
+        let mut alphabet: Vec<char> = translit::TABLE.iter().map(|(c, _)| *c).collect();
+        alphabet.extend([' ', ' ', '\u{200C}', '\u{064E}', '\u{0651}']);
+        proptest::collection::vec(proptest::sample::select(alphabet), 1..60)
+            .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn any_name_gives_a_full_line_of_mrz_characters(surname in persian_name(), given in persian_name()) {
+            let Ok(name) = PersonName::new(&surname, &given) else {
+                // Only a surname of nothing but spaces and marks is refused.
+                prop_assert!(translit::components(&surname).unwrap().is_empty());
+                return Ok(());
+            };
+            let line = name::name_field(name.primary_mrz(), name.secondary_mrz(), LINE);
+            prop_assert_eq!(line.len(), LINE);
+            prop_assert!(line.bytes().all(|b| b.is_ascii_uppercase() || b == b'<'));
+            prop_assert!(!line.starts_with('<'));
+            // The surname's first component always survives, whole or cut at the line's end.
+            let first = &name.primary_mrz()[0];
+            prop_assert!(line.starts_with(&first[..first.len().min(LINE)]));
+        }
+    }
+}

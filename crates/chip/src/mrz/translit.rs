@@ -11,7 +11,8 @@
 //! - a space or hyphen separates components (`<` in the MRZ); apostrophes are dropped;
 //! - Latin letters pass through in upper case (a name already given in Latin script).
 //!
-//! This module never guesses: a character outside the table is an error, never silently dropped.
+//! This module never guesses: a character outside the table is an error, never silently dropped. It applies the
+//! table as printed (Arabic `ي`, `ك` keep their own values); [`crate::PersonName`] first reads them as Persian.
 
 use crate::ChipError;
 
