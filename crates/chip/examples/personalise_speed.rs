@@ -10,6 +10,13 @@ use chip::test_pki::TestPki;
 use chip::{Biometrics, FaceImage, Finger, SignatureImage};
 use std::time::{Duration, Instant};
 
+/// What the service holds for one card before the chip data is made: face JPEG, ISO records, signature PNG.
+struct RawCard {
+    face: Vec<u8>,
+    records: Vec<Vec<u8>>,
+    signature: Vec<u8>,
+}
+
 fn main() {
     let cards: usize = std::env::args()
         .nth(1)
@@ -33,7 +40,15 @@ fn main() {
 
     let (mut inputs_time, mut personalise_time) = (Duration::ZERO, Duration::ZERO);
     let mut bytes = 0usize;
-    for (i, (face, records, signature)) in raw.iter().enumerate() {
+    for (
+        i,
+        RawCard {
+            face,
+            records,
+            signature,
+        },
+    ) in raw.iter().enumerate()
+    {
         let t0 = Instant::now();
         let fingers = records
             .iter()
