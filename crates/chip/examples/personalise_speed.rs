@@ -40,25 +40,18 @@ fn main() {
 
     let (mut inputs_time, mut personalise_time) = (Duration::ZERO, Duration::ZERO);
     let mut bytes = 0usize;
-    for (
-        i,
-        RawCard {
-            face,
-            records,
-            signature,
-        },
-    ) in raw.iter().enumerate()
-    {
+    for (i, card) in raw.iter().enumerate() {
         let t0 = Instant::now();
-        let fingers = records
+        let fingers = card
+            .records
             .iter()
             .enumerate()
             .map(|(k, r)| Finger::from_iso_record(r, Some(50 + k as u8)).unwrap())
             .collect();
         let bio = Biometrics::new(
-            FaceImage::from_jpeg(face.clone()).unwrap(),
+            FaceImage::from_jpeg(card.face.clone()).unwrap(),
             fingers,
-            SignatureImage::from_png(signature).unwrap(),
+            SignatureImage::from_png(&card.signature).unwrap(),
         )
         .unwrap();
         let document = common::document(&format!("K{i:08}"));
