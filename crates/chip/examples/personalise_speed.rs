@@ -25,11 +25,15 @@ fn main() {
     let pki = TestPki::new().unwrap();
     let holder = common::holder();
     // Raw inputs as the service holds them, made before timing.
-    let raw: Vec<(Vec<u8>, Vec<Vec<u8>>, Vec<u8>)> = (0..cards as u64)
-        .map(|i| {
-            let records = (1..=10u8)
+    let raw: Vec<RawCard> = (0..cards as u64)
+        .map(|i| RawCard {
+            face: intake::fixtures::photo_jpeg(300, 400, i % 8),
+            records: (1..=10u8)
                 .map(|p| intake::fixtures::iso_record(p, i * 10 + u64::from(p)))
-                .collect();
+                .collect(),
+            signature: intake::fixtures::signature_png(),
+        })
+        .collect();
             (
                 intake::fixtures::photo_jpeg(300, 400, i % 8),
                 records,
