@@ -34,13 +34,6 @@ fn main() {
             signature: intake::fixtures::signature_png(),
         })
         .collect();
-            (
-                intake::fixtures::photo_jpeg(300, 400, i % 8),
-                records,
-                intake::fixtures::signature_png(),
-            )
-        })
-        .collect();
 
     let (mut inputs_time, mut personalise_time) = (Duration::ZERO, Duration::ZERO);
     let mut bytes = 0usize;
