@@ -12,6 +12,7 @@ pub mod citizen;
 pub mod client;
 pub mod error;
 pub mod extract;
+pub mod gateway;
 pub mod idempotency;
 pub mod journey;
 pub mod kannel;

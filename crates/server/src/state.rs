@@ -49,6 +49,21 @@ pub struct Settings {
     pub reminder_days: Vec<u32>,
     /// Sending attempts before a message (and its number) is given up.
     pub sms_max_attempts: u32,
+    /// Reverse proxies whose forwarding header names the client (`crate::client`); none by default, so the
+    /// client is the TCP peer and forwarding headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header those proxies write the client's address in.
+    pub proxy_header: crate::client::ProxyHeader,
+    /// Who may call Kannel's `/sms/incoming` and `/sms/dlr` (this machine only, by default).
+    pub kannel_access: crate::gateway::GatewayAccess,
+    /// Who may call `/ussd` (this machine only, by default).
+    pub ussd_access: crate::gateway::GatewayAccess,
+    /// Status replies by SMS one number may get per hour (more incoming SMS are answered with nothing).
+    pub sms_replies_per_number_per_hour: u32,
+    /// Status replies by SMS per minute, all numbers together.
+    pub sms_replies_per_minute: u32,
+    /// USSD requests one client (the gateway's address) may make per minute, when rate limits are on.
+    pub ussd_per_client_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -73,6 +88,13 @@ impl Default for Settings {
             pickup_period_days: 90,
             reminder_days: vec![7, 30],
             sms_max_attempts: 8,
+            trusted_proxies: Vec::new(),
+            proxy_header: crate::client::ProxyHeader::default(),
+            kannel_access: crate::gateway::GatewayAccess::default(),
+            ussd_access: crate::gateway::GatewayAccess::default(),
+            sms_replies_per_number_per_hour: 5,
+            sms_replies_per_minute: 120,
+            ussd_per_client_per_minute: 6_000,
         }
     }
 }
@@ -99,6 +121,10 @@ pub struct Services {
     pub signer: crate::cards::signing::Signer,
     /// Where SMS go (Kannel, or the log).
     pub sms: Arc<dyn sms::SmsSender>,
+    /// Makes and checks the per-message token of each `dlr-url` (the key must be the Kannel sender's).
+    pub dlr_tokens: sms::DlrTokens,
+    /// Per-account login back-off, and the count of password verifications.
+    pub login: crate::office::throttle::LoginThrottle,
 }
 
 #[derive(Clone)]
@@ -130,6 +156,8 @@ impl AppState {
                 dedup: Default::default(),
                 signer: crate::cards::signing::Signer::random(),
                 sms: Arc::new(sms::LogSender),
+                dlr_tokens: sms::DlrTokens::new(rand::random()),
+                login: Default::default(),
             }),
             store,
             settings: Arc::new(settings),

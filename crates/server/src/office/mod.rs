@@ -9,3 +9,4 @@ pub mod login;
 pub mod pickups;
 pub mod records;
 pub mod shipments;
+pub mod throttle;
