@@ -4,8 +4,8 @@
 //! (`X-Forwarded-For` or `Forwarded`, [`ProxyHeader`]), walking the hops from the right and taking the first one that
 //! is not itself a trusted proxy. A forwarding header from any other peer is ignored: anyone can write one.
 //!
-//! Without connect info (a router called in-process) the address is unknown: rate limits then key on `local`, and
-//! the gateways' allow-lists refuse.
+//! Without connect info (a router called in-process, unless it is given `MockConnectInfo`) the address is unknown:
+//! rate limits then key on `local`, and the gateways' allow-lists refuse.
 
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
@@ -162,11 +162,11 @@ where
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
-        let state = AppState::from_ref(state);
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
+        let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .ok()
             .map(|c| c.0.ip());
+        let state = AppState::from_ref(state);
         Ok(resolve(
             peer,
             &parts.headers,

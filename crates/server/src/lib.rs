@@ -183,6 +183,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/login",
             get(admin::login::form).post(admin::login::submit),
         )
+        .route("/admin/logout", post(admin::login::logout))
         .route("/admin/stats", get(admin::dashboard::show))
         .route(
             "/api/v1/office/applications",
