@@ -99,26 +99,23 @@ pub async fn reply_to(state: &AppState, mobile: &Mobile, text: &str) -> store::R
     Ok(reply)
 }
 
-/// Whether one more status reply may go to `mobile` (per number per hour, and for all numbers per minute).
+/// Whether one more status reply may go to `mobile`: per number per hour, then for all numbers per minute (a
+/// number over its own limit takes nothing from the others').
 fn reply_allowed(state: &AppState, mobile: &Mobile) -> bool {
     let l = &state.services.limiter;
     let s = &state.settings;
-    let number = l.check_hourly(
-        &format!("sms:reply:{}", mobile.as_str()),
-        s.sms_replies_per_number_per_hour,
-    );
-    let all = l.check("sms:reply:all", s.sms_replies_per_minute);
-    match (number, all) {
-        (Ok(()), Ok(())) => true,
-        (Err(_), _) => {
-            tracing::warn!(phone = %mobile.masked(), "sms status: too many replies to this number this hour; not answered");
-            false
-        }
-        (_, Err(_)) => {
-            tracing::warn!(phone = %mobile.masked(), "sms status: too many replies this minute; not answered");
-            false
-        }
+    let key = format!("sms:reply:{}", mobile.as_str());
+    if l.check_hourly(&key, s.sms_replies_per_number_per_hour)
+        .is_err()
+    {
+        tracing::warn!(phone = %mobile.masked(), "sms status: too many replies to this number this hour; not answered");
+        return false;
     }
+    if l.check("sms:reply:all", s.sms_replies_per_minute).is_err() {
+        tracing::warn!(phone = %mobile.masked(), "sms status: too many replies this minute; not answered");
+        return false;
+    }
+    true
 }
 
 /// `GET /sms/incoming?from=%p&to=%P&text=%b…` (also a form POST; the secret may then be in the URL and the fields in
