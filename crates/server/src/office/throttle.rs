@@ -26,10 +26,17 @@ const SWEEP_AT: usize = 10_000;
 /// The longest account name kept as a key (longer input is no username anyway).
 const MAX_KEY: usize = 64;
 
-#[derive(Default)]
 pub struct LoginThrottle {
     accounts: Mutex<HashMap<String, Account>>,
     verifications: AtomicU64,
+    free_failures: u32,
+    first_delay: Duration,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self::new(FREE_FAILURES, Duration::from_secs(1))
+    }
 }
 
 struct Account {
@@ -39,13 +46,17 @@ struct Account {
     clients: VecDeque<String>,
 }
 
-/// How long after its last failure an account with `failures` failures waits.
+/// How long after its last failure an account with `failures` failures waits, with the default parameters.
 pub fn delay(failures: u32) -> Duration {
-    if failures < FREE_FAILURES {
+    delay_with(failures, FREE_FAILURES, Duration::from_secs(1))
+}
+
+fn delay_with(failures: u32, free: u32, first: Duration) -> Duration {
+    if failures < free {
         return Duration::ZERO;
     }
-    let exp = (failures - FREE_FAILURES).min(20);
-    Duration::from_secs(1u64 << exp).min(MAX_DELAY)
+    let exp = (failures - free).min(20);
+    first.saturating_mul(1u32 << exp).min(MAX_DELAY)
 }
 
 fn key(username: &str) -> String {
@@ -53,6 +64,17 @@ fn key(username: &str) -> String {
 }
 
 impl LoginThrottle {
+    /// Back-off after `free_failures` failures, waiting `first_delay` after the first of them and twice as long after
+    /// each further one (at most [`MAX_DELAY`]).
+    pub fn new(free_failures: u32, first_delay: Duration) -> Self {
+        Self {
+            accounts: Mutex::default(),
+            verifications: AtomicU64::new(0),
+            free_failures,
+            first_delay,
+        }
+    }
+
     fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Account>> {
         match self.accounts.lock() {
             Ok(a) => a,
@@ -69,7 +91,7 @@ impl LoginThrottle {
         if !a.clients.iter().any(|c| c == client) {
             return Ok(());
         }
-        let until = a.last_failure + delay(a.failures);
+        let until = a.last_failure + delay_with(a.failures, self.free_failures, self.first_delay);
         if now < until {
             let wait = until - now;
             Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
