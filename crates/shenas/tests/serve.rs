@@ -110,3 +110,95 @@ fn demo_service_answers_and_stops_gracefully() {
     });
     assert_eq!((persons, offices), (3000, 500));
 }
+
+/// A minimal HTTP/1.1 form POST to `/ussd` with extra header lines: the status.
+fn post_ussd(port: u16, headers: &str) -> Option<u16> {
+    let body = "sessionId=s1&serviceCode=%2A4%2A6090%23&phoneNumber=09121234567&text=";
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "POST /ussd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    String::from_utf8_lossy(&raw)
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The gateways' configuration reaches the service: `[ussd] gateway_secret` from the environment is asked of
+/// `/ussd`; a secret too short or a network that is not one stops the start with the reason.
+#[test]
+fn gateway_settings_are_applied_and_checked_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("gw.db").display());
+    let data = dir.path().join("data");
+    let run = |envs: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_shenas"));
+        c.args(["serve", "--metrics-listen", "off", "--listen"])
+            .env("SHENAS_DATABASE_URL", &db)
+            .env("SHENAS_DATA_DIR", &data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        c
+    };
+    for (key, value, says) in [
+        (
+            "SHENAS_USSD__GATEWAY_SECRET",
+            "short",
+            "at least 16 characters",
+        ),
+        (
+            "SHENAS_TRUSTED_PROXIES",
+            "[\"10.0.0.0/40\"]",
+            "trusted_proxies",
+        ),
+        ("SHENAS_PROXY_HEADER", "x-real-ip", "proxy_header"),
+    ] {
+        let out = run(&[(key, value)])
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{key}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{key}: {err}");
+    }
+
+    let secret = "serve-test-gateway-secret-42";
+    let port = free_port();
+    let mut child = run(&[("SHENAS_USSD__GATEWAY_SECRET", secret)])
+        .arg(format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while get(port, "/healthz").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let without = post_ussd(port, "");
+    let with = post_ussd(port, &format!("X-Gateway-Secret: {secret}\r\n"));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert_eq!(without, Some(403));
+    assert_eq!(with, Some(200));
+    // The delivery-report key was made beside the others, private.
+    let key = data.join("keys").join("dlr.key");
+    assert!(key.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+}
