@@ -16,7 +16,8 @@ use store::DynStore;
 pub struct Settings {
     /// The image captcha on pre-registration; off only for tests and load runs.
     pub captcha: bool,
-    /// Rate limits on status lookups, pre-registration and login; off only for tests and load runs.
+    /// Rate limits on status lookups, pre-registration, login (with the per-account back-off) and USSD clients; off
+    /// only for tests and load runs. The limits on SMS status replies apply always.
     pub rate_limits: bool,
     pub fees: FeeTable,
     pub holidays: Holidays,

@@ -151,26 +151,37 @@ fn gateway_settings_are_applied_and_checked_at_start() {
         }
         c
     };
-    for (key, value, says) in [
+    let kannel = |secret: &'static str| {
+        vec![
+            (
+                "SHENAS_KANNEL__SENDSMS_URL",
+                "http://127.0.0.1:9/cgi-bin/sendsms",
+            ),
+            ("SHENAS_KANNEL__USERNAME", "u"),
+            ("SHENAS_KANNEL__PASSWORD", "p"),
+            ("SHENAS_KANNEL__DLR_URL", "http://127.0.0.1:8080/sms/dlr"),
+            ("SHENAS_KANNEL__CALLBACK_SECRET", secret),
+        ]
+    };
+    for (envs, says) in [
         (
-            "SHENAS_USSD__GATEWAY_SECRET",
-            "short",
+            vec![("SHENAS_USSD__GATEWAY_SECRET", "short")],
             "at least 16 characters",
         ),
         (
-            "SHENAS_TRUSTED_PROXIES",
-            "[\"10.0.0.0/40\"]",
+            vec![("SHENAS_TRUSTED_PROXIES", "[\"10.0.0.0/40\"]")],
             "trusted_proxies",
         ),
-        ("SHENAS_PROXY_HEADER", "x-real-ip", "proxy_header"),
+        (vec![("SHENAS_PROXY_HEADER", "x-real-ip")], "proxy_header"),
+        (kannel("a%d-secret-in-a-url-0123"), "only letters, digits"),
     ] {
-        let out = run(&[(key, value)])
+        let out = run(&envs)
             .arg(format!("127.0.0.1:{}", free_port()))
             .output()
             .unwrap();
-        assert!(!out.status.success(), "{key}");
+        assert!(!out.status.success(), "{envs:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(says), "{key}: {err}");
+        assert!(err.contains(says), "{envs:?}: {err}");
     }
 
     let secret = "serve-test-gateway-secret-42";

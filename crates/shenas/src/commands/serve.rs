@@ -160,8 +160,16 @@ fn gateways(settings: &mut Settings, cfg: &Config) -> anyhow::Result<()> {
     };
     settings.ussd_per_client_per_minute = cfg.ussd.per_client_per_minute;
     if let Some(k) = &cfg.kannel {
+        let kannel_secret = secret("[kannel] callback_secret", &k.callback_secret)?;
+        // It travels in URLs that Kannel fills in (`%d`, `%A` …): only characters that are never escaped.
+        anyhow::ensure!(
+            kannel_secret.as_deref().is_none_or(|s| s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))),
+            "[kannel] callback_secret may hold only letters, digits, '-', '_', '.' and '~'"
+        );
         settings.kannel_access = server::gateway::GatewayAccess {
-            secret: secret("[kannel] callback_secret", &k.callback_secret)?,
+            secret: kannel_secret,
             allow: nets("[kannel] callback_allow", &k.callback_allow)?,
         };
         settings.sms_replies_per_number_per_hour = k.replies_per_number_per_hour;
