@@ -51,6 +51,7 @@ fn demo_service_answers_and_stops_gracefully() {
             &format!("127.0.0.1:{metrics}"),
         ])
         .env("SHENAS_DATABASE_URL", &db)
+        .env("SHENAS_DATA_DIR", dir.path().join("data"))
         .env("SHENAS_DEMO__PERSONS", "3000")
         .env("SHENAS_DEMO__OFFICES", "500")
         .stderr(Stdio::piped())
