@@ -20,14 +20,24 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    check_password(password, hash).unwrap_or(false)
 }
+
+/// Whether `password` matches `hash`; `None` when `hash` is no PHC string (then no argon2 work was done).
+pub fn check_password(password: &str, hash: &str) -> Option<bool> {
+    let h = PasswordHash::new(hash).ok()?;
+    Some(
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok(),
+    )
+}
+
+/// An argon2id hash with [`hash_password`]'s parameters, of a password nobody knows: logins verify against it when
+/// the user does not exist or is disabled, so that every refused login costs one argon2 verification and its
+/// timing does not tell which usernames exist.
+pub const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$WNnhXq/ib93sVCuypFKXsA$ZIiypw+7TeTm2qLoRKFkaebUnIOJWQUyxSJcTc2fg04";
 
 /// A fresh session token (hex of 32 random bytes) and the hash the store keeps.
 pub fn new_token() -> (String, String) {
@@ -110,6 +120,15 @@ impl FromRequestParts<AppState> for Staff {
 mod tests {
     use super::*;
 
+    /// The dummy hash costs what a real one does: same algorithm, version and parameters.
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2id_hash() {
+        let real = hash_password(&hex(&rand::random::<[u8; 32]>())).expect("hash");
+        let params = |h: &str| h.rsplitn(3, '$').nth(2).map(str::to_string);
+        assert_eq!(params(DUMMY_HASH), params(&real));
+        assert_eq!(check_password("", DUMMY_HASH), Some(false));
+    }
+
     #[test]
     fn passwords_verify_only_themselves() {
         let h = hash_password("correct horse").expect("hash");
@@ -117,6 +136,8 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("correct hors", &h));
         assert!(!verify_password("x", "not a hash"));
+        assert_eq!(check_password("x", "not a hash"), None);
+        assert_eq!(check_password("correct horse", &h), Some(true));
         let (t, th) = new_token();
         assert_eq!(t.len(), 64);
         assert_eq!(token_hash(&t), th);

@@ -3,22 +3,49 @@
 //! code gets the status of that person's application back, by SMS through the outbox, only when the sending
 //! number is linked to the code; otherwise the same "nothing found" answer, so the service reveals nothing about
 //! codes that are not the sender's.
+//!
+//! Both answer only Kannel ([`Settings::kannel_access`](crate::Settings): a shared secret in the URLs and/or the
+//! addresses it calls from; this machine only by default). A delivery report must carry its message's token
+//! ([`sms::DlrTokens`]), so that it can change no other message. Status replies are limited per number per hour
+//! and for all numbers per minute: incoming SMS cannot be used to make the service send SMS without end.
 
+use crate::client::ClientIp;
+use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use domain::{Mobile, NationalCode};
 
-/// `GET /sms/dlr?id=…&status=…&answer=…`
-pub async fn dlr(State(state): State<AppState>, RawQuery(query): RawQuery) -> StatusCode {
+/// `GET /sms/dlr?id=…&token=…&status=…&answer=…`
+pub async fn dlr(
+    State(state): State<AppState>,
+    client: ClientIp,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Err(e) = state
+        .settings
+        .kannel_access
+        .check("kannel", client, &headers, query.as_deref())
+    {
+        return e.into_response();
+    }
     let Ok(report) = sms::DlrReport::from_query(query.as_deref().unwrap_or("")) else {
-        return StatusCode::BAD_REQUEST;
+        return StatusCode::BAD_REQUEST.into_response();
     };
+    if !state.services.dlr_tokens.verify(report.id, &report.token) {
+        tracing::warn!(
+            id = report.id,
+            "a delivery report without its message's token was refused"
+        );
+        return ApiError::forbidden().into_response();
+    }
     if !report.status.is_final() {
-        return StatusCode::OK;
+        return StatusCode::OK.into_response();
     }
     let delivered = !report.status.is_failure();
-    match state
+    let status = match state
         .store
         .sms_report(report.id, delivered, &report.answer, chrono::Utc::now())
         .await
@@ -29,7 +56,8 @@ pub async fn dlr(State(state): State<AppState>, RawQuery(query): RawQuery) -> St
             tracing::error!(error = %e, "delivery report not recorded");
             StatusCode::INTERNAL_SERVER_ERROR
         }
-    }
+    };
+    status.into_response()
 }
 
 pub const NOTHING_FOUND: &str = "برای این شماره و کد ملی درخواستی پیدا نشد. کد ملی ده‌رقمی را بفرستید؛ شماره باید به نام همان شخص باشد.";
@@ -71,30 +99,68 @@ pub async fn reply_to(state: &AppState, mobile: &Mobile, text: &str) -> store::R
     Ok(reply)
 }
 
-/// `GET /sms/incoming?from=%p&to=%P&text=%a…` (also a form POST).
+/// Whether one more status reply may go to `mobile`: per number per hour, then for all numbers per minute (a
+/// number over its own limit takes nothing from the others').
+fn reply_allowed(state: &AppState, mobile: &Mobile) -> bool {
+    let l = &state.services.limiter;
+    let s = &state.settings;
+    let key = format!("sms:reply:{}", mobile.as_str());
+    if l.check_hourly(&key, s.sms_replies_per_number_per_hour)
+        .is_err()
+    {
+        tracing::warn!(phone = %mobile.masked(), "sms status: too many replies to this number this hour; not answered");
+        return false;
+    }
+    if l.check("sms:reply:all", s.sms_replies_per_minute).is_err() {
+        tracing::warn!(phone = %mobile.masked(), "sms status: too many replies this minute; not answered");
+        return false;
+    }
+    true
+}
+
+/// `GET /sms/incoming?from=%p&to=%P&text=%b…` (also a form POST; the secret may then be in the URL and the fields in
+/// the body).
 pub async fn incoming(
     State(state): State<AppState>,
+    client: ClientIp,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: axum::body::Bytes,
-) -> StatusCode {
-    let raw = match query.as_deref() {
-        Some(q) if !q.is_empty() => q.to_string(),
-        _ => String::from_utf8_lossy(&body).into_owned(),
-    };
+) -> Response {
+    if let Err(e) = state
+        .settings
+        .kannel_access
+        .check("kannel", client, &headers, query.as_deref())
+    {
+        return e.into_response();
+    }
+    // The URL's fields come first (a field named twice keeps its first value), then the body's.
+    let raw = [
+        query.unwrap_or_default(),
+        String::from_utf8_lossy(&body).into_owned(),
+    ]
+    .into_iter()
+    .filter(|p| !p.is_empty())
+    .collect::<Vec<_>>()
+    .join("&");
     let Ok(sms) = sms::IncomingSms::from_query(&raw) else {
-        return StatusCode::BAD_REQUEST;
+        return StatusCode::BAD_REQUEST.into_response();
     };
     let Ok(mobile) = Mobile::parse(&sms.from) else {
-        return StatusCode::BAD_REQUEST;
+        return StatusCode::BAD_REQUEST.into_response();
     };
+    // Kannel is told all is well (it would only retry); the sender gets nothing.
+    if !reply_allowed(&state, &mobile) {
+        return StatusCode::OK.into_response();
+    }
     let reply = match reply_to(&state, &mobile, &sms.text).await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "sms status: lookup failed");
-            return StatusCode::INTERNAL_SERVER_ERROR;
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    match state
+    let status = match state
         .store
         .enqueue_sms(None, &mobile, "status_reply", &reply, chrono::Utc::now())
         .await
@@ -104,5 +170,6 @@ pub async fn incoming(
             tracing::error!(error = %e, "sms status: reply not queued");
             StatusCode::INTERNAL_SERVER_ERROR
         }
-    }
+    };
+    status.into_response()
 }

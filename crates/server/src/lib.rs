@@ -12,6 +12,7 @@ pub mod citizen;
 pub mod client;
 pub mod error;
 pub mod extract;
+pub mod gateway;
 pub mod idempotency;
 pub mod journey;
 pub mod kannel;
@@ -185,6 +186,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/login",
             get(admin::login::form).post(admin::login::submit),
         )
+        .route("/admin/logout", post(admin::login::logout))
         .route("/admin/stats", get(admin::dashboard::show))
         .route(
             "/api/v1/office/applications",

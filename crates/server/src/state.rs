@@ -17,7 +17,8 @@ pub struct Settings {
     /// The image captcha on pre-registration; off only for tests and load runs.
     pub captcha: bool,
     /// Rate limits on status lookups and the holder's actions, pre-registration, walk-in filings, office
-    /// transfers and login; off only for tests and load runs.
+    /// transfers, login (with the per-account back-off) and USSD clients; off only for tests and load runs. The
+    /// limits on SMS status replies apply always.
     pub rate_limits: bool,
     pub fees: FeeTable,
     pub holidays: Holidays,
@@ -56,6 +57,21 @@ pub struct Settings {
     pub sms_max_attempts: u32,
     /// An answer kept for an `Idempotency-Key` is repeated for this long, then purged.
     pub idempotency_ttl: Duration,
+    /// Reverse proxies whose forwarding header names the client (`crate::client`); none by default, so the
+    /// client is the TCP peer and forwarding headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header those proxies write the client's address in.
+    pub proxy_header: crate::client::ProxyHeader,
+    /// Who may call Kannel's `/sms/incoming` and `/sms/dlr` (this machine only, by default).
+    pub kannel_access: crate::gateway::GatewayAccess,
+    /// Who may call `/ussd` (this machine only, by default).
+    pub ussd_access: crate::gateway::GatewayAccess,
+    /// Status replies by SMS one number may get per hour (more incoming SMS are answered with nothing).
+    pub sms_replies_per_number_per_hour: u32,
+    /// Status replies by SMS per minute, all numbers together.
+    pub sms_replies_per_minute: u32,
+    /// USSD requests one client (the gateway's address) may make per minute, when rate limits are on.
+    pub ussd_per_client_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -83,6 +99,13 @@ impl Default for Settings {
             reminder_days: vec![7, 30],
             sms_max_attempts: 8,
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            trusted_proxies: Vec::new(),
+            proxy_header: crate::client::ProxyHeader::default(),
+            kannel_access: crate::gateway::GatewayAccess::default(),
+            ussd_access: crate::gateway::GatewayAccess::default(),
+            sms_replies_per_number_per_hour: 5,
+            sms_replies_per_minute: 120,
+            ussd_per_client_per_minute: 6_000,
         }
     }
 }
@@ -113,6 +136,10 @@ pub struct Services {
     pub replay_seal: crate::idempotency::ReplaySeal,
     /// Enrollment image checks running at once (each decodes a photo of up to 12 megapixels).
     pub image_checks: tokio::sync::Semaphore,
+    /// Makes and checks the per-message token of each `dlr-url` (the key must be the Kannel sender's).
+    pub dlr_tokens: sms::DlrTokens,
+    /// Per-account login back-off, and the count of password verifications.
+    pub login: crate::office::throttle::LoginThrottle,
 }
 
 #[derive(Clone)]
@@ -148,6 +175,8 @@ impl AppState {
                 image_checks: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),
+                dlr_tokens: sms::DlrTokens::new(rand::random()),
+                login: Default::default(),
             }),
             store,
             settings: Arc::new(settings),

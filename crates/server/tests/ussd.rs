@@ -1,11 +1,13 @@
 //! `POST /ussd`, the USSD gateway's service: both menu paths on SQLite and PostgreSQL (the applications of the
 //! codes registered to the calling number; one application by national code and tracking code), masked codes,
 //! where the card waits and the office's address, hints and three strikes, expiry, the service code, missing
-//! fields, rate limits, and any input at all answered with a screen of at most 80 characters.
+//! fields, rate limits, and any input at all answered with a screen of at most 80 characters. Only the gateway may
+//! ask: this machine by default, else the configured secret and/or addresses; and a limit per client.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use axum::body::Body;
+use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
 use axum::http::{header, Request, StatusCode};
 use chrono::Utc;
 use domain::text::to_persian_digits;
@@ -16,8 +18,10 @@ use domain::{
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use server::gateway::GatewayAccess;
 use server::ussd::screens;
 use server::{AppState, Settings};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use store::journey::{NewApplication, SeedApplication};
@@ -151,7 +155,9 @@ impl App {
     /// Persons 1–4 and the office: person 1 filed through the API (awaiting payment); 2's card waits at the office;
     /// 3's is in production; 4 (on the family number) has no application.
     async fn on(db: TestStore, settings: Settings) -> Self {
-        let router = server::router(AppState::new(db.store.clone(), settings));
+        // The gateway calls from this machine (the default access).
+        let router = server::router(AppState::new(db.store.clone(), settings))
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
         let app = Self { router, db };
         let s = &app.db.store;
         s.upsert_persons(&[person(1), person(2), person(3), person(4)])
@@ -732,5 +738,135 @@ async fn directional_controls_in_stored_office_text_never_reach_the_phone() {
     }
     assert!(waits.contains("در دفتر نوگژاو"), "{waits}");
     assert_eq!(addr, "END دفتر نوگژاو\nکرج، خیابان بهشتی");
+    app.db.cleanup().await;
+}
+
+/// One first-screen request from `peer` (none: no connect info) with extra headers, to `uri`.
+async fn from_peer(
+    router: &axum::Router,
+    peer: Option<&str>,
+    uri: &str,
+    headers: &[(&str, &str)],
+    phone: &str,
+) -> (StatusCode, String) {
+    let body = serde_urlencoded::to_string([
+        ("sessionId", new_session().as_str()),
+        ("serviceCode", SERVICE),
+        ("phoneNumber", phone),
+        ("text", ""),
+    ])
+    .unwrap();
+    let mut req =
+        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut req = req.body(Body::from(body)).unwrap();
+    if let Some(p) = peer {
+        let addr: SocketAddr = format!("{p}:5000").parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+    }
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn only_the_gateway_may_ask() {
+    let db = TestStore::sqlite().await;
+    let app = App::on(db, quiet()).await;
+    let router_with = |access: GatewayAccess, limit: Option<u32>| {
+        server::router(AppState::new(
+            app.db.store.clone(),
+            Settings {
+                ussd_access: access,
+                rate_limits: limit.is_some(),
+                ussd_per_client_per_minute: limit.unwrap_or(6_000),
+                ..quiet()
+            },
+        ))
+    };
+    let forbidden = |(st, body): (StatusCode, String)| {
+        assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["code"], "forbidden");
+        assert!(!body.contains("CON "), "{body}");
+    };
+    let served = |(st, body): (StatusCode, String)| {
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert!(body.starts_with("CON کارت هوشمند ملی"), "{body}");
+    };
+
+    // Nothing configured: this machine only, and not through a proxy.
+    let local = router_with(GatewayAccess::default(), None);
+    served(from_peer(&local, Some("127.0.0.1"), "/ussd", &[], FAMILY).await);
+    served(from_peer(&local, Some("[::1]"), "/ussd", &[], FAMILY).await);
+    forbidden(from_peer(&local, Some("192.0.2.10"), "/ussd", &[], FAMILY).await);
+    forbidden(
+        from_peer(
+            &local,
+            Some("127.0.0.1"),
+            "/ussd",
+            &[("x-forwarded-for", "192.0.2.10")],
+            FAMILY,
+        )
+        .await,
+    );
+    forbidden(from_peer(&local, None, "/ussd", &[], FAMILY).await);
+
+    // A secret: from anywhere with it (header or URL), from nowhere without it.
+    let secret = "ussd-gateway-secret-0123456789";
+    let with_secret = router_with(
+        GatewayAccess {
+            secret: Some(secret.into()),
+            allow: vec![],
+        },
+        None,
+    );
+    let h = [("x-gateway-secret", secret)];
+    served(from_peer(&with_secret, Some("192.0.2.10"), "/ussd", &h, FAMILY).await);
+    served(
+        from_peer(
+            &with_secret,
+            Some("192.0.2.10"),
+            &format!("/ussd?secret={secret}"),
+            &[],
+            FAMILY,
+        )
+        .await,
+    );
+    forbidden(from_peer(&with_secret, Some("127.0.0.1"), "/ussd", &[], FAMILY).await);
+    forbidden(
+        from_peer(
+            &with_secret,
+            Some("127.0.0.1"),
+            "/ussd",
+            &[("x-gateway-secret", "ussd-gateway-secret-012345678")],
+            FAMILY,
+        )
+        .await,
+    );
+
+    // An allow-list: only those addresses.
+    let listed = router_with(
+        GatewayAccess {
+            secret: None,
+            allow: server::client::parse_networks(&["10.20.0.0/24".into()]).unwrap(),
+        },
+        None,
+    );
+    served(from_peer(&listed, Some("10.20.0.7"), "/ussd", &[], FAMILY).await);
+    forbidden(from_peer(&listed, Some("10.20.1.7"), "/ussd", &[], FAMILY).await);
+    forbidden(from_peer(&listed, Some("127.0.0.1"), "/ussd", &[], FAMILY).await);
+
+    // A limit per client, whatever number it names.
+    let limited = router_with(GatewayAccess::default(), Some(3));
+    for n in 0..3 {
+        let phone = format!("0912000000{n}");
+        served(from_peer(&limited, Some("127.0.0.1"), "/ussd", &[], &phone).await);
+    }
+    let (st, body) = from_peer(&limited, Some("127.0.0.1"), "/ussd", &[], "09120000009").await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "{body}");
     app.db.cleanup().await;
 }

@@ -68,6 +68,50 @@ pub struct Config {
     /// Card transfers (each a fingerprint match) one operator may ask for per minute.
     #[serde(default = "default_transfers_per_operator")]
     pub transfers_per_operator_per_minute: u32,
+    /// Reverse proxies (addresses or CIDR networks) whose forwarding header names the client, for rate limits and
+    /// the gateways' allow-lists; empty (the default): the client is the TCP peer and forwarding headers are
+    /// ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// The header those proxies write: `x-forwarded-for` (default) or `forwarded` (RFC 7239).
+    #[serde(default = "default_proxy_header")]
+    pub proxy_header: String,
+    /// `[ussd]`: who may call `/ussd`.
+    #[serde(default)]
+    pub ussd: UssdSection,
+}
+
+/// `[ussd]`: the USSD gateway's access to `/ussd`. With neither a secret nor an allow-list only this machine may
+/// call.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UssdSection {
+    /// The secret the gateway sends as `X-Gateway-Secret` (or `?secret=` in its URL); at least 16 characters.
+    #[serde(default)]
+    pub gateway_secret: Option<String>,
+    /// The gateway's addresses or networks (CIDR), e.g. `["10.20.0.0/24"]`.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Requests one client (the gateway) may make per minute, when rate limits are on.
+    #[serde(default = "default_ussd_per_client")]
+    pub per_client_per_minute: u32,
+}
+
+impl Default for UssdSection {
+    fn default() -> Self {
+        Self {
+            gateway_secret: None,
+            allow: Vec::new(),
+            per_client_per_minute: default_ussd_per_client(),
+        }
+    }
+}
+
+fn default_ussd_per_client() -> u32 {
+    6_000
+}
+
+fn default_proxy_header() -> String {
+    "x-forwarded-for".into()
 }
 
 /// `[kannel]`: smsbox's `sendsms` and the `dlr-url` base it calls back.
@@ -81,6 +125,28 @@ pub struct KannelSection {
     pub from: String,
     /// Our `/sms/dlr` as Kannel reaches it, e.g. `http://127.0.0.1:8080/sms/dlr`.
     pub dlr_url: String,
+    /// A secret Kannel's calls must carry as `secret=` in their URL (the `get-url` as configured in Kannel; the
+    /// service adds it to every `dlr-url` itself); at least 16 characters. Unset: no secret.
+    #[serde(default)]
+    pub callback_secret: Option<String>,
+    /// Kannel's addresses or networks (CIDR), e.g. `["127.0.0.1/32"]`. With neither this nor a secret only this
+    /// machine may call.
+    #[serde(default)]
+    pub callback_allow: Vec<String>,
+    /// Status replies by SMS one number may get per hour.
+    #[serde(default = "default_replies_per_number")]
+    pub replies_per_number_per_hour: u32,
+    /// Status replies by SMS per minute, all numbers together.
+    #[serde(default = "default_replies_per_minute")]
+    pub replies_per_minute: u32,
+}
+
+fn default_replies_per_number() -> u32 {
+    5
+}
+
+fn default_replies_per_minute() -> u32 {
+    120
 }
 
 fn default_short_number() -> String {
@@ -155,6 +221,9 @@ impl Default for Config {
             production_batch_size: default_batch(),
             filings_per_operator_per_minute: default_filings_per_operator(),
             transfers_per_operator_per_minute: default_transfers_per_operator(),
+            trusted_proxies: Vec::new(),
+            proxy_header: default_proxy_header(),
+            ussd: UssdSection::default(),
         }
     }
 }
@@ -204,6 +273,31 @@ mod tests {
             assert_eq!(cfg.database_url, "postgres://x@y/z");
             assert_eq!(cfg.demo.persons, 20);
             assert!(Config::load(Some(std::path::Path::new("missing.toml"))).is_err());
+            // The gateways' access and the trusted proxies, from the file and from the environment.
+            jail.create_file(
+                "gw.toml",
+                "trusted_proxies = [\"10.0.0.0/8\"]\n[ussd]\nallow = [\"10.20.0.0/24\"]\n\
+                 [kannel]\nsendsms_url = \"http://k/cgi-bin/sendsms\"\nusername = \"u\"\npassword = \"p\"\n\
+                 dlr_url = \"http://s/sms/dlr\"\ncallback_allow = [\"127.0.0.1/32\"]\n",
+            )?;
+            jail.set_env("SHENAS_USSD__GATEWAY_SECRET", "0123456789abcdef0123");
+            let cfg =
+                Config::load(Some(std::path::Path::new("gw.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.trusted_proxies, ["10.0.0.0/8"]);
+            assert_eq!(cfg.proxy_header, "x-forwarded-for");
+            assert_eq!(cfg.ussd.allow, ["10.20.0.0/24"]);
+            assert_eq!(
+                cfg.ussd.gateway_secret.as_deref(),
+                Some("0123456789abcdef0123")
+            );
+            assert_eq!(cfg.ussd.per_client_per_minute, 6_000);
+            let k = cfg.kannel.expect("[kannel]");
+            assert_eq!(k.callback_allow, ["127.0.0.1/32"]);
+            assert_eq!(k.callback_secret, None);
+            assert_eq!(
+                (k.replies_per_number_per_hour, k.replies_per_minute),
+                (5, 120)
+            );
             Ok(())
         });
     }

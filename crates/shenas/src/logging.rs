@@ -62,8 +62,10 @@ impl Drop for MaskingWriter {
 
 /// Masks identifiers in place: runs of ASCII digits of length 10 (national codes, keeping 2 + 2), 11 starting
 /// `09` (mobiles, keeping 4 + 3), 12 starting `989` (international mobiles, keeping 5 + 3) and any other 12
-/// (tracking codes, keeping 2 + 2).
+/// (tracking codes, keeping 2 + 2); and the value of a `secret=` URL parameter (the gateways' callback secret),
+/// wholly.
 pub fn mask(buf: &mut [u8]) {
+    mask_secrets(buf);
     let mut i = 0;
     while i < buf.len() {
         if !buf[i].is_ascii_digit() {
@@ -85,6 +87,23 @@ pub fn mask(buf: &mut [u8]) {
         let len = run.len();
         for b in &mut run[keep_head..len - keep_tail] {
             *b = b'*';
+        }
+    }
+}
+
+/// Replaces the value of every `secret=` parameter with asterisks (up to `&`, a quote, a backslash or a space).
+fn mask_secrets(buf: &mut [u8]) {
+    const NAME: &[u8] = b"secret=";
+    let mut i = 0;
+    while i + NAME.len() <= buf.len() {
+        if buf[i..i + NAME.len()].eq_ignore_ascii_case(NAME) {
+            i += NAME.len();
+            while i < buf.len() && !matches!(buf[i], b'&' | b'"' | b'\\' | b' ' | b'\n') {
+                buf[i] = b'*';
+                i += 1;
+            }
+        } else {
+            i += 1;
         }
     }
 }
@@ -119,5 +138,10 @@ mod tests {
             masked("{\"code\":\"0084575948\"}"),
             "{\"code\":\"00******48\"}"
         );
+        assert_eq!(
+            masked("{\"uri\":\"/sms/incoming?secret=s3cr3t-9876&from=0912\"}"),
+            "{\"uri\":\"/sms/incoming?secret=***********&from=0912\"}"
+        );
+        assert_eq!(masked("dlr?Secret=abc"), "dlr?Secret=***");
     }
 }

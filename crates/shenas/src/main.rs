@@ -106,6 +106,9 @@ enum Command {
         /// The code dialled.
         #[arg(long, default_value = "*4*6090#")]
         service_code: String,
+        /// The gateway secret the service asks for (`[ussd] gateway_secret`), sent as `X-Gateway-Secret`.
+        #[arg(long, env = "SHENAS_USSD_SECRET", hide_env_values = true)]
+        secret: Option<String>,
     },
     /// Micro-benchmarks of the domain core.
     Bench {
@@ -254,6 +257,20 @@ enum VendorsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A further key for a manufacturer (rotation); prints it once.
+    KeyAdd {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a manufacturer's key by its prefix (refused at once).
+    KeyRevoke {
+        #[arg(long)]
+        prefix: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -273,6 +290,36 @@ enum UsersCommand {
         province: Option<String>,
         #[arg(long)]
         password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user (offboarding): their sessions end at once and they cannot log in.
+    Disable {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a new password (read from standard input, or drawn and printed once); the user's sessions end.
+    Password {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End every session of a user (they must log in again).
+    SessionsRevoke {
+        #[arg(long)]
+        username: String,
         #[arg(long)]
         json: bool,
     },
@@ -423,6 +470,12 @@ fn main() -> std::process::ExitCode {
                     json,
                 } => commands::vendors::set(&cfg, &name, share, daily_capacity, json).await,
                 VendorsCommand::List { json } => commands::vendors::list(&cfg, json).await,
+                VendorsCommand::KeyAdd { name, json } => {
+                    commands::vendors::key_add(&cfg, &name, json).await
+                }
+                VendorsCommand::KeyRevoke { prefix, json } => {
+                    commands::vendors::key_revoke(&cfg, &prefix, json).await
+                }
             },
             Command::Users { command } => match command {
                 UsersCommand::Add {
@@ -446,18 +499,34 @@ fn main() -> std::process::ExitCode {
                     )
                     .await
                 }
+                UsersCommand::Disable { username, json } => {
+                    commands::users::set_disabled(&cfg, &username, true, json).await
+                }
+                UsersCommand::Enable { username, json } => {
+                    commands::users::set_disabled(&cfg, &username, false, json).await
+                }
+                UsersCommand::Password {
+                    username,
+                    password_stdin,
+                    json,
+                } => commands::users::set_password(&cfg, &username, password_stdin, json).await,
+                UsersCommand::SessionsRevoke { username, json } => {
+                    commands::users::revoke_sessions(&cfg, &username, json).await
+                }
             },
             Command::UssdSim {
                 phone,
                 url,
                 session,
                 service_code,
+                secret,
             } => {
                 commands::ussd_sim::run(commands::ussd_sim::UssdSim {
                     url,
                     phone,
                     session,
                     service_code,
+                    secret,
                 })
                 .await
             }

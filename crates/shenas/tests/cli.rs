@@ -606,3 +606,214 @@ async fn vendors_add_set_and_list() {
         t.cleanup().await;
     }
 }
+
+/// Runs `shenas` with `stdin` on standard input.
+fn shenas_in(args: &[&str], database: &str, stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
+        .args(args)
+        .env("SHENAS_DATABASE_URL", database)
+        .env("SHENAS_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn users_disable_enable_password_and_sessions_revoke() {
+    for t in databases().await {
+        let s = &t.store;
+        let out = shenas_in(
+            &[
+                "users",
+                "add",
+                "--username",
+                "leaver",
+                "--role",
+                "national_admin",
+                "--password-stdin",
+            ],
+            &t.url,
+            "the first long password\n",
+        );
+        ok(&out);
+        let id = s.user_by_name("leaver").await.unwrap().unwrap().id;
+        let exp = chrono::Utc::now() + chrono::Duration::hours(8);
+        let open = |h: &'static str| async move { s.session(h).await.unwrap().is_some() };
+        for h in ["s1", "s2"] {
+            s.create_session(h, id, exp).await.unwrap();
+        }
+
+        // sessions-revoke: every session ends, the user stays.
+        let out = shenas(
+            &["users", "sessions-revoke", "--username", "leaver", "--json"],
+            &t.url,
+        );
+        ok(&out);
+        assert_eq!(last_json(&out)["sessions_ended"], 2, "{}", t.name);
+        assert!(!open("s1").await && !open("s2").await);
+
+        // password: a new one from standard input; the old one stops working, sessions end.
+        s.create_session("s3", id, exp).await.unwrap();
+        let out = shenas_in(
+            &[
+                "users",
+                "password",
+                "--username",
+                "Leaver",
+                "--password-stdin",
+            ],
+            &t.url,
+            "the second long password\n",
+        );
+        ok(&out);
+        let u = s.user_by_name("leaver").await.unwrap().unwrap();
+        assert!(server::auth::verify_password(
+            "the second long password",
+            &u.password_hash
+        ));
+        assert!(!server::auth::verify_password(
+            "the first long password",
+            &u.password_hash
+        ));
+        assert!(!open("s3").await);
+        // Too short, or drawn and shown once.
+        let out = shenas_in(
+            &[
+                "users",
+                "password",
+                "--username",
+                "leaver",
+                "--password-stdin",
+            ],
+            &t.url,
+            "short\n",
+        );
+        assert!(!out.status.success());
+        let out = shenas(
+            &["users", "password", "--username", "leaver", "--json"],
+            &t.url,
+        );
+        ok(&out);
+        let drawn = last_json(&out)["password"].as_str().unwrap().to_string();
+        let u = s.user_by_name("leaver").await.unwrap().unwrap();
+        assert!(server::auth::verify_password(&drawn, &u.password_hash));
+
+        // disable: the user's sessions end at once and the account is marked; enable undoes the mark only.
+        s.create_session("s4", id, exp).await.unwrap();
+        let out = shenas(
+            &["users", "disable", "--username", "leaver", "--json"],
+            &t.url,
+        );
+        ok(&out);
+        assert_eq!(last_json(&out)["disabled"], true);
+        assert!(s.user_by_name("leaver").await.unwrap().unwrap().disabled);
+        assert!(!open("s4").await);
+        let out = shenas(&["users", "enable", "--username", "leaver"], &t.url);
+        ok(&out);
+        assert!(!s.user_by_name("leaver").await.unwrap().unwrap().disabled);
+        assert!(!open("s4").await);
+
+        // Unknown users are errors.
+        for cmd in ["disable", "enable", "sessions-revoke", "password"] {
+            let out = shenas(&["users", cmd, "--username", "nobody"], &t.url);
+            assert!(!out.status.success(), "{cmd}");
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains("no user nobody"),
+                "{cmd}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn vendors_key_add_and_key_revoke() {
+    for t in databases().await {
+        let out = shenas(
+            &[
+                "vendors",
+                "add",
+                "--name",
+                "pars-card",
+                "--share",
+                "100",
+                "--daily-capacity",
+                "5000",
+                "--json",
+            ],
+            &t.url,
+        );
+        ok(&out);
+        let first = last_json(&out);
+        let first_key = first["api_key"].as_str().unwrap().to_string();
+        let first_prefix = first["key_prefix"].as_str().unwrap().to_string();
+
+        // A second key, printed once; both work.
+        let out = shenas(
+            &["vendors", "key-add", "--name", "pars-card", "--json"],
+            &t.url,
+        );
+        ok(&out);
+        let second = last_json(&out);
+        let second_key = second["api_key"].as_str().unwrap().to_string();
+        assert!(second_key.starts_with("shn_"));
+        assert_ne!(second_key, first_key);
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&second_key));
+        let vendor_of = |key: String| {
+            let store = t.store.clone();
+            async move {
+                store
+                    .vendor_by_key(&server::agency::key::key_hash(&key))
+                    .await
+                    .unwrap()
+                    .map(|v| v.name)
+            }
+        };
+        assert_eq!(
+            vendor_of(first_key.clone()).await.as_deref(),
+            Some("pars-card")
+        );
+        assert_eq!(
+            vendor_of(second_key.clone()).await.as_deref(),
+            Some("pars-card")
+        );
+
+        // The first revoked: refused at once; the second still works; a second revocation is an error.
+        let out = shenas(
+            &["vendors", "key-revoke", "--prefix", &first_prefix, "--json"],
+            &t.url,
+        );
+        ok(&out);
+        assert_eq!(last_json(&out)["revoked"], first_prefix.as_str());
+        assert_eq!(vendor_of(first_key).await, None);
+        assert_eq!(vendor_of(second_key).await.as_deref(), Some("pars-card"));
+        let again = shenas(
+            &["vendors", "key-revoke", "--prefix", &first_prefix],
+            &t.url,
+        );
+        assert!(!again.status.success());
+        let nobody = shenas(&["vendors", "key-add", "--name", "nobody"], &t.url);
+        assert!(!nobody.status.success());
+        assert!(String::from_utf8_lossy(&nobody.stderr).contains("no manufacturer named nobody"));
+        t.cleanup().await;
+    }
+}

@@ -1,203 +1,216 @@
-//! What `shenas serve` refuses at start. `--demo` (security review F5): staff and a manufacturer only in an
-//! empty database, with a password and a key drawn per install and printed once; a database the demo made is
-//! reused as it is; any other database is refused. The blob key (F12): never created beside sealed blobs, and a
-//! key that does not open the store refused. Production mode (F21): no sandbox bank, no default public URL.
+//! `shenas serve --demo` as a newcomer starts it: demo data loads into an empty database, the service answers
+//! `/healthz`, `/api/openapi.json` and the calendar, metrics are on their own port, and SIGTERM stops it cleanly.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
-use store_suite::TestStore;
+use std::time::{Duration, Instant};
 
-fn serve_demo(database: &str, data_dir: &std::path::Path) -> (String, bool) {
-    serve(&["--demo"], &[], database, data_dir)
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
-/// Runs `serve` until it says it is serving (or exits); answers what it printed on standard error and whether
-/// it was serving.
-fn serve(
-    flags: &[&str],
-    env: &[(&str, &str)],
-    database: &str,
-    data_dir: &std::path::Path,
-) -> (String, bool) {
+/// A minimal HTTP/1.1 GET (the test needs no client library): status and body.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+#[test]
+fn demo_service_answers_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let (port, metrics) = (free_port(), free_port());
     let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
         .args([
             "serve",
+            "--demo",
             "--listen",
-            "127.0.0.1:0",
+            &format!("127.0.0.1:{port}"),
             "--metrics-listen",
-            "off",
+            &format!("127.0.0.1:{metrics}"),
         ])
-        .args(flags)
-        .envs(env.iter().copied())
-        .env("SHENAS_DATABASE_URL", database)
-        .env("SHENAS_DATA_DIR", data_dir)
-        .env("SHENAS_DEMO__PERSONS", "400")
-        .env("SHENAS_DEMO__OFFICES", "400")
-        .env("SHENAS_LOG", "warn")
+        .env("SHENAS_DATABASE_URL", &db)
+        .env("SHENAS_DATA_DIR", dir.path().join("data"))
+        .env("SHENAS_DEMO__PERSONS", "3000")
+        .env("SHENAS_DEMO__OFFICES", "500")
         .stderr(Stdio::piped())
-        .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let mut seen = String::new();
-    let mut serving = false;
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.starts_with("Shenas is serving") {
-            serving = true;
-            break;
+    let started = Instant::now();
+    let health = loop {
+        if let Some(r) = get(port, "/healthz") {
+            break r;
         }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    (seen, serving)
-}
-
-fn password(printed: &str) -> Option<String> {
-    let at = printed.find("(password ")? + "(password ".len();
-    Some(printed[at..].split([',', ' ']).next()?.to_string())
-}
-
-#[tokio::test]
-async fn demo_accounts_only_in_an_empty_database_with_secrets_drawn_per_install() {
-    for db in TestStore::all().await {
-        let name = db.name;
-        let url = db.url.clone();
-        let dir = tempfile::tempdir().unwrap();
-        let (first, serving) = serve_demo(&url, dir.path());
-        assert!(serving, "{name}: {first}");
-        let pw = password(&first).unwrap_or_else(|| panic!("{name}: no password in {first}"));
-        assert_ne!(pw, "shenas-demo-1405", "{name}: not the published one");
-        assert!(first.contains("X-Api-Key: shn_"), "{name}: {first}");
         assert!(
-            !first.contains("shn_demo0000_"),
-            "{name}: not the key every install shared"
+            started.elapsed() < Duration::from_secs(60),
+            "the service did not come up"
         );
-        let users = db.store.count_users().await.unwrap();
-        assert_eq!(users, 3, "{name}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(health.0, 200, "{}", health.1);
+    assert!(health.1.contains("\"status\":\"ok\""));
 
-        // The same demo database again: used as it is, nothing added, no secret printed again.
-        let (second, serving) = serve_demo(&url, dir.path());
-        assert!(serving, "{name}: {second}");
-        assert!(password(&second).is_none(), "{name}: {second}");
-        assert!(!second.contains("X-Api-Key"), "{name}");
-        assert_eq!(db.store.count_users().await.unwrap(), 3, "{name}");
-        assert_eq!(db.store.vendors().await.unwrap().len(), 1, "{name}");
+    let (status, body) = get(port, "/api/openapi.json").unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("/api/v1/calendar/convert"));
+    let (status, body) = get(port, "/api/v1/calendar/convert?jalali=1403-08-19").unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("\"gregorian\":\"2024-11-09\""), "{body}");
+    let (status, body) = get(metrics, "/metrics").unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("shenas_http_requests_total"), "{body}");
 
-        // A member of staff of its own makes it a database the demo must not touch.
-        db.store
-            .create_user(&store::journey::NewUser {
-                username: "realadmin".into(),
-                password_hash: "$argon2id$x".into(),
-                role: domain::Role::NationalAdmin,
-                office: None,
-                province: None,
-                at: chrono::Utc::now(),
-            })
-            .await
+    // SIGTERM: the service finishes and exits successfully.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    let log: Vec<String> = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    let log = log.join("\n");
+    assert!(log.contains("demo registry loaded"), "{log}");
+    assert!(log.contains("\"persons\":3000"), "{log}");
+    assert!(log.contains("shutting down"), "{log}");
+
+    // The demo landed whole.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (persons, offices) = rt.block_on(async {
+        let store = store_sqlite::SqliteStore::connect(&db).await.unwrap();
+        use store::Store;
+        (
+            store.count_persons().await.unwrap(),
+            store.count_offices().await.unwrap(),
+        )
+    });
+    assert_eq!((persons, offices), (3000, 500));
+}
+
+/// A minimal HTTP/1.1 form POST to `/ussd` with extra header lines: the status.
+fn post_ussd(port: u16, headers: &str) -> Option<u16> {
+    let body = "sessionId=s1&serviceCode=%2A4%2A6090%23&phoneNumber=09121234567&text=";
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "POST /ussd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    String::from_utf8_lossy(&raw)
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The gateways' configuration reaches the service: `[ussd] gateway_secret` from the environment is asked of
+/// `/ussd`; a secret too short or a network that is not one stops the start with the reason.
+#[test]
+fn gateway_settings_are_applied_and_checked_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("gw.db").display());
+    let data = dir.path().join("data");
+    let run = |envs: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_shenas"));
+        c.args(["serve", "--metrics-listen", "off", "--listen"])
+            .env("SHENAS_DATABASE_URL", &db)
+            .env("SHENAS_DATA_DIR", &data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        c
+    };
+    let kannel = |secret: &'static str| {
+        vec![
+            (
+                "SHENAS_KANNEL__SENDSMS_URL",
+                "http://127.0.0.1:9/cgi-bin/sendsms",
+            ),
+            ("SHENAS_KANNEL__USERNAME", "u"),
+            ("SHENAS_KANNEL__PASSWORD", "p"),
+            ("SHENAS_KANNEL__DLR_URL", "http://127.0.0.1:8080/sms/dlr"),
+            ("SHENAS_KANNEL__CALLBACK_SECRET", secret),
+        ]
+    };
+    for (envs, says) in [
+        (
+            vec![("SHENAS_USSD__GATEWAY_SECRET", "short")],
+            "at least 16 characters",
+        ),
+        (
+            vec![("SHENAS_TRUSTED_PROXIES", "[\"10.0.0.0/40\"]")],
+            "trusted_proxies",
+        ),
+        (vec![("SHENAS_PROXY_HEADER", "x-real-ip")], "proxy_header"),
+        (kannel("a%d-secret-in-a-url-0123"), "only letters, digits"),
+    ] {
+        let out = run(&envs)
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .output()
             .unwrap();
-        let (third, serving) = serve_demo(&url, dir.path());
-        assert!(!serving, "{name}: {third}");
-        assert!(third.contains("--demo refused"), "{name}: {third}");
-        assert_eq!(db.store.count_users().await.unwrap(), 4, "{name}");
-        db.cleanup().await;
+        assert!(!out.status.success(), "{envs:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{envs:?}: {err}");
     }
-}
 
-#[tokio::test]
-async fn demo_refused_on_a_loaded_registry() {
-    let db = TestStore::sqlite().await;
-    let dir = tempfile::tempdir().unwrap();
-    let offices = synth::offices::generate_offices(7, 20);
-    db.store.upsert_offices(&offices).await.unwrap();
-    let (printed, serving) = serve_demo(&db.url, dir.path());
-    assert!(!serving, "{printed}");
-    assert!(printed.contains("--demo refused"), "{printed}");
-    assert_eq!(db.store.count_users().await.unwrap(), 0);
-    assert!(db.store.vendors().await.unwrap().is_empty());
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn a_blob_key_is_never_made_beside_sealed_blobs_nor_used_on_a_store_it_does_not_open() {
-    let db = TestStore::sqlite().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (printed, serving) = serve(&[], &[], &db.url, dir.path());
-    assert!(serving, "{printed}");
-    let key = dir.path().join("keys").join("blob.key");
-    let original = std::fs::read(&key).unwrap();
-
-    // The key went missing (a mis-mounted keys directory): refused, and no new key is made.
-    std::fs::remove_file(&key).unwrap();
-    let (printed, serving) = serve(&[], &[], &db.url, dir.path());
-    assert!(!serving, "{printed}");
-    assert!(
-        printed.contains("the key") && printed.contains("is missing"),
-        "{printed}"
-    );
-    assert!(!key.exists());
-
-    // Another key in its place: refused.
-    std::fs::write(&key, format!("{}\n", "ab".repeat(32))).unwrap();
-    let (printed, serving) = serve(&[], &[], &db.url, dir.path());
-    assert!(!serving, "{printed}");
-    assert!(
-        printed.contains("does not open the blob store"),
-        "{printed}"
-    );
-
-    // The right key back: serving again. Files are private.
-    std::fs::write(&key, &original).unwrap();
-    let (printed, serving) = serve(&[], &[], &db.url, dir.path());
-    assert!(serving, "{printed}");
+    let secret = "serve-test-gateway-secret-42";
+    let port = free_port();
+    let mut child = run(&[("SHENAS_USSD__GATEWAY_SECRET", secret)])
+        .arg(format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while get(port, "/healthz").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let without = post_ussd(port, "");
+    let with = post_ussd(port, &format!("X-Gateway-Secret: {secret}\r\n"));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert_eq!(without, Some(403));
+    assert_eq!(with, Some(200));
+    // The delivery-report key was made beside the others, private.
+    let key = data.join("keys").join("dlr.key");
+    assert!(key.is_file());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let db_file = db.url.trim_start_matches("sqlite://");
-        let mode = std::fs::metadata(db_file).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "the database file");
-        let canary = walk(&dir.path().join("blobs"));
-        assert!(!canary.is_empty());
-        for f in canary {
-            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600, "{}", f.display());
-        }
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
     }
-    db.cleanup().await;
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
-#[tokio::test]
-async fn production_mode_refuses_the_sandbox_bank_and_a_default_public_url() {
-    let db = TestStore::sqlite().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (printed, serving) = serve(&[], &[("SHENAS_MODE", "production")], &db.url, dir.path());
-    assert!(!serving, "{printed}");
-    assert!(
-        printed.contains("sandbox bank") && printed.contains("public_url"),
-        "{printed}"
-    );
-    let env = [
-        ("SHENAS_MODE", "production"),
-        ("SHENAS_GATEWAY_URL", "http://127.0.0.1:9/bank"),
-        ("SHENAS_PUBLIC_URL", "https://shenas.example"),
-    ];
-    let (printed, serving) = serve(&[], &env, &db.url, dir.path());
-    assert!(serving, "{printed}");
-    db.cleanup().await;
 }

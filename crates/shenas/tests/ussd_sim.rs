@@ -1,5 +1,6 @@
 //! `shenas ussd-sim` against the service served over TCP: a whole session typed on standard input, each screen
-//! printed framed, the session over at `END`; and a session cut short at the end of input.
+//! printed framed, the session over at `END`; and a session cut short at the end of input. A service that asks for a
+//! gateway secret answers the simulator given `--secret` (or `SHENAS_USSD_SECRET`), and refuses it without.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -68,6 +69,34 @@ fn seeded(n: u32, state: ApplicationState) -> SeedApplication {
 
 /// Serves a router over the test store on a free port; answers its base URL.
 async fn serve(db: &TestStore) -> String {
+    seed(db).await;
+    serve_with(db, server::gateway::GatewayAccess::default()).await
+}
+
+/// Serves the router with this USSD gateway access on a free port; answers its base URL.
+async fn serve_with(db: &TestStore, access: server::gateway::GatewayAccess) -> String {
+    let state = AppState::new(
+        db.store.clone(),
+        Settings {
+            captcha: false,
+            rate_limits: false,
+            ussd_access: access,
+            ..Settings::default()
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    format!("http://{addr}")
+}
+
+async fn seed(db: &TestStore) {
     db.store
         .upsert_persons(&[person(1), person(2)])
         .await
@@ -96,26 +125,21 @@ async fn serve(db: &TestStore) -> String {
         tc(2)
     );
     db.exec_raw(&sql, &sql).await;
-    let state = AppState::new(
-        db.store.clone(),
-        Settings {
-            captcha: false,
-            rate_limits: false,
-            ..Settings::default()
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, server::router(state)).await });
-    format!("http://{addr}")
 }
 
 /// Runs the simulator with `input` on standard input; answers its standard output.
 async fn sim(url: &str, input: String) -> String {
+    sim_with(url, input, &[]).await
+}
+
+/// Runs the simulator with these further arguments; it must succeed.
+async fn sim_with(url: &str, input: String, args: &[&str]) -> String {
     let url = url.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     tokio::task::spawn_blocking(move || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
             .args(["ussd-sim", "--phone", PHONE, "--url", &url])
+            .args(&args)
             .env("SHENAS_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -192,5 +216,64 @@ async fn a_session_in_the_terminal() {
         .status()
         .unwrap();
     assert!(!status.success());
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_asks_for_the_gateway_secret() {
+    let db = TestStore::sqlite().await;
+    seed(&db).await;
+    let secret = "sim-gateway-secret-0123456789";
+    let url = serve_with(
+        &db,
+        server::gateway::GatewayAccess {
+            secret: Some(secret.into()),
+            allow: vec![],
+        },
+    )
+    .await;
+    let out = sim_with(
+        &url,
+        format!("2\n{}\n{}\n", code(1), tc(1)),
+        &["--secret", secret],
+    )
+    .await;
+    assert!(out.contains("│ وضعیت: در حال صدور کارت"), "{out}");
+    // From the environment, too.
+    let from_env = {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_shenas"))
+                .args(["ussd-sim", "--phone", PHONE, "--url", &url])
+                .env("SHENAS_LOG", "warn")
+                .env("SHENAS_USSD_SECRET", secret)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(from_env.status.success());
+    assert!(String::from_utf8_lossy(&from_env.stdout).contains("│ کارت هوشمند ملی"));
+    // Without it, or with another, the service refuses and the simulator says so.
+    for extra in [vec![], vec!["--secret", "not-the-secret-at-all"]] {
+        let url = url.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_shenas"))
+                .args(["ussd-sim", "--phone", PHONE, "--url", &url])
+                .args(&extra)
+                .env("SHENAS_LOG", "warn")
+                .env_remove("SHENAS_USSD_SECRET")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("403"), "{err}");
+    }
     db.cleanup().await;
 }

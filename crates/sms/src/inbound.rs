@@ -9,7 +9,7 @@ use crate::msisdn::normalize_msisdn;
 use std::collections::HashMap;
 
 /// The query [`crate::KannelSender`] appends to [`crate::KannelConfig::dlr_url`] (after
-/// `id={row id}&`). Kannel replaces `%d` with the DLR type (1, 2, 4, 8, 16) and `%A` with the
+/// `id={row id}&token={token}&`). Kannel replaces `%d` with the DLR type (1, 2, 4, 8, 16) and `%A` with the
 /// SMSC's answer text.
 pub const KANNEL_DLR_QUERY: &str = "status=%d&answer=%A";
 
@@ -90,11 +90,13 @@ impl DlrStatus {
     }
 }
 
-/// One delivery report, as Kannel calls `{dlr_url}?id={row id}&status=%d&answer=%A`.
+/// One delivery report, as Kannel calls `{dlr_url}?id={row id}&token={token}&status=%d&answer=%A`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DlrReport {
     /// The outbox row id that [`crate::KannelSender`] put into the `dlr-url`.
     pub id: i64,
+    /// The row's token ([`crate::DlrTokens`]); empty when the URL has none.
+    pub token: String,
     pub status: DlrStatus,
     /// The SMSC's answer (`%A`), e.g. `ACK/` or an SMPP delivery receipt; may be empty.
     pub answer: String,
@@ -126,7 +128,16 @@ impl DlrReport {
             .get("answer")
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default();
-        Ok(Self { id, status, answer })
+        let token = fields
+            .get("token")
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            id,
+            token,
+            status,
+            answer,
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::inbound::KANNEL_DLR_QUERY;
 use crate::msisdn::{mask_msisdn, to_international};
-use crate::{OutgoingSms, SendError, SmsSender};
+use crate::{DlrTokens, OutgoingSms, SendError, SmsSender};
 use async_trait::async_trait;
 use std::fmt;
 use std::sync::Arc;
@@ -19,7 +19,8 @@ pub struct KannelConfig {
     /// Our short number, e.g. `6090`.
     pub from: String,
     /// Where Kannel reports deliveries, e.g. `http://127.0.0.1:8080/sms/dlr`; the sender appends
-    /// `?id={row id}&status=%d&answer=%A` (see [`crate::DlrReport::from_query`]).
+    /// `?id={row id}&token={token}&status=%d&answer=%A` (see [`crate::DlrReport::from_query`]), after
+    /// `secret={secret}&` when [`KannelSender::with_callback_secret`] gave one.
     pub dlr_url: String,
 }
 
@@ -41,7 +42,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Submits SMS to Kannel as UCS-2 (`coding=2`, `charset=UTF-8`: Kannel converts the UTF-8 we
 /// send), with `dlr-mask=31` (delivered, failed, buffered, SMSC ack, SMSC nack) and a
-/// `dlr-url` carrying the outbox row id.
+/// `dlr-url` carrying the outbox row id, its token ([`KannelSender::with_dlr_tokens`]) and the callback
+/// secret ([`KannelSender::with_callback_secret`]).
 ///
 /// Cheap to clone: clones share one connection pool. Answers are mapped as follows:
 /// 2xx (`0: Accepted for delivery`, `3: Queued for later delivery`, `Sent.`) is `Ok`;
@@ -60,12 +62,16 @@ pub struct KannelSender {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     client: reqwest::Client,
     /// The sendsms URL with every parameter that does not change between messages.
     prefix: String,
-    /// `dlr_url` followed by `?` or `&`, ready for `id=…`.
+    /// `dlr_url` followed by `?` or `&` (and by `secret=…&` when there is one), ready for `id=…`.
     dlr_base: String,
+    /// Signs each `dlr-url` for its row; without it the URL carries no token (and the service refuses the
+    /// reports).
+    tokens: Option<DlrTokens>,
 }
 
 impl fmt::Debug for KannelSender {
@@ -110,14 +116,39 @@ impl KannelSender {
                 client,
                 prefix,
                 dlr_base,
+                tokens: None,
             }),
         }
     }
 
+    /// Each `dlr-url` carries `token=`, the row's token under these keys, so that a report names only its own
+    /// message.
+    pub fn with_dlr_tokens(mut self, tokens: DlrTokens) -> Self {
+        Arc::make_mut(&mut self.inner).tokens = Some(tokens);
+        self
+    }
+
+    /// Each `dlr-url` carries `secret=`, the shared secret the service asks of Kannel's callbacks.
+    pub fn with_callback_secret(mut self, secret: &str) -> Self {
+        if !secret.is_empty() {
+            let inner = Arc::make_mut(&mut self.inner);
+            inner.dlr_base = format!("{}secret={}&", inner.dlr_base, encode(secret));
+        }
+        self
+    }
+
     /// The `dlr-url` Kannel is given for row `id` (before percent-encoding), e.g.
-    /// `http://127.0.0.1:8080/sms/dlr?id=42&status=%d&answer=%A`.
+    /// `http://127.0.0.1:8080/sms/dlr?id=42&token=…&status=%d&answer=%A` (no `token` without
+    /// [`Self::with_dlr_tokens`]).
     pub fn dlr_url_for(&self, id: i64) -> String {
-        format!("{}id={id}&{KANNEL_DLR_QUERY}", self.inner.dlr_base)
+        match &self.inner.tokens {
+            Some(t) => format!(
+                "{}id={id}&token={}&{KANNEL_DLR_QUERY}",
+                self.inner.dlr_base,
+                t.token(id)
+            ),
+            None => format!("{}id={id}&{KANNEL_DLR_QUERY}", self.inner.dlr_base),
+        }
     }
 
     /// The full sendsms URL for one message (holds the password: never log it).
@@ -243,5 +274,36 @@ mod tests {
             sender.dlr_url_for(7),
             "http://127.0.0.1:8080/sms/dlr?id=7&status=%d&answer=%A"
         );
+    }
+
+    #[test]
+    fn the_dlr_url_carries_the_secret_and_the_rows_token() {
+        let tokens = DlrTokens::new([3; 32]);
+        let sender = KannelSender::new(KannelConfig {
+            sendsms_url: "http://127.0.0.1:13013/cgi-bin/sendsms".into(),
+            username: "shenas".into(),
+            password: "p".into(),
+            from: "6090".into(),
+            dlr_url: "http://127.0.0.1:8080/sms/dlr?x=1".into(),
+        })
+        .with_dlr_tokens(tokens.clone())
+        .with_callback_secret("s&cret 1");
+        assert_eq!(
+            sender.dlr_url_for(7),
+            format!(
+                "http://127.0.0.1:8080/sms/dlr?x=1&secret=s%26cret+1&id=7&token={}&status=%d&answer=%A",
+                tokens.token(7)
+            )
+        );
+        let r = crate::DlrReport::from_query(
+            &sender
+                .dlr_url_for(7)
+                .split_once('?')
+                .map(|(_, q)| q.replace("%d", "1").replace("%A", ""))
+                .unwrap_or_default(),
+        )
+        .map_err(|e| e.to_string());
+        let r = r.as_ref().map(|r| (r.id, tokens.verify(r.id, &r.token)));
+        assert_eq!(r, Ok((7, true)));
     }
 }

@@ -5,13 +5,15 @@
 //! * [`LogSender`] is the default when no SMS gateway is configured: it only logs, with the
 //!   number masked.
 //! * [`KannelSender`] submits through Kannel's smsbox `sendsms` HTTP interface as UCS-2 and
-//!   asks for delivery reports on a `dlr-url` that carries the outbox row id.
+//!   asks for delivery reports on a `dlr-url` that carries the outbox row id and its [`DlrTokens`] token
+//!   (and the callback secret, when the service asks for one).
 //! * [`DlrReport`] and [`IncomingSms`] parse what Kannel calls us with: delivery reports on the
 //!   `dlr-url`, and citizens' SMS (MO) through an `sms-service` `get-url`
 //!   (see [`KANNEL_MO_QUERY`] for the escapes to configure).
 //! * With the `testing` feature, [`testing::KannelHarness`] starts a real Kannel with a fake
 //!   SMS centre (`fakesmsc`) for integration tests.
 
+mod dlr_token;
 mod inbound;
 mod kannel;
 mod msisdn;
@@ -20,6 +22,7 @@ pub mod testing;
 
 use async_trait::async_trait;
 
+pub use dlr_token::DlrTokens;
 pub use inbound::{
     DlrReport, DlrStatus, IncomingSms, ParseError, KANNEL_DLR_QUERY, KANNEL_MO_QUERY,
 };

@@ -308,6 +308,8 @@ pub struct KannelHarness {
     children: Vec<(&'static str, Child)>,
     received: Arc<Mutex<Received>>,
     base: String,
+    /// `secret=…&` at the start of the `get-url`'s query, or nothing.
+    mo_secret: String,
     username: String,
     password: String,
     admin_password: String,
@@ -362,6 +364,16 @@ impl KannelHarness {
     /// takes `sendsms` requests and fakesmsc is connected. Retries a few times if a port that
     /// was free got taken in the meantime.
     pub async fn start(dlr_and_mo_base_url: &str) -> Result<Self, String> {
+        Self::start_with_secret(dlr_and_mo_base_url, "").await
+    }
+
+    /// Like [`Self::start`], with `secret={callback_secret}&` at the start of the `get-url`'s query, as an
+    /// operator configures Kannel for a service that asks for a callback secret (the `dlr-url`s carry it when
+    /// the sender is made with [`crate::KannelSender::with_callback_secret`]).
+    pub async fn start_with_secret(
+        dlr_and_mo_base_url: &str,
+        callback_secret: &str,
+    ) -> Result<Self, String> {
         let bins = KannelBinaries::find()?;
         let base = dlr_and_mo_base_url.trim_end_matches('/').to_string();
         if base.contains('"') {
@@ -369,7 +381,7 @@ impl KannelHarness {
         }
         let mut last = String::new();
         for _ in 0..3 {
-            match Self::start_once(bins.clone(), &base).await {
+            match Self::start_once(bins.clone(), &base, callback_secret).await {
                 Ok(h) => return Ok(h),
                 Err(e) => last = e,
             }
@@ -377,7 +389,11 @@ impl KannelHarness {
         Err(last)
     }
 
-    async fn start_once(bins: KannelBinaries, base: &str) -> Result<Self, String> {
+    async fn start_once(
+        bins: KannelBinaries,
+        base: &str,
+        callback_secret: &str,
+    ) -> Result<Self, String> {
         let dir = tempfile::Builder::new()
             .prefix("shenas-kannel-")
             .tempdir()
@@ -390,6 +406,13 @@ impl KannelHarness {
             children: Vec::new(),
             received: Arc::new(Mutex::new(Received::default())),
             base: base.to_string(),
+            mo_secret: if callback_secret.is_empty() {
+                String::new()
+            } else {
+                let encoded: String =
+                    form_urlencoded::byte_serialize(callback_secret.as_bytes()).collect();
+                format!("secret={encoded}&")
+            },
             username: "shenas".into(),
             password: secret(),
             admin_password: secret(),
@@ -508,7 +531,7 @@ catch-all = true
 accepted-smsc = mo
 max-messages = 0
 omit-empty = true
-get-url = "{base}/sms/incoming?{mo_query}""#,
+get-url = "{base}/sms/incoming?{mo_secret}{mo_query}""#,
             admin = p.admin,
             admin_password = self.admin_password,
             smsbox = p.smsbox,
@@ -519,6 +542,7 @@ get-url = "{base}/sms/incoming?{mo_query}""#,
             username = self.username,
             password = self.password,
             base = self.base,
+            mo_secret = self.mo_secret,
             mo_query = KANNEL_MO_QUERY,
         );
         c

@@ -56,6 +56,7 @@ fn dlr_reports_parse() {
         r,
         DlrReport {
             id: 42,
+            token: String::new(),
             status: DlrStatus::SmscSubmit,
             answer: "ACK/".into()
         }

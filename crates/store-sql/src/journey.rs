@@ -1032,6 +1032,59 @@ macro_rules! impl_journey {
                     Ok(done > 0)
                 }
 
+                async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(err)?;
+                    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
+                        .bind(disabled)
+                        .bind(username)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?
+                        .rows_affected();
+                    if disabled {
+                        sqlx::query(
+                            "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)",
+                        )
+                        .bind(username)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                    }
+                    tx.commit().await.map_err(err)?;
+                    Ok(done > 0)
+                }
+
+                async fn set_user_password(&self, username: &str, password_hash: &str) -> Result<bool> {
+                    let mut tx = self.pool.begin_with($begin).await.map_err(err)?;
+                    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+                        .bind(password_hash)
+                        .bind(username)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?
+                        .rows_affected();
+                    sqlx::query(
+                        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)",
+                    )
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                    tx.commit().await.map_err(err)?;
+                    Ok(done > 0)
+                }
+
+                async fn end_user_sessions(&self, username: &str) -> Result<u64> {
+                    Ok(sqlx::query(
+                        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)",
+                    )
+                    .bind(username)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?
+                    .rows_affected())
+                }
+
                 async fn idempotency_claim(
                     &self,
                     scope: &str,

@@ -821,6 +821,39 @@ macro_rules! impl_production {
                     .transpose()
                 }
 
+                async fn add_vendor_key(
+                    &self,
+                    vendor_name: &str,
+                    key_prefix: &str,
+                    key_hash: &str,
+                    at: DateTime<Utc>,
+                ) -> Result<Option<i64>> {
+                    sqlx::query_scalar(
+                        "INSERT INTO vendor_keys (vendor_id, prefix, key_hash, created_at) \
+                         SELECT id, $1, $2, $3 FROM vendors WHERE name = $4 RETURNING id",
+                    )
+                    .bind(key_prefix)
+                    .bind(key_hash)
+                    .bind(at)
+                    .bind(vendor_name)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(err)
+                }
+
+                async fn revoke_vendor_key(&self, prefix: &str, at: DateTime<Utc>) -> Result<bool> {
+                    let n = sqlx::query(
+                        "UPDATE vendor_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(prefix)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(err)?
+                    .rows_affected();
+                    Ok(n == 1)
+                }
+
                 async fn production_queue_len(&self) -> Result<u64> {
                     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM production_queue")
                         .fetch_one(&self.pool)

@@ -377,6 +377,28 @@ async fn staff_sessions_idempotency_and_bank_ledger() {
         assert!(s.session("hash2").await.unwrap().is_none());
         assert!(!s.end_session("hash2").await.unwrap());
 
+        // Offboarding: a new password or disabling ends every session; enabling brings none back.
+        for h in ["hash3", "hash4"] {
+            s.create_session(h, id, exp).await.unwrap();
+        }
+        assert_eq!(s.end_user_sessions("op1").await.unwrap(), 3, "{}", t.name);
+        assert_eq!(s.end_user_sessions("nobody").await.unwrap(), 0);
+        s.create_session("hash5", id, exp).await.unwrap();
+        assert!(s.set_user_password("op1", "$argon2id$y").await.unwrap());
+        assert!(s.session("hash5").await.unwrap().is_none());
+        assert_eq!(
+            s.user_by_name("op1").await.unwrap().unwrap().password_hash,
+            "$argon2id$y"
+        );
+        assert!(!s.set_user_password("nobody", "h").await.unwrap());
+        s.create_session("hash6", id, exp).await.unwrap();
+        assert!(s.set_user_disabled("op1", true).await.unwrap());
+        assert!(s.user_by_name("op1").await.unwrap().unwrap().disabled);
+        assert!(s.session("hash6").await.unwrap().is_none());
+        assert!(s.set_user_disabled("op1", false).await.unwrap());
+        assert!(!s.user_by_name("op1").await.unwrap().unwrap().disabled);
+        assert!(!s.set_user_disabled("nobody", true).await.unwrap());
+
         let at = Utc::now();
         assert_eq!(claim(s, "k1", "h1", at).await, IdempotencyClaim::Fresh);
         assert_eq!(claim(s, "k1", "h1", at).await, IdempotencyClaim::InProgress);

@@ -292,6 +292,23 @@ async fn production_from_batch_to_delivery() {
         let listed = s.vendors().await.unwrap();
         assert_eq!((listed[1].share_pct, listed[1].daily_capacity), (25, 2));
         assert!(s.vendor_by_key("nope").await.unwrap().is_none());
+        // Rotation: a second key beside the first, then the first revoked.
+        assert!(s
+            .add_vendor_key("alpha", "v1b", "hash-v1b", Utc::now())
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            s.add_vendor_key("nobody", "vx", "hash-vx", Utc::now())
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(s.revoke_vendor_key("v1", Utc::now()).await.unwrap());
+        assert!(!s.revoke_vendor_key("v1", Utc::now()).await.unwrap());
+        assert!(!s.revoke_vendor_key("nope", Utc::now()).await.unwrap());
+        assert!(s.vendor_by_key("hash-v1").await.unwrap().is_none());
+        assert_eq!(s.vendor_by_key("hash-v1b").await.unwrap().unwrap().id, v1);
         let mut codes = queue(&t, 10, 6, "10001").await;
         codes.extend(queue(&t, 20, 2, "10002").await);
         assert_eq!(s.production_queue_len().await.unwrap(), 8);

@@ -349,6 +349,16 @@ pub trait Journey: Send + Sync {
     /// Ends a session (logout); `Ok(false)` when there was none.
     async fn end_session(&self, token_hash: &str) -> Result<bool>;
 
+    /// Disables (or enables again) a user; disabling ends all their sessions in the same transaction.
+    /// `Ok(false)` when there is no such user.
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool>;
+
+    /// Replaces a user's password hash and ends all their sessions; `Ok(false)` when there is no such user.
+    async fn set_user_password(&self, username: &str, password_hash: &str) -> Result<bool>;
+
+    /// Ends every session of a user; how many there were.
+    async fn end_user_sessions(&self, username: &str) -> Result<u64>;
+
     // --- Idempotency -------------------------------------------------------------------------------------
 
     /// Claims `key` in `scope` for a request whose hash is `request_hash`. A row still in progress that was

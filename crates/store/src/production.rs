@@ -434,6 +434,19 @@ pub trait Production: Send + Sync {
 
     async fn vendor_by_key(&self, key_hash: &str) -> Result<Option<Vendor>>;
 
+    /// A further key for the manufacturer named `vendor_name` (rotation); `Ok(None)` when there is none of that
+    /// name.
+    async fn add_vendor_key(
+        &self,
+        vendor_name: &str,
+        key_prefix: &str,
+        key_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>>;
+
+    /// Revokes a manufacturer's key by its prefix; `Ok(false)` when no key with that prefix is active.
+    async fn revoke_vendor_key(&self, prefix: &str, at: DateTime<Utc>) -> Result<bool>;
+
     /// Applications queued for production (enrolled, cleared, not in a batch).
     async fn production_queue_len(&self) -> Result<u64>;
 

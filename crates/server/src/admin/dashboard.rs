@@ -1,5 +1,6 @@
 //! `GET /admin/stats`: the statistics page (Persian, right to left, no JavaScript): the national funnel as an
-//! SVG chart, and a table per province. Without a staff cookie it sends the visitor to `/admin/login`.
+//! SVG chart, and a table per province, with a logout button. Without a staff cookie it sends the visitor to
+//! `/admin/login`.
 
 use super::chart::{fa_count, fa_pct, funnel};
 use super::figures::{self, Figures, Scope};
@@ -150,6 +151,7 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
     let body = format!(
         "<section class=\"card\"><h1>آمار کارت هوشمند ملی</h1>\
 <p class=\"lead\">کاربر: <bdi>{user}</bdi></p>\
+<form method=\"post\" action=\"/admin/logout\"><button type=\"submit\" class=\"secondary small\" id=\"logout\">خروج</button></form>\
 <h2>{heading}</h2><div class=\"scroll\">{chart}</div>\
 <p class=\"note\">پوشش: نسبت کارت‌های تحویل‌شده به جمعیت زندهٔ ۱۵ سال و بیشتر.</p></section>\
 <section class=\"card\"><h2>به تفکیک استان</h2><div class=\"scroll\"><table class=\"history stats\">\

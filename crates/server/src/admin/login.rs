@@ -1,5 +1,5 @@
-//! `GET/POST /admin/login`: the administrators' login form. The portal has no staff pages otherwise, so the
-//! dashboard takes the same session token as the API, kept in an HttpOnly cookie.
+//! `GET/POST /admin/login` and `POST /admin/logout`: the administrators' login form and its logout. The portal has
+//! no staff pages otherwise, so the dashboard takes the same session token as the API, kept in an HttpOnly cookie.
 
 use crate::auth::Staff;
 use crate::client::ClientAddr;
@@ -89,4 +89,23 @@ pub async fn submit(
 
 fn failed(username: &str, e: &ApiError) -> Response {
     render(e.status, username, &e.detail.message)
+}
+
+/// `POST /admin/logout`: ends the session in the store and forgets the cookie.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = token(&headers) {
+        if let Err(e) = state
+            .store
+            .end_session(&crate::auth::token_hash(&token))
+            .await
+        {
+            tracing::error!(error = %e, "logout: the session could not be ended");
+        }
+    }
+    see_other(
+        "/admin/login",
+        Some(format!(
+            "{COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/admin; Max-Age=0"
+        )),
+    )
 }

@@ -1,6 +1,6 @@
 //! `POST /api/v1/auth/login`: a username and password for a bearer token that expires.
 
-use crate::auth::{new_token, verify_password};
+use crate::auth::{check_password, new_token, DUMMY_HASH};
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -61,8 +61,12 @@ pub async fn login(
     }))
 }
 
-/// Checks a username and password (rate-limited per client and per user) and opens a session: the token,
-/// when it expires, and the user. Shared by the API login and the administrators' dashboard login.
+/// Checks a username and password and opens a session: the token, when it expires, and the user. Shared by the
+/// API login and the office and dashboard login pages.
+///
+/// Limits (when rate limits are on): 30 attempts a minute per client, and the account's back-off
+/// ([`crate::office::throttle`]) for clients that failed for it. Every attempt costs one argon2 verification, also
+/// for an unknown or disabled user ([`crate::auth::DUMMY_HASH`]), so that timing does not reveal usernames.
 pub async fn authenticate(
     state: &AppState,
     client: &str,
@@ -70,28 +74,43 @@ pub async fn authenticate(
     password: String,
 ) -> ApiResult<(String, chrono::DateTime<chrono::Utc>, User)> {
     let username = username.trim().to_ascii_lowercase();
+    let throttle = &state.services.login;
     if state.settings.rate_limits {
-        let l = &state.services.limiter;
-        l.check(&format!("login:ip:{client}"), 30)
-            .and_then(|_| l.check(&format!("login:user:{username}"), 10))
+        state
+            .services
+            .limiter
+            .check(&format!("login:ip:{client}"), 30)
+            .and_then(|_| throttle.check(&username, client, std::time::Instant::now()))
             .map_err(ApiError::rate_limited)?;
     }
-    let user = state.store.user_by_name(&username).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    // No username is longer than 64 characters; longer input is looked up nowhere (and verified all the same).
+    let user = if username.chars().count() <= 64 {
+        state.store.user_by_name(&username).await?
+    } else {
+        None
+    };
+    let hash = match &user {
+        Some(u) if !u.disabled => u.password_hash.clone(),
+        _ => DUMMY_HASH.to_string(),
+    };
     // Hashing is slow by design: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_password(&password, &h),
-        None => false,
-    })
-    .await
-    .unwrap_or(false);
+    let checked = tokio::task::spawn_blocking(move || check_password(&password, &hash))
+        .await
+        .unwrap_or(None);
+    if checked.is_some() {
+        throttle.verified();
+    }
     let user = match user {
-        Some(u) if ok && !u.disabled => u,
+        Some(u) if checked == Some(true) && !u.disabled => u,
         _ => {
+            if state.settings.rate_limits {
+                throttle.failed(&username, client, std::time::Instant::now());
+            }
             tracing::info!(username = %username, "login refused");
             return Err(bad_credentials());
         }
     };
+    throttle.succeeded(&username, client);
     let (token, hash) = new_token();
     let expires = chrono::Utc::now()
         + chrono::Duration::from_std(state.settings.session_ttl)

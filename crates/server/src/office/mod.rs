@@ -10,3 +10,4 @@ pub mod pickups;
 pub mod records;
 pub mod shipments;
 pub mod transfers;
+pub mod throttle;

@@ -7,11 +7,17 @@
 //! office's address. Sessions expire ([`Settings::ussd_session_ttl`](crate::Settings)); any input of any length
 //! and alphabet gets a screen, never an error: every answer to a form is a 200 (gateways expect nothing else).
 //! National codes and phone numbers are logged masked only.
+//!
+//! The service trusts the gateway's `phoneNumber`, so it answers only the gateway
+//! ([`Settings::ussd_access`](crate::Settings): the `X-Gateway-Secret` header (or a `secret` in the URL) and/or the
+//! addresses it calls from; this machine only by default): anyone else gets 403 `forbidden`. Requests are limited per
+//! client and per phone number.
 
 pub mod menu;
 pub mod screens;
 pub mod sessions;
 
+use crate::client::ClientIp;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{FromRequest, Request, State};
@@ -89,6 +95,8 @@ pub fn route() -> MethodRouter<AppState> {
                                       requests from one number (each an `END` screen saying so).",
          body = String, content_type = "text/plain; charset=utf-8",
          example = json!("CON کارت هوشمند ملی\n۱- درخواست‌های شمارهٔ من\n۲- پیگیری با کد ملی و کد رهگیری")),
+        (status = 403, description = "`forbidden`: not the configured USSD gateway (secret or address)", body = crate::error::ErrorBody),
+        (status = 429, description = "`rate_limited`: too many requests from this client (the gateway's address)", body = crate::error::ErrorBody),
         (status = 413, description = "`invalid_body`: the body is too large", body = crate::error::ErrorBody),
         (status = 415, description = "`invalid_body`: not a form", body = crate::error::ErrorBody),
         (status = 422, description = "`invalid_body`: the body could not be read", body = crate::error::ErrorBody),
@@ -97,8 +105,29 @@ pub fn route() -> MethodRouter<AppState> {
 pub async fn handle(
     State(state): State<AppState>,
     Extension(sessions): Extension<Arc<Sessions>>,
+    client: ClientIp,
     mut req: Request,
 ) -> Response {
+    if let Err(e) =
+        state
+            .settings
+            .ussd_access
+            .check("ussd", client, req.headers(), req.uri().query())
+    {
+        return e.into_response();
+    }
+    if state.settings.rate_limits {
+        let who = client
+            .ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|| "local".into());
+        if let Err(wait) = state.services.limiter.check(
+            &format!("ussd:client:{who}"),
+            state.settings.ussd_per_client_per_minute,
+        ) {
+            return ApiError::rate_limited(wait).into_response();
+        }
+    }
     // A gateway that names no content type is read as a form all the same.
     if !req.headers().contains_key(header::CONTENT_TYPE) {
         req.headers_mut().insert(

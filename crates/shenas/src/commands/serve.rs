@@ -129,6 +129,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         transfers_per_operator_per_minute: cfg.transfers_per_operator_per_minute.max(1),
         ..Settings::default()
     };
+    gateways(&mut settings, cfg)?;
     if !cfg.fees.is_empty() {
         settings.fees = domain::FeeTable::new(cfg.fees.clone())
             .map_err(|e| anyhow::anyhow!("fees: {}", e.message_en))?;
@@ -162,16 +163,25 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
     let (blob_store, blob_key) = sealed_blobs(data, &keys).await?;
     let signer = server::cards::signing::Signer::load_or_create(&keys.join("signing.key"))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Signs each dlr-url for its message; kept, since reports arrive after restarts.
+    let dlr_tokens = sms::DlrTokens::new(
+        blobs::load_or_create_key(&keys.join("dlr.key"))
+            .map_err(|e| anyhow::anyhow!("delivery-report key in {}: {e}", keys.display()))?,
+    );
     let sender: Arc<dyn sms::SmsSender> = match &cfg.kannel {
         Some(k) => {
             tracing::info!(sendsms = %k.sendsms_url, "SMS go to Kannel");
-            Arc::new(sms::KannelSender::new(sms::KannelConfig {
-                sendsms_url: k.sendsms_url.clone(),
-                username: k.username.clone(),
-                password: k.password.clone(),
-                from: k.from.clone(),
-                dlr_url: k.dlr_url.clone(),
-            }))
+            Arc::new(
+                sms::KannelSender::new(sms::KannelConfig {
+                    sendsms_url: k.sendsms_url.clone(),
+                    username: k.username.clone(),
+                    password: k.password.clone(),
+                    from: k.from.clone(),
+                    dlr_url: k.dlr_url.clone(),
+                })
+                .with_dlr_tokens(dlr_tokens.clone())
+                .with_callback_secret(k.callback_secret.as_deref().unwrap_or("")),
+            )
         }
         None => {
             tracing::info!("no [kannel] configured: SMS are written to the log");
@@ -183,6 +193,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         s.blobs = Arc::new(blob_store);
         s.signer = signer;
         s.sms = sender;
+        s.dlr_tokens = dlr_tokens;
         if let Some(g) = gateway {
             s.gateway = g;
             s.sandbox_bank = None;
@@ -191,6 +202,66 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
             s.ownership = o;
         }
     }))
+}
+
+/// The shortest gateway secret accepted.
+const MIN_SECRET_CHARS: usize = 16;
+
+/// Trusted proxies, and who may call the Kannel and USSD callbacks (`[kannel] callback_secret`/`callback_allow`,
+/// `[ussd] gateway_secret`/`allow`; this machine only where neither is set), with the SMS reply limits.
+fn gateways(settings: &mut Settings, cfg: &Config) -> anyhow::Result<()> {
+    let nets = |what: &str, list: &[String]| {
+        server::client::parse_networks(list).map_err(|e| anyhow::anyhow!("{what}: {e}"))
+    };
+    let secret = |what: &str, s: &Option<String>| -> anyhow::Result<Option<String>> {
+        match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) if v.chars().count() < MIN_SECRET_CHARS => Err(anyhow::anyhow!(
+                "{what} needs at least {MIN_SECRET_CHARS} characters"
+            )),
+            Some(v) => Ok(Some(v.to_string())),
+        }
+    };
+    settings.trusted_proxies = nets("trusted_proxies", &cfg.trusted_proxies)?;
+    settings.proxy_header =
+        server::client::ProxyHeader::parse(&cfg.proxy_header).map_err(|e| anyhow::anyhow!(e))?;
+    settings.ussd_access = server::gateway::GatewayAccess {
+        secret: secret("[ussd] gateway_secret", &cfg.ussd.gateway_secret)?,
+        allow: nets("[ussd] allow", &cfg.ussd.allow)?,
+    };
+    settings.ussd_per_client_per_minute = cfg.ussd.per_client_per_minute;
+    if let Some(k) = &cfg.kannel {
+        let kannel_secret = secret("[kannel] callback_secret", &k.callback_secret)?;
+        // It travels in URLs that Kannel fills in (`%d`, `%A` …): only characters that are never escaped.
+        anyhow::ensure!(
+            kannel_secret.as_deref().is_none_or(|s| s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))),
+            "[kannel] callback_secret may hold only letters, digits, '-', '_', '.' and '~'"
+        );
+        settings.kannel_access = server::gateway::GatewayAccess {
+            secret: kannel_secret,
+            allow: nets("[kannel] callback_allow", &k.callback_allow)?,
+        };
+        settings.sms_replies_per_number_per_hour = k.replies_per_number_per_hour;
+        settings.sms_replies_per_minute = k.replies_per_minute;
+    }
+    for (name, a) in [
+        ("kannel", &settings.kannel_access),
+        ("ussd", &settings.ussd_access),
+    ] {
+        tracing::info!(
+            gateway = name,
+            secret = a.secret.is_some(),
+            allow = ?a.allow.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+            loopback_only = a.secret.is_none() && a.allow.is_empty(),
+            "gateway callbacks"
+        );
+    }
+    if !settings.trusted_proxies.is_empty() {
+        tracing::info!(proxies = settings.trusted_proxies.len(), header = %cfg.proxy_header, "trusted reverse proxies");
+    }
+    Ok(())
 }
 
 /// Every 30 seconds, drives payments left unfinished for a minute: callbacks that never came, and writes that

@@ -1,5 +1,6 @@
-//! `shenas users add`: office staff and administrators. The password comes from standard input
-//! (`--password-stdin`) or is drawn at random and printed once; only its argon2id hash is kept.
+//! `shenas users add|disable|enable|password|sessions-revoke`: office staff and administrators, and their
+//! offboarding. A password comes from standard input (`--password-stdin`) or is drawn at random and printed once;
+//! only its argon2id hash is kept. Disabling a user, or giving them a new password, ends their sessions at once.
 
 use crate::config::Config;
 use domain::{OfficeId, ProvinceCode, Role};
@@ -52,19 +53,7 @@ pub async fn add(cfg: &Config, a: AddUser) -> anyhow::Result<()> {
             o.as_str()
         );
     }
-    let (password, generated) = if a.password_stdin {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        let p = line.trim_end_matches(['\r', '\n']).to_string();
-        anyhow::ensure!(
-            p.chars().count() >= 10,
-            "the password needs at least 10 characters"
-        );
-        (p, false)
-    } else {
-        let bytes: [u8; 12] = rand::random();
-        (server::auth::hex(&bytes), true)
-    };
+    let (password, generated) = new_password(a.password_stdin)?;
     let hash = server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let id = store
         .create_user(&NewUser {
@@ -94,6 +83,95 @@ pub async fn add(cfg: &Config, a: AddUser) -> anyhow::Result<()> {
         super::print_json(&v);
     } else {
         println!("user {username} ({}) created", role.as_str());
+    }
+    Ok(())
+}
+
+/// A password from standard input (at least 10 characters), or one drawn at random; `true` when drawn.
+fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let p = line.trim_end_matches(['\r', '\n']).to_string();
+        anyhow::ensure!(
+            p.chars().count() >= 10,
+            "the password needs at least 10 characters"
+        );
+        Ok((p, false))
+    } else {
+        let bytes: [u8; 12] = rand::random();
+        Ok((server::auth::hex(&bytes), true))
+    }
+}
+
+fn username(input: &str) -> anyhow::Result<String> {
+    domain::staff::parse_username(input).map_err(|e| anyhow::anyhow!("{}", e.message_en))
+}
+
+/// `users disable` (`disabled = true`, ending the user's sessions) and `users enable`.
+pub async fn set_disabled(
+    cfg: &Config,
+    name: &str,
+    disabled: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let name = username(name)?;
+    let store = crate::db::open(&cfg.database_url).await?;
+    anyhow::ensure!(
+        store.set_user_disabled(&name, disabled).await?,
+        "no user {name}"
+    );
+    if json {
+        super::print_json(&serde_json::json!({"username": name, "disabled": disabled}));
+    } else if disabled {
+        println!("user {name} disabled; their sessions are ended");
+    } else {
+        println!("user {name} enabled");
+    }
+    Ok(())
+}
+
+/// `users password`: a new password (from standard input, or drawn and printed once); the user's sessions end.
+pub async fn set_password(
+    cfg: &Config,
+    name: &str,
+    password_stdin: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let name = username(name)?;
+    let store = crate::db::open(&cfg.database_url).await?;
+    anyhow::ensure!(store.user_by_name(&name).await?.is_some(), "no user {name}");
+    let (password, generated) = new_password(password_stdin)?;
+    let hash = server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    anyhow::ensure!(
+        store.set_user_password(&name, &hash).await?,
+        "no user {name}"
+    );
+    if generated {
+        eprintln!("password (shown once): {password}");
+    }
+    if json {
+        let mut v = serde_json::json!({"username": name, "sessions_ended": true});
+        if generated {
+            v["password"] = serde_json::Value::String(password);
+        }
+        super::print_json(&v);
+    } else {
+        println!("password of {name} changed; their sessions are ended");
+    }
+    Ok(())
+}
+
+/// `users sessions-revoke`: ends every session of the user (they log in again).
+pub async fn revoke_sessions(cfg: &Config, name: &str, json: bool) -> anyhow::Result<()> {
+    let name = username(name)?;
+    let store = crate::db::open(&cfg.database_url).await?;
+    anyhow::ensure!(store.user_by_name(&name).await?.is_some(), "no user {name}");
+    let ended = store.end_user_sessions(&name).await?;
+    if json {
+        super::print_json(&serde_json::json!({"username": name, "sessions_ended": ended}));
+    } else {
+        println!("{ended} session(s) of {name} ended");
     }
     Ok(())
 }

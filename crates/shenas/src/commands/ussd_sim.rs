@@ -1,6 +1,7 @@
 //! `shenas ussd-sim`: a phone in the terminal for the USSD service. Each line typed is one reply; the simulator
 //! posts the whole session so far to `{url}/ussd` as the gateway does (`text` = the replies joined by `*`) and
-//! shows each screen framed like a phone's, until the service ends the session (`END`) or input ends.
+//! shows each screen framed like a phone's, until the service ends the session (`END`) or input ends. The service
+//! answers only its gateway: give the gateway secret with `--secret` (or `SHENAS_USSD_SECRET`) where one is set.
 
 use anyhow::Context;
 use std::io::IsTerminal;
@@ -11,6 +12,8 @@ pub struct UssdSim {
     pub phone: String,
     pub session: Option<String>,
     pub service_code: String,
+    /// Sent as `X-Gateway-Secret`.
+    pub secret: Option<String>,
 }
 
 pub async fn run(sim: UssdSim) -> anyhow::Result<()> {
@@ -32,14 +35,16 @@ pub async fn run(sim: UssdSim) -> anyhow::Result<()> {
     println!("{} ← {}", sim.service_code, sim.phone);
     loop {
         let text = replies.join("*");
-        let res = client
-            .post(&endpoint)
-            .form(&[
-                ("sessionId", session.as_str()),
-                ("serviceCode", sim.service_code.as_str()),
-                ("phoneNumber", sim.phone.as_str()),
-                ("text", text.as_str()),
-            ])
+        let mut req = client.post(&endpoint).form(&[
+            ("sessionId", session.as_str()),
+            ("serviceCode", sim.service_code.as_str()),
+            ("phoneNumber", sim.phone.as_str()),
+            ("text", text.as_str()),
+        ]);
+        if let Some(secret) = &sim.secret {
+            req = req.header("X-Gateway-Secret", secret);
+        }
+        let res = req
             .send()
             .await
             .with_context(|| format!("cannot reach {endpoint}"))?;

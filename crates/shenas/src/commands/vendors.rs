@@ -1,5 +1,6 @@
-//! `shenas vendors add|set|list`: card manufacturers with their share of the work and daily capacity. A key is
-//! printed once, when it is made; only its SHA-256 is kept.
+//! `shenas vendors add|set|list|key-add|key-revoke`: card manufacturers with their share of the work and daily
+//! capacity, and their API keys. A key is printed once, when it is made; only its SHA-256 is kept. Rotation is a
+//! second key beside the first, then revoking the first; a revoked key is refused at once.
 
 use crate::config::Config;
 use server::agency::key::new_api_key;
@@ -83,6 +84,40 @@ pub async fn list(cfg: &Config, json: bool) -> anyhow::Result<()> {
             .map(|v| serde_json::json!({"vendor_id": v.id, "name": v.name, "share_pct": v.share_pct, "daily_capacity": v.daily_capacity}))
             .collect();
         println!("{}", serde_json::json!({ "vendors": rows }));
+    }
+    Ok(())
+}
+
+/// `vendors key-add`: a further key for a manufacturer, printed once.
+pub async fn key_add(cfg: &Config, name: &str, json: bool) -> anyhow::Result<()> {
+    let name = name.trim();
+    let store = crate::db::open(&cfg.database_url).await?;
+    let (key, prefix, hash) = new_api_key();
+    store
+        .add_vendor_key(name, &prefix, &hash, chrono::Utc::now())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no manufacturer named {name}"))?;
+    eprintln!("API key (shown once; send it as X-Api-Key): {key}");
+    if json {
+        super::print_json(&serde_json::json!({"name": name, "api_key": key, "key_prefix": prefix}));
+    } else {
+        println!("manufacturer {name}: key {prefix} created");
+    }
+    Ok(())
+}
+
+/// `vendors key-revoke`: revokes a manufacturer's key by its prefix.
+pub async fn key_revoke(cfg: &Config, prefix: &str, json: bool) -> anyhow::Result<()> {
+    let prefix = prefix.trim();
+    let store = crate::db::open(&cfg.database_url).await?;
+    anyhow::ensure!(
+        store.revoke_vendor_key(prefix, chrono::Utc::now()).await?,
+        "no active manufacturer key with prefix {prefix}"
+    );
+    if json {
+        super::print_json(&serde_json::json!({ "revoked": prefix }));
+    } else {
+        println!("manufacturer key {prefix} revoked");
     }
     Ok(())
 }
