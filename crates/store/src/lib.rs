@@ -2,73 +2,57 @@
 //! (`shenas-store-sqlite`, the embedded default, and `shenas-store-postgres`, for production), each with its own
 //! migrations, and one test suite (`shenas-store-suite`) holds both to the same behaviour.
 //!
+//! [`Store`] is the union of one trait per feature, each in the module of that name, in the order of an
+//! application's life: the registry and offices, applications, payments, appointments, enrollment, de-duplication,
+//! production, shipments, the SMS outbox, pickup and the card's later life; beside them staff, idempotency keys,
+//! the sandbox bank's ledger, verification by agencies, statistics and the desks' audit. `shenas-store-sql` has a
+//! file of the same name for each, holding its SQL.
+//!
 //! This crate must never know which database is behind it: no SQL here, only domain values in and out.
 
 use async_trait::async_trait;
-use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
 use std::sync::Arc;
 
-pub mod agency;
+pub mod applications;
+pub mod appointments;
 pub mod audit;
+pub mod bank;
+pub mod cards;
 pub mod codec;
+pub mod dedup;
+pub mod enrollment;
 mod error;
-pub mod journey;
+pub mod idempotency;
+pub mod outbox;
+pub mod payments;
+pub mod pickup;
 pub mod production;
+pub mod registry;
+pub mod shipments;
+pub mod staff;
 pub mod stats;
-pub use agency::Agencies;
+pub mod verification;
+
+pub use applications::Applications;
+pub use appointments::Appointments;
 pub use audit::Audit;
+pub use bank::SandboxBank;
+pub use cards::Cards;
+pub use dedup::Dedup;
+pub use enrollment::Enrollments;
 pub use error::StoreError;
-pub use journey::Journey;
+pub use idempotency::Idempotency;
+pub use outbox::Outbox;
+pub use payments::Payments;
+pub use pickup::Pickup;
 pub use production::Production;
+pub use registry::{check_unique, ImportKind, ImportRecord, PersonWriter, Registry, UpsertCounts};
+pub use shipments::Shipments;
+pub use staff::Staff;
 pub use stats::Stats;
+pub use verification::Agencies;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
-
-/// What one batch write did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UpsertCounts {
-    /// Rows that did not exist before.
-    pub inserted: u64,
-    /// Rows that existed and changed.
-    pub updated: u64,
-    /// Rows that existed and were identical: nothing was written.
-    pub unchanged: u64,
-}
-
-impl std::ops::AddAssign for UpsertCounts {
-    fn add_assign(&mut self, o: Self) {
-        self.inserted += o.inserted;
-        self.updated += o.updated;
-        self.unchanged += o.unchanged;
-    }
-}
-
-/// A finished registry or offices import, as recorded for the administrators who answer for the data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportRecord {
-    pub kind: ImportKind,
-    pub source: String,
-    pub actor: String,
-    pub started_at: chrono::DateTime<chrono::Utc>,
-    pub finished_at: chrono::DateTime<chrono::Utc>,
-    pub counts: UpsertCounts,
-    pub rejected: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportKind {
-    Registry,
-    Offices,
-}
-
-impl ImportKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Registry => "registry",
-            Self::Offices => "offices",
-        }
-    }
-}
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +62,28 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Journey + Agencies + Stats + Production + Audit + Send + Sync + 'static {
+pub trait Store:
+    Registry
+    + Applications
+    + Payments
+    + Appointments
+    + Staff
+    + Idempotency
+    + SandboxBank
+    + Enrollments
+    + Dedup
+    + Production
+    + Shipments
+    + Outbox
+    + Pickup
+    + Cards
+    + Agencies
+    + Stats
+    + Audit
+    + Send
+    + Sync
+    + 'static
+{
     fn backend(&self) -> Backend;
 
     /// How many bulk writers (each with its own connection and transactions) may run at once on disjoint keys.
@@ -89,77 +94,24 @@ pub trait Store: Journey + Agencies + Stats + Production + Audit + Send + Sync +
 
     /// A cheap round trip to the database, for health checks.
     async fn ping(&self) -> Result<()>;
-
-    // --- The civil registry -------------------------------------------------------------------------------
-
-    /// Inserts or updates persons, with their mobile numbers, in one transaction: either the whole batch lands or
-    /// nothing does. A national code must appear at most once in a batch (`StoreError::Invalid` otherwise).
-    async fn upsert_persons(&self, batch: &[Person]) -> Result<UpsertCounts> {
-        let mut w = self.person_writer().await?;
-        w.write(batch).await?;
-        w.commit().await
-    }
-
-    /// A bulk writer: one transaction that takes several batches (each as [`Store::upsert_persons`] would), so a
-    /// load can commit every few hundred thousand rows while holding only one small batch in memory. Dropped
-    /// without `commit`, nothing it wrote lands.
-    async fn person_writer(&self) -> Result<Box<dyn PersonWriter>>;
-
-    /// A writer for a whole first load into an empty registry, where the backend has a faster path for it (one
-    /// transaction, indexes built once at the end). `None` where the registry is not empty or there is no such
-    /// path; then use [`Store::person_writer`]. Nothing lands before `commit`.
-    async fn first_load_writer(&self) -> Result<Option<Box<dyn PersonWriter>>> {
-        Ok(None)
-    }
-
-    async fn person(&self, code: &NationalCode) -> Result<Option<Person>>;
-
-    async fn count_persons(&self) -> Result<u64>;
-
-    /// National codes whose registry record lists this mobile number.
-    async fn national_codes_by_mobile(&self, mobile: &Mobile) -> Result<Vec<NationalCode>>;
-
-    // --- Offices ------------------------------------------------------------------------------------------
-
-    /// Inserts or updates offices in one transaction.
-    async fn upsert_offices(&self, batch: &[Office]) -> Result<UpsertCounts>;
-
-    async fn office(&self, id: &OfficeId) -> Result<Option<Office>>;
-
-    async fn offices_in_province(&self, province: ProvinceCode) -> Result<Vec<Office>>;
-
-    async fn count_offices(&self) -> Result<u64>;
-
-    // --- Audit --------------------------------------------------------------------------------------------
-
-    async fn record_import(&self, record: &ImportRecord) -> Result<()>;
-
-    async fn imports(&self, limit: u32) -> Result<Vec<ImportRecord>>;
-}
-
-/// See [`Store::person_writer`].
-#[async_trait]
-pub trait PersonWriter: Send {
-    /// Adds a batch (each national code at most once in it) to the open transaction.
-    async fn write(&mut self, batch: &[Person]) -> Result<()>;
-    /// Commits everything written, and says what it did.
-    async fn commit(self: Box<Self>) -> Result<UpsertCounts>;
 }
 
 pub type DynStore = Arc<dyn Store>;
 
-/// Rejects a batch that names the same key twice: an upsert cannot touch one row twice in a statement, and the
-/// caller's order would be lost.
-pub fn check_unique<'a, K: Eq + std::hash::Hash + 'a>(
-    keys: impl Iterator<Item = &'a K>,
-) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
-    for k in keys {
-        if !seen.insert(k) {
-            return Err(StoreError::Invalid(
-                "the same key appears twice in one batch".into(),
-            ));
-        }
-    }
-    Ok(())
+/// Older paths: the citizen's journey (applications, payments, appointments, staff, idempotency keys and the
+/// sandbox bank) was one module before the split by feature, and callers still name its types through it.
+pub mod journey {
+    pub use crate::applications::{
+        Application, Change, Filed, HistoryEntry, NewApplication, SeedApplication, StatusView,
+    };
+    pub use crate::appointments::{Appointment, Booked, OfficeAvailability};
+    pub use crate::bank::BankTransaction;
+    pub use crate::idempotency::IdempotencyClaim;
+    pub use crate::payments::{Payment, PaymentApplied};
+    pub use crate::staff::{NewUser, User};
+}
+
+/// Older path of [`verification`].
+pub mod agency {
+    pub use crate::verification::{Agency, ApiKey, VerificationRecord, VerificationSeen};
 }
