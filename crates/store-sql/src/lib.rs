@@ -1,54 +1,170 @@
-//! The journey's SQL, written once. SQLite and PostgreSQL agree on everything it needs (`$1` placeholders,
-//! `RETURNING`, `ON CONFLICT … DO UPDATE … WHERE`, partial unique indexes), so [`impl_journey!`] expands the same
-//! code into each backend crate, against that crate's `sqlx` pool type. Each backend keeps its own migrations
-//! with the same table and column names; only column types differ (TEXT vs TIMESTAMPTZ for instants).
+//! The store's SQL, written once. SQLite and PostgreSQL agree on nearly everything it needs (`$1` placeholders,
+//! `RETURNING`, `ON CONFLICT … DO UPDATE … WHERE`, partial unique indexes), so [`SqlStore`] implements every
+//! feature trait of `shenas-store` once, generically over an [`Engine`]: the few things that differ (the sqlx
+//! database type, how a write transaction opens, the registry's key type, the bulk paths of the registry and the
+//! offices) are what each backend crate supplies. Each backend keeps its own migrations with the same table and
+//! column names; only column types differ (TEXT vs TIMESTAMPTZ for instants).
 //!
-//! This crate holds no state and opens no connection; it must never hold SQL that one of the two dialects reads
-//! differently.
+//! One file per feature, with the same name as the trait's module in `shenas-store`: `applications.rs` holds
+//! the SQL behind `store::applications`, and so on. `history.rs` holds the moves of an application's state (with
+//! their history rows and counters) that several features share, `rows.rs` the decoders of shared columns.
+//!
+//! Every generic impl here carries the same `where` clause: the sqlx facts about the engine's database that the
+//! SQL relies on (its connections execute queries; the value types bind and decode). Rust does not carry such
+//! facts from a trait to its users, so each impl restates them; both databases satisfy them.
+//!
+//! This crate holds no state and opens no connection itself; it must never hold SQL that one of the two dialects
+//! reads differently.
 
-mod agency;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
+use sqlx::{ColumnIndex, Database, Encode, Executor, IntoArguments, Pool, QueryBuilder, Type};
+use store::{PersonWriter, Result, Store, UpsertCounts};
+
+mod applications;
+mod appointments;
 mod audit;
-mod journey;
+mod bank;
+mod cards;
+mod columns;
+mod dedup;
+mod enrollment;
+mod history;
+mod idempotency;
+mod outbox;
+mod payments;
+mod pickup;
 mod production;
+mod registry;
+mod rows;
+mod shipments;
+mod staff;
 mod stats;
+mod verification;
 
-#[doc(hidden)]
-pub use serde_json;
+pub use columns::{back, corrupt, db_err, get, u, Columns, Get, Scalar};
 
-use store::StoreError;
-
-/// A database error as the store reports it: a refused uniqueness, reference or check rule is a conflict (409),
-/// anything else a database failure. Both backends and every macro here use this one mapping.
-pub fn db_err(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() {
-            return StoreError::Conflict(d.message().to_string());
-        }
-    }
-    StoreError::database(e)
-}
-
-/// One column of a row, decoded; a failure is a database error.
-pub fn column<'r, 'c, T, R>(row: &'r R, col: &'c str) -> store::Result<T>
-where
-    R: sqlx::Row,
-    &'c str: sqlx::ColumnIndex<R>,
-    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+/// The sqlx database of an engine, with what the shared SQL needs of it that Rust can carry as a bound: rows
+/// readable by column name ([`Columns`]), and arguments a query can take.
+pub trait SqlDatabase:
+    Database<Row: Columns> + for<'q> Database<Arguments<'q>: IntoArguments<'q, Self>>
 {
-    row.try_get::<T, _>(col).map_err(StoreError::database)
 }
 
-/// A count or amount as the databases keep it (signed 64 bits; saturating, never wrapping).
-pub fn u(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
+impl<DB> SqlDatabase for DB where
+    DB: Database<Row: Columns> + for<'q> Database<Arguments<'q>: IntoArguments<'q, DB>>
+{
 }
 
-/// A kept count or amount read back (a negative value, which the check rules forbid, reads as 0).
-pub fn back(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
+/// What a backend crate supplies: its database, how it opens, and what differs between SQLite and PostgreSQL.
+#[async_trait]
+pub trait Engine: Sized + Send + Sync + 'static {
+    type Db: SqlDatabase;
+
+    const KIND: store::Backend;
+
+    /// The statement that opens a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers never deadlock
+    /// on a lock upgrade; `BEGIN` on PostgreSQL, where row locks order writers.
+    const BEGIN: &'static str;
+
+    /// The expression that turns `a.national_code` (text) into the registry's key type, for a join with
+    /// `persons p`.
+    const PERSON_CODE: &'static str;
+
+    /// See [`Store::bulk_writers`].
+    const BULK_WRITERS: usize;
+
+    /// Opens (creating where the engine does) the database at `url` and migrates it.
+    async fn connect(url: &str) -> Result<Pool<Self::Db>>;
+
+    /// A statement built with [`QueryBuilder`], ready to run. Generic code cannot call `build` itself: the built
+    /// query must borrow its builder only as long as it runs, which needs the arguments' concrete type.
+    fn build<'q>(
+        q: &'q mut QueryBuilder<'_, Self::Db>,
+    ) -> sqlx::query::Query<'q, Self::Db, Args<'q, Self>>;
+
+    /// How many rows a statement changed (each database's result type says it its own way).
+    fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
+
+    // The registry and the offices: each backend keys and loads them its own way (see `store::Registry`).
+
+    async fn person_writer(pool: &Pool<Self::Db>) -> Result<Box<dyn PersonWriter>>;
+
+    async fn first_load_writer(pool: &Pool<Self::Db>) -> Result<Option<Box<dyn PersonWriter>>>;
+
+    async fn person(pool: &Pool<Self::Db>, code: &NationalCode) -> Result<Option<Person>>;
+
+    async fn national_codes_by_mobile(
+        pool: &Pool<Self::Db>,
+        mobile: &Mobile,
+    ) -> Result<Vec<NationalCode>>;
+
+    async fn upsert_offices(pool: &Pool<Self::Db>, batch: &[Office]) -> Result<UpsertCounts>;
+
+    async fn office(pool: &Pool<Self::Db>, id: &OfficeId) -> Result<Option<Office>>;
+
+    async fn offices_in_province(
+        pool: &Pool<Self::Db>,
+        province: ProvinceCode,
+    ) -> Result<Vec<Office>>;
 }
 
-/// The error for a column whose stored value no longer parses.
-pub fn corrupt<E: std::fmt::Display>(col: &'static str) -> impl Fn(E) -> StoreError {
-    move |e| StoreError::corrupt(col, e)
+/// The sqlx database of engine `E`.
+pub type Db<E> = <E as Engine>::Db;
+/// A connection to it (a transaction derefs to one).
+pub type Conn<E> = <Db<E> as Database>::Connection;
+/// Its rows.
+pub type DbRow<E> = <Db<E> as Database>::Row;
+/// Its query arguments.
+pub type Args<'q, E> = <Db<E> as Database>::Arguments<'q>;
+
+/// A store on engine `E`: every feature of `shenas-store`, written once for both databases.
+pub struct SqlStore<E: Engine> {
+    pool: Pool<E::Db>,
+}
+
+impl<E: Engine> SqlStore<E> {
+    /// Opens (creating where the engine does) the database at `url` and migrates it.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Ok(Self {
+            pool: E::connect(url).await?,
+        })
+    }
+
+    pub fn pool(&self) -> &Pool<E::Db> {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl<E: Engine> Store for SqlStore<E>
+where
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    for<'q> &'q str: Encode<'q, Db<E>> + Type<Db<E>>,
+    for<'q> Option<&'q str>: Encode<'q, Db<E>>,
+    for<'q> &'q [u8]: Encode<'q, Db<E>> + Type<Db<E>>,
+    usize: ColumnIndex<DbRow<E>>,
+    i64: Scalar<Db<E>>,
+    Option<i64>: Scalar<Db<E>>,
+    String: Scalar<Db<E>>,
+    bool: Scalar<Db<E>>,
+    f64: Scalar<Db<E>>,
+    DateTime<Utc>: Scalar<Db<E>>,
+{
+    fn backend(&self) -> store::Backend {
+        E::KIND
+    }
+
+    fn bulk_writers(&self) -> usize {
+        E::BULK_WRITERS
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
 }
