@@ -2,42 +2,22 @@
 
 use async_trait::async_trait;
 use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
-use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgQueryResult, PgRow};
+use sqlx::query::Query;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use std::time::Duration;
 use store::codec::{OfficeColumns, PersonColumns};
-use store::{
-    check_unique, Backend, ImportKind, ImportRecord, PersonWriter, Result, Store, StoreError,
-    UpsertCounts,
-};
+use store::{check_unique, Backend, PersonWriter, Result, StoreError, UpsertCounts};
+use store_sql::{Engine, SqlStore};
 
 mod copy;
 mod first_load;
 
-pub struct PostgresStore {
-    pool: PgPool,
-}
+/// The store on PostgreSQL: `PostgresStore::connect(url)` opens it.
+pub type PostgresStore = SqlStore<PostgresEngine>;
 
-impl PostgresStore {
-    /// Connects to `url` and applies the migrations.
-    pub async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
-            .await
-            .map_err(StoreError::database)?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
-        Ok(Self { pool })
-    }
-
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-}
+/// What is PostgreSQL's own in the store (see [`Engine`]).
+pub struct PostgresEngine;
 
 use store_sql::db_err as db;
 
@@ -131,51 +111,64 @@ impl PersonWriter for PgFirstLoad {
 }
 
 #[async_trait]
-impl Store for PostgresStore {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
+impl Engine for PostgresEngine {
+    type Db = Postgres;
+    const KIND: Backend = Backend::Postgres;
+    const BEGIN: &'static str = "BEGIN";
+    const PERSON_CODE: &'static str = "a.national_code";
+    const BULK_WRITERS: usize = 2;
 
-    fn bulk_writers(&self) -> usize {
-        2
-    }
-
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
+    /// Connects to `url` and applies the migrations.
+    async fn connect(url: &str) -> Result<PgPool> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
             .await
-            .map_err(db)?;
-        Ok(())
-    }
-
-    async fn first_load_writer(&self) -> Result<Option<Box<dyn PersonWriter>>> {
-        // Cheap look first, so an ordinary load never takes the table lock.
-        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM persons LIMIT 1")
-            .fetch_optional(&self.pool)
+            .map_err(StoreError::database)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
             .await
-            .map_err(db)?;
-        if any.is_some() {
-            return Ok(None);
-        }
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        if !first_load::begin(&mut tx).await.map_err(db)? {
-            return Ok(None); // rolled back: the key is back
-        }
-        Ok(Some(Box::new(PgFirstLoad { tx, rows: 0 })))
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(pool)
     }
 
-    async fn person_writer(&self) -> Result<Box<dyn PersonWriter>> {
-        let tx = self.pool.begin().await.map_err(db)?;
+    fn build<'q>(q: &'q mut QueryBuilder<'_, Postgres>) -> Query<'q, Postgres, PgArguments> {
+        q.build()
+    }
+
+    fn rows_affected(done: &PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    async fn person_writer(pool: &PgPool) -> Result<Box<dyn PersonWriter>> {
+        let tx = pool.begin().await.map_err(db)?;
         Ok(Box::new(PgPersonWriter {
             tx,
             counts: UpsertCounts::default(),
         }))
     }
 
-    async fn person(&self, code: &NationalCode) -> Result<Option<Person>> {
+    async fn first_load_writer(pool: &PgPool) -> Result<Option<Box<dyn PersonWriter>>> {
+        // Cheap look first, so an ordinary load never takes the table lock.
+        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM persons LIMIT 1")
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+        if any.is_some() {
+            return Ok(None);
+        }
+        let mut tx = pool.begin().await.map_err(db)?;
+        if !first_load::begin(&mut tx).await.map_err(db)? {
+            return Ok(None); // rolled back: the key is back
+        }
+        Ok(Some(Box::new(PgFirstLoad { tx, rows: 0 })))
+    }
+
+    async fn person(pool: &PgPool, code: &NationalCode) -> Result<Option<Person>> {
         let row = sqlx::query(PERSON_SELECT)
             .bind(code.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(pool)
             .await
             .map_err(db)?;
         row.map(|r| {
@@ -186,20 +179,12 @@ impl Store for PostgresStore {
         .transpose()
     }
 
-    async fn count_persons(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM persons")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(n as u64)
-    }
-
-    async fn national_codes_by_mobile(&self, mobile: &Mobile) -> Result<Vec<NationalCode>> {
+    async fn national_codes_by_mobile(pool: &PgPool, mobile: &Mobile) -> Result<Vec<NationalCode>> {
         let codes: Vec<String> = sqlx::query_scalar(
             "SELECT national_code FROM person_mobiles WHERE mobile = $1 ORDER BY national_code",
         )
         .bind(mobile.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await
         .map_err(db)?;
         codes
@@ -211,11 +196,11 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn upsert_offices(&self, batch: &[Office]) -> Result<UpsertCounts> {
+    async fn upsert_offices(pool: &PgPool, batch: &[Office]) -> Result<UpsertCounts> {
         check_unique(batch.iter().map(|o| &o.id))?;
         let cols: Vec<OfficeColumns> = batch.iter().map(OfficeColumns::from_office).collect();
         let mut counts = UpsertCounts::default();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = pool.begin().await.map_err(db)?;
         for chunk in cols.chunks(4_000) {
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO offices (office_id, name, kind, province_code, city, address, daily_capacity) ",
@@ -251,10 +236,10 @@ impl Store for PostgresStore {
         Ok(counts)
     }
 
-    async fn office(&self, id: &OfficeId) -> Result<Option<Office>> {
+    async fn office(pool: &PgPool, id: &OfficeId) -> Result<Option<Office>> {
         let row = sqlx::query(&format!("{OFFICE_SELECT} WHERE office_id = $1"))
             .bind(id.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(pool)
             .await
             .map_err(db)?;
         row.map(|r| {
@@ -265,12 +250,12 @@ impl Store for PostgresStore {
         .transpose()
     }
 
-    async fn offices_in_province(&self, province: ProvinceCode) -> Result<Vec<Office>> {
+    async fn offices_in_province(pool: &PgPool, province: ProvinceCode) -> Result<Vec<Office>> {
         let rows = sqlx::query(&format!(
             "{OFFICE_SELECT} WHERE province_code = $1 ORDER BY office_id"
         ))
         .bind(province.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await
         .map_err(db)?;
         rows.iter()
@@ -281,77 +266,4 @@ impl Store for PostgresStore {
             })
             .collect()
     }
-
-    async fn count_offices(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM offices")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(n as u64)
-    }
-
-    async fn record_import(&self, r: &ImportRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO imports (kind, source, actor, started_at, finished_at, inserted, updated, unchanged, rejected) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(r.kind.as_str())
-        .bind(&r.source)
-        .bind(&r.actor)
-        .bind(r.started_at)
-        .bind(r.finished_at)
-        .bind(r.counts.inserted as i64)
-        .bind(r.counts.updated as i64)
-        .bind(r.counts.unchanged as i64)
-        .bind(r.rejected as i64)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
-    }
-
-    async fn imports(&self, limit: u32) -> Result<Vec<ImportRecord>> {
-        let rows = sqlx::query(
-            "SELECT kind, source, actor, started_at, finished_at, inserted, updated, unchanged, rejected \
-             FROM imports ORDER BY id DESC LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| -> std::result::Result<ImportRecord, sqlx::Error> {
-                let kind: String = r.try_get(0)?;
-                Ok(ImportRecord {
-                    kind: if kind == "offices" {
-                        ImportKind::Offices
-                    } else {
-                        ImportKind::Registry
-                    },
-                    source: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    started_at: r.try_get(3)?,
-                    finished_at: r.try_get(4)?,
-                    counts: UpsertCounts {
-                        inserted: r.try_get::<i64, _>(5)? as u64,
-                        updated: r.try_get::<i64, _>(6)? as u64,
-                        unchanged: r.try_get::<i64, _>(7)? as u64,
-                    },
-                    rejected: r.try_get::<i64, _>(8)? as u64,
-                })
-            })
-            .collect::<std::result::Result<_, _>>()
-            .map_err(db)
-    }
 }
-
-store_sql::impl_journey!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
-store_sql::impl_agencies!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
-store_sql::impl_audit!(crate::PostgresStore, sqlx::Postgres);
-store_sql::impl_stats!(crate::PostgresStore, sqlx::Postgres, "BEGIN");
-store_sql::impl_production!(
-    crate::PostgresStore,
-    sqlx::Postgres,
-    "BEGIN",
-    "a.national_code"
-);

@@ -4,15 +4,17 @@
 
 use async_trait::async_trait;
 use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::query::Query;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 use store::codec::{OfficeColumns, PersonColumns};
-use store::{
-    check_unique, Backend, ImportKind, ImportRecord, PersonWriter, Result, Store, StoreError,
-    UpsertCounts,
-};
+use store::{check_unique, Backend, PersonWriter, Result, StoreError, UpsertCounts};
+use store_sql::{Engine, SqlStore};
 
 mod bulk;
 mod first_load;
@@ -21,61 +23,11 @@ mod rows;
 /// Rows per multi-row statement: 18 parameters a row stays under SQLite's 32,766-parameter limit.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
+/// The store on SQLite: `SqliteStore::connect(url)` opens it.
+pub type SqliteStore = SqlStore<SqliteEngine>;
 
-impl SqliteStore {
-    /// Opens (creating if missing) the database at `url` (`sqlite://path`, `sqlite::memory:`) and migrates it.
-    pub async fn connect(url: &str) -> Result<Self> {
-        let memory = url.contains(":memory:");
-        let opts = SqliteConnectOptions::from_str(url)
-            .map_err(StoreError::database)?
-            .create_if_missing(true)
-            .journal_mode(if memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
-            // FULL: an acknowledged write survives a power loss or a kernel crash too, not only a crash of the
-            // process (security review F19). `SHENAS_SQLITE_SYNCHRONOUS=normal` trades that for speed.
-            .synchronous(synchronous())
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // 32 MiB of page cache per connection (see `cache_kib`), and a checkpoint every 64 MiB of WAL rather than every 4 MiB:
-            // bulk loads rewrite fewer pages, and memory stays bounded.
-            .pragma("cache_size", format!("-{}", cache_kib()))
-            .pragma("wal_autocheckpoint", "16384")
-            .pragma("soft_heap_limit", "67108864");
-        // An in-memory database exists per connection: keep exactly one.
-        let max = if memory { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .min_connections(1)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    use sqlx::Executor;
-                    conn.execute(bulk::ATTACH_STAGE).await?;
-                    Ok(())
-                })
-            })
-            .connect_with(opts)
-            .await
-            .map_err(StoreError::database)?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
-        if !memory {
-            private_files(opts_filename(url).as_deref());
-        }
-        Ok(Self { pool })
-    }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-}
+/// What is SQLite's own in the store (see [`Engine`]).
+pub struct SqliteEngine;
 
 /// `SHENAS_SQLITE_SYNCHRONOUS`: `full` (default) or `normal`.
 fn synchronous() -> SqliteSynchronous {
@@ -221,22 +173,81 @@ impl PersonWriter for SqliteFirstLoad {
     }
 }
 
+// Write transactions open with BEGIN IMMEDIATE: SQLite has one writer, and a deferred transaction that reads
+// before it writes could fail on the lock upgrade when another writer got there first.
 #[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
+impl Engine for SqliteEngine {
+    type Db = Sqlite;
+    const KIND: Backend = Backend::Sqlite;
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
+    const PERSON_CODE: &'static str = "CAST(a.national_code AS INTEGER)";
+    const BULK_WRITERS: usize = 1;
 
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
+    /// Opens (creating if missing) the database at `url` (`sqlite://path`, `sqlite::memory:`) and migrates it.
+    async fn connect(url: &str) -> Result<SqlitePool> {
+        let memory = url.contains(":memory:");
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::database)?
+            .create_if_missing(true)
+            .journal_mode(if memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
+            // FULL: an acknowledged write survives a power loss or a kernel crash too, not only a crash of the
+            // process (security review F19). `SHENAS_SQLITE_SYNCHRONOUS=normal` trades that for speed.
+            .synchronous(synchronous())
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            // 32 MiB of page cache per connection (see `cache_kib`), and a checkpoint every 64 MiB of WAL rather than every 4 MiB:
+            // bulk loads rewrite fewer pages, and memory stays bounded.
+            .pragma("cache_size", format!("-{}", cache_kib()))
+            .pragma("wal_autocheckpoint", "16384")
+            .pragma("soft_heap_limit", "67108864");
+        // An in-memory database exists per connection: keep exactly one.
+        let max = if memory { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute(bulk::ATTACH_STAGE).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
             .await
-            .map_err(db)?;
-        Ok(())
+            .map_err(StoreError::database)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        if !memory {
+            private_files(opts_filename(url).as_deref());
+        }
+        Ok(pool)
     }
 
-    async fn first_load_writer(&self) -> Result<Option<Box<dyn PersonWriter>>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+    fn build<'q>(q: &'q mut QueryBuilder<'_, Sqlite>) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+        q.build()
+    }
+
+    fn rows_affected(done: &SqliteQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    async fn person_writer(pool: &SqlitePool) -> Result<Box<dyn PersonWriter>> {
+        let tx = pool.begin().await.map_err(db)?;
+        Ok(Box::new(SqlitePersonWriter {
+            tx,
+            staged: Default::default(),
+            counts: UpsertCounts::default(),
+        }))
+    }
+
+    async fn first_load_writer(pool: &SqlitePool) -> Result<Option<Box<dyn PersonWriter>>> {
+        let mut tx = pool.begin().await.map_err(db)?;
         if !first_load::begin(&mut tx).await.map_err(db)? {
             return Ok(None); // rolled back: the index is back
         }
@@ -247,41 +258,27 @@ impl Store for SqliteStore {
         })))
     }
 
-    async fn person_writer(&self) -> Result<Box<dyn PersonWriter>> {
-        let tx = self.pool.begin().await.map_err(db)?;
-        Ok(Box::new(SqlitePersonWriter {
-            tx,
-            staged: Default::default(),
-            counts: UpsertCounts::default(),
-        }))
-    }
-
-    async fn person(&self, code: &NationalCode) -> Result<Option<Person>> {
+    async fn person(pool: &SqlitePool, code: &NationalCode) -> Result<Option<Person>> {
         let row = sqlx::query(&format!(
             "SELECT {PERSON_COLUMNS} FROM persons WHERE national_code = ?"
         ))
         .bind(code_int(code.as_str()))
-        .fetch_optional(&self.pool)
+        .fetch_optional(pool)
         .await
         .map_err(db)?;
         row.map(|r| rows::person_columns(&r).and_then(PersonColumns::into_person))
             .transpose()
     }
 
-    async fn count_persons(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM persons")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(n as u64)
-    }
-
-    async fn national_codes_by_mobile(&self, mobile: &Mobile) -> Result<Vec<NationalCode>> {
+    async fn national_codes_by_mobile(
+        pool: &SqlitePool,
+        mobile: &Mobile,
+    ) -> Result<Vec<NationalCode>> {
         let codes: Vec<String> = sqlx::query_scalar(
             "SELECT printf('%010d', national_code) FROM person_mobiles WHERE mobile = ? ORDER BY national_code",
         )
         .bind(code_int(mobile.as_str()))
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await
         .map_err(db)?;
         codes
@@ -293,12 +290,12 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn upsert_offices(&self, batch: &[Office]) -> Result<UpsertCounts> {
+    async fn upsert_offices(pool: &SqlitePool, batch: &[Office]) -> Result<UpsertCounts> {
         check_unique(batch.iter().map(|o| &o.id))?;
         let cols: Vec<OfficeColumns> = batch.iter().map(OfficeColumns::from_office).collect();
         let stamp = now();
         let mut counts = UpsertCounts::default();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = pool.begin().await.map_err(db)?;
         for chunk in cols.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO offices (office_id, name, kind, province_code, city, address, daily_capacity, updated_at) ",
@@ -328,104 +325,24 @@ impl Store for SqliteStore {
         Ok(counts)
     }
 
-    async fn office(&self, id: &OfficeId) -> Result<Option<Office>> {
+    async fn office(pool: &SqlitePool, id: &OfficeId) -> Result<Option<Office>> {
         let row = sqlx::query(rows::OFFICE_SELECT_BY_ID)
             .bind(id.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(pool)
             .await
             .map_err(db)?;
         row.map(|r| rows::office_columns(&r).and_then(OfficeColumns::into_office))
             .transpose()
     }
 
-    async fn offices_in_province(&self, province: ProvinceCode) -> Result<Vec<Office>> {
+    async fn offices_in_province(pool: &SqlitePool, province: ProvinceCode) -> Result<Vec<Office>> {
         let rows = sqlx::query(rows::OFFICE_SELECT_BY_PROVINCE)
             .bind(province.as_str())
-            .fetch_all(&self.pool)
+            .fetch_all(pool)
             .await
             .map_err(db)?;
         rows.iter()
             .map(|r| rows::office_columns(r).and_then(OfficeColumns::into_office))
             .collect()
     }
-
-    async fn count_offices(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM offices")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(n as u64)
-    }
-
-    async fn record_import(&self, r: &ImportRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO imports (kind, source, actor, started_at, finished_at, inserted, updated, unchanged, rejected) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(r.kind.as_str())
-        .bind(&r.source)
-        .bind(&r.actor)
-        .bind(r.started_at.to_rfc3339())
-        .bind(r.finished_at.to_rfc3339())
-        .bind(r.counts.inserted as i64)
-        .bind(r.counts.updated as i64)
-        .bind(r.counts.unchanged as i64)
-        .bind(r.rejected as i64)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
-    }
-
-    async fn imports(&self, limit: u32) -> Result<Vec<ImportRecord>> {
-        let rows = sqlx::query(
-            "SELECT kind, source, actor, started_at, finished_at, inserted, updated, unchanged, rejected \
-             FROM imports ORDER BY id DESC LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let ts = |i: usize| -> Result<chrono::DateTime<chrono::Utc>> {
-                    let s: String = r.try_get(i).map_err(db)?;
-                    chrono::DateTime::parse_from_rfc3339(&s)
-                        .map(|t| t.with_timezone(&chrono::Utc))
-                        .map_err(|e| StoreError::corrupt("imports.time", e))
-                };
-                let kind: String = r.try_get(0).map_err(db)?;
-                Ok(ImportRecord {
-                    kind: if kind == "offices" {
-                        ImportKind::Offices
-                    } else {
-                        ImportKind::Registry
-                    },
-                    source: r.try_get(1).map_err(db)?,
-                    actor: r.try_get(2).map_err(db)?,
-                    started_at: ts(3)?,
-                    finished_at: ts(4)?,
-                    counts: UpsertCounts {
-                        inserted: r.try_get::<i64, _>(5).map_err(db)? as u64,
-                        updated: r.try_get::<i64, _>(6).map_err(db)? as u64,
-                        unchanged: r.try_get::<i64, _>(7).map_err(db)? as u64,
-                    },
-                    rejected: r.try_get::<i64, _>(8).map_err(db)? as u64,
-                })
-            })
-            .collect()
-    }
 }
-
-// Write transactions open with BEGIN IMMEDIATE: SQLite has one writer, and a deferred transaction that reads
-// before it writes could fail on the lock upgrade when another writer got there first.
-store_sql::impl_journey!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
-store_sql::impl_agencies!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
-store_sql::impl_audit!(crate::SqliteStore, sqlx::Sqlite);
-store_sql::impl_stats!(crate::SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
-store_sql::impl_production!(
-    crate::SqliteStore,
-    sqlx::Sqlite,
-    "BEGIN IMMEDIATE",
-    "CAST(a.national_code AS INTEGER)"
-);

@@ -2,7 +2,9 @@
 //! and the desk's list of a day.
 
 use async_trait::async_trait;
-use domain::{ApplicationState, JalaliDate, NationalCode, Office, OfficeId, ProvinceCode, TrackingCode};
+use domain::{
+    ApplicationState, JalaliDate, NationalCode, Office, OfficeId, ProvinceCode, TrackingCode,
+};
 
 use crate::applications::Change;
 use crate::Result;

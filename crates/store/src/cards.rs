@@ -2,7 +2,9 @@
 //! applying the deaths the registry records.
 
 use async_trait::async_trait;
-use domain::{ApplicationState, ChipSerial, NationalCode, OfficeId, TrackingCode, UncollectedReason};
+use domain::{
+    ApplicationState, ChipSerial, NationalCode, OfficeId, TrackingCode, UncollectedReason,
+};
 
 use crate::applications::Change;
 use crate::Result;

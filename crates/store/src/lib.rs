@@ -45,7 +45,7 @@ pub use idempotency::Idempotency;
 pub use outbox::Outbox;
 pub use payments::Payments;
 pub use pickup::Pickup;
-pub use production::Production;
+pub use production::{Production, Vendors};
 pub use registry::{check_unique, ImportKind, ImportRecord, PersonWriter, Registry, UpsertCounts};
 pub use shipments::Shipments;
 pub use staff::Staff;
@@ -72,6 +72,7 @@ pub trait Store:
     + SandboxBank
     + Enrollments
     + Dedup
+    + Vendors
     + Production
     + Shipments
     + Outbox

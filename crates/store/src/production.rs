@@ -109,10 +109,9 @@ pub enum ResultsApplied {
     },
 }
 
+/// The manufacturers, with their shares, capacities and API keys (only a hash of each key is kept).
 #[async_trait]
-pub trait Production: Send + Sync {
-    // --- Manufacturers -------------------------------------------------------------------------------------
-
+pub trait Vendors: Send + Sync {
     async fn create_vendor(
         &self,
         name: &str,
@@ -142,9 +141,11 @@ pub trait Production: Send + Sync {
 
     /// Revokes a manufacturer's key by its prefix; `Ok(false)` when no key with that prefix is active.
     async fn revoke_vendor_key(&self, prefix: &str, at: DateTime<Utc>) -> Result<bool>;
+}
 
-    // --- The queue and the batches -------------------------------------------------------------------------
-
+/// The production queue and the batches.
+#[async_trait]
+pub trait Production: Send + Sync {
     /// Applications queued for production (enrolled, cleared, not in a batch).
     async fn production_queue_len(&self) -> Result<u64>;
 
