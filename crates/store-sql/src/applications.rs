@@ -140,7 +140,7 @@ where
             national_code: new.national_code,
             reason: new.reason,
             channel: new.channel,
-            mobile: new.mobile.clone(),
+            mobile: new.mobile,
             fee_rials: new.fee_rials,
             state,
             filing_office: new.filing_office.clone(),

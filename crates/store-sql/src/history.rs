@@ -4,7 +4,7 @@
 //! outside the rules.
 
 use chrono::{DateTime, Utc};
-use domain::{ApplicationState, ApplicationState as S, Event};
+use domain::{ApplicationState, Event};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::{Result, StoreError};
@@ -61,7 +61,7 @@ where
         Self::count_n(conn, province, from, to, 1).await
     }
 
-    /// As [`count`], for `n` applications of one province moving together.
+    /// As [`Self::count`], for `n` applications of one province moving together.
     pub(crate) async fn count_n(
         conn: &mut Conn<E>,
         province: Option<&str>,
@@ -108,7 +108,7 @@ where
         conn: &mut Conn<E>,
         subquery: &str,
         key: i64,
-        from: S,
+        from: ApplicationState,
         event: Event,
         change: &Change,
     ) -> Result<u64> {
@@ -168,7 +168,7 @@ where
     pub(crate) async fn move_one(
         conn: &mut Conn<E>,
         application_id: i64,
-        from: S,
+        from: ApplicationState,
         event: Event,
         change: &Change,
     ) -> Result<bool> {
@@ -199,7 +199,7 @@ where
         )
         .await?;
         Self::count(&mut *conn, province.as_deref(), Some(from), to).await?;
-        if from == S::Uncollected {
+        if from == ApplicationState::Uncollected {
             Self::uncollected_delta(&mut *conn, application_id, province.as_deref(), -1).await?;
         }
         Ok(true)
@@ -240,7 +240,7 @@ where
     pub(crate) async fn note(
         conn: &mut Conn<E>,
         application_id: i64,
-        at_state: S,
+        at_state: ApplicationState,
         what: &str,
         change: &Change,
     ) -> Result<()> {
