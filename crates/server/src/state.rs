@@ -47,6 +47,8 @@ pub struct Settings {
     pub public_url: String,
     /// At most this many cards in one manufacturer's batch.
     pub production_batch_size: u32,
+    /// When batches are formed (every so often, or after a daily cut-off).
+    pub batch_schedule: domain::BatchSchedule,
     /// A claimed batch not answered within this time goes back in the queue.
     pub vendor_answer_timeout: Duration,
     /// A card waiting this many days at an office becomes `uncollected`.
@@ -94,6 +96,7 @@ impl Default for Settings {
             ussd_session_ttl: Duration::from_secs(180),
             public_url: "http://127.0.0.1:8080".into(),
             production_batch_size: 10_000,
+            batch_schedule: domain::BatchSchedule::default(),
             vendor_answer_timeout: Duration::from_secs(72 * 3600),
             pickup_period_days: 90,
             reminder_days: vec![7, 30],

@@ -62,6 +62,9 @@ pub struct Config {
     /// At most this many cards in one manufacturer's batch.
     #[serde(default = "default_batch")]
     pub production_batch_size: u32,
+    /// `[production]`: when batches are formed.
+    #[serde(default)]
+    pub production: ProductionSection,
     /// Walk-in filings (registry inquiries) one operator may make per minute.
     #[serde(default = "default_filings_per_operator")]
     pub filings_per_operator_per_minute: u32,
@@ -149,6 +152,29 @@ fn default_replies_per_minute() -> u32 {
     120
 }
 
+/// `[production]`: `batch_every = "10m"` (the default) or a daily cut-off `batch_at = "16:00"` (Tehran time).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProductionSection {
+    #[serde(default)]
+    pub batch_every: Option<String>,
+    #[serde(default)]
+    pub batch_at: Option<String>,
+}
+
+impl ProductionSection {
+    pub fn schedule(&self) -> anyhow::Result<domain::BatchSchedule> {
+        let parsed = match (&self.batch_every, &self.batch_at) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("[production]: set batch_every or batch_at, not both")
+            }
+            (Some(e), None) => domain::BatchSchedule::parse_every(e),
+            (None, Some(a)) => domain::BatchSchedule::parse_at(a),
+            (None, None) => Ok(domain::BatchSchedule::default()),
+        };
+        parsed.map_err(|e| anyhow::anyhow!("[production]: {}", e.message_en))
+    }
+}
+
 fn default_short_number() -> String {
     "6090".into()
 }
@@ -219,6 +245,7 @@ impl Default for Config {
             kannel: None,
             pickup_period_days: default_pickup_days(),
             production_batch_size: default_batch(),
+            production: ProductionSection::default(),
             filings_per_operator_per_minute: default_filings_per_operator(),
             transfers_per_operator_per_minute: default_transfers_per_operator(),
             trusted_proxies: Vec::new(),

@@ -86,6 +86,11 @@ enum Command {
         #[command(subcommand)]
         command: VendorsCommand,
     },
+    /// Card production: batches for the manufacturers.
+    Production {
+        #[command(subcommand)]
+        command: ProductionCommand,
+    },
     /// Office staff and administrators.
     Users {
         #[command(subcommand)]
@@ -221,6 +226,15 @@ enum AgenciesCommand {
     KeyRevoke {
         #[arg(long)]
         prefix: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProductionCommand {
+    /// Form batches from the production queue now, whatever the schedule; prints {"batches": N, "cards": N}.
+    Batch {
         #[arg(long)]
         json: bool,
     },
@@ -455,6 +469,9 @@ fn main() -> std::process::ExitCode {
                 AgenciesCommand::KeyRevoke { prefix, json } => {
                     commands::agencies::key_revoke(&cfg, &prefix, json).await
                 }
+            },
+            Command::Production { command } => match command {
+                ProductionCommand::Batch { json } => commands::production::batch(&cfg, json).await,
             },
             Command::Vendors { command } => match command {
                 VendorsCommand::Add {

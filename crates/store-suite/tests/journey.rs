@@ -469,9 +469,10 @@ async fn staff_sessions_idempotency_and_bank_ledger() {
         s.create_session("old", id, at - chrono::Duration::hours(1))
             .await
             .unwrap();
+        s.create_session("live", id, exp).await.unwrap();
         assert_eq!(s.sessions_purge(at).await.unwrap(), 1);
         assert!(s.session("old").await.unwrap().is_none());
-        assert!(s.session("hash1").await.unwrap().is_some());
+        assert!(s.session("live").await.unwrap().is_some());
 
         let tx = BankTransaction {
             token: "T1".into(),

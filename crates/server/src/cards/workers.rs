@@ -245,19 +245,29 @@ pub fn spawn(state: &AppState) {
         }
     }));
     let s = state.clone();
+    let last_batched = std::sync::Arc::new(std::sync::Mutex::new(None));
     tokio::spawn(every(
         "production",
-        std::time::Duration::from_secs(600),
+        std::time::Duration::from_secs(60),
         move || {
-            let s = s.clone();
+            let (s, last_batched) = (s.clone(), last_batched.clone());
             async move {
                 let n = expire_claims(&s).await?;
                 if n > 0 {
                     tracing::warn!(cards = n, "unanswered claims expired: cards requeued");
                 }
-                let made = form_batches(&s).await?;
-                if !made.is_empty() {
-                    tracing::info!(batches = made.len(), "production batches formed");
+                let now = crate::state::tehran(Utc::now()).naive_utc();
+                let last = *last_batched
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("poisoned"))?;
+                if s.settings.batch_schedule.due(last, now) {
+                    let made = form_batches(&s).await?;
+                    *last_batched
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("poisoned"))? = Some(now);
+                    if !made.is_empty() {
+                        tracing::info!(batches = made.len(), "production batches formed");
+                    }
                 }
                 Ok(())
             }

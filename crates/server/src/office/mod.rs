@@ -9,5 +9,5 @@ pub mod login;
 pub mod pickups;
 pub mod records;
 pub mod shipments;
-pub mod transfers;
 pub mod throttle;
+pub mod transfers;

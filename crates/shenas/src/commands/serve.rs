@@ -125,6 +125,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         idempotency_ttl: std::time::Duration::from_secs(cfg.idempotency_ttl_hours.max(1) * 3600),
         pickup_period_days: cfg.pickup_period_days,
         production_batch_size: cfg.production_batch_size.max(1),
+        batch_schedule: cfg.production.schedule()?,
         filings_per_operator_per_minute: cfg.filings_per_operator_per_minute.max(1),
         transfers_per_operator_per_minute: cfg.transfers_per_operator_per_minute.max(1),
         ..Settings::default()
