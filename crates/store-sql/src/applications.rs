@@ -8,8 +8,7 @@ use domain::{
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::*;
 use store::appointments::Appointment;
-use store::Applications;
-use store::{Result, StoreError};
+use store::{Applications, Result, StoreError};
 
 use crate::{
     back, columns::is_unique, corrupt, db_err as err, get, rows::state, u, Columns, Conn, Db,

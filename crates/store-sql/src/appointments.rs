@@ -9,8 +9,7 @@ use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::appointments::*;
 use store::codec::OfficeColumns;
-use store::Appointments;
-use store::{Result, StoreError};
+use store::{Appointments, Result, StoreError};
 
 use crate::{
     corrupt, db_err as err, get,

@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::OfficeId;
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::audit::*;
-use store::Audit;
-use store::Result;
+use store::{Audit, Result};
 
 use crate::{corrupt, db_err as err, get, Columns, Conn, Db, DbRow, Engine, Scalar, SqlStore};
 

@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::bank::BankTransaction;
-use store::Result;
-use store::SandboxBank;
+use store::{Result, SandboxBank};
 
 use crate::{back, db_err as err, get, u, Columns, Conn, Db, DbRow, Engine, Scalar, SqlStore};
 

@@ -9,8 +9,7 @@ use domain::{
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::cards::*;
-use store::Cards;
-use store::Result;
+use store::{Cards, Result};
 
 use crate::{
     corrupt, db_err as err, get,

@@ -6,8 +6,7 @@ use domain::{ApplicationState as S, Decision, DedupStatus, Event, OfficeId, Trac
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::dedup::*;
-use store::Dedup;
-use store::Result;
+use store::{Dedup, Result};
 
 use crate::{
     db_err as err, get,

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::{ApplicationState as S, DedupStatus, Event, TrackingCode};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::enrollment::*;
-use store::Enrollments;
-use store::{Result, StoreError};
+use store::{Enrollments, Result, StoreError};
 
 use crate::{
     db_err as err, get,

@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::idempotency::IdempotencyClaim;
-use store::Idempotency;
-use store::Result;
+use store::{Idempotency, Result};
 
 use crate::{db_err as err, get, Conn, Db, DbRow, Engine, Scalar, SqlStore};
 

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::Mobile;
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::outbox::*;
-use store::Outbox;
-use store::{Result, StoreError};
+use store::{Outbox, Result, StoreError};
 
 use crate::{
     corrupt, db_err as err, get, rows::tracking, Columns, Conn, Db, DbRow, Engine, Scalar, SqlStore,

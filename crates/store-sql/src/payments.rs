@@ -6,8 +6,7 @@ use domain::{ApplicationState, Event, PaymentState, TrackingCode};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::payments::*;
-use store::Payments;
-use store::{Result, StoreError};
+use store::{Payments, Result, StoreError};
 
 use crate::{
     back, corrupt, db_err as err, get, u, Columns, Conn, Db, DbRow, Engine, Scalar, SqlStore,

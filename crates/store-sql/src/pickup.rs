@@ -9,8 +9,7 @@ use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::enrollment::CardHolder;
 use store::pickup::*;
-use store::Pickup;
-use store::Result;
+use store::{Pickup, Result};
 
 use crate::{
     corrupt, db_err as err, get,

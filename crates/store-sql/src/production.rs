@@ -6,8 +6,7 @@ use domain::{ApplicationState as S, Event, VendorRoom};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::production::*;
-use store::Production;
-use store::{Result, StoreError};
+use store::{Production, Result, StoreError};
 
 mod results;
 mod vendors;

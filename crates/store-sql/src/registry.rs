@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
-use store::Result;
-use store::{ImportKind, ImportRecord, PersonWriter, Registry, UpsertCounts};
+use store::{ImportKind, ImportRecord, PersonWriter, Registry, Result, UpsertCounts};
 
 use crate::{back, db_err as err, get, u, Conn, Db, DbRow, Engine, Scalar, SqlStore};
 

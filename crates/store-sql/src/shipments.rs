@@ -7,8 +7,7 @@ use sqlx::{ColumnIndex, Encode, Executor, Type};
 use std::collections::HashSet;
 use store::applications::Change;
 use store::shipments::*;
-use store::Shipments;
-use store::{Result, StoreError};
+use store::{Result, Shipments, StoreError};
 
 use crate::{
     corrupt, db_err as err, get,

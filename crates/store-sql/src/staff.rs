@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::{OfficeId, ProvinceCode, Role};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::staff::*;
-use store::Result;
-use store::Staff;
+use store::{Result, Staff};
 
 use crate::{corrupt, db_err as err, get, Columns, Conn, Db, DbRow, Engine, Scalar, SqlStore};
 

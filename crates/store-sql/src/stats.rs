@@ -6,8 +6,7 @@ use domain::{ApplicationState, JalaliDate, UncollectedReason};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use std::collections::BTreeMap;
 use store::stats::*;
-use store::Stats;
-use store::{Result, StoreError};
+use store::{Result, Stats, StoreError};
 
 use crate::{back, db_err as err, get, Conn, Db, DbRow, Engine, Scalar, SqlStore};
 

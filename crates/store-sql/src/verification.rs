@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::NationalCode;
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::verification::*;
-use store::Agencies;
-use store::Result;
+use store::{Agencies, Result};
 
 use crate::{db_err as err, get, Columns, Conn, Db, DbRow, Engine, Scalar, SqlStore};
 

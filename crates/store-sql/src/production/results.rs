@@ -2,8 +2,7 @@
 //! each personalised card recorded with its chip serial, and each failed one put back in the production queue.
 
 use chrono::{DateTime, Utc};
-use domain::ApplicationState as S;
-use domain::Event;
+use domain::{ApplicationState as S, Event};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use std::collections::{HashMap, HashSet};
 use store::applications::Change;

@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::production::Vendor;
-use store::Result;
-use store::Vendors;
+use store::{Result, Vendors};
 
 use crate::{back, db_err as err, get, u, Columns, Conn, Db, DbRow, Engine, Scalar, SqlStore};
 
