@@ -103,7 +103,7 @@ fn demo_service_answers_and_stops_gracefully() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (persons, offices) = rt.block_on(async {
         let store = store_sqlite::SqliteStore::connect(&db).await.unwrap();
-        use store::Store;
+        use store::Registry;
         (
             store.count_persons().await.unwrap(),
             store.count_offices().await.unwrap(),
