@@ -93,12 +93,18 @@ impl FromRequestParts<AppState> for Staff {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
+            .and_then(bearer_token)
             .ok_or_else(ApiError::unauthorized)?;
         Staff::from_token(state, token).await
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme's name is matched without regard to case
+/// (RFC 7235 §2.1), so `bearer` and `BEARER` pass too.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]
@@ -115,5 +121,15 @@ mod tests {
         let (t, th) = new_token();
         assert_eq!(t.len(), 64);
         assert_eq!(token_hash(&t), th);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for v in ["Bearer abc", "bearer abc", "BEARER  abc ", " beArer abc"] {
+            assert_eq!(bearer_token(v), Some("abc"), "{v}");
+        }
+        for v in ["Bearer", "Bearer ", "Basic abc", "Bearerabc", "abc", ""] {
+            assert_eq!(bearer_token(v), None, "{v}");
+        }
     }
 }

@@ -20,6 +20,7 @@ pub mod office;
 pub mod ops;
 pub mod ratelimit;
 pub mod sandbox_bank;
+pub mod security;
 pub mod state;
 pub mod ussd;
 pub mod vendor;
@@ -295,6 +296,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::layer,
         ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(ENROLLMENT_BODY_LIMIT))

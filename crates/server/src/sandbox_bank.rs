@@ -9,11 +9,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::journey::pay;
 use crate::state::AppState;
+use crate::web::extract::PageForm;
 use crate::web::html::{escape, page, rials_fa};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use payments::sandbox::{Outcome, SandboxBank};
 use payments::{GatewayError, TokenRequest, TokenResponse, Verification};
 use serde::{Deserialize, Serialize};
@@ -98,7 +99,7 @@ pub struct PayForm {
 
 /// The customer pressed a button: record it, then send the browser back to the merchant (a form the customer
 /// submits; real gateways do the same).
-pub async fn pay_submit(State(state): State<AppState>, Form(f): Form<PayForm>) -> Response {
+pub async fn pay_submit(State(state): State<AppState>, PageForm(f): PageForm<PayForm>) -> Response {
     let b = match bank(&state) {
         Ok(b) => b,
         Err(e) => return e.into_response(),

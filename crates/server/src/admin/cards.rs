@@ -6,8 +6,9 @@
 use super::figures::{self, Scope, StatsQuery};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::{JalaliDate, UncollectedReason};
@@ -226,7 +227,7 @@ pub async fn office_load_in(
 pub async fn lead_times_api(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<StatsQuery>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
     let csv = q.csv()?;
@@ -262,7 +263,7 @@ pub async fn lead_times_api(
 pub async fn uncollected_api(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<StatsQuery>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
     let csv = q.csv()?;
@@ -294,7 +295,7 @@ pub async fn uncollected_api(
 pub async fn office_load_api(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<LoadQuery>,
+    ApiQuery(q): ApiQuery<LoadQuery>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
     let csv = StatsQuery {

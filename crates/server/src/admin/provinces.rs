@@ -3,8 +3,9 @@
 use super::figures::{self, ProvinceStats, StatsQuery};
 use crate::auth::Staff;
 use crate::error::ApiResult;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -29,7 +30,7 @@ use axum::Json;
 pub async fn provinces(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<StatsQuery>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
     let csv = q.csv()?;

@@ -3,10 +3,10 @@
 
 use crate::citizen::payments::tracking;
 use crate::error::ApiResult;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::journey::book;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -46,7 +46,7 @@ pub struct AppointmentBooked {
 )]
 pub async fn book(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
+    ApiPath(tc): ApiPath<String>,
     ApiJson(req): ApiJson<BookRequest>,
 ) -> ApiResult<(StatusCode, Json<AppointmentBooked>)> {
     let tc = tracking(&tc)?;
@@ -82,7 +82,7 @@ pub async fn book(
 )]
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
+    ApiPath(tc): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     book::cancel(&state, &tracking(&tc)?, "citizen").await?;
     Ok(StatusCode::NO_CONTENT)

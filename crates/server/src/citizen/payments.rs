@@ -4,10 +4,10 @@
 //! with JSON, a browser is redirected to its application's page.
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::journey::pay;
 use crate::state::AppState;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -44,7 +44,7 @@ pub fn tracking(input: &str) -> ApiResult<TrackingCode> {
 )]
 pub async fn start(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
+    ApiPath(tc): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<PaymentStarted>)> {
     let s = pay::start(&state, &tracking(&tc)?).await?;
     Ok((

@@ -2,10 +2,10 @@
 //! another office. The national code must go with the tracking code, as for the status.
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::office::records::{transfer_to, TransferOutcome};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use domain::{NationalCode, OfficeId, TrackingCode};
 use serde::Deserialize;
@@ -32,7 +32,7 @@ pub struct TransferInput {
 )]
 pub async fn transfer(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<TransferInput>,
 ) -> ApiResult<Json<TransferOutcome>> {
     let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;

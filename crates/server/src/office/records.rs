@@ -4,8 +4,9 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use domain::{OfficeId, TrackingCode};
 use serde::Serialize;
@@ -154,7 +155,7 @@ pub async fn record(
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationRecord>> {
     let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
     Ok(Json(record(&state, &staff, &tracking).await?))
@@ -219,7 +220,7 @@ pub async fn transfer_to(
 pub async fn transfer(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<TransferOutcome>> {
     let office = staff.office()?.clone();
     let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;

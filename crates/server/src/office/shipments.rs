@@ -2,8 +2,9 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use store::journey::Change;
@@ -163,7 +164,7 @@ pub async fn receive_at(
 pub async fn receive(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<ReceiveOutcome>> {
     let input: ReceiveInput = if body.iter().all(|b| b.is_ascii_whitespace()) {
