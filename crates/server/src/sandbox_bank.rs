@@ -142,8 +142,19 @@ pub async fn pay_submit(State(state): State<AppState>, PageForm(f): PageForm<Pay
 pub struct PayRequest {
     pub token: String,
     /// `success`, `cancel` or `insufficient_funds`.
-    #[schema(value_type = String, example = "success")]
+    #[schema(schema_with = outcome_schema)]
     pub outcome: Outcome,
+}
+
+/// [`Outcome`]'s three values, as the document lists them.
+fn outcome_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["success", "cancel", "insufficient_funds"]))
+        .description(Some("`success`, `cancel` or `insufficient_funds`."))
+        .examples([serde_json::json!("success")])
+        .build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

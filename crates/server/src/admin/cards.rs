@@ -227,9 +227,11 @@ pub async fn office_load_in(
 pub async fn lead_times_api(
     State(state): State<AppState>,
     staff: Staff,
-    ApiQuery(q): ApiQuery<StatsQuery>,
+    // Read after the role is checked: a 403 comes before a 422.
+    query: Result<ApiQuery<StatsQuery>, ApiError>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
+    let ApiQuery(q) = query?;
     let csv = q.csv()?;
     let lt = lead_times_in(&state, scope).await?;
     Ok(if csv {
@@ -263,9 +265,11 @@ pub async fn lead_times_api(
 pub async fn uncollected_api(
     State(state): State<AppState>,
     staff: Staff,
-    ApiQuery(q): ApiQuery<StatsQuery>,
+    // Read after the role is checked: a 403 comes before a 422.
+    query: Result<ApiQuery<StatsQuery>, ApiError>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
+    let ApiQuery(q) = query?;
     let csv = q.csv()?;
     let u = uncollected_in(&state, scope).await?;
     Ok(if csv {
@@ -295,9 +299,11 @@ pub async fn uncollected_api(
 pub async fn office_load_api(
     State(state): State<AppState>,
     staff: Staff,
-    ApiQuery(q): ApiQuery<LoadQuery>,
+    // Read after the role is checked: a 403 comes before a 422.
+    query: Result<ApiQuery<LoadQuery>, ApiError>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
+    let ApiQuery(q) = query?;
     let csv = StatsQuery {
         format: q.format.clone(),
     }

@@ -213,8 +213,10 @@ pub async fn transfer_to(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The card now goes to this office", body = TransferOutcome),
+        (status = 403, description = "`forbidden`: staff without an office", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`", body = crate::error::ErrorBody),
         (status = 409, description = "`same_office`, `invalid_transition`", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_tracking_code`", body = crate::error::ErrorBody),
     )
 )]
 pub async fn transfer(

@@ -170,13 +170,16 @@ pub async fn receive(
     let input: ReceiveInput = if body.iter().all(|b| b.is_ascii_whitespace()) {
         ReceiveInput::default()
     } else {
-        // The same answer as every JSON body of the API (the body is optional here, so `ApiJson` cannot read it).
-        serde_json::from_slice(&body).map_err(|e| {
-            crate::extract::malformed_body(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                &e.to_string(),
-            )
-        })?
+        // The same answer as every JSON body of the API (the body is optional here, so `ApiJson` cannot read it);
+        // `null` is no scan, as the document allows.
+        serde_json::from_slice::<Option<ReceiveInput>>(&body)
+            .map_err(|e| {
+                crate::extract::malformed_body(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    &e.to_string(),
+                )
+            })?
+            .unwrap_or_default()
     };
     Ok(Json(receive_at(&state, &staff, id, input.scanned).await?))
 }
