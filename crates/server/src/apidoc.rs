@@ -6,13 +6,15 @@
 //!   ([`crate::extract::ApiJson`]);
 //! - a parameter in the path or the query: 422 `invalid_path` / `invalid_query` when it does not parse
 //!   ([`crate::extract::ApiPath`], [`crate::extract::ApiQuery`]), or breaks its rule;
-//! - `POST` and `DELETE`: 422 `invalid_idempotency_key` / `idempotency_key_reused` (`crate::idempotency`).
+//! - `POST` and `DELETE`: 422 `invalid_idempotency_key` / `idempotency_key_reused` (`crate::idempotency`), and
+//!   the `Idempotency-Key` parameter's form: 1 to 255 visible ASCII characters (inner spaces allowed).
 //!
 //! A status an operation documents itself is left as it is (its description names the codes it gives); this only
 //! adds the ones it does not. Roles (403) and rate limits (429) differ per operation and stay in the annotations.
 
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
 
 pub struct SharedAnswers;
@@ -36,7 +38,24 @@ impl utoipa::Modify for SharedAnswers {
     }
 }
 
+/// What `crate::idempotency` takes as a key: visible ASCII, spaces only inside (HTTP trims the ends).
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]([\\t -~]*[!-~])?$";
+
+fn idempotency_key_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(255))
+        .pattern(Some(IDEMPOTENCY_KEY_PATTERN))
+        .build()
+}
+
 fn add(op: &mut Operation, idempotency_keyed: bool) {
+    for p in op.parameters.iter_mut().flatten() {
+        if p.parameter_in == ParameterIn::Header && p.name.eq_ignore_ascii_case("idempotency-key") {
+            p.schema = Some(idempotency_key_schema().into());
+        }
+    }
     let params = op.parameters.as_deref().unwrap_or_default();
     let api_key = params
         .iter()
@@ -134,5 +153,20 @@ mod tests {
             }
         }
         assert!(checked > 30, "{checked} operations");
+    }
+
+    #[test]
+    fn the_idempotency_key_is_documented_as_the_layer_takes_it() {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        let key = doc["paths"]["/api/v1/applications"]["post"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "Idempotency-Key")
+            .unwrap()
+            .clone();
+        assert_eq!(key["schema"]["pattern"], super::IDEMPOTENCY_KEY_PATTERN);
+        assert_eq!(key["schema"]["maxLength"], 255);
+        assert_eq!(key["schema"]["minLength"], 1);
     }
 }
