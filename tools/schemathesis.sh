@@ -7,6 +7,7 @@
 #   pip install schemathesis                 # once (4.x)
 #   tools/schemathesis.sh                # builds target/debug/shenas if SHENAS_BIN is not given
 #   SHENAS_BIN=target/release/shenas MAX_TIME=300 tools/schemathesis.sh
+#   tools/schemathesis.sh --include-path /ussd      # further arguments go to `st run`
 #
 # It starts a demo service (`serve --demo --captcha off --rate-limits off`, a fresh SQLite database in a temporary
 # directory, port $PORT, default 18300), logs in the demo operator and runs
@@ -40,4 +41,4 @@ TOKEN=$(curl -sf -XPOST "$BASE/api/v1/auth/login" -H 'content-type: application/
   -d '{"username":"demo-operator","password":"shenas-demo-1405"}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 st --config-file "$CONFIG" run "$BASE/api/openapi.json" --checks all --max-examples 25 -w 2 \
-  --max-time "$MAX_TIME" -H "Authorization: Bearer $TOKEN" --report ndjson --report-dir "$OUT"
+  --max-time "$MAX_TIME" -H "Authorization: Bearer $TOKEN" --report ndjson --report-dir "$OUT" "$@"
