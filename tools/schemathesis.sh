@@ -36,9 +36,11 @@ mkdir -p "$OUT"
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 BASE=http://127.0.0.1:$PORT
-for _ in $(seq 1 120); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 1; done
+for _ in $(seq 1 180); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 1; done
+# The demo prints its staff's password when it creates them: "Demo staff (password …".
+PASSWORD=$(sed -n 's/^Demo staff (password \([^,)]*\).*/\1/p' "$OUT/serve.err" | head -n 1)
 TOKEN=$(curl -sf -XPOST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"username":"demo-operator","password":"shenas-demo-1405"}' |
+  -d "{\"username\":\"demo-operator\",\"password\":\"${PASSWORD:-shenas-demo-1405}\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 st --config-file "$CONFIG" run "$BASE/api/openapi.json" --checks all --max-examples 25 -w 2 \
   --max-time "$MAX_TIME" -H "Authorization: Bearer $TOKEN" --report ndjson --report-dir "$OUT" "$@"

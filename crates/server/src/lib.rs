@@ -302,15 +302,18 @@ pub fn router(state: AppState) -> Router {
                 "method not allowed",
             )
         })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::layer,
-        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(ENROLLMENT_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
+        ))
+        // Outside the body limit and the timeout, so that their bare 413 and 408 get the error shape and the
+        // security headers too.
+        .layer(axum::middleware::map_response(error::shape_bare_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::layer,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

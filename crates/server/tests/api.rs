@@ -291,6 +291,20 @@ async fn malformed_requests_answer_in_the_error_shape() {
         assert_eq!(body["error"]["code"], "method_not_allowed");
         assert_eq!(headers.get("allow").unwrap(), "POST");
     }
+    // The body limit's own answer (a Content-Length over 16 MiB, refused before reading): 413 in the shape,
+    // with the security headers (was `length limit exceeded` in plain text).
+    let (status, headers, body) = app
+        .send(
+            Request::post("/api/v1/office/enrollments")
+                .header("content-type", "application/json")
+                .header("content-length", "20000000")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(is_error_shape(&body), "{body}");
+    assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
     // A JSON route without the JSON content type: 415 in the shape.
     let (status, _, body) = app
         .send(
