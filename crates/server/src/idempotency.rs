@@ -366,7 +366,10 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Option<String> {
             tracking_code: tc.as_str().to_string(),
         };
         if citizen.opened_by(&state.services.web_secret, value, now) {
-            let id = Sha256::digest(format!("{}.{}", citizen.national_code, citizen.tracking_code));
+            let id = Sha256::digest(format!(
+                "{}.{}",
+                citizen.national_code, citizen.tracking_code
+            ));
             who.push(format!("citizen:{}", &hex(&id)[..32]));
         }
     }
