@@ -55,14 +55,6 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The token of an `Authorization: Bearer …` header (the scheme's name in any case, RFC 7235).
-pub fn bearer_token(value: &axum::http::HeaderValue) -> Option<&str> {
-    let v = value.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
 /// A logged-in member of staff.
 #[derive(Debug, Clone)]
 pub struct Staff {
@@ -110,10 +102,19 @@ impl FromRequestParts<AppState> for Staff {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
             .and_then(bearer_token)
             .ok_or_else(ApiError::unauthorized)?;
         Staff::from_token(state, token).await
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme's name is matched without regard to case
+/// (RFC 7235 §2.1), so `bearer` and `BEARER` pass too.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]
@@ -141,5 +142,15 @@ mod tests {
         let (t, th) = new_token();
         assert_eq!(t.len(), 64);
         assert_eq!(token_hash(&t), th);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for v in ["Bearer abc", "bearer abc", "BEARER  abc ", " beArer abc"] {
+            assert_eq!(bearer_token(v), Some("abc"), "{v}");
+        }
+        for v in ["Bearer", "Bearer ", "Basic abc", "Bearerabc", "abc", ""] {
+            assert_eq!(bearer_token(v), None, "{v}");
+        }
     }
 }

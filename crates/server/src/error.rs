@@ -166,3 +166,47 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A 4xx or 5xx answered without a body of ours (a bare status from a layer: the body limit's 413 in plain text,
+/// the timeout's empty 408, an unknown asset's 404) in the error shape, its other headers (`Allow`,
+/// `Retry-After`) kept. Answers that have a JSON, HTML or other typed body are left as they are.
+pub async fn shape_bare_errors(res: Response) -> Response {
+    let status = res.status();
+    let bare = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|k| k.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !bare {
+        return res;
+    }
+    let e = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            "invalid_body",
+            "بدنهٔ درخواست بیش از اندازه است",
+            "request body too large",
+        ),
+        StatusCode::REQUEST_TIMEOUT => ApiError::new(
+            status,
+            "request_timeout",
+            "پاسخ این درخواست بیش از اندازه طول کشید؛ لطفاً دوباره تلاش کنید",
+            "the request took too long; please try again",
+        ),
+        StatusCode::NOT_FOUND => ApiError::not_found("نشانی", "path"),
+        s if s.is_server_error() => ApiError::internal(),
+        s => ApiError::new(
+            s,
+            "bad_request",
+            "درخواست نادرست است",
+            s.canonical_reason().unwrap_or("bad request"),
+        ),
+    };
+    let (mut parts, _) = res.into_parts();
+    let shaped = e.into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in shaped.headers() {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, shaped.into_body())
+}

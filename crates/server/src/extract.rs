@@ -1,4 +1,6 @@
-//! Extractors that answer malformed requests in the API's error shape instead of axum's plain text.
+//! Extractors that answer malformed requests in the API's error shape instead of axum's plain text: the query
+//! ([`ApiQuery`]), the path's parameters ([`ApiPath`]) and a JSON body ([`ApiJson`]). The pages have their own,
+//! answering a Persian page (`crate::web::extract`).
 
 use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -22,6 +24,33 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                     "invalid_query",
                     "پارامترهای درخواست نادرست است",
                     format!("malformed query: {}", e.body_text()),
+                )
+            })
+    }
+}
+
+/// `Path<T>` whose rejection is a 422 `invalid_path` (a parameter that is not what the route takes, such as
+/// `99999999999999999999` for an id): the route exists, the request names nothing it could hold.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|e| {
+                if e.status().is_server_error() {
+                    // A route whose template does not fit its handler: a bug, not the caller's.
+                    tracing::error!(error = %e.body_text(), "path extraction failed");
+                    return ApiError::internal();
+                }
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_path",
+                    "نشانی درخواست نادرست است",
+                    format!("malformed path: {}", e.body_text()),
                 )
             })
     }

@@ -325,7 +325,7 @@ fn request_hash(method: &Method, uri: &axum::http::Uri, body: &[u8]) -> String {
 async fn principal(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let mut who = Vec::new();
     if let Some(v) = headers.get(header::AUTHORIZATION) {
-        let token = crate::auth::bearer_token(v)?;
+        let token = crate::auth::bearer_token(v.to_str().ok()?)?;
         let staff = crate::auth::Staff::from_token(state, token).await.ok()?;
         who.push(format!("staff:{}", staff.username));
     }
@@ -347,12 +347,31 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Option<String> {
         let staff = crate::admin::login::staff(state, headers).await?;
         who.push(format!("staff:{}", staff.username));
     }
+    // The portal's cookie names a tracking code and carries a tag over the holder's national code: it holds when
+    // the tag checks against the application's holder.
     let now = std::time::SystemTime::now();
-    if let Some(c) =
-        crate::web::session::Citizen::from_headers(&state.services.web_secret, headers, now)
-    {
-        let id = Sha256::digest(format!("{}.{}", c.national_code, c.tracking_code));
-        who.push(format!("citizen:{}", &hex(&id)[..32]));
+    for value in crate::web::session::cookie_values(headers) {
+        let Some(tc) = value
+            .split('.')
+            .next()
+            .and_then(|t| domain::TrackingCode::parse(t).ok())
+        else {
+            continue;
+        };
+        let Some((holder, _)) = state.store.owner_and_state(&tc).await.ok().flatten() else {
+            continue;
+        };
+        let citizen = crate::web::session::Citizen {
+            national_code: holder.as_str().to_string(),
+            tracking_code: tc.as_str().to_string(),
+        };
+        if citizen.opened_by(&state.services.web_secret, value, now) {
+            let id = Sha256::digest(format!(
+                "{}.{}",
+                citizen.national_code, citizen.tracking_code
+            ));
+            who.push(format!("citizen:{}", &hex(&id)[..32]));
+        }
     }
     Some(if who.is_empty() {
         ANONYMOUS.to_string()

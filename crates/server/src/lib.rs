@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod agency;
+pub mod apidoc;
 pub mod auth;
 pub mod cards;
 pub mod citizen;
@@ -21,12 +22,15 @@ pub mod office;
 pub mod ops;
 pub mod ratelimit;
 pub mod sandbox_bank;
+pub mod security;
 pub mod state;
 pub mod ussd;
 pub mod vendor;
 pub mod web;
 
 pub use state::{AppState, Services, Settings};
+
+use apidoc::SharedAnswers;
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -83,7 +87,7 @@ use utoipa::OpenApi;
         admin::cards::uncollected_api,
         admin::cards::office_load_api,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &SharedAnswers),
     tags(
         (name = "citizen", description = "The citizen portal and its API"),
         (name = "office", description = "Counter offices: staff login, walk-ins, enrollment and receipts, adjudication, shipments, pickup, records and transfers"),
@@ -288,6 +292,12 @@ pub fn router(state: AppState) -> Router {
             "/applications/{tracking_code}/verifications",
             get(web::verifications::show),
         )
+        // Only on the routes' own methods: a 404 or 405 is answered as such whatever the Idempotency-Key says.
+        // Before the 405 fallback is set, so that it replaces the (layered) default one unlayered.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(
@@ -297,15 +307,18 @@ pub fn router(state: AppState) -> Router {
                 "method not allowed",
             )
         })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            idempotency::layer,
-        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(ENROLLMENT_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
+        ))
+        // Outside the body limit and the timeout, so that their bare 413 and 408 get the error shape and the
+        // security headers too.
+        .layer(axum::middleware::map_response(error::shape_bare_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::layer,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

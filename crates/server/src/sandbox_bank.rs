@@ -9,11 +9,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::journey::pay;
 use crate::state::AppState;
+use crate::web::extract::PageForm;
 use crate::web::html::{escape, page, rials_fa};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use payments::sandbox::{Outcome, SandboxBank};
 use payments::{GatewayError, TokenRequest, TokenResponse, Verification};
 use serde::{Deserialize, Serialize};
@@ -98,7 +99,7 @@ pub struct PayForm {
 
 /// The customer pressed a button: record it, then send the browser back to the merchant (a form the customer
 /// submits; real gateways do the same).
-pub async fn pay_submit(State(state): State<AppState>, Form(f): Form<PayForm>) -> Response {
+pub async fn pay_submit(State(state): State<AppState>, PageForm(f): PageForm<PayForm>) -> Response {
     let b = match bank(&state) {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -141,8 +142,19 @@ pub async fn pay_submit(State(state): State<AppState>, Form(f): Form<PayForm>) -
 pub struct PayRequest {
     pub token: String,
     /// `success`, `cancel` or `insufficient_funds`.
-    #[schema(value_type = String, example = "success")]
+    #[schema(schema_with = outcome_schema)]
     pub outcome: Outcome,
+}
+
+/// [`Outcome`]'s three values, as the document lists them.
+fn outcome_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["success", "cancel", "insufficient_funds"]))
+        .description(Some("`success`, `cancel` or `insufficient_funds`."))
+        .examples([serde_json::json!("success")])
+        .build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

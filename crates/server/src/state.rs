@@ -113,9 +113,21 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Whether the service is served over https (its `public_url` says so): cookies get `Secure` and answers
+    /// `Strict-Transport-Security`.
+    pub fn https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    }
+}
+
 /// The outside services, behind their ports.
 pub struct Services {
     pub captcha: Captcha,
+    /// The captcha pictures already drawn.
+    pub captcha_images: crate::citizen::captcha_images::CaptchaImages,
     pub gateway: Arc<dyn Gateway>,
     /// The built-in sandbox bank, when it is the gateway (its pages and API are served then).
     pub sandbox_bank: Option<SandboxBank>,
@@ -160,6 +172,7 @@ impl AppState {
         Self {
             services: Arc::new(Services {
                 captcha: Captcha::new(secret, Duration::from_secs(10 * 60)),
+                captcha_images: Default::default(),
                 gateway: Arc::new(SandboxGateway::new(bank.clone())),
                 sandbox_bank: Some(bank),
                 ownership: Arc::new(RegistryOwnership::new(store.clone())),

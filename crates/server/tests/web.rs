@@ -147,6 +147,11 @@ impl TestApp {
     }
 
     async fn with(captcha: bool) -> Self {
+        Self::serving(captcha, &Settings::default().public_url).await
+    }
+
+    /// The portal served at `public_url`.
+    async fn serving(captcha: bool, public_url: &str) -> Self {
         let db = TestStore::sqlite().await;
         db.store.upsert_persons(&[person()]).await.unwrap();
         db.store.upsert_offices(&[office()]).await.unwrap();
@@ -155,6 +160,7 @@ impl TestApp {
             Settings {
                 captcha,
                 rate_limits: false,
+                public_url: public_url.into(),
                 ..Settings::default()
             },
         );
@@ -981,5 +987,123 @@ async fn stored_office_text_is_isolated_on_the_appointment_card() {
         .get(&format!("/applications/{tc}/print"), Some(&cookie))
         .await;
     assert!(print.body.contains("<bdi>دفتر \u{202E}نوگژاو</bdi>"));
+    app.db.cleanup().await;
+}
+
+/// F17: the citizen's cookie does not carry the national code (only a tag over it, checked against the
+/// application's holder), is `Secure` over https, and the portal's pages carry the security headers.
+#[tokio::test]
+async fn the_citizen_cookie_hides_the_national_code_and_is_secure_over_https() {
+    let app = TestApp::serving(false, "https://shenas.example").await;
+    let home = app.get("/", None).await;
+    let csp = home
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(home.headers.get("x-frame-options").unwrap(), "DENY");
+    assert!(home.headers.contains_key("strict-transport-security"));
+
+    let page = app.step1().await.body;
+    let a = app.post_details(&TestApp::details(&page, &[])).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let set = a
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(set.ends_with("; Secure"), "{set}");
+    assert!(!set.contains(NATIONAL_CODE), "{set}");
+    let cookie = a.cookie();
+    let tc = a
+        .location()
+        .strip_prefix("/applications/")
+        .unwrap()
+        .to_string();
+    let url = format!("/applications/{tc}");
+    assert_eq!(app.get(&url, Some(&cookie)).await.status, StatusCode::OK);
+
+    // A cookie signed for the same tracking code and someone else's national code opens nothing.
+    let stranger = server::web::session::Citizen {
+        national_code: "0012345679".into(),
+        tracking_code: tc.clone(),
+    }
+    .set_cookie(
+        &app.state.services.web_secret,
+        std::time::SystemTime::now(),
+        true,
+    );
+    let stranger = stranger.split(';').next().unwrap();
+    let a = app.get(&url, Some(stranger)).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.location(), format!("/track?tc={tc}"));
+    app.db.cleanup().await;
+}
+
+/// F17: the portal's forms refuse a post from another site (the citizen's cookie rides along with it under
+/// SameSite=Lax only for top-level navigations, but an old browser sends it anyway).
+#[tokio::test]
+async fn portal_forms_posted_from_another_site_are_refused() {
+    let app = TestApp::new().await;
+    let (tc, cookie) = app.register().await;
+    let req = Request::post(format!("/applications/{tc}/pay"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, &cookie)
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    let a = app.send(req).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+    assert!(a.body.contains("درخواست از سایت دیگر"), "{}", a.body);
+    let tracking = domain::TrackingCode::parse(&tc).unwrap();
+    let held = app
+        .state
+        .store
+        .application(&tracking)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.state, ApplicationState::AwaitingPayment);
+    // The same form from the portal's own page goes on to the bank.
+    let req = Request::post(format!("/applications/{tc}/pay"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, &cookie)
+        .header(header::ORIGIN, "http://127.0.0.1:8080")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::empty())
+        .unwrap();
+    let a = app.send(req).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert!(
+        a.location().starts_with("/sandbox-bank/pay"),
+        "{}",
+        a.location()
+    );
+    app.db.cleanup().await;
+}
+
+/// F18: a form sent as something else, or a path that is not UTF-8, is answered with a Persian page (was
+/// axum's English plain text).
+#[tokio::test]
+async fn unreadable_page_requests_get_a_persian_page() {
+    let app = TestApp::new().await;
+    let req = Request::post("/track").body(Body::from("x")).unwrap();
+    let a = app.send(req).await;
+    assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let kind = a
+        .headers
+        .get(header::CONTENT_TYPE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(a.body.contains("درخواست خوانا نیست"), "{}", a.body);
+    let a = app.get("/applications/%FF%FE/print", None).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("lang=\"fa\""), "{}", a.body);
     app.db.cleanup().await;
 }

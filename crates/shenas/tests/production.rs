@@ -51,8 +51,8 @@ async fn queued(t: &TestStore, n: u32) {
         .unwrap();
     let tc = domain::TrackingCode::from_body(u64::from(n) * 1_000_003);
     let new = NewApplication {
-        tracking_code: tc.clone(),
-        national_code: nc.clone(),
+        tracking_code: tc,
+        national_code: nc,
         reason: Reason::FirstIssue,
         channel: Channel::Portal,
         mobile: Mobile::parse("09121234567").unwrap(),

@@ -6,8 +6,9 @@
 use super::figures::{self, Scope, StatsQuery};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::{JalaliDate, UncollectedReason};
@@ -226,9 +227,11 @@ pub async fn office_load_in(
 pub async fn lead_times_api(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<StatsQuery>,
+    // Read after the role is checked: a 403 comes before a 422.
+    query: Result<ApiQuery<StatsQuery>, ApiError>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
+    let ApiQuery(q) = query?;
     let csv = q.csv()?;
     let lt = lead_times_in(&state, scope).await?;
     Ok(if csv {
@@ -262,9 +265,11 @@ pub async fn lead_times_api(
 pub async fn uncollected_api(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<StatsQuery>,
+    // Read after the role is checked: a 403 comes before a 422.
+    query: Result<ApiQuery<StatsQuery>, ApiError>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
+    let ApiQuery(q) = query?;
     let csv = q.csv()?;
     let u = uncollected_in(&state, scope).await?;
     Ok(if csv {
@@ -294,9 +299,11 @@ pub async fn uncollected_api(
 pub async fn office_load_api(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<LoadQuery>,
+    // Read after the role is checked: a 403 comes before a 422.
+    query: Result<ApiQuery<LoadQuery>, ApiError>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
+    let ApiQuery(q) = query?;
     let csv = StatsQuery {
         format: q.format.clone(),
     }

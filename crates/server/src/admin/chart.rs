@@ -1,6 +1,7 @@
 //! The national funnel as an SVG drawn on the server: one horizontal bar per stage, growing from the right.
-//! The drawing's coordinates are laid out left to right (`direction: ltr` on the root, or the page's right-to-left
-//! direction would flip every `text-anchor`); the Persian labels still read right to left inside their boxes.
+//! The drawing's coordinates are laid out left to right (`direction="ltr"` on the root and `direction: ltr` in the
+//! portal's stylesheet, or the page's right-to-left direction would flip every `text-anchor`; no inline `style`,
+//! which the pages' Content-Security-Policy forbids); the Persian labels still read right to left in their boxes.
 
 use super::figures::Figures;
 use crate::web::html::{escape, fa_digits};
@@ -34,7 +35,7 @@ pub fn funnel(f: &Figures) -> String {
     let mut out = format!(
         "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
 width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"funnel-title\" \
-font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\" style=\"direction: ltr\">\
+font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\">\
 <title id=\"funnel-title\">قیف کشوری: از واجدان شرایط تا تحویل کارت</title>"
     );
     for (i, (label, v)) in stages.iter().enumerate() {
@@ -62,7 +63,7 @@ fn svg_open(height: u64, title_id: &str, title: &str) -> String {
     format!(
         "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
 width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"{title_id}\" \
-font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\" style=\"direction: ltr\">\
+font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\">\
 <title id=\"{title_id}\">{}</title>",
         escape(title)
     )

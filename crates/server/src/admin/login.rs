@@ -5,12 +5,12 @@ use crate::auth::Staff;
 use crate::client::ClientAddr;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web::extract::PageForm;
 use crate::web::form::{html, see_other};
 use crate::web::html::escape;
 use axum::extract::State;
 use axum::http::{header::COOKIE, HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use serde::Deserialize;
 
 pub const COOKIE_NAME: &str = "shenas_staff";
@@ -23,10 +23,19 @@ pub struct LoginForm {
     pub password: String,
 }
 
-/// The staff session cookie for the pages under `path`, living as long as the session.
-pub fn session_cookie(token: &str, expires: chrono::DateTime<chrono::Utc>, path: &str) -> String {
+/// The staff session cookie for the pages under `path`, living as long as the session; `Secure` when the service
+/// is served over https.
+pub fn session_cookie(
+    token: &str,
+    expires: chrono::DateTime<chrono::Utc>,
+    path: &str,
+    secure: bool,
+) -> String {
     let max_age = (expires - chrono::Utc::now()).num_seconds().max(0);
-    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age}")
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age}{secure}"
+    )
 }
 
 /// The staff session token of the request's `shenas_staff` cookie, if any.
@@ -76,12 +85,17 @@ pub async fn form() -> Response {
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Form(f): Form<LoginForm>,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     match crate::office::login::authenticate(&state, &client, &f.username, f.password).await {
         Ok((token, expires, _)) => see_other(
             "/admin/stats",
-            Some(session_cookie(&token, expires, "/admin")),
+            Some(session_cookie(
+                &token,
+                expires,
+                "/admin",
+                state.settings.https(),
+            )),
         ),
         Err(e) => failed(&f.username, &e),
     }

@@ -2,9 +2,10 @@
 
 use super::figures::{self, Figures, StatsQuery};
 use crate::auth::Staff;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -30,9 +31,11 @@ use axum::Json;
 pub async fn national(
     State(state): State<AppState>,
     staff: Staff,
-    Query(q): Query<StatsQuery>,
+    // Read after the role is checked: a 403 comes before a 422.
+    query: Result<ApiQuery<StatsQuery>, ApiError>,
 ) -> ApiResult<Response> {
     let scope = figures::scope(&staff)?;
+    let ApiQuery(q) = query?;
     let csv = q.csv()?;
     let total = figures::national(&state, scope).await?;
     Ok(if csv {

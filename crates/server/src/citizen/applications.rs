@@ -3,10 +3,10 @@
 
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::journey::file::{self, ApplicationInput, Filer};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -120,9 +120,17 @@ pub async fn new_captcha(State(state): State<AppState>) -> Json<CaptchaChallenge
         (status = 404, description = "No such captcha", body = crate::error::ErrorBody),
     )
 )]
-pub async fn captcha_image(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+pub async fn captcha_image(
+    State(state): State<AppState>,
+    ApiPath(file): ApiPath<String>,
+) -> Response {
     let id = file.strip_suffix(".png").unwrap_or(&file);
-    match state.services.captcha.render_png(id) {
+    let captcha = &state.services.captcha;
+    match state
+        .services
+        .captcha_images
+        .get_or_draw(id, captcha.ttl(), || captcha.render_png(id))
+    {
         Ok(png) => (
             [
                 (header::CONTENT_TYPE, "image/png"),

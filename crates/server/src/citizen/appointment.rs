@@ -4,10 +4,10 @@
 
 use crate::client::ClientAddr;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::journey::{book, holder};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,7 @@ pub struct AppointmentBooked {
 pub async fn book(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(tc): Path<String>,
+    ApiPath(tc): ApiPath<String>,
     ApiJson(req): ApiJson<BookRequest>,
 ) -> ApiResult<(StatusCode, Json<AppointmentBooked>)> {
     let app = holder::application(&state, &client, &tc, &req.national_code).await?;
@@ -106,7 +106,7 @@ pub struct CancelQuery {
 pub async fn cancel(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(tc): Path<String>,
+    ApiPath(tc): ApiPath<String>,
     ApiQuery(q): ApiQuery<CancelQuery>,
 ) -> ApiResult<StatusCode> {
     let app = holder::application(&state, &client, &tc, &q.national_code).await?;

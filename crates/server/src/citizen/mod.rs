@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod appointment;
 pub mod calendar;
+pub mod captcha_images;
 pub mod offices;
 pub mod payments;
 pub mod status;

@@ -6,10 +6,10 @@
 
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::journey::{holder, pay};
 use crate::state::AppState;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -56,7 +56,7 @@ pub struct PaymentRequest {
 pub async fn start(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(tc): Path<String>,
+    ApiPath(tc): ApiPath<String>,
     ApiJson(req): ApiJson<PaymentRequest>,
 ) -> ApiResult<(StatusCode, Json<PaymentStarted>)> {
     let app = holder::application(&state, &client, &tc, &req.national_code).await?;

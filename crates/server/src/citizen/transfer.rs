@@ -4,11 +4,11 @@
 
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::journey::holder;
 use crate::office::records::{transfer_to, TransferOutcome};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use domain::OfficeId;
 use serde::Deserialize;
@@ -37,7 +37,7 @@ pub struct TransferInput {
 pub async fn transfer(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<TransferInput>,
 ) -> ApiResult<Json<TransferOutcome>> {
     let office = OfficeId::parse(&input.office_id)

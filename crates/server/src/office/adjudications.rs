@@ -4,9 +4,9 @@
 use crate::auth::Staff;
 use crate::cards::adjudicate;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -84,7 +84,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> ApiResult<Json
 pub async fn decide(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> ApiResult<Json<Vec<CaseView>>> {
     let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
@@ -142,7 +142,7 @@ pub async fn photo_for(
 pub async fn photo(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
     let bytes = photo_for(&state, &staff, &tracking).await?;

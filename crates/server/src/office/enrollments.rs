@@ -3,9 +3,9 @@
 use crate::auth::Staff;
 use crate::cards::enroll::{self, EnrollmentCreated, EnrollmentInput};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -52,7 +52,7 @@ pub async fn create(
 pub async fn receipt(
     State(state): State<AppState>,
     staff: Staff,
-    Path(file): Path<String>,
+    ApiPath(file): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     let office = staff.office()?.clone();
     let code = file

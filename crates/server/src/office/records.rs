@@ -5,10 +5,10 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::office::transfers::{with_holder, OfficeTransferInput};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use domain::{OfficeId, TrackingCode};
 use serde::Serialize;
@@ -180,7 +180,7 @@ pub async fn record(
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationRecord>> {
     let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
     Ok(Json(record(&state, &staff, &tracking).await?))
@@ -264,7 +264,7 @@ pub async fn transfer_to(
 pub async fn transfer(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<OfficeTransferInput>,
 ) -> ApiResult<Json<TransferOutcome>> {
     Ok(Json(with_holder(&state, &staff, &code, &input).await?))

@@ -2,8 +2,9 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use store::journey::Change;
@@ -163,19 +164,22 @@ pub async fn receive_at(
 pub async fn receive(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<ReceiveOutcome>> {
     let input: ReceiveInput = if body.iter().all(|b| b.is_ascii_whitespace()) {
         ReceiveInput::default()
     } else {
-        // The same answer as every JSON body of the API (the body is optional here, so `ApiJson` cannot read it).
-        serde_json::from_slice(&body).map_err(|e| {
-            crate::extract::malformed_body(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                &e.to_string(),
-            )
-        })?
+        // The same answer as every JSON body of the API (the body is optional here, so `ApiJson` cannot read it);
+        // `null` is no scan, as the document allows.
+        serde_json::from_slice::<Option<ReceiveInput>>(&body)
+            .map_err(|e| {
+                crate::extract::malformed_body(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    &e.to_string(),
+                )
+            })?
+            .unwrap_or_default()
     };
     Ok(Json(receive_at(&state, &staff, id, input.scanned).await?))
 }

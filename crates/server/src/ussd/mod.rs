@@ -87,7 +87,7 @@ pub fn route() -> MethodRouter<AppState> {
     path = "/ussd",
     tag = "ussd",
     operation_id = "ussd",
-    request_body(content = UssdRequest, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = Option<UssdRequest>, content_type = "application/x-www-form-urlencoded", description = "The gateway's form; an empty or missing one gets an `END` screen too"),
     responses(
         (status = 200, description = "The screen: `CON …` (more input wanted) or `END …` (session over), \
                                       Persian, at most 80 characters. Every form gets a 200, also one with \

@@ -2,11 +2,11 @@
 
 use super::key::VendorKey;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::idempotency::{ReplayWith, Replaying};
 use crate::office::shipments::ShipmentView;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -191,7 +191,7 @@ fn result_error(index: usize, field: &str, code: &'static str, en: &str, fa: &st
 pub async fn results(
     State(state): State<AppState>,
     VendorKey(vendor): VendorKey,
-    Path(batch_id): Path<i64>,
+    ApiPath(batch_id): ApiPath<i64>,
     ApiJson(input): ApiJson<Vec<CardResultInput>>,
 ) -> ApiResult<Json<ResultsOutcome>> {
     let mut parsed = Vec::with_capacity(input.len());
@@ -314,7 +314,7 @@ pub async fn results(
 pub async fn dispatch(
     State(state): State<AppState>,
     VendorKey(vendor): VendorKey,
-    Path(batch_id): Path<i64>,
+    ApiPath(batch_id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<ShipmentView>>> {
     let change = Change {
         actor: format!("vendor:{}", vendor.name),

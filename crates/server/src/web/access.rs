@@ -1,9 +1,10 @@
-//! Who may see an application's pages: a request whose citizen cookie was signed for that tracking code (and
-//! whose national code owns it). Anyone else is sent to the tracking form, with the code filled in.
+//! Who may see an application's pages: a request whose citizen cookie was signed for that tracking code and the
+//! national code that owns it (the cookie carries only a tag over the national code, checked here). Anyone else
+//! is sent to the tracking form, with the code filled in.
 
 use crate::state::AppState;
 use crate::web::form::{message_page, see_other};
-use crate::web::session::Citizen;
+use crate::web::session::{self, Citizen};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::TrackingCode;
@@ -22,16 +23,17 @@ pub async fn open(state: &AppState, headers: &HeaderMap, tc: &str) -> Result<Ope
         return Err(see_other("/track", None));
     };
     let to_track = || see_other(&format!("/track?tc={}", tracking.as_str()), None);
-    let Some(citizen) =
-        Citizen::from_headers(&state.services.web_secret, headers, SystemTime::now())
-    else {
-        return Err(to_track());
-    };
-    if citizen.tracking_code != tracking.as_str() {
+    if !session::names(headers, tracking.as_str()) {
         return Err(to_track());
     }
     match state.store.application(&tracking).await {
-        Ok(Some(app)) if app.national_code.as_str() == citizen.national_code => {
+        Ok(Some(app))
+            if Citizen {
+                national_code: app.national_code.as_str().into(),
+                tracking_code: tracking.as_str().into(),
+            }
+            .opened_by_headers(&state.services.web_secret, headers, SystemTime::now()) =>
+        {
             Ok(Opened { tracking, app })
         }
         Ok(_) => Err(to_track()),

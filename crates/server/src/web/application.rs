@@ -6,9 +6,10 @@ use crate::journey::{book, pay};
 use crate::state::AppState;
 use crate::web::access::{open, Opened};
 use crate::web::dates;
+use crate::web::extract::{PagePath, PageQuery};
 use crate::web::form::{html, see_other, Errors};
 use crate::web::html::{escape, fa_digits, rials_fa};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::{ApplicationState, Office, PaymentState};
@@ -17,7 +18,7 @@ use store::journey::Application;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct PageQuery {
+pub struct Notices {
     /// Set by the payment callback: `pending`, `verified`, `settled`, `failed` or `reversed`.
     pub payment: String,
     /// Set by this module's actions: `booked` or `cancelled`.
@@ -68,8 +69,8 @@ pub fn tracking_fa(tc: &str) -> String {
 
 pub async fn show(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
-    Query(q): Query<PageQuery>,
+    PagePath(tc): PagePath<String>,
+    PageQuery(q): PageQuery<Notices>,
     headers: HeaderMap,
 ) -> Response {
     match open(&state, &headers, &tc).await {
@@ -80,7 +81,7 @@ pub async fn show(
 
 pub async fn pay(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
+    PagePath(tc): PagePath<String>,
     headers: HeaderMap,
 ) -> Response {
     let o = match open(&state, &headers, &tc).await {
@@ -92,14 +93,14 @@ pub async fn pay(
         Err(e) => {
             let mut errors = Errors::default();
             errors.api(&e, &[]);
-            render(&state, &o, &PageQuery::default(), &errors, e.status).await
+            render(&state, &o, &Notices::default(), &errors, e.status).await
         }
     }
 }
 
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
+    PagePath(tc): PagePath<String>,
     headers: HeaderMap,
 ) -> Response {
     let o = match open(&state, &headers, &tc).await {
@@ -114,12 +115,12 @@ pub async fn cancel(
         Err(e) => {
             let mut errors = Errors::default();
             errors.api(&e, &[]);
-            render(&state, &o, &PageQuery::default(), &errors, e.status).await
+            render(&state, &o, &Notices::default(), &errors, e.status).await
         }
     }
 }
 
-fn flash(q: &PageQuery) -> String {
+fn flash(q: &Notices) -> String {
     let (ok, text) = match (q.payment.as_str(), q.notice.as_str()) {
         ("settled" | "verified", _) => (true, "پرداخت با موفقیت انجام شد"),
         ("failed", _) => (false, "پرداخت انجام نشد؛ دوباره تلاش کنید"),
@@ -221,7 +222,7 @@ async fn paid_ref(state: &AppState, o: &Opened) -> Option<String> {
 async fn render(
     state: &AppState,
     o: &Opened,
-    q: &PageQuery,
+    q: &Notices,
     errors: &Errors,
     status: StatusCode,
 ) -> Response {

@@ -7,12 +7,12 @@ use crate::journey::book;
 use crate::state::{today, AppState};
 use crate::web::access::{open, Opened};
 use crate::web::dates;
+use crate::web::extract::{PageForm, PagePath, PageQuery};
 use crate::web::form::{hidden, html, options, see_other, text_field, Errors};
 use crate::web::html::{escape, fa_digits};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use domain::{prefixes, ApplicationState};
 use serde::Deserialize;
 
@@ -39,8 +39,8 @@ fn on_form(mut e: ApiError) -> ApiError {
 
 pub async fn form(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
-    Query(q): Query<Choice>,
+    PagePath(tc): PagePath<String>,
+    PageQuery(q): PageQuery<Choice>,
     headers: HeaderMap,
 ) -> Response {
     match open(&state, &headers, &tc).await {
@@ -51,9 +51,9 @@ pub async fn form(
 
 pub async fn submit(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
+    PagePath(tc): PagePath<String>,
     headers: HeaderMap,
-    Form(c): Form<Choice>,
+    PageForm(c): PageForm<Choice>,
 ) -> Response {
     let o = match open(&state, &headers, &tc).await {
         Ok(o) => o,

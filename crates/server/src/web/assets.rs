@@ -1,7 +1,7 @@
 //! The portal's static files, compiled into the binary: the stylesheet and the Vazirmatn font (OFL, carried in
 //! `assets/fonts/`). Served with long cache lifetimes.
 
-use axum::extract::Path;
+use crate::web::extract::PagePath;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -9,7 +9,7 @@ const CSS: &str = include_str!("../../assets/portal.css");
 const VAZIRMATN_REGULAR: &[u8] = include_bytes!("../../../../assets/fonts/Vazirmatn-Regular.woff2");
 const VAZIRMATN_BOLD: &[u8] = include_bytes!("../../../../assets/fonts/Vazirmatn-Bold.woff2");
 
-pub async fn asset(Path(name): Path<String>) -> Response {
+pub async fn asset(PagePath(name): PagePath<String>) -> Response {
     let (body, kind): (&'static [u8], &str) = match name.as_str() {
         "portal.css" => (CSS.as_bytes(), "text/css; charset=utf-8"),
         "Vazirmatn-Regular.woff2" => (VAZIRMATN_REGULAR, "font/woff2"),

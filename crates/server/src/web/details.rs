@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::journey::file::{self, ApplicationInput, BirthCertificateInput, Filer};
 use crate::state::{today, AppState};
 use crate::web::dates::{self, Picked};
+use crate::web::extract::PageForm;
 use crate::web::form::{date_field, hidden, html, see_other, select_field, text_field, Errors};
 use crate::web::html::{escape, fa_digits};
 use crate::web::register::{self, Step1Form};
@@ -15,7 +16,6 @@ use crate::web::session::{Citizen, Refused, Step1};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use domain::{Channel, Gender, JalaliDate, Reason, Religion};
 use serde::Deserialize;
 use std::time::SystemTime;
@@ -94,7 +94,7 @@ impl Details {
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Form(mut d): Form<Details>,
+    PageForm(mut d): PageForm<Details>,
 ) -> Response {
     if let Err(why) = d
         .step1()
@@ -193,7 +193,11 @@ pub async fn submit(
                 national_code: app.national_code.as_str().into(),
                 tracking_code: tc.clone(),
             }
-            .set_cookie(&state.services.web_secret, SystemTime::now());
+            .set_cookie(
+                &state.services.web_secret,
+                SystemTime::now(),
+                state.settings.https(),
+            );
             see_other(&format!("/applications/{tc}"), Some(cookie))
         }
         Err(e) if e.detail.code == "registry_mismatch" && state.settings.captcha => {

@@ -11,6 +11,7 @@ pub mod appointment;
 pub mod assets;
 pub mod dates;
 pub mod details;
+pub mod extract;
 pub mod form;
 pub mod home;
 pub mod html;

@@ -5,15 +5,16 @@ use crate::state::AppState;
 use crate::web::access::open;
 use crate::web::application::{applicant_name, booking, tracking_fa};
 use crate::web::dates;
+use crate::web::extract::PagePath;
 use crate::web::form::html;
 use crate::web::html::{escape, fa_digits, rials_fa};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 pub async fn show(
     State(state): State<AppState>,
-    Path(tc): Path<String>,
+    PagePath(tc): PagePath<String>,
     headers: HeaderMap,
 ) -> Response {
     let o = match open(&state, &headers, &tc).await {

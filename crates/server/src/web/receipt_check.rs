@@ -3,9 +3,10 @@
 //! national code to compare; nothing else. The tag stops anyone from walking through tracking codes.
 
 use crate::state::AppState;
+use crate::web::extract::{PagePath, PageQuery};
 use crate::web::form::html;
 use crate::web::html::{escape, fa_digits};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::{ApplicationState, TrackingCode};
@@ -19,8 +20,8 @@ pub struct Tag {
 
 pub async fn show(
     State(state): State<AppState>,
-    Path(code): Path<String>,
-    Query(tag): Query<Tag>,
+    PagePath(code): PagePath<String>,
+    PageQuery(tag): PageQuery<Tag>,
 ) -> Response {
     let invalid = |why: &str| {
         html(

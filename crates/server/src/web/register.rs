@@ -4,13 +4,13 @@
 use crate::journey::file::{self, BirthCertificateInput};
 use crate::state::AppState;
 use crate::web::details::{self, Details};
+use crate::web::extract::PageForm;
 use crate::web::form::{hidden, html, select_field, text_field, Errors};
 use crate::web::html::escape;
 use crate::web::session::Step1;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use domain::birth_certificate::SERIES_LETTERS;
 use domain::BirthCertificate;
 use serde::Deserialize;
@@ -47,7 +47,7 @@ pub async fn form(State(state): State<AppState>) -> Response {
     )
 }
 
-pub async fn submit(State(state): State<AppState>, Form(f): Form<Step1Form>) -> Response {
+pub async fn submit(State(state): State<AppState>, PageForm(f): PageForm<Step1Form>) -> Response {
     if f.action == "new_captcha" {
         return render(&state, &f, &Errors::default(), StatusCode::OK);
     }

@@ -106,7 +106,9 @@ pub enum Refused {
     Expired,
 }
 
-/// The citizen's cookie: whose application it opens.
+/// The citizen's cookie: whose application it opens. The cookie carries the tracking code, its expiry and a tag
+/// over the national code, the tracking code and the expiry; the national code itself never leaves the server
+/// (the page checks the tag against the application's holder, read from the store).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Citizen {
     pub national_code: String,
@@ -114,48 +116,70 @@ pub struct Citizen {
 }
 
 impl Citizen {
-    /// The `Set-Cookie` value: `national_code.tracking_code.expiry.tag`, HttpOnly, SameSite=Lax, two hours.
-    pub fn set_cookie(&self, secret: &[u8; 32], now: SystemTime) -> String {
-        let expiry = (unix(now) + COOKIE_TTL.as_secs()).to_string();
-        let tag = sign(
+    fn tag(&self, secret: &[u8; 32], expiry: &str) -> String {
+        sign(
             secret,
-            &["citizen", &self.national_code, &self.tracking_code, &expiry],
-        );
-        format!(
-            "{COOKIE_NAME}={}.{}.{expiry}.{tag}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}",
-            self.national_code,
-            self.tracking_code,
-            COOKIE_TTL.as_secs()
+            &["citizen", &self.national_code, &self.tracking_code, expiry],
         )
     }
 
-    /// The cookie's value, when its signature holds and it has not expired.
-    pub fn parse(secret: &[u8; 32], value: &str, now: SystemTime) -> Option<Self> {
-        let mut it = value.split('.');
-        let (nc, tc, expiry, tag) = (it.next()?, it.next()?, it.next()?, it.next()?);
-        if it.next().is_some() || !verify(secret, &["citizen", nc, tc, expiry], tag) {
-            return None;
-        }
-        if unix(now) > expiry.parse::<u64>().ok()? {
-            return None;
-        }
-        Some(Self {
-            national_code: nc.into(),
-            tracking_code: tc.into(),
-        })
+    /// The `Set-Cookie` value: `tracking_code.expiry.tag`, HttpOnly, SameSite=Lax, two hours; `Secure` when the
+    /// service is served over https.
+    pub fn set_cookie(&self, secret: &[u8; 32], now: SystemTime, secure: bool) -> String {
+        let expiry = (unix(now) + COOKIE_TTL.as_secs()).to_string();
+        format!(
+            "{COOKIE_NAME}={}.{expiry}.{}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{}",
+            self.tracking_code,
+            self.tag(secret, &expiry),
+            COOKIE_TTL.as_secs(),
+            if secure { "; Secure" } else { "" }
+        )
     }
 
-    /// The valid citizen cookie among the request's cookies, if any.
-    pub fn from_headers(secret: &[u8; 32], headers: &HeaderMap, now: SystemTime) -> Option<Self> {
-        headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|c| c.trim().split_once('='))
-            .filter(|(name, _)| *name == COOKIE_NAME)
-            .find_map(|(_, value)| Self::parse(secret, value, now))
+    /// Whether `value` was signed for this citizen and has not expired.
+    pub fn opened_by(&self, secret: &[u8; 32], value: &str, now: SystemTime) -> bool {
+        let mut it = value.split('.');
+        let (Some(tc), Some(expiry), Some(tag), None) =
+            (it.next(), it.next(), it.next(), it.next())
+        else {
+            return false;
+        };
+        tc == self.tracking_code
+            && expiry.parse::<u64>().is_ok_and(|at| unix(now) <= at)
+            && verify(
+                secret,
+                &["citizen", &self.national_code, &self.tracking_code, expiry],
+                tag,
+            )
     }
+
+    /// Whether one of the request's citizen cookies opens this citizen's application.
+    pub fn opened_by_headers(
+        &self,
+        secret: &[u8; 32],
+        headers: &HeaderMap,
+        now: SystemTime,
+    ) -> bool {
+        cookie_values(headers).any(|v| self.opened_by(secret, v, now))
+    }
+}
+
+/// The values of the request's citizen cookies.
+pub fn cookie_values(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .filter(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+}
+
+/// Whether the request carries a citizen cookie naming `tracking_code` at all (its tag not checked yet: that
+/// needs the application's holder).
+pub fn names(headers: &HeaderMap, tracking_code: &str) -> bool {
+    cookie_values(headers).any(|v| v.split('.').next() == Some(tracking_code))
 }
 
 #[cfg(test)]
@@ -202,20 +226,44 @@ mod tests {
             national_code: "0499370899".into(),
             tracking_code: "493820175643".into(),
         };
-        let set = c.set_cookie(&SECRET, now);
+        let set = c.set_cookie(&SECRET, now, false);
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"));
+        assert!(!set.contains("Secure"));
+        assert!(c.set_cookie(&SECRET, now, true).ends_with("; Secure"));
+        // The national code is not in the cookie, in any form a reader could take back.
+        assert!(!set.contains("0499370899"), "{set}");
         let pair = set.split(';').next().unwrap();
         let mut h = HeaderMap::new();
         h.insert(
             COOKIE,
             HeaderValue::from_str(&format!("other=1; {pair}")).unwrap(),
         );
-        assert_eq!(Citizen::from_headers(&SECRET, &h, now), Some(c.clone()));
-        assert_eq!(Citizen::from_headers(&[1; 32], &h, now), None);
+        assert!(names(&h, "493820175643"));
+        assert!(!names(&h, "493820175650"));
+        assert!(c.opened_by_headers(&SECRET, &h, now));
+        assert!(!c.opened_by_headers(&[1; 32], &h, now));
         let late = now + COOKIE_TTL + Duration::from_secs(2);
-        assert_eq!(Citizen::from_headers(&SECRET, &h, late), None);
+        assert!(!c.opened_by_headers(&SECRET, &h, late));
+        // Another holder of the same tracking code (the tag covers the national code).
+        let stranger = Citizen {
+            national_code: "0012345679".into(),
+            ..c.clone()
+        };
+        assert!(!stranger.opened_by_headers(&SECRET, &h, now));
         let value = pair.split_once('=').unwrap().1;
         let swapped = value.replacen("493820175643", "493820175650", 1);
-        assert_eq!(Citizen::parse(&SECRET, &swapped, now), None);
+        let other = Citizen {
+            tracking_code: "493820175650".into(),
+            ..c.clone()
+        };
+        assert!(!other.opened_by(&SECRET, &swapped, now));
+        for junk in [
+            "",
+            "493820175643",
+            "493820175643.1.2.3",
+            "493820175643.x.00",
+        ] {
+            assert!(!c.opened_by(&SECRET, junk, now), "{junk}");
+        }
     }
 }

@@ -5,13 +5,13 @@ use crate::citizen::payments::tracking;
 use crate::client::ClientAddr;
 use crate::journey::status;
 use crate::state::AppState;
+use crate::web::extract::{PageForm, PageQuery};
 use crate::web::form::{html, see_other, text_field, Errors};
 use crate::web::html::fa_digits;
 use crate::web::session::Citizen;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use domain::{AtField, NationalCode};
 use serde::Deserialize;
 use std::time::SystemTime;
@@ -32,7 +32,7 @@ pub struct TrackQuery {
 
 const FIELDS: [&str; 2] = ["national_code", "tracking_code"];
 
-pub async fn form(Query(q): Query<TrackQuery>) -> Response {
+pub async fn form(PageQuery(q): PageQuery<TrackQuery>) -> Response {
     let f = TrackForm {
         tracking_code: fa_digits(&q.tc),
         ..TrackForm::default()
@@ -43,7 +43,7 @@ pub async fn form(Query(q): Query<TrackQuery>) -> Response {
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Form(f): Form<TrackForm>,
+    PageForm(f): PageForm<TrackForm>,
 ) -> Response {
     let mut errors = Errors::default();
     let code = NationalCode::parse(&f.national_code).at("national_code");
@@ -67,7 +67,11 @@ pub async fn submit(
                 national_code: code.as_str().into(),
                 tracking_code: tc.as_str().into(),
             }
-            .set_cookie(&state.services.web_secret, SystemTime::now());
+            .set_cookie(
+                &state.services.web_secret,
+                SystemTime::now(),
+                state.settings.https(),
+            );
             see_other(&format!("/applications/{}", tc.as_str()), Some(cookie))
         }
         Err(e) => {

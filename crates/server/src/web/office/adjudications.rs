@@ -7,12 +7,12 @@ use super::{desk, failure, flash, message, respond, tc_fa, when_fa, Desk};
 use crate::cards::adjudicate::{decide as decide_case, open_cases};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web::extract::{PageForm, PagePath, PageQuery};
 use crate::web::form::{see_other, Errors};
 use crate::web::html::fa_digits;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use domain::{Decision, TrackingCode};
 use serde::Deserialize;
 use store::production::DedupCase;
@@ -48,7 +48,7 @@ fn forbidden(desk: &Desk) -> Response {
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<Decided>,
+    PageQuery(q): PageQuery<Decided>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,
@@ -154,8 +154,8 @@ fn case_card(tc: &str, hits: &[&DedupCase]) -> String {
 pub async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(code): Path<String>,
-    Form(f): Form<DecisionForm>,
+    PagePath(code): PagePath<String>,
+    PageForm(f): PageForm<DecisionForm>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,
@@ -194,7 +194,7 @@ pub async fn decide(
 pub async fn photo(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(file): Path<String>,
+    PagePath(file): PagePath<String>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,

@@ -6,12 +6,12 @@ use super::{desk, failure, respond, tc_fa, Desk};
 use crate::error::ApiError;
 use crate::state::{today, AppState};
 use crate::web::dates::with_weekday;
+use crate::web::extract::{PageForm, PageQuery};
 use crate::web::form::{see_other, text_field, Errors};
 use crate::web::html::{escape, fa_digits};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use domain::{ApplicationState, JalaliDate, TrackingCode};
 use serde::Deserialize;
 
@@ -32,7 +32,7 @@ pub struct CheckIn {
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<DayQuery>,
+    PageQuery(q): PageQuery<DayQuery>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,
@@ -45,7 +45,7 @@ pub async fn show(
 pub async fn checkin(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(f): Form<CheckIn>,
+    PageForm(f): PageForm<CheckIn>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,

@@ -12,10 +12,11 @@ use crate::cards::enroll::{booked_here, enroll, Documents, EnrollmentInput, Fing
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::dates::with_weekday;
+use crate::web::extract::PagePath;
 use crate::web::form::{options, Errors};
 use crate::web::html::{escape, fa_digits};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -124,7 +125,7 @@ async fn booked(
 pub async fn form(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(code): Path<String>,
+    PagePath(code): PagePath<String>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,
@@ -150,7 +151,7 @@ pub async fn form(
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(code): Path<String>,
+    PagePath(code): PagePath<String>,
     body: Bytes,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
@@ -404,7 +405,7 @@ fn render(
 pub async fn receipt(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(file): Path<String>,
+    PagePath(file): PagePath<String>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,

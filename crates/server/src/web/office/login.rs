@@ -6,12 +6,12 @@ use super::respond;
 use crate::admin::login::{LoginForm, COOKIE_NAME};
 use crate::client::ClientAddr;
 use crate::state::AppState;
+use crate::web::extract::PageForm;
 use crate::web::form::see_other;
 use crate::web::html::escape;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 
 fn render(status: StatusCode, username: &str, error: &str) -> Response {
     let alert = if error.is_empty() {
@@ -47,13 +47,16 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Form(f): Form<LoginForm>,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     match crate::office::login::authenticate(&state, &client, &f.username, f.password).await {
         Ok((token, expires, _)) => see_other(
             "/office",
             Some(crate::admin::login::session_cookie(
-                &token, expires, "/office",
+                &token,
+                expires,
+                "/office",
+                state.settings.https(),
             )),
         ),
         Err(e) => render(e.status, &f.username, &e.detail.message),
@@ -74,7 +77,12 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     see_other(
         "/office/login",
         Some(format!(
-            "{COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/office; Max-Age=0"
+            "{COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/office; Max-Age=0{}",
+            if state.settings.https() {
+                "; Secure"
+            } else {
+                ""
+            }
         )),
     )
 }

@@ -6,10 +6,11 @@ use super::multipart;
 use super::{desk, failure, finger_choices, flash, format_choices, respond, tc_fa, Desk};
 use crate::cards::pickup::{pickup, PickupInput, ProbeInput};
 use crate::state::AppState;
+use crate::web::extract::PageQuery;
 use crate::web::form::{select_field, text_field, Errors};
 use crate::web::html::{escape, fa_digits, rials_fa};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine;
@@ -45,7 +46,7 @@ fn form_field(api_field: &str) -> Option<&str> {
 pub async fn form(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<PickupForm>,
+    PageQuery(q): PageQuery<PickupForm>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,

@@ -9,9 +9,10 @@ use super::{desk, failure, finger_fa, flash, respond, rfc3339_fa, tc_fa, Desk};
 use crate::error::ApiError;
 use crate::office::records::{record, ApplicationRecord};
 use crate::state::AppState;
+use crate::web::extract::{PagePath, PageQuery};
 use crate::web::form::Errors;
 use crate::web::html::{escape, fa_digits};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::{ApplicationState, DedupStatus, OfficeId, Reason, TrackingCode, UncollectedReason};
@@ -161,8 +162,8 @@ async fn office_label(state: &AppState, id: Option<&str>) -> String {
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(code): Path<String>,
-    Query(q): Query<Flash>,
+    PagePath(code): PagePath<String>,
+    PageQuery(q): PageQuery<Flash>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,

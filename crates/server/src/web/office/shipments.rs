@@ -7,12 +7,12 @@ use super::{desk, failure, respond, tc_fa, when_fa, Desk};
 use crate::error::ApiError;
 use crate::office::shipments::receive_at;
 use crate::state::AppState;
+use crate::web::extract::{PageForm, PagePath};
 use crate::web::form::Errors;
 use crate::web::html::{escape, fa_count, fa_digits};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use domain::text::to_ascii_digits;
 use serde::Deserialize;
 use store::production::{Shipment, ShipmentState};
@@ -164,8 +164,8 @@ fn receive_card(s: &Shipment, failed_id: Option<i64>, typed: &str, errors: &Erro
 pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ReceiveForm>,
+    PagePath(id): PagePath<String>,
+    PageForm(f): PageForm<ReceiveForm>,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
         Ok(d) => d,

@@ -10,10 +10,11 @@ use crate::cards::pickup::ProbeInput;
 use crate::error::ApiError;
 use crate::office::transfers::{with_holder, OfficeTransferInput};
 use crate::state::AppState;
+use crate::web::extract::PagePath;
 use crate::web::form::{see_other, select_field, text_field, Errors};
 use crate::web::html::escape;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine;
@@ -80,7 +81,7 @@ pub fn section(tc: &str, desk: &Desk, f: &TransferForm, errors: &Errors) -> Stri
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(code): Path<String>,
+    PagePath(code): PagePath<String>,
     body: Bytes,
 ) -> Response {
     let desk = match desk(&state, &headers).await {
