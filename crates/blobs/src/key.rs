@@ -20,7 +20,7 @@ pub fn load_or_create_key(path: &Path) -> Result<[u8; 32], BlobError> {
     }
     let mut key = [0u8; 32];
     rand::fill(&mut key);
-    let text = format!("{}\n", to_hex(&key));
+    let text = format!("{}\n", hex::encode(key));
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -77,11 +77,8 @@ fn parse_key_file(path: &Path, bytes: &[u8]) -> Result<[u8; 32], BlobError> {
         return bad(&format!("{} characters found", text.len()));
     }
     let mut key = [0u8; 32];
-    for (i, pair) in text.chunks_exact(2).enumerate() {
-        match (hex_val(pair[0]), hex_val(pair[1])) {
-            (Some(h), Some(l)) => key[i] = (h << 4) | l,
-            _ => return bad(&format!("non-hex character near offset {}", 2 * i)),
-        }
+    if let Err(e) = hex::decode_to_slice(text, &mut key) {
+        return bad(&e.to_string());
     }
     warn_if_shared(path);
     Ok(key)
@@ -104,23 +101,4 @@ fn warn_if_shared(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }

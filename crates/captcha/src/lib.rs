@@ -378,19 +378,19 @@ fn normalize_answer(answer: &str) -> Option<[u8; ANSWER_DIGITS]> {
     let mut digits = [0u8; ANSWER_DIGITS];
     let mut n = 0;
     for c in answer.chars() {
-        let d = match c {
-            '0'..='9' => c as u32 - '0' as u32,
-            '\u{06F0}'..='\u{06F9}' => c as u32 - 0x06F0,
-            '\u{0660}'..='\u{0669}' => c as u32 - 0x0660,
+        if let Some(d) = shenas_text::digit_value(c) {
+            *digits.get_mut(n)? = d;
+            n += 1;
+            continue;
+        }
+        match c {
             // Zero-width (non-)joiner, bidi marks and the BOM, which Persian keyboards and
             // copy-paste bring along.
-            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => continue,
-            '\u{FEFF}' => continue,
-            c if c.is_whitespace() => continue,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
+            '\u{FEFF}' => {}
+            c if c.is_whitespace() => {}
             _ => return None,
-        };
-        *digits.get_mut(n)? = d as u8;
-        n += 1;
+        }
     }
     (n == ANSWER_DIGITS).then_some(digits)
 }

@@ -4,6 +4,8 @@
 //! and nobody without the secret can predict the distortions.
 
 use ab_glyph::{point, Font, FontRef, PxScale};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use crate::{ANSWER_DIGITS, IMAGE_HEIGHT, IMAGE_WIDTH};
 
@@ -13,13 +15,8 @@ pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/Vazi
 const W: usize = IMAGE_WIDTH as usize;
 const H: usize = IMAGE_HEIGHT as usize;
 
-/// Persian digit zero, U+06F0; the others follow it.
-const PERSIAN_ZERO: u32 = 0x06F0;
-
 /// The Persian digit for `d` (0-9).
-pub(crate) fn persian_digit(d: u8) -> char {
-    char::from_u32(PERSIAN_ZERO + u32::from(d % 10)).unwrap_or('?')
-}
+pub(crate) use shenas_text::persian_digit;
 
 pub(crate) fn font() -> FontRef<'static> {
     // The font is compiled in and a test parses it, so this cannot fail at run time.
@@ -27,36 +24,17 @@ pub(crate) fn font() -> FontRef<'static> {
     FontRef::try_from_slice(FONT_BYTES).expect("the embedded Vazirmatn Bold font parses")
 }
 
-/// xoshiro256**: small, fast, and good enough for drawing; the unpredictability comes from
-/// the HMAC-derived seed.
-struct Rng {
-    s: [u64; 4],
-}
+/// The drawing's randomness: ChaCha8 (the workspace's one seeded generator) from the HMAC-derived seed, which
+/// is where the unpredictability comes from.
+struct Rng(ChaCha8Rng);
 
 impl Rng {
     fn new(seed: [u8; 32]) -> Self {
-        let mut s = [0u64; 4];
-        for (word, chunk) in s.iter_mut().zip(seed.chunks_exact(8)) {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(chunk);
-            *word = u64::from_le_bytes(b);
-        }
-        if s == [0; 4] {
-            s[0] = 0x9E37_79B9_7F4A_7C15;
-        }
-        Self { s }
+        Self(ChaCha8Rng::from_seed(seed))
     }
 
     fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).

@@ -173,8 +173,51 @@ impl ApplicationState {
 }
 
 impl Event {
+    pub const ALL: [Event; 17] = [
+        Event::PaymentSettled,
+        Event::AppointmentBooked,
+        Event::AppointmentCancelled,
+        Event::Enrolled,
+        Event::Rejected,
+        Event::Cancelled,
+        Event::BatchedForProduction,
+        Event::ProductionFailed,
+        Event::Requeued,
+        Event::Dispatched,
+        Event::ReceivedAtOffice,
+        Event::PickedUp,
+        Event::PickupPeriodExpired,
+        Event::CollectedLate,
+        Event::Revoked,
+        Event::Transferred,
+        Event::LostInTransit,
+    ];
+
     pub fn as_str(self) -> &'static str {
         event_name(self)
+    }
+
+    /// Its label in Persian, as the history shows it.
+    pub fn fa(self) -> &'static str {
+        match self {
+            Event::PaymentSettled => "پرداخت هزینه",
+            Event::AppointmentBooked => "گرفتن نوبت",
+            Event::AppointmentCancelled => "لغو نوبت",
+            Event::Enrolled => "ثبت‌نام و اخذ زیست‌سنجی",
+            Event::Rejected => "رد درخواست",
+            Event::Cancelled => "لغو درخواست",
+            Event::BatchedForProduction => "ارسال به صدور",
+            Event::ProductionFailed => "خطا در صدور",
+            Event::Requeued => "بازگشت به صف صدور",
+            Event::Dispatched => "ارسال کارت به دفتر",
+            Event::ReceivedAtOffice => "رسیدن کارت به دفتر",
+            Event::PickedUp => "تحویل کارت",
+            Event::PickupPeriodExpired => "پایان مهلت تحویل",
+            Event::CollectedLate => "تحویل پس از مهلت",
+            Event::Revoked => "ابطال کارت",
+            Event::Transferred => "انتقال به دفتر دیگر",
+            Event::LostInTransit => "گم‌شدن در راه",
+        }
     }
 }
 
@@ -205,25 +248,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const EVENTS: [Event; 17] = [
-        Event::PaymentSettled,
-        Event::AppointmentBooked,
-        Event::AppointmentCancelled,
-        Event::Enrolled,
-        Event::Rejected,
-        Event::Cancelled,
-        Event::BatchedForProduction,
-        Event::ProductionFailed,
-        Event::Requeued,
-        Event::Dispatched,
-        Event::ReceivedAtOffice,
-        Event::PickedUp,
-        Event::PickupPeriodExpired,
-        Event::CollectedLate,
-        Event::Revoked,
-        Event::Transferred,
-        Event::LostInTransit,
-    ];
+    const EVENTS: [Event; 17] = Event::ALL;
 
     #[test]
     fn the_happy_path() {

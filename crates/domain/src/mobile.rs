@@ -2,7 +2,6 @@
 //! canonical `09XXXXXXXXX`. The operator prefix is only a hint: numbers move between operators.
 
 use crate::error::ValidationError;
-use crate::text::{digit_value, is_identifier_separator};
 use std::fmt;
 
 const CODE: &str = "invalid_mobile";
@@ -12,37 +11,9 @@ pub struct Mobile([u8; 11]);
 
 impl Mobile {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        let mut digits = [0u8; 16];
-        let mut n = 0;
-        for (i, c) in input.trim().chars().enumerate() {
-            if let Some(d) = digit_value(c) {
-                if n == digits.len() {
-                    return Err(invalid(input));
-                }
-                digits[n] = b'0' + d;
-                n += 1;
-            } else if c == '+' && i == 0 || is_identifier_separator(c) || c == '(' || c == ')' {
-                continue;
-            } else {
-                return Err(invalid(input));
-            }
-        }
-        let d = &digits[..n];
-        // With a `+`, only the international form is meant: `+98` then the number without its `0`.
-        if input.trim_start().starts_with('+') && !d.starts_with(b"989") {
-            return Err(invalid(input));
-        }
-        let national: &[u8] = match d {
-            [b'0', b'9', rest @ ..] if rest.len() == 9 => &d[1..],
-            [b'0', b'0', b'9', b'8', b'9', rest @ ..] if rest.len() == 9 => &d[4..],
-            [b'9', b'8', b'9', rest @ ..] if rest.len() == 9 => &d[2..],
-            [b'9', rest @ ..] if rest.len() == 9 => d,
-            _ => return Err(invalid(input)),
-        };
-        let mut out = [0u8; 11];
-        out[0] = b'0';
-        out[1..].copy_from_slice(national);
-        Ok(Self(out))
+        shenas_text::normalize_mobile(input)
+            .map(Self)
+            .ok_or_else(|| invalid(input))
     }
 
     /// `09XXXXXXXXX`.
@@ -55,10 +26,9 @@ impl Mobile {
         format!("+98{}", &self.as_str()[1..])
     }
 
-    /// The form for logs: `0912****567`.
+    /// The form for logs: `0912****567` (see [`shenas_text::mask_phone`], the one masking).
     pub fn masked(&self) -> String {
-        let s = self.as_str();
-        format!("{}****{}", &s[..4], &s[8..])
+        shenas_text::mask_phone(self.as_str())
     }
 }
 

@@ -1,38 +1,7 @@
 //! Persian text as people type it: digit folding for identifiers, and name normalisation for matching.
 //! Normalised forms are for comparison and search only; what a person typed is kept for display.
 
-/// The ASCII value of a Persian (۰–۹), Arabic-Indic (٠–٩) or ASCII digit.
-#[inline]
-pub fn digit_value(c: char) -> Option<u8> {
-    match c {
-        '0'..='9' => Some(c as u8 - b'0'),
-        '\u{06F0}'..='\u{06F9}' => Some((c as u32 - 0x06F0) as u8),
-        '\u{0660}'..='\u{0669}' => Some((c as u32 - 0x0660) as u8),
-        _ => None,
-    }
-}
-
-/// Separators people put inside identifiers: spaces of every kind, dashes of every kind, ZWNJ.
-#[inline]
-pub fn is_identifier_separator(c: char) -> bool {
-    matches!(
-        c,
-        ' ' | '\t'
-            | '\u{00A0}'
-            | '\u{200C}'
-            | '\u{200F}'
-            | '\u{200E}'
-            | '\u{202F}'
-            | '-'
-            | '\u{2010}'
-            | '\u{2011}'
-            | '\u{2012}'
-            | '\u{2013}'
-            | '\u{2014}'
-            | '\u{2212}'
-            | '_'
-    )
-}
+pub use shenas_text::{digit_value, is_identifier_separator, to_ascii_digits, to_persian_digits};
 
 /// What went wrong when folding an identifier to ASCII digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,25 +30,6 @@ pub fn fold_digits(input: &str, out: &mut [u8]) -> Result<usize, DigitsError> {
         }
     }
     Ok(n)
-}
-
-/// Replaces every Persian or Arabic-Indic digit by its ASCII twin, leaving the rest.
-pub fn to_ascii_digits(input: &str) -> String {
-    input
-        .chars()
-        .map(|c| digit_value(c).map_or(c, |d| (b'0' + d) as char))
-        .collect()
-}
-
-/// Writes a number or code with Persian digits (for display to people).
-pub fn to_persian_digits(input: &str) -> String {
-    input
-        .chars()
-        .map(|c| match c {
-            '0'..='9' => char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
 }
 
 /// Normalises a Persian name for matching: Arabic yeh and alef maksura become Persian yeh, Arabic kaf becomes

@@ -165,14 +165,7 @@ pub fn render(r: &Receipt<'_>) -> Result<Vec<u8>, ReceiptError> {
 
 /// Converts ASCII digits to Persian digits (`0` → `۰`); everything else is
 /// kept as it is.
-pub fn persian_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '0'..='9' => char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
-}
+pub use shenas_text::to_persian_digits as persian_digits;
 
 /// Formats a Jalali `YYYY-MM-DD` (or `YYYY/MM/DD`) date for the reader:
 /// Persian digits with slashes, e.g. `۱۴۰۵/۰۹/۰۱`.

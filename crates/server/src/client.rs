@@ -47,6 +47,14 @@ impl ProxyHeader {
             )),
         }
     }
+
+    /// The header's name as configured: `x-forwarded-for` or `forwarded`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::XForwardedFor => "x-forwarded-for",
+            Self::Forwarded => "forwarded",
+        }
+    }
 }
 
 /// Parses a list of networks (`10.0.0.0/8`, `::1/128`; a bare address is a network of one).

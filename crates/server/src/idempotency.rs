@@ -16,7 +16,6 @@
 //! - leave a key "in progress" forever: a dropped request releases its key, and one whose process died is taken
 //!   over after [`ABANDONED_AFTER`]. Rows expire after the configured time and are purged by a worker.
 
-use crate::auth::hex;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::{to_bytes, Body};
@@ -28,8 +27,6 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 use store::journey::IdempotencyClaim;
 
-/// The largest request body kept for an authenticated caller (an enrollment).
-pub const MAX_BODY: usize = crate::ENROLLMENT_BODY_LIMIT;
 /// The largest request body read for an anonymous caller that sends a key.
 pub const ANONYMOUS_BODY_LIMIT: usize = 64 * 1024;
 /// A claim still in progress this long after it was made belongs to a request that died.
@@ -132,7 +129,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let limit = if principal == ANONYMOUS {
         ANONYMOUS_BODY_LIMIT
     } else {
-        MAX_BODY
+        crate::ENROLLMENT_BODY_LIMIT
     };
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, limit).await else {
@@ -224,7 +221,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let kept = match rparts.extensions.get::<ReplayWith>() {
         Some(ReplayWith(recipe)) => (Kept::Recipe(recipe.clone()), rbody),
         None => {
-            let Ok(bytes) = to_bytes(rbody, MAX_BODY).await else {
+            let Ok(bytes) = to_bytes(rbody, crate::ENROLLMENT_BODY_LIMIT).await else {
                 tracing::error!("an answer too large to keep for Idempotency-Key");
                 return ApiError::internal().into_response();
             };
@@ -317,7 +314,7 @@ fn request_hash(method: &Method, uri: &axum::http::Uri, body: &[u8]) -> String {
     );
     h.update(b"\0");
     h.update(body);
-    hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 /// Who the request's credentials name, checked: `None` when one of them does not hold. Every credential the
@@ -370,7 +367,7 @@ async fn principal(state: &AppState, headers: &HeaderMap) -> Option<String> {
                 "{}.{}",
                 citizen.national_code, citizen.tracking_code
             ));
-            who.push(format!("citizen:{}", &hex(&id)[..32]));
+            who.push(format!("citizen:{}", &hex::encode(id)[..32]));
         }
     }
     Some(if who.is_empty() {

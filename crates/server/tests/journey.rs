@@ -321,7 +321,7 @@ async fn the_whole_journey_by_api() {
         // The history holds every change, with who.
         let tcv = domain::TrackingCode::parse(&tc).unwrap();
         let h = app.db.store.history(&tcv).await.unwrap();
-        let events: Vec<&str> = h.iter().map(|e| e.event.as_str()).collect();
+        let events: Vec<&str> = h.iter().map(|e| e.event.code()).collect();
         assert_eq!(
             events,
             [
@@ -551,7 +551,12 @@ async fn replayed_and_reordered_callbacks_pay_each_application_once() {
             assert_eq!((settled, reversed), (1, 1), "{}: {states:?}", app.db.name);
             assert!(states.contains(&"failed"));
             let h = app.db.store.history(&tcv).await.unwrap();
-            assert_eq!(h.iter().filter(|e| e.event == "payment_settled").count(), 1);
+            assert_eq!(
+                h.iter()
+                    .filter(|e| e.event.code() == "payment_settled")
+                    .count(),
+                1
+            );
             assert_eq!(
                 app.status_of(i as u32 + 1, tc).await["state"],
                 "awaiting_appointment"

@@ -525,7 +525,11 @@ async fn reminders_the_end_of_the_pickup_period_and_unanswered_claims() {
     );
     let h = s.history(&tc6).await.unwrap();
     assert_eq!(
-        h[h.len() - 2].reason.as_deref(),
+        h[h.len() - 2]
+            .reason
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
         Some("the manufacturer did not answer in time")
     );
     assert_eq!(s.production_queue_len().await.unwrap(), 1);

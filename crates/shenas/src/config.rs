@@ -6,7 +6,10 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// Every field defaults to [`Config::default`], whose service tunables come from `server::Settings::default()`:
+/// a default is written in one place.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Config {
     /// `sqlite://shenas.db` (embedded, the default) or `postgres://user@host/db`.
     pub database_url: String,
@@ -20,68 +23,70 @@ pub struct Config {
     pub demo: DemoConfig,
     /// Fee schedules by Solar Hijri year (`[[fees]] from_year = 1398, issuance_rials = …`); empty for the
     /// programme's published figures.
-    #[serde(default)]
     pub fees: Vec<domain::FeeSchedule>,
     /// A holiday table (`date_jalali,name_fa,name_en`) replacing the one carried in the product.
-    #[serde(default)]
     pub holidays_file: Option<String>,
     /// A bank gateway with the sandbox bank's JSON shape; unset for the built-in sandbox bank.
-    #[serde(default)]
     pub gateway_url: Option<String>,
     /// Where the bank sends customers back (absolute when the bank is elsewhere).
-    #[serde(default = "default_callback")]
     pub callback_url: String,
     /// The mobile-ownership service (`POST {national_code, mobile}` → `{matched}`); unset to answer from the
     /// registry's own numbers.
-    #[serde(default)]
     pub ownership_url: Option<String>,
     /// Where photos, signatures and fingerprint templates (sealed), and the service's keys, are kept.
-    #[serde(default = "default_data_dir")]
     pub data_dir: String,
     /// Where the blob sealing key and the signing key are kept (default `{data_dir}/keys`). Put it on another
     /// volume than `data_dir` so that a copy of the blobs is not a copy of their key.
-    #[serde(default)]
     pub keys_dir: Option<String>,
     /// The service's public address, printed in receipts' QR codes (default `http://{listen}`; required in
     /// production).
-    #[serde(default)]
     pub public_url: Option<String>,
     /// `development` (the default) or `production`: production refuses to start with the sandbox bank, without a
     /// public URL, or with the captcha or rate limits off.
-    #[serde(default = "default_mode")]
     pub mode: String,
     /// Hours an answer kept for an `Idempotency-Key` is repeated before it is purged.
-    #[serde(default = "default_idempotency_hours")]
     pub idempotency_ttl_hours: u64,
     /// Kannel's smsbox; unset to write SMS to the log instead.
-    #[serde(default)]
     pub kannel: Option<KannelSection>,
     /// Days a card waits at an office before it is `uncollected`.
-    #[serde(default = "default_pickup_days")]
     pub pickup_period_days: u32,
     /// At most this many cards in one manufacturer's batch.
-    #[serde(default = "default_batch")]
     pub production_batch_size: u32,
     /// `[production]`: when batches are formed.
-    #[serde(default)]
     pub production: ProductionSection,
     /// Walk-in filings (registry inquiries) one operator may make per minute.
-    #[serde(default = "default_filings_per_operator")]
     pub filings_per_operator_per_minute: u32,
     /// Card transfers (each a fingerprint match) one operator may ask for per minute.
-    #[serde(default = "default_transfers_per_operator")]
     pub transfers_per_operator_per_minute: u32,
     /// Reverse proxies (addresses or CIDR networks) whose forwarding header names the client, for rate limits and
     /// the gateways' allow-lists; empty (the default): the client is the TCP peer and forwarding headers are
     /// ignored.
-    #[serde(default)]
     pub trusted_proxies: Vec<String>,
     /// The header those proxies write: `x-forwarded-for` (default) or `forwarded` (RFC 7239).
-    #[serde(default = "default_proxy_header")]
     pub proxy_header: String,
     /// `[ussd]`: who may call `/ussd`.
-    #[serde(default)]
     pub ussd: UssdSection,
+    /// Status lookups one client (IP address) may make per minute.
+    pub status_per_client_per_minute: u32,
+    /// Status lookups for one national code per minute, from anywhere.
+    pub status_per_code_per_minute: u32,
+    /// Applications one client may file per minute.
+    pub filings_per_client_per_minute: u32,
+    /// How many days ahead an appointment may be booked.
+    pub booking_horizon_days: u32,
+    /// Hours an operator's or administrator's session lasts.
+    pub session_ttl_hours: u64,
+    /// Seconds a USSD session lasts after its first request.
+    pub ussd_session_ttl_seconds: u64,
+    /// When offices open and close, Tehran time (`"07:30"`, `"14:30"`): the appointment slots lie between.
+    pub office_opens: String,
+    pub office_closes: String,
+    /// Days of waiting at an office after which the holder is reminded by SMS.
+    pub reminder_days: Vec<u32>,
+    /// Sending attempts before an SMS (and its number) is given up.
+    pub sms_max_attempts: u32,
+    /// Hours a claimed batch may go unanswered by its manufacturer before it goes back in the queue.
+    pub vendor_answer_timeout_hours: u64,
 }
 
 /// `[ussd]`: the USSD gateway's access to `/ussd`. With neither a secret nor an allow-list only this machine may
@@ -110,11 +115,7 @@ impl Default for UssdSection {
 }
 
 fn default_ussd_per_client() -> u32 {
-    6_000
-}
-
-fn default_proxy_header() -> String {
-    "x-forwarded-for".into()
+    server::Settings::default().ussd_per_client_per_minute
 }
 
 /// `[kannel]`: smsbox's `sendsms` and the `dlr-url` base it calls back.
@@ -145,11 +146,11 @@ pub struct KannelSection {
 }
 
 fn default_replies_per_number() -> u32 {
-    5
+    server::Settings::default().sms_replies_per_number_per_hour
 }
 
 fn default_replies_per_minute() -> u32 {
-    120
+    server::Settings::default().sms_replies_per_minute
 }
 
 /// `[production]`: `batch_every = "10m"` (the default) or a daily cut-off `batch_at = "16:00"` (Tehran time).
@@ -179,38 +180,6 @@ fn default_short_number() -> String {
     "6090".into()
 }
 
-fn default_data_dir() -> String {
-    "shenas-data".into()
-}
-
-fn default_mode() -> String {
-    "development".into()
-}
-
-fn default_idempotency_hours() -> u64 {
-    24
-}
-
-fn default_pickup_days() -> u32 {
-    90
-}
-
-fn default_batch() -> u32 {
-    10_000
-}
-
-fn default_filings_per_operator() -> u32 {
-    30
-}
-
-fn default_transfers_per_operator() -> u32 {
-    10
-}
-
-fn default_callback() -> String {
-    "/api/v1/payments/callback".into()
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoConfig {
     pub persons: u64,
@@ -220,12 +189,13 @@ pub struct DemoConfig {
 
 impl Default for Config {
     fn default() -> Self {
+        let s = server::Settings::default();
         Self {
             database_url: "sqlite://shenas.db".into(),
             listen: "127.0.0.1:8080".into(),
             metrics_listen: "127.0.0.1:9464".into(),
-            captcha: true,
-            rate_limits: true,
+            captcha: s.captcha,
+            rate_limits: s.rate_limits,
             log_format: "json".into(),
             demo: DemoConfig {
                 persons: 50_000,
@@ -235,24 +205,49 @@ impl Default for Config {
             fees: Vec::new(),
             holidays_file: None,
             gateway_url: None,
-            callback_url: default_callback(),
+            callback_url: s.callback_url.clone(),
             ownership_url: None,
-            data_dir: default_data_dir(),
+            data_dir: "shenas-data".into(),
             keys_dir: None,
             public_url: None,
-            mode: default_mode(),
-            idempotency_ttl_hours: default_idempotency_hours(),
+            mode: "development".into(),
+            idempotency_ttl_hours: s.idempotency_ttl.as_secs() / 3600,
             kannel: None,
-            pickup_period_days: default_pickup_days(),
-            production_batch_size: default_batch(),
+            pickup_period_days: s.pickup_period_days,
+            production_batch_size: s.production_batch_size,
             production: ProductionSection::default(),
-            filings_per_operator_per_minute: default_filings_per_operator(),
-            transfers_per_operator_per_minute: default_transfers_per_operator(),
+            filings_per_operator_per_minute: s.filings_per_operator_per_minute,
+            transfers_per_operator_per_minute: s.transfers_per_operator_per_minute,
             trusted_proxies: Vec::new(),
-            proxy_header: default_proxy_header(),
+            proxy_header: s.proxy_header.name().into(),
             ussd: UssdSection::default(),
+            status_per_client_per_minute: s.status_per_client_per_minute,
+            status_per_code_per_minute: s.status_per_code_per_minute,
+            filings_per_client_per_minute: s.filings_per_client_per_minute,
+            booking_horizon_days: s.booking_horizon_days,
+            session_ttl_hours: s.session_ttl.as_secs() / 3600,
+            ussd_session_ttl_seconds: s.ussd_session_ttl.as_secs(),
+            office_opens: clock(s.office_opens),
+            office_closes: clock(s.office_closes),
+            reminder_days: s.reminder_days.clone(),
+            sms_max_attempts: s.sms_max_attempts,
+            vendor_answer_timeout_hours: s.vendor_answer_timeout.as_secs() / 3600,
         }
     }
+}
+
+/// Minutes after midnight as `HH:MM`.
+fn clock(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// `HH:MM` (Tehran time) as minutes after midnight.
+pub fn minutes_of_day(field: &str, text: &str) -> anyhow::Result<u32> {
+    let parsed = text.split_once(':').and_then(|(h, m)| {
+        let (h, m) = (h.trim().parse::<u32>().ok()?, m.trim().parse::<u32>().ok()?);
+        (h < 24 && m < 60 && m.to_string().len() <= 2).then_some(h * 60 + m)
+    });
+    parsed.ok_or_else(|| anyhow::anyhow!("{field}: {text:?} is not a time of day (HH:MM)"))
 }
 
 impl Config {
@@ -327,5 +322,48 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    /// The tunables the service had only in code are reachable from the file, and their defaults are the
+    /// service's own.
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn service_tunables_from_the_file() {
+        let s = server::Settings::default();
+        let d = Config::default();
+        assert_eq!(
+            d.status_per_client_per_minute,
+            s.status_per_client_per_minute
+        );
+        assert_eq!(d.reminder_days, s.reminder_days);
+        assert_eq!(
+            super::minutes_of_day("x", &d.office_opens).ok(),
+            Some(s.office_opens)
+        );
+        assert_eq!(d.session_ttl_hours * 3600, s.session_ttl.as_secs());
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "shenas.toml",
+                "office_opens = \"08:00\"\noffice_closes = \"16:15\"\nreminder_days = [3, 10]\n\
+                 sms_max_attempts = 4\nbooking_horizon_days = 30\nvendor_answer_timeout_hours = 24\n",
+            )?;
+            let cfg = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                super::minutes_of_day("o", &cfg.office_opens).ok(),
+                Some(480)
+            );
+            assert_eq!(
+                super::minutes_of_day("c", &cfg.office_closes).ok(),
+                Some(975)
+            );
+            assert_eq!(cfg.reminder_days, [3, 10]);
+            assert_eq!((cfg.sms_max_attempts, cfg.booking_horizon_days), (4, 30));
+            assert_eq!(cfg.vendor_answer_timeout_hours, 24);
+            assert_eq!(cfg.pickup_period_days, s.pickup_period_days);
+            Ok(())
+        });
+        for bad in ["24:00", "7", "07:60", "ab:cd", "07:5x"] {
+            assert!(super::minutes_of_day("office_opens", bad).is_err(), "{bad}");
+        }
     }
 }

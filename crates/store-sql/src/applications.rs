@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    ApplicationState, Channel, Event, JalaliDate, Mobile, NationalCode, OfficeId, Reason,
-    TrackingCode,
+    ApplicationState, Channel, Event, HistoryEvent, HistoryReason, JalaliDate, Mobile,
+    NationalCode, OfficeId, Reason, TrackingCode,
 };
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::*;
@@ -128,9 +128,9 @@ where
         let change = Change {
             actor: new.actor.clone(),
             at: new.at,
-            reason: Some(new.reason.as_str().to_string()),
+            reason: Some(HistoryReason::Application(new.reason)),
         };
-        Self::record_event(&mut tx, id, None, state, "filed", &change).await?;
+        Self::record_event(&mut tx, id, None, state, HistoryEvent::Filed, &change).await?;
         Self::count(&mut tx, new.province.map(|p| p.as_str()), None, state).await?;
         tx.commit().await.map_err(err)?;
         Ok(Filed::Created(Box::new(Application {
@@ -247,7 +247,15 @@ where
         let Some(row) = row else { return Ok(false) };
         let id: i64 = get(&row, "id")?;
         let province: Option<String> = get(&row, "province_code")?;
-        Self::record_event(&mut tx, id, Some(from), to, event.as_str(), change).await?;
+        Self::record_event(
+            &mut tx,
+            id,
+            Some(from),
+            to,
+            HistoryEvent::Transition(event),
+            change,
+        )
+        .await?;
         Self::count(&mut tx, province.as_deref(), Some(from), to).await?;
         tx.commit().await.map_err(err)?;
         Ok(true)
@@ -267,13 +275,16 @@ where
             .map(|r| {
                 let from: Option<String> = get(r, "from_state")?;
                 let to: String = get(r, "to_state")?;
+                let event: String = get(r, "event")?;
+                let reason: Option<String> = get(r, "reason")?;
                 Ok(HistoryEntry {
                     at: get(r, "at")?,
                     actor: get(r, "actor")?,
                     from: from.as_deref().map(state).transpose()?,
                     to: state(&to)?,
-                    event: get(r, "event")?,
-                    reason: get(r, "reason")?,
+                    event: HistoryEvent::parse(&event)
+                        .ok_or_else(|| StoreError::corrupt("event", &event))?,
+                    reason: reason.as_deref().map(HistoryReason::parse),
                 })
             })
             .collect()
@@ -303,11 +314,12 @@ where
                     .push_bind(a.at);
             });
             E::build(&mut q).execute(&mut *tx).await.map_err(err)?;
-            let mut h = sqlx::QueryBuilder::<Db<E>>::new(
+            let mut h = sqlx::QueryBuilder::<Db<E>>::new(format!(
                 "INSERT INTO application_events (application_id, at, actor, from_state, \
-                 to_state, event, reason) SELECT id, created_at, 'seed', NULL, state, 'seeded', \
+                 to_state, event, reason) SELECT id, created_at, 'seed', NULL, state, '{}', \
                  NULL FROM applications WHERE tracking_code IN (",
-            );
+                HistoryEvent::Seeded.code()
+            ));
             let mut sep = h.separated(", ");
             for s in chunk {
                 sep.push_bind(s.application.tracking_code.as_str());

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    ApplicationState, Event, JalaliDate, NationalCode, Office, OfficeId, ProvinceCode, TrackingCode,
+    ApplicationState, Event, HistoryEvent, HistoryReason, JalaliDate, NationalCode, Office,
+    OfficeId, ProvinceCode, TrackingCode,
 };
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
@@ -174,13 +175,17 @@ where
         };
         Self::count(&mut tx, province.as_deref(), Some(from), to).await?;
         let mut change = change.clone();
-        change.reason = Some(format!("{} {} #{}", office.as_str(), day, slot));
+        change.reason = Some(HistoryReason::Booking {
+            office: office.clone(),
+            day: date,
+            slot: u32::try_from(slot).unwrap_or(0),
+        });
         Self::record_event(
             &mut tx,
             app,
             Some(from),
             to,
-            Event::AppointmentBooked.as_str(),
+            HistoryEvent::Transition(Event::AppointmentBooked),
             &change,
         )
         .await?;
@@ -247,22 +252,27 @@ where
         // The counters last, as in `book`: both lock the office day before them.
         Self::count(&mut tx, province.as_deref(), Some(from), to).await?;
         let mut change = change.clone();
-        change.reason = Some(format!("{office} {day} #{slot}"));
+        let appointment = Appointment {
+            office_id: OfficeId::parse(&office).map_err(corrupt("office_id"))?,
+            date: JalaliDate::parse(&day).map_err(corrupt("day"))?,
+            slot: u32::try_from(slot).unwrap_or(0),
+        };
+        change.reason = Some(HistoryReason::Booking {
+            office: appointment.office_id.clone(),
+            day: appointment.date,
+            slot: appointment.slot,
+        });
         Self::record_event(
             &mut tx,
             app,
             Some(from),
             to,
-            Event::AppointmentCancelled.as_str(),
+            HistoryEvent::Transition(Event::AppointmentCancelled),
             &change,
         )
         .await?;
         tx.commit().await.map_err(err)?;
-        Ok(Some(Appointment {
-            office_id: OfficeId::parse(&office).map_err(corrupt("office_id"))?,
-            date: JalaliDate::parse(&day).map_err(corrupt("day"))?,
-            slot: u32::try_from(slot).unwrap_or(0),
-        }))
+        Ok(Some(appointment))
     }
 
     async fn booked(&self, office: &OfficeId, date: JalaliDate) -> Result<u32> {

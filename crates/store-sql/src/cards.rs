@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    ApplicationState as S, ChipSerial, Event, NationalCode, OfficeId, TrackingCode,
-    UncollectedReason,
+    ApplicationState as S, ChipSerial, Event, HistoryEvent, HistoryReason, NationalCode, OfficeId,
+    TrackingCode, UncollectedReason,
 };
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
@@ -161,8 +161,11 @@ where
         }
         let outcome = match st {
             S::Enrolled | S::InProduction | S::ProductionFailed => {
-                let why = change.because(format!("destination {from} -> {}", to.as_str()));
-                Self::note(&mut tx, id, st, "destination_changed", &why).await?;
+                let why = change.because(HistoryReason::note(format!(
+                    "destination {from} -> {}",
+                    to.as_str()
+                )));
+                Self::note(&mut tx, id, st, HistoryEvent::DESTINATION_CHANGED, &why).await?;
                 Transferred::Redirected
             }
             S::ReadyForPickup | S::Uncollected => {
@@ -173,7 +176,10 @@ where
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(err)?;
-                let why = change.because(format!("card sent from {from} to {}", to.as_str()));
+                let why = change.because(HistoryReason::note(format!(
+                    "card sent from {from} to {}",
+                    to.as_str()
+                )));
                 Self::move_one(&mut tx, id, st, Event::Transferred, &why).await?;
                 let sid: i64 = sqlx::query_scalar(
                     "INSERT INTO shipments (from_office, to_office, state, created_at) \
@@ -255,7 +261,10 @@ where
         let mut out = Vec::new();
         for r in &rows {
             let ser: String = get(r, "chip_serial")?;
-            let reason = change.reason.clone().unwrap_or_else(|| "revoked".into());
+            let reason = change
+                .reason
+                .as_ref()
+                .map_or_else(|| "revoked".into(), ToString::to_string);
             Self::revoke_one(&mut tx, &ser, get(r, "application_id")?, &reason, change).await?;
             out.push(ChipSerial::parse(&ser).map_err(corrupt("chip_serial"))?);
         }

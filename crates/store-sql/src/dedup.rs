@@ -2,7 +2,10 @@
 //! supervisor's decision on them.
 
 use chrono::{DateTime, Utc};
-use domain::{ApplicationState as S, Decision, DedupStatus, Event, OfficeId, TrackingCode};
+use domain::{
+    ApplicationState as S, Decision, DedupStatus, Event, HistoryEvent, HistoryReason, OfficeId,
+    TrackingCode,
+};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::dedup::*;
@@ -248,18 +251,18 @@ where
             .map_err(err)?;
         match decision {
             Decision::Duplicate if st == S::Enrolled => {
-                let reject = change.because(format!(
+                let reject = change.because(HistoryReason::note(format!(
                     "duplicate enrollment of {other}{}",
                     change
                         .reason
-                        .as_deref()
+                        .as_ref()
                         .map(|r| format!(": {r}"))
                         .unwrap_or_default()
-                ));
+                )));
                 Self::move_one(&mut tx, id, S::Enrolled, Event::Rejected, &reject).await?;
             }
             Decision::Distinct if st == S::Enrolled => {
-                Self::note(&mut tx, id, st, "dedup_distinct", change).await?;
+                Self::note(&mut tx, id, st, HistoryEvent::DEDUP_DISTINCT, change).await?;
                 Self::enqueue(&mut tx, id, change.at).await?;
             }
             _ => {}

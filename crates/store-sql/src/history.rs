@@ -4,7 +4,7 @@
 //! outside the rules.
 
 use chrono::{DateTime, Utc};
-use domain::{ApplicationState, Event};
+use domain::{ApplicationState, Event, HistoryEvent};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::{Result, StoreError};
@@ -30,9 +30,10 @@ where
         application_id: i64,
         from: Option<ApplicationState>,
         to: ApplicationState,
-        event: &str,
+        event: HistoryEvent,
         change: &Change,
     ) -> Result<()> {
+        let reason = change.reason.as_ref().map(ToString::to_string);
         sqlx::query(
             "INSERT INTO application_events (application_id, at, actor, from_state, to_state, \
              event, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -42,8 +43,8 @@ where
         .bind(&change.actor)
         .bind(from.map(|s| s.as_str()))
         .bind(to.as_str())
-        .bind(event)
-        .bind(change.reason.as_deref())
+        .bind(event.code())
+        .bind(reason.as_deref())
         .execute(&mut *conn)
         .await
         .map_err(err)?;
@@ -124,6 +125,7 @@ where
         .fetch_all(&mut *conn)
         .await
         .map_err(err)?;
+        let reason = change.reason.as_ref().map(ToString::to_string);
         let mut moved = 0;
         for g in &groups {
             let province: Option<String> = get(g, "province_code")?;
@@ -145,7 +147,7 @@ where
         .bind(&change.actor)
         .bind(to.as_str())
         .bind(event.as_str())
-        .bind(change.reason.as_deref())
+        .bind(reason.as_deref())
         .execute(&mut *conn)
         .await
         .map_err(err)?;
@@ -194,7 +196,7 @@ where
             application_id,
             Some(from),
             to,
-            event.as_str(),
+            HistoryEvent::Transition(event),
             change,
         )
         .await?;
@@ -241,7 +243,7 @@ where
         conn: &mut Conn<E>,
         application_id: i64,
         at_state: ApplicationState,
-        what: &str,
+        what: HistoryEvent,
         change: &Change,
     ) -> Result<()> {
         Self::record_event(

@@ -2,7 +2,7 @@
 //! application.
 
 use chrono::{DateTime, Utc};
-use domain::{ApplicationState, Event, PaymentState, TrackingCode};
+use domain::{ApplicationState, Event, HistoryEvent, PaymentState, TrackingCode};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::payments::*;
@@ -205,7 +205,7 @@ where
                 app,
                 Some(from),
                 to,
-                Event::PaymentSettled.as_str(),
+                HistoryEvent::Transition(Event::PaymentSettled),
                 change,
             )
             .await?;

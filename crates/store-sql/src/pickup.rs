@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    ApplicationState as S, Event, NationalCode, OfficeId, TrackingCode, UncollectedReason,
+    ApplicationState as S, Event, HistoryReason, NationalCode, OfficeId, TrackingCode,
+    UncollectedReason,
 };
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
@@ -159,7 +160,7 @@ where
         .await
         .map_err(err)?;
         for o in &old {
-            let replaced = change.because(format!("replaced by card {ser}"));
+            let replaced = change.because(HistoryReason::note(format!("replaced by card {ser}")));
             Self::revoke_one(
                 &mut tx,
                 &get::<String, _>(o, "chip_serial")?,
@@ -215,7 +216,7 @@ where
                 get(r, "sms_failed")?,
             );
             let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
-            let why = change.because(reason.as_str());
+            let why = change.because(HistoryReason::Uncollected(reason));
             if Self::move_one(
                 &mut tx,
                 id,

@@ -2,7 +2,7 @@
 //! are in `vendors.rs`, a manufacturer's per-card answers in `results.rs`.
 
 use chrono::{DateTime, Utc};
-use domain::{ApplicationState as S, Event, VendorRoom};
+use domain::{ApplicationState as S, Event, HistoryReason, VendorRoom};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::Change;
 use store::production::*;
@@ -22,7 +22,7 @@ fn requeued(at: DateTime<Utc>) -> Change {
     Change {
         actor: "system:production".into(),
         at,
-        reason: Some("back in the production queue".into()),
+        reason: Some(HistoryReason::BackInQueue),
     }
 }
 
@@ -407,7 +407,11 @@ where
         let mut total = 0;
         for batch_id in stale {
             let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
-            let reason = change.reason.clone().unwrap_or_default();
+            let reason = change
+                .reason
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             sqlx::query(
                 "UPDATE batch_cards SET outcome = 'expired', reason = $1, answered_at = $2 \
                  WHERE batch_id = $3 AND outcome IS NULL",

@@ -2,7 +2,7 @@
 //! card.
 
 use chrono::{DateTime, Utc};
-use domain::{ApplicationState as S, ChipSerial, Event, OfficeId};
+use domain::{ApplicationState as S, ChipSerial, Event, HistoryReason, OfficeId};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use std::collections::HashSet;
 use store::applications::Change;
@@ -230,7 +230,9 @@ where
                 .await?;
                 ready += 1;
             } else {
-                let lost = change.because(format!("card {ser} missing from shipment {id}"));
+                let lost = change.because(HistoryReason::note(format!(
+                    "card {ser} missing from shipment {id}"
+                )));
                 sqlx::query(
                     "UPDATE cards SET status = 'revoked', revoked_at = $1, \
                      revoke_reason = 'lost_in_transit' WHERE chip_serial = $2",

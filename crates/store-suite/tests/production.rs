@@ -71,7 +71,7 @@ fn because(actor: &str, reason: &str) -> Change {
     Change {
         actor: actor.into(),
         at: Utc::now(),
-        reason: Some(reason.into()),
+        reason: Some(domain::HistoryReason::parse(reason)),
     }
 }
 
@@ -235,7 +235,13 @@ async fn enrollment_dedup_and_adjudication() {
         let h = s.history(&b).await.unwrap();
         let last = h.last().unwrap();
         assert_eq!(last.actor, "supervisor:s1");
-        assert!(last.reason.as_deref().unwrap().contains(a.as_str()));
+        assert!(last
+            .reason
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref()
+            .unwrap()
+            .contains(a.as_str()));
         // Deciding again: nothing to decide.
         assert_eq!(
             s.decide_dedup(&b, Decision::Distinct, &ch("supervisor:s1"))
@@ -417,9 +423,16 @@ async fn production_from_batch_to_delivery() {
         let failed = cards[3].tracking_code;
         assert_eq!(state_of(&t, &failed).await, S::Enrolled);
         let h = s.history(&failed).await.unwrap();
-        let events: Vec<&str> = h.iter().map(|e| e.event.as_str()).collect();
+        let events: Vec<&str> = h.iter().map(|e| e.event.code()).collect();
         assert!(events.ends_with(&["batched_for_production", "production_failed", "requeued"]));
-        assert_eq!(h[h.len() - 2].reason.as_deref(), Some("chip write error"));
+        assert_eq!(
+            h[h.len() - 2]
+                .reason
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("chip write error")
+        );
         assert_eq!(s.production_queue_len().await.unwrap(), 1);
         assert_eq!(
             s.batch(b1.id).await.unwrap().unwrap().state,
@@ -838,7 +851,7 @@ async fn transfers_and_deaths() {
             oid("10002")
         );
         let h = s.history(&early).await.unwrap();
-        assert_eq!(h.last().unwrap().event, "destination_changed");
+        assert_eq!(h.last().unwrap().event.code(), "destination_changed");
 
         // The registry records two deaths: the card is revoked, the pending application cancelled.
         let b = apps[1].0;

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{
-    ApplicationState, Channel, Event, Mobile, NationalCode, OfficeId, ProvinceCode, Reason,
-    TrackingCode,
+    ApplicationState, Channel, Event, HistoryEvent, HistoryReason, Mobile, NationalCode, OfficeId,
+    ProvinceCode, Reason, TrackingCode,
 };
 
 use crate::appointments::Appointment;
@@ -70,8 +70,8 @@ pub struct HistoryEntry {
     pub actor: String,
     pub from: Option<ApplicationState>,
     pub to: ApplicationState,
-    pub event: String,
-    pub reason: Option<String>,
+    pub event: HistoryEvent,
+    pub reason: Option<HistoryReason>,
 }
 
 /// Who changes an application, when, and why.
@@ -79,16 +79,16 @@ pub struct HistoryEntry {
 pub struct Change {
     pub actor: String,
     pub at: DateTime<Utc>,
-    pub reason: Option<String>,
+    pub reason: Option<HistoryReason>,
 }
 
 impl Change {
     /// The same actor and time, with another reason (one change that moves several things says why for each).
-    pub fn because(&self, reason: impl Into<String>) -> Change {
+    pub fn because(&self, reason: HistoryReason) -> Change {
         Change {
             actor: self.actor.clone(),
             at: self.at,
-            reason: Some(reason.into()),
+            reason: Some(reason),
         }
     }
 }

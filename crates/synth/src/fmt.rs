@@ -25,21 +25,8 @@ pub fn push_digits(buf: &mut String, mut n: u32, width: usize) {
 
 /// Appends `n` in Persian digits (۰–۹), without padding.
 #[inline]
-pub fn push_fa_number(buf: &mut String, mut n: u32) {
-    const FA: [char; 10] = ['۰', '۱', '۲', '۳', '۴', '۵', '۶', '۷', '۸', '۹'];
-    let mut tmp = [0u8; 10];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &tmp[i..] {
-        buf.push(FA[d as usize]);
-    }
+pub fn push_fa_number(buf: &mut String, n: u32) {
+    shenas_text::push_persian_number(buf, u64::from(n));
 }
 
 /// A number in Persian digits as a new string.

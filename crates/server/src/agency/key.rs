@@ -2,16 +2,13 @@
 //! extractor checks the `X-Api-Key` header (401 `invalid_api_key` for unknown or revoked keys). Checked keys are
 //! cached for [`CACHE_SECONDS`], so a revocation takes effect within that time on every instance.
 
-use crate::auth::hex;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use store::agency::ApiKey;
 
 pub const CACHE_SECONDS: u64 = 10;
@@ -20,36 +17,43 @@ pub const CACHE_SECONDS: u64 = 10;
 pub fn new_api_key() -> (String, String, String) {
     let prefix: [u8; 4] = rand::random();
     let secret: [u8; 24] = rand::random();
-    let prefix = hex(&prefix);
-    let key = format!("shn_{prefix}_{}", hex(&secret));
+    let prefix = hex::encode(prefix);
+    let key = format!("shn_{prefix}_{}", hex::encode(secret));
     let hash = key_hash(&key);
     (key, prefix, hash)
 }
 
 pub fn key_hash(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// Recently checked keys, by hash.
-#[derive(Default)]
+/// How many checked keys are remembered at most: unknown keys are remembered too (so a flood of invented keys
+/// costs one lookup each per [`CACHE_SECONDS`]), and this bound keeps such a flood from growing the cache.
+const CACHE_ENTRIES: u64 = 100_000;
+
+/// Recently checked keys, by hash (moka: bounded, each entry kept [`CACHE_SECONDS`]).
 pub struct KeyCache {
-    entries: RwLock<HashMap<String, (Option<ApiKey>, Instant)>>,
+    entries: moka::sync::Cache<String, Option<ApiKey>>,
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        Self {
+            entries: moka::sync::Cache::builder()
+                .max_capacity(CACHE_ENTRIES)
+                .time_to_live(Duration::from_secs(CACHE_SECONDS))
+                .build(),
+        }
+    }
 }
 
 impl KeyCache {
     fn get(&self, hash: &str) -> Option<Option<ApiKey>> {
-        let map = self.entries.read().ok()?;
-        let (key, at) = map.get(hash)?;
-        (at.elapsed() < Duration::from_secs(CACHE_SECONDS)).then(|| key.clone())
+        self.entries.get(hash)
     }
 
     fn put(&self, hash: String, key: Option<ApiKey>) {
-        if let Ok(mut map) = self.entries.write() {
-            if map.len() > 10_000 {
-                map.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(CACHE_SECONDS));
-            }
-            map.insert(hash, (key, Instant::now()));
-        }
+        self.entries.insert(hash, key);
     }
 }
 

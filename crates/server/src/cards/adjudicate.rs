@@ -50,7 +50,9 @@ pub async fn decide(
     let change = Change {
         actor: format!("supervisor:{}", staff.username),
         at: chrono::Utc::now(),
-        reason: note.filter(|n| !n.trim().is_empty()),
+        reason: note
+            .filter(|n| !n.trim().is_empty())
+            .map(domain::HistoryReason::Note),
     };
     match state
         .store

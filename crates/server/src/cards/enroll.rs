@@ -222,11 +222,7 @@ pub async fn enroll(
         .collect();
 
     let nonce: [u8; 6] = rand::random();
-    let base = format!(
-        "enrollments/{}/{}",
-        tracking.as_str(),
-        crate::auth::hex(&nonce)
-    );
+    let base = format!("enrollments/{}/{}", tracking.as_str(), hex::encode(nonce));
     let photo_key = format!("{base}/photo.{}", photo.format.as_str());
     let card_photo_key = format!("{base}/card.jpg");
     let signature_key = format!("{base}/signature.png");

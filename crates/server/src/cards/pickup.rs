@@ -156,7 +156,7 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
             &Change {
                 actor: format!("operator:{}", staff.username),
                 at: now,
-                reason: Some(format!("finger {position} matched")),
+                reason: Some(domain::HistoryReason::FingerMatched(position)),
             },
         )
         .await?;

@@ -58,7 +58,7 @@ impl Signer {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.receipt_key).expect("any key length");
         mac.update(tracking_code.as_bytes());
         let out = mac.finalize().into_bytes();
-        crate::auth::hex(&out[..8])
+        hex::encode(&out[..8])
     }
 
     pub fn receipt_tag_ok(&self, tracking_code: &str, tag: &str) -> bool {

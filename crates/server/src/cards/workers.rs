@@ -6,15 +6,16 @@
 
 use crate::state::{today, AppState};
 use chrono::{Duration, Utc};
+use domain::HistoryReason;
 use futures::StreamExt;
 use store::journey::Change;
 use store::production::{Batch, OutboxSms};
 
-fn system(actor: &str, reason: &str) -> Change {
+fn system(actor: &str, reason: HistoryReason) -> Change {
     Change {
         actor: format!("system:{actor}"),
         at: Utc::now(),
-        reason: Some(reason.into()),
+        reason: Some(reason),
     }
 }
 
@@ -25,7 +26,7 @@ pub async fn form_batches(state: &AppState) -> store::Result<Vec<Batch>> {
         .form_batches(
             &today().to_string(),
             state.settings.production_batch_size,
-            &system("batcher", "batched for production"),
+            &system("batcher", HistoryReason::BatchedForProduction),
         )
         .await
 }
@@ -38,7 +39,7 @@ pub async fn expire_claims(state: &AppState) -> store::Result<u64> {
         .store
         .expire_batches(
             Utc::now() - timeout,
-            &system("production", "the manufacturer did not answer in time"),
+            &system("production", HistoryReason::VendorTimeout),
         )
         .await
 }
@@ -158,7 +159,11 @@ pub async fn expire_pickups(state: &AppState) -> store::Result<u64> {
     loop {
         let n = state
             .store
-            .expire_pickups(before, &system("pickup", "pickup period over"), 500)
+            .expire_pickups(
+                before,
+                &system("pickup", HistoryReason::PickupPeriodOver),
+                500,
+            )
             .await?;
         total += n;
         if n == 0 {
@@ -173,10 +178,7 @@ pub async fn deaths(state: &AppState) -> store::Result<u64> {
     loop {
         let n = state
             .store
-            .apply_deaths(
-                &system("registry", "the registry records the holder's death"),
-                500,
-            )
+            .apply_deaths(&system("registry", HistoryReason::HolderDied), 500)
             .await?;
         total += n;
         if n == 0 {

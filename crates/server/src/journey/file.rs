@@ -237,10 +237,7 @@ pub async fn file(
                     let change = store::journey::Change {
                         actor: new.actor.clone(),
                         at: new.at,
-                        reason: Some(format!(
-                            "reported lost with application {}",
-                            app.tracking_code
-                        )),
+                        reason: Some(domain::HistoryReason::ReportedLost(app.tracking_code)),
                     };
                     let revoked = state
                         .store

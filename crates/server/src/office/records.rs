@@ -129,8 +129,8 @@ pub async fn record(
                 actor: h.actor.clone(),
                 from_state: h.from.map(|s| s.as_str().into()),
                 to_state: h.to.as_str().into(),
-                event: h.event.clone(),
-                reason: h.reason.clone(),
+                event: h.event.code().into(),
+                reason: h.reason.as_ref().map(ToString::to_string),
             })
             .collect(),
         messages: messages

@@ -3,7 +3,6 @@
 //! Each signature covers a purpose label first, so a value signed for one use is never accepted for another.
 //! Nothing here is stored on the server: a restart draws a new secret and every token and cookie lapses.
 
-use crate::auth::hex;
 use axum::http::header::{HeaderMap, COOKIE};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -31,7 +30,7 @@ fn mac(secret: &[u8; 32], parts: &[&str]) -> Option<HmacSha256> {
 
 fn sign(secret: &[u8; 32], parts: &[&str]) -> String {
     mac(secret, parts)
-        .map(|m| hex(&m.finalize().into_bytes()))
+        .map(|m| hex::encode(m.finalize().into_bytes()))
         .unwrap_or_default()
 }
 
@@ -42,14 +41,9 @@ fn verify(secret: &[u8; 32], parts: &[&str], tag: &str) -> bool {
     mac(secret, parts).is_some_and(|m| m.verify_slice(&bytes).is_ok())
 }
 
+/// A MAC in hex: exactly 32 bytes.
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (s.len() == 64).then(|| hex::decode(s).ok()).flatten()
 }
 
 pub fn unix(t: SystemTime) -> u64 {

@@ -98,7 +98,7 @@ async fn run(
         let change = store::journey::Change {
             actor: "system:registry".into(),
             at: chrono::Utc::now(),
-            reason: Some("the registry records the holder's death".into()),
+            reason: Some(domain::HistoryReason::HolderDied),
         };
         let mut changed = 0;
         loop {

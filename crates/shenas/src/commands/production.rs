@@ -9,7 +9,7 @@ pub async fn batch(cfg: &Config, json: bool) -> anyhow::Result<()> {
     let change = store::journey::Change {
         actor: "operator:shenas production batch".into(),
         at: chrono::Utc::now(),
-        reason: Some("batched for production".into()),
+        reason: Some(domain::HistoryReason::BatchedForProduction),
     };
     let made = store
         .form_batches(

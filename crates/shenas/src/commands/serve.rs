@@ -114,6 +114,7 @@ async fn sealed_blobs(
 
 /// The service's state from configuration: fees, holidays, and the outside services behind their ports.
 async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
+    let hours = |h: u64| std::time::Duration::from_secs(h.max(1) * 3600);
     let mut settings = Settings {
         captcha: cfg.captcha,
         rate_limits: cfg.rate_limits,
@@ -122,14 +123,31 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", cfg.listen)),
-        idempotency_ttl: std::time::Duration::from_secs(cfg.idempotency_ttl_hours.max(1) * 3600),
+        idempotency_ttl: hours(cfg.idempotency_ttl_hours),
         pickup_period_days: cfg.pickup_period_days,
         production_batch_size: cfg.production_batch_size.max(1),
         batch_schedule: cfg.production.schedule()?,
         filings_per_operator_per_minute: cfg.filings_per_operator_per_minute.max(1),
         transfers_per_operator_per_minute: cfg.transfers_per_operator_per_minute.max(1),
+        status_per_client_per_minute: cfg.status_per_client_per_minute.max(1),
+        status_per_code_per_minute: cfg.status_per_code_per_minute.max(1),
+        filings_per_client_per_minute: cfg.filings_per_client_per_minute.max(1),
+        booking_horizon_days: cfg.booking_horizon_days.max(1),
+        session_ttl: hours(cfg.session_ttl_hours),
+        ussd_session_ttl: std::time::Duration::from_secs(cfg.ussd_session_ttl_seconds.max(10)),
+        office_opens: crate::config::minutes_of_day("office_opens", &cfg.office_opens)?,
+        office_closes: crate::config::minutes_of_day("office_closes", &cfg.office_closes)?,
+        reminder_days: cfg.reminder_days.clone(),
+        sms_max_attempts: cfg.sms_max_attempts.max(1),
+        vendor_answer_timeout: hours(cfg.vendor_answer_timeout_hours),
         ..Settings::default()
     };
+    anyhow::ensure!(
+        settings.office_opens < settings.office_closes,
+        "office_opens ({}) must be before office_closes ({})",
+        cfg.office_opens,
+        cfg.office_closes
+    );
     gateways(&mut settings, cfg)?;
     if !cfg.fees.is_empty() {
         settings.fees = domain::FeeTable::new(cfg.fees.clone())
@@ -391,7 +409,7 @@ async fn demo_staff(store: &DynStore, cfg: &Config, create: bool) -> anyhow::Res
         );
         return Ok(());
     }
-    let password = format!("demo-{}", server::auth::hex(&rand::random::<[u8; 9]>()));
+    let password = format!("demo-{}", hex::encode(rand::random::<[u8; 9]>()));
     let roles = [
         (domain::Role::Operator, Some(office.id.clone())),
         (domain::Role::Supervisor, Some(office.id.clone())),

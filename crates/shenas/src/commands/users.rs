@@ -100,7 +100,7 @@ fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
         Ok((p, false))
     } else {
         let bytes: [u8; 12] = rand::random();
-        Ok((server::auth::hex(&bytes), true))
+        Ok((hex::encode(bytes), true))
     }
 }
 

@@ -2,7 +2,7 @@
 //! each personalised card recorded with its chip serial, and each failed one put back in the production queue.
 
 use chrono::{DateTime, Utc};
-use domain::{ApplicationState as S, Event};
+use domain::{ApplicationState as S, Event, HistoryReason};
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use std::collections::{HashMap, HashSet};
 use store::applications::Change;
@@ -180,7 +180,7 @@ where
                     .execute(&mut *tx)
                     .await
                     .map_err(err)?;
-                    let why = change.because(reason.clone());
+                    let why = change.because(HistoryReason::note(reason.clone()));
                     Self::fail_and_requeue(
                         &mut tx,
                         k.id,

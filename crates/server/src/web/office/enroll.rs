@@ -166,7 +166,7 @@ pub async fn submit(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let fields = match multipart::request_fields(&headers, &body) {
+    let fields = match multipart::request_fields(&headers, body).await {
         Ok(fields) => fields,
         Err(_) => {
             let mut errors = Errors::default();

@@ -29,9 +29,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use domain::{OfficeId, Role};
 
-/// Uploads of a whole enrollment (photo, ten fingers, signature) pass axum's 2 MiB default; the service's own
-/// limit (16 MiB) still applies.
-const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
+/// Uploads of a whole enrollment (photo, ten fingers, signature) pass axum's 2 MiB default up to the service's
+/// own limit.
+const UPLOAD_LIMIT: usize = crate::ENROLLMENT_BODY_LIMIT;
 
 const CSS: &str = include_str!("office.css");
 

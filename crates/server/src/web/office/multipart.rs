@@ -1,5 +1,6 @@
-//! `multipart/form-data` (RFC 7578) as browsers send file uploads, read from a body already in memory. The
-//! service's body limit bounds the size; this only splits the parts and reads each one's name and file name.
+//! `multipart/form-data` (RFC 7578) as browsers send file uploads, read from a body already in memory by `multer`
+//! (the parser under axum's `Multipart`). The service's body limit bounds the size; the pages look fields up by
+//! name.
 
 /// One part of a form: a field's text or a file's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,112 +21,28 @@ pub enum Malformed {
 
 const MAX_PARTS: usize = 200;
 
-/// The boundary of a `multipart/form-data` content type.
-pub fn boundary(content_type: &str) -> Option<String> {
-    let mut params = content_type.split(';');
-    let kind = params.next()?.trim();
-    if !kind.eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    params
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
-        .map(|(_, v)| v.trim().trim_matches('"').to_string())
-        .filter(|b| !b.is_empty() && b.len() <= 200)
-}
-
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || haystack.len() < needle.len() || from > haystack.len() - needle.len() {
-        return None;
-    }
-    let first = needle[0];
-    let mut i = from;
-    while i + needle.len() <= haystack.len() {
-        match haystack[i..=haystack.len() - needle.len()]
-            .iter()
-            .position(|&b| b == first)
-        {
-            None => return None,
-            Some(off) => {
-                let at = i + off;
-                if &haystack[at..at + needle.len()] == needle {
-                    return Some(at);
-                }
-                i = at + 1;
-            }
-        }
-    }
-    None
-}
-
-/// A header parameter's value: `name="x"` or `name=x`.
-fn param(header: &str, key: &str) -> Option<String> {
-    header.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        if !k.trim().eq_ignore_ascii_case(key) {
-            return None;
-        }
-        let v = v.trim();
-        let v = v
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(v);
-        Some(
-            v.replace("%22", "\"")
-                .replace("%0D", "\r")
-                .replace("%0A", "\n"),
-        )
-    })
-}
-
-/// Splits a body into its parts.
-pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Malformed> {
-    let boundary = boundary(content_type).ok_or(Malformed::NotMultipart)?;
-    let delimiter = format!("--{boundary}").into_bytes();
-    let next_delimiter = format!("\r\n--{boundary}").into_bytes();
-    let mut at = find(body, &delimiter, 0).ok_or(Malformed::Truncated)? + delimiter.len();
+/// Splits a `multipart/form-data` body into its parts with `multer` (the parser axum's own `Multipart` uses).
+pub async fn parse(content_type: &str, body: axum::body::Bytes) -> Result<Vec<Part>, Malformed> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| Malformed::NotMultipart)?;
+    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
     let mut parts = Vec::new();
-    loop {
-        if body[at..].starts_with(b"--") {
-            return Ok(parts);
-        }
-        // Transport padding, then the line break that ends the delimiter line.
-        while body.get(at).is_some_and(|b| *b == b' ' || *b == b'\t') {
-            at += 1;
-        }
-        if !body[at..].starts_with(b"\r\n") {
-            return Err(Malformed::Truncated);
-        }
-        at += 2;
-        // A part without headers has its empty line right away.
-        let (headers, content_start) = if body[at..].starts_with(b"\r\n") {
-            (String::new(), at + 2)
-        } else {
-            let end = find(body, b"\r\n\r\n", at).ok_or(Malformed::Truncated)?;
-            (
-                String::from_utf8_lossy(&body[at..end]).into_owned(),
-                end + 4,
-            )
+    while let Some(field) = form.next_field().await.map_err(|_| Malformed::Truncated)? {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
         };
-        let end = find(body, &next_delimiter, content_start).ok_or(Malformed::Truncated)?;
-        let disposition = headers
-            .split("\r\n")
-            .filter_map(|line| line.split_once(':'))
-            .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-disposition"))
-            .map(|(_, value)| value.trim().to_string())
-            .unwrap_or_default();
-        if let Some(name) = param(&disposition, "name") {
-            if parts.len() == MAX_PARTS {
-                return Err(Malformed::TooManyParts);
-            }
-            parts.push(Part {
-                name,
-                filename: param(&disposition, "filename"),
-                data: body[content_start..end].to_vec(),
-            });
+        if parts.len() == MAX_PARTS {
+            return Err(Malformed::TooManyParts);
         }
-        at = end + next_delimiter.len();
+        let filename = field.file_name().map(str::to_owned);
+        let data = field.bytes().await.map_err(|_| Malformed::Truncated)?;
+        parts.push(Part {
+            name,
+            filename,
+            data: data.to_vec(),
+        });
     }
+    Ok(parts)
 }
 
 /// The parts of a form, looked up by name.
@@ -133,12 +50,15 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Malformed> {
 pub struct Fields(Vec<Part>);
 
 /// The fields of a `multipart/form-data` request, by its `Content-Type` header.
-pub fn request_fields(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Fields, Malformed> {
+pub async fn request_fields(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Fields, Malformed> {
     let content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    parse(content_type, body).map(Fields::new)
+    parse(content_type, body).await.map(Fields::new)
 }
 
 impl Fields {
@@ -194,9 +114,9 @@ mod tests {
         b
     }
 
-    #[test]
-    fn parts_with_text_files_and_empty_files() {
-        let parts = parse(CT, &body()).unwrap();
+    #[tokio::test]
+    async fn parts_with_text_files_and_empty_files() {
+        let parts = parse(CT, body().into()).await.unwrap();
         assert_eq!(parts.len(), 3);
         assert_eq!(parts[0].name, "tracking_code");
         assert_eq!(parts[0].filename, None);
@@ -209,24 +129,33 @@ mod tests {
         assert!(f.checked("signature") && !f.checked("old_card_collected"));
     }
 
-    #[test]
-    fn boundaries_and_malformed_bodies() {
+    #[tokio::test]
+    async fn boundaries_and_malformed_bodies() {
+        let quoted = "multipart/form-data; charset=utf-8; boundary=\"x y\"";
+        let one = "--x y\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x y--\r\n";
+        let parts = parse(quoted, one.as_bytes().to_vec().into()).await.unwrap();
         assert_eq!(
-            boundary("multipart/form-data; charset=utf-8; boundary=\"x y\"").as_deref(),
-            Some("x y")
+            (parts[0].name.as_str(), parts[0].data.as_slice()),
+            ("a", &b"1"[..])
         );
-        assert_eq!(boundary("application/x-www-form-urlencoded"), None);
-        assert_eq!(
-            parse("text/plain", b"x").unwrap_err(),
-            Malformed::NotMultipart
-        );
+        for ct in ["application/x-www-form-urlencoded", "text/plain"] {
+            assert_eq!(
+                parse(ct, b"x".to_vec().into()).await.unwrap_err(),
+                Malformed::NotMultipart
+            );
+        }
         let b = body();
         assert_eq!(
-            parse(CT, &b[..b.len() - 30]).unwrap_err(),
+            parse(CT, b[..b.len() - 30].to_vec().into())
+                .await
+                .unwrap_err(),
             Malformed::Truncated
         );
-        assert_eq!(parse(CT, b"").unwrap_err(), Malformed::Truncated);
+        assert_eq!(
+            parse(CT, axum::body::Bytes::new()).await.unwrap_err(),
+            Malformed::Truncated
+        );
         let empty = b"------WebKitFormBoundaryAbC123--\r\n";
-        assert_eq!(parse(CT, empty).unwrap(), vec![]);
+        assert_eq!(parse(CT, empty.to_vec().into()).await.unwrap(), vec![]);
     }
 }

@@ -64,7 +64,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(d) => d,
         Err(r) => return r,
     };
-    let fields = match multipart::request_fields(&headers, &body) {
+    let fields = match multipart::request_fields(&headers, body).await {
         Ok(fields) => fields,
         Err(_) => {
             let mut errors = Errors::default();

@@ -15,7 +15,10 @@ use crate::web::html::{escape, fa_digits};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use domain::{ApplicationState, DedupStatus, OfficeId, Reason, TrackingCode, UncollectedReason};
+use domain::{
+    ApplicationState, DedupStatus, HistoryEvent, HistoryReason, OfficeId, Reason, TrackingCode,
+    UncollectedReason,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,68 +34,30 @@ fn state_fa(s: &str) -> String {
         .unwrap_or_else(|| escape(s))
 }
 
-/// An event of the history in Persian.
+/// An event of the history in Persian (`domain::HistoryEvent`'s label; a name no version of the service wrote
+/// is shown as written).
 pub fn event_fa(e: &str) -> String {
-    let fa = match e {
-        "filed" | "created" => "ثبت درخواست",
-        "payment_settled" => "پرداخت هزینه",
-        "appointment_booked" => "گرفتن نوبت",
-        "appointment_cancelled" => "لغو نوبت",
-        "enrolled" => "ثبت‌نام و اخذ زیست‌سنجی",
-        "rejected" => "رد درخواست",
-        "cancelled" => "لغو درخواست",
-        "batched_for_production" => "ارسال به صدور",
-        "production_failed" => "خطا در صدور",
-        "requeued" => "بازگشت به صف صدور",
-        "dispatched" => "ارسال کارت به دفتر",
-        "received_at_office" => "رسیدن کارت به دفتر",
-        "picked_up" => "تحویل کارت",
-        "pickup_period_expired" => "پایان مهلت تحویل",
-        "collected_late" => "تحویل پس از مهلت",
-        "revoked" => "ابطال کارت",
-        "transferred" => "انتقال به دفتر دیگر",
-        "lost_in_transit" => "گم‌شدن در راه",
-        other => return escape(other),
-    };
-    fa.to_string()
+    HistoryEvent::parse(e).map_or_else(|| escape(e), |e| e.fa().to_string())
 }
 
-/// A history row's reason: the service's own reasons in Persian, anything else (a supervisor's note, a
-/// manufacturer's fault) as written, isolated so that its direction does not upset the row.
+/// A history row's reason (`domain::HistoryReason`): the service's own reasons in Persian, anything else (a
+/// supervisor's note, a manufacturer's fault) as written, isolated so that its direction does not upset the
+/// row.
 pub fn reason_fa(reason: &str) -> String {
-    if let Ok(r) = Reason::parse(reason) {
-        return r.fa().to_string();
+    let parsed = HistoryReason::parse(reason);
+    if let Some(fa) = parsed.fa() {
+        return escape(&fa);
     }
-    let known = match reason {
-        "batched for production" => Some("ارسال به سازندهٔ کارت"),
-        "the manufacturer did not answer in time" => Some("سازنده در مهلت پاسخ نداد"),
-        "pickup period over" => Some("مهلت تحویل به پایان رسید"),
-        "the registry records the holder's death" => Some("ثبت احوال فوت دارنده را ثبت کرده است"),
-        _ => None,
-    };
-    if let Some(k) = known {
-        return k.to_string();
+    match parsed {
+        HistoryReason::FingerMatched(p) => format!("تطبیق {}", finger_fa(p)),
+        HistoryReason::Booking { office, day, slot } => format!(
+            "<bdi>{}</bdi> · {} · نوبت {}",
+            escape(office.as_str()),
+            day.format_fa(),
+            fa_digits(&slot.to_string())
+        ),
+        _ => format!("<bdi dir=\"auto\">{}</bdi>", escape(reason)),
     }
-    if let Some(p) = reason
-        .strip_prefix("finger ")
-        .and_then(|r| r.strip_suffix(" matched"))
-        .and_then(|p| p.parse::<u8>().ok())
-    {
-        return format!("تطبیق {}", finger_fa(p));
-    }
-    // A booking: `OFFICE DAY #SLOT`.
-    let parts: Vec<&str> = reason.split(' ').collect();
-    if let [office, day, slot] = parts[..] {
-        if let (Ok(day), Some(slot)) = (domain::JalaliDate::parse(day), slot.strip_prefix('#')) {
-            return format!(
-                "<bdi>{}</bdi> · {} · نوبت {}",
-                escape(office),
-                day.format_fa(),
-                escape(&fa_digits(slot))
-            );
-        }
-    }
-    format!("<bdi dir=\"auto\">{}</bdi>", escape(reason))
 }
 
 pub fn actor_fa(actor: &str) -> String {

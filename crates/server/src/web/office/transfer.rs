@@ -93,7 +93,7 @@ pub async fn submit(
         Err(e) => return failure(Some(&desk), &ApiError::validation(e)),
     };
     let mut errors = Errors::default();
-    let Ok(fields) = multipart::request_fields(&headers, &body) else {
+    let Ok(fields) = multipart::request_fields(&headers, body).await else {
         errors.top("فرم کامل نرسید؛ لطفاً دوباره بفرستید.");
         let f = TransferForm::default();
         return render(
