@@ -300,6 +300,16 @@ where
         Ok(out)
     }
 
+    async fn certificate_with_key(&self, key_sha256: &str) -> Result<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT serial FROM pki_certificates WHERE key_sha256 = $1 AND application_id IS NOT NULL",
+        )
+        .bind(key_sha256)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
+    }
+
     async fn record_holder_certificates(
         &self,
         certificates: &[StoredCertificate],

@@ -92,6 +92,9 @@ pub trait Pki: Send + Sync {
     /// Of these applications, those whose document in `batch_id` has holder certificates.
     async fn certified_in_batch(&self, batch_id: i64, application_ids: &[i64]) -> Result<Vec<i64>>;
 
+    /// The serial of the holder certificate of this key (SHA-256 hex of its SubjectPublicKeyInfo), if any.
+    async fn certificate_with_key(&self, key_sha256: &str) -> Result<Option<String>>;
+
     /// Records a card's two holder certificates with their holds, unless the document has certificates already
     /// or a key is certified for another card; all in one transaction.
     async fn record_holder_certificates(
