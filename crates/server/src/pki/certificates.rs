@@ -42,7 +42,8 @@ pub struct IssuedCertificates {
 }
 
 fn refuse(index: usize, field: &str, code: &'static str, en: &str, fa: &str) -> ApiError {
-    ApiError::validation(domain::ValidationError::new(code, en, fa)).with_field(format!("[{index}].{field}"))
+    ApiError::validation(domain::ValidationError::new(code, en, fa))
+        .with_field(format!("[{index}].{field}"))
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -52,7 +53,13 @@ fn b64() -> base64::engine::GeneralPurpose {
 /// A key as sent: decoded, checked to be a point on an accepted curve; its SHA-256 for the reuse check.
 fn key(index: usize, field: &str, text: &str) -> ApiResult<(Vec<u8>, String)> {
     let der = b64().decode(text.trim()).map_err(|_| {
-        refuse(index, field, "invalid_base64", "the key is not valid base64", "کلید با قالب base64 نیست")
+        refuse(
+            index,
+            field,
+            "invalid_base64",
+            "the key is not valid base64",
+            "کلید با قالب base64 نیست",
+        )
     })?;
     let parsed = PublicKey::from_spki_der(&der).map_err(|e| {
         refuse(
@@ -83,7 +90,12 @@ fn view(
     document_number: &str,
     certs: &[StoredCertificate],
 ) -> Option<IssuedCertificates> {
-    let find = |role: &str| certs.iter().find(|c| c.role == role).map(|c| b64().encode(&c.der));
+    let find = |role: &str| {
+        certs
+            .iter()
+            .find(|c| c.role == role)
+            .map(|c| b64().encode(&c.der))
+    };
     Some(IssuedCertificates {
         tracking_code: tracking_code.as_str().into(),
         document_number: document_number.into(),
@@ -165,10 +177,18 @@ pub async fn issue(
         let tc = TrackingCode::parse(&r.tracking_code)
             .map_err(|e| ApiError::validation(e).with_field(format!("[{i}].tracking_code")))?;
         let not_in_batch = || {
-            refuse(i, "tracking_code", "card_not_in_batch", "this card is not in the batch", "این کارت در این دسته نیست")
+            refuse(
+                i,
+                "tracking_code",
+                "card_not_in_batch",
+                "this card is not in the batch",
+                "این کارت در این دسته نیست",
+            )
         };
         let card = cards.get(tc.as_str()).ok_or_else(not_in_batch)?;
-        let document_number = documents.get(&card.application_id).ok_or_else(not_in_batch)?;
+        let document_number = documents
+            .get(&card.application_id)
+            .ok_or_else(not_in_batch)?;
         if !seen_cards.insert(tc) {
             return Err(refuse(
                 i,
@@ -207,8 +227,12 @@ pub async fn issue(
             answers.push(None);
             continue;
         }
-        let same = existing.iter().any(|x| x.role == "holder_authentication" && x.key_sha256 == c.auth.1)
-            && existing.iter().any(|x| x.role == "holder_signing" && x.key_sha256 == c.sign.1);
+        let same = existing
+            .iter()
+            .any(|x| x.role == "holder_authentication" && x.key_sha256 == c.auth.1)
+            && existing
+                .iter()
+                .any(|x| x.role == "holder_signing" && x.key_sha256 == c.sign.1);
         if !same {
             return Err(ApiError::conflict(
                 "certificates_already_issued",
@@ -275,7 +299,10 @@ pub async fn issue(
     }
     // A key certified for another card already refuses the request before anything is recorded.
     for (i, c, _) in &issued {
-        for (field, k) in [("authentication_key", &c.auth.1), ("signing_key", &c.sign.1)] {
+        for (field, k) in [
+            ("authentication_key", &c.auth.1),
+            ("signing_key", &c.sign.1),
+        ] {
             if state.store.certificate_with_key(k).await?.is_some() {
                 return Err(ApiError::conflict(
                     "key_already_certified",
@@ -289,7 +316,9 @@ pub async fn issue(
     for (i, c, made) in issued {
         let rows = [&made.authentication, &made.signing]
             .into_iter()
-            .map(|r| super::runtime::stored(r, Some(c.card.application_id), Some(c.document_number)))
+            .map(|r| {
+                super::runtime::stored(r, Some(c.card.application_id), Some(c.document_number))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| super::unavailable(&e))?;
         let holds: Vec<CertificateChange> = made
@@ -303,7 +332,11 @@ pub async fn issue(
                 at: super::runtime::to_utc(h.at),
             })
             .collect();
-        let certs = match state.store.record_holder_certificates(&rows, &holds).await? {
+        let certs = match state
+            .store
+            .record_holder_certificates(&rows, &holds)
+            .await?
+        {
             HolderIssued::Issued => rows,
             HolderIssued::Existing(existing) => existing,
             HolderIssued::KeyTaken => {
@@ -324,5 +357,7 @@ pub async fn issue(
         .map(|a| a.ok_or_else(ApiError::internal))
         .collect::<ApiResult<Vec<_>>>()
         .map(Json)
-        .inspect_err(|_| tracing::error!("a card's holder certificates are incomplete in the store"))
+        .inspect_err(|_| {
+            tracing::error!("a card's holder certificates are incomplete in the store")
+        })
 }

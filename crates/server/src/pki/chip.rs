@@ -10,8 +10,8 @@ use super::runtime::PkiRuntime;
 use crate::state::AppState;
 use base64::Engine;
 use chip::{
-    Address, Biometrics, Document, DocumentNumber, DocumentSigner, FaceImage, Finger, Holder, PersonName, Sex,
-    SignatureAlgorithm, SignatureImage, SignerError,
+    Address, Biometrics, Document, DocumentNumber, DocumentSigner, FaceImage, Finger, Holder,
+    PersonName, Sex, SignatureAlgorithm, SignatureImage, SignerError,
 };
 use pki::CertificateRecord;
 use serde::{Deserialize, Serialize};
@@ -101,14 +101,19 @@ pub fn persian_letters(name: &str) -> String {
         .collect()
 }
 
-async fn inputs(state: &AppState, d: &StoredDocument, card: &store::production::BatchCard) -> anyhow::Result<Inputs> {
+async fn inputs(
+    state: &AppState,
+    d: &StoredDocument,
+    card: &store::production::BatchCard,
+) -> anyhow::Result<Inputs> {
     let e = state
         .store
         .enrollment(&card.tracking_code)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no enrollment"))?;
     let h = &e.holder;
-    let national_code = domain::NationalCode::parse(&h.national_code).map_err(|e| anyhow::anyhow!(e.message_en))?;
+    let national_code =
+        domain::NationalCode::parse(&h.national_code).map_err(|e| anyhow::anyhow!(e.message_en))?;
     let person = state.store.person(&national_code).await?;
     let birth = domain::JalaliDate::parse(&h.birth_date_jalali)
         .map_err(|e| anyhow::anyhow!(e.message_en))?
@@ -130,10 +135,16 @@ async fn inputs(state: &AppState, d: &StoredDocument, card: &store::production::
         .transpose()?;
     let holder = Holder {
         national_code,
-        name: PersonName::new(&persian_letters(&h.last_name), &persian_letters(&h.first_name))?,
+        name: PersonName::new(
+            &persian_letters(&h.last_name),
+            &persian_letters(&h.first_name),
+        )?,
         birth_date: birth,
         sex,
-        place_of_birth: person.as_ref().map(|p| p.birth_place.clone()).filter(|p| !p.trim().is_empty()),
+        place_of_birth: person
+            .as_ref()
+            .map(|p| p.birth_place.clone())
+            .filter(|p| !p.trim().is_empty()),
         address,
     };
     let face = crate::cards::stored(state, &e.card_photo_key, "card photo")
@@ -167,7 +178,12 @@ async fn inputs(state: &AppState, d: &StoredDocument, card: &store::production::
 }
 
 /// Makes one card's LDS (CPU only).
-fn make(rt: &PkiRuntime, ds: &CertificateRecord, i: &Inputs, now: SystemTime) -> anyhow::Result<LdsFiles> {
+fn make(
+    rt: &PkiRuntime,
+    ds: &CertificateRecord,
+    i: &Inputs,
+    now: SystemTime,
+) -> anyhow::Result<LdsFiles> {
     let issue = chrono::DateTime::<chrono::Utc>::from(now).date_naive();
     let expiry = issue
         .checked_add_months(chrono::Months::new(12 * CARD_VALIDITY_YEARS))
@@ -195,13 +211,16 @@ fn make(rt: &PkiRuntime, ds: &CertificateRecord, i: &Inputs, now: SystemTime) ->
 
 /// The blob key of a document's chip data.
 pub fn lds_key(document_number: &str) -> String {
-    format!("lds/{document_number}")
+    format!("lds/{}", document_number.to_ascii_lowercase())
 }
 
 /// Makes and stores the chip data of these documents (all of one batch or several), every core at work; answers
 /// how many were made. A card whose data cannot be made is logged and left without (it shows in the claim with no
 /// `lds`).
-pub async fn make_chip_data(state: &AppState, documents: Vec<StoredDocument>) -> anyhow::Result<usize> {
+pub async fn make_chip_data(
+    state: &AppState,
+    documents: Vec<StoredDocument>,
+) -> anyhow::Result<usize> {
     if documents.is_empty() {
         return Ok(0);
     }
@@ -257,14 +276,20 @@ pub async fn make_chip_data(state: &AppState, documents: Vec<StoredDocument>) ->
             match made {
                 Ok(files) => {
                     let key = lds_key(&d.document_number);
-                    state.services.blobs.put(&key, &serde_json::to_vec(&files)?).await?;
+                    state
+                        .services
+                        .blobs
+                        .put(&key, &serde_json::to_vec(&files)?)
+                        .await?;
                     state
                         .store
                         .set_chip_data(&d.document_number, &key, &ds.serial.to_hex())
                         .await?;
                     n += 1;
                 }
-                Err(e) => tracing::error!(document = %d.document_number, error = %e, "chip data cannot be made"),
+                Err(e) => {
+                    tracing::error!(document = %d.document_number, error = %e, "chip data cannot be made")
+                }
             }
         }
     }

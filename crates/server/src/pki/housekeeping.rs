@@ -19,7 +19,8 @@ pub fn report_expiry(rt: &PkiRuntime, now: SystemTime) -> Result<usize, pki::Pki
         }
         let labels = [("role", e.role.as_str().to_owned())];
         metrics::gauge!("shenas_pki_certificate_days_left", &labels).set(e.days_left as f64);
-        metrics::gauge!("shenas_pki_certificate_usable_days_left", &labels).set(e.usable_days_left as f64);
+        metrics::gauge!("shenas_pki_certificate_usable_days_left", &labels)
+            .set(e.usable_days_left as f64);
         let not_after = e
             .not_after
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -51,7 +52,10 @@ pub async fn daily(state: &AppState) -> anyhow::Result<()> {
     let due = rt.pki.records().iter().any(|r| {
         matches!(r.role, pki::Role::CitizenOcsp | pki::Role::CscaOcsp)
             && r.not_after
-                <= SystemTime::now() + Duration::from_secs(rt.pki.config().validity.ocsp_responder_renew_days * 86_400)
+                <= SystemTime::now()
+                    + Duration::from_secs(
+                        rt.pki.config().validity.ocsp_responder_renew_days * 86_400,
+                    )
     });
     if due {
         handle.reload(&state.store, false).await?;

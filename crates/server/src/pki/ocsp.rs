@@ -19,7 +19,11 @@ pub const MAX_REQUEST: usize = 16 * 1024;
 
 fn answer(der: Arc<[u8]>, cacheable: bool) -> Response {
     let body = Bytes::from_owner(der);
-    let cache = if cacheable { "public, max-age=300" } else { "no-store" };
+    let cache = if cacheable {
+        "public, max-age=300"
+    } else {
+        "no-store"
+    };
     (
         [
             (header::CONTENT_TYPE, "application/ocsp-response"),
@@ -49,7 +53,11 @@ pub async fn respond(state: &AppState, request: &[u8]) -> Arc<[u8]> {
             let mut statuses = Vec::new();
             for (authority, serial) in pending.lookups() {
                 let hex = crate::auth::hex(serial);
-                match state.store.certificate_changes(authority.as_str(), &hex).await {
+                match state
+                    .store
+                    .certificate_changes(authority.as_str(), &hex)
+                    .await
+                {
                     Ok(None) => statuses.push(None),
                     Ok(Some(changes)) => statuses.push(Some(super::runtime::replay(&changes))),
                     Err(e) => {

@@ -24,7 +24,10 @@ fn authority_of(name: &str) -> Option<Authority> {
         (status = 503, description = "`pki_unavailable`: the PKI is not initialised", body = crate::error::ErrorBody),
     )
 )]
-pub async fn file(State(state): State<AppState>, ApiPath(file): ApiPath<String>) -> Result<Response, ApiError> {
+pub async fn file(
+    State(state): State<AppState>,
+    ApiPath(file): ApiPath<String>,
+) -> Result<Response, ApiError> {
     let missing = || ApiError::not_found("پرونده", "file");
     let (name, kind) = file.rsplit_once('.').ok_or_else(missing)?;
     let authority = authority_of(name).ok_or_else(missing)?;

@@ -7,7 +7,9 @@
 
 use chrono::{DateTime, Utc};
 use pki::ocsp::{OcspConfig, OcspResponder};
-use pki::{Authority, CertStatus, CertificateRecord, KeyStore, Pki, PkiConfig, Reason, Role, Serial};
+use pki::{
+    Authority, CertStatus, CertificateRecord, KeyStore, Pki, PkiConfig, Reason, Role, Serial,
+};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -39,7 +41,8 @@ pub fn to_utc(t: SystemTime) -> DateTime<Utc> {
 /// SHA-256 (hex) of a certificate's SubjectPublicKeyInfo.
 pub fn key_sha256(der: &[u8]) -> Result<String, PkiFailure> {
     use der::Decode;
-    let cert = x509_cert::Certificate::from_der(der).map_err(|e| PkiFailure::Corrupt(e.to_string()))?;
+    let cert =
+        x509_cert::Certificate::from_der(der).map_err(|e| PkiFailure::Corrupt(e.to_string()))?;
     let spki = der::Encode::to_der(cert.tbs_certificate().subject_public_key_info())
         .map_err(|e| PkiFailure::Corrupt(e.to_string()))?;
     Ok(crate::auth::hex(&sha2::Sha256::digest(&spki)))
@@ -73,7 +76,8 @@ pub fn stored(
 /// A stored certificate as the pki crate's record.
 pub fn record(c: &StoredCertificate) -> Result<CertificateRecord, PkiFailure> {
     Ok(CertificateRecord {
-        role: Role::parse(&c.role).ok_or_else(|| PkiFailure::Corrupt(format!("role {:?}", c.role)))?,
+        role: Role::parse(&c.role)
+            .ok_or_else(|| PkiFailure::Corrupt(format!("role {:?}", c.role)))?,
         serial: Serial::from_hex(&c.serial)?,
         subject: c.subject.clone(),
         not_before: to_system(c.not_before),
@@ -100,7 +104,9 @@ pub fn replay(changes: &[CertificateChange]) -> CertStatus {
         };
         match status.apply(reason, to_system(c.at)) {
             Ok(s) => status = s,
-            Err(e) => tracing::warn!(serial = %c.serial, error = %e, "certificate status change skipped"),
+            Err(e) => {
+                tracing::warn!(serial = %c.serial, error = %e, "certificate status change skipped")
+            }
         }
     }
     status
@@ -138,7 +144,11 @@ impl PkiRuntime {
     }
 
     /// The CRL of `authority`, made anew when a status change made it stale or it is a day old.
-    pub async fn crl(&self, store: &DynStore, authority: Authority) -> Result<Arc<PublishedCrl>, PkiFailure> {
+    pub async fn crl(
+        &self,
+        store: &DynStore,
+        authority: Authority,
+    ) -> Result<Arc<PublishedCrl>, PkiFailure> {
         let fresh = |crls: &HashMap<Authority, Arc<PublishedCrl>>| {
             crls.get(&authority)
                 .filter(|c| c.made_at.elapsed().is_ok_and(|e| e < CRL_REFRESH))
@@ -154,7 +164,10 @@ impl PkiRuntime {
         let changes = store.authority_changes(authority.as_str()).await?;
         let mut by_serial: HashMap<&str, Vec<CertificateChange>> = HashMap::new();
         for c in &changes {
-            by_serial.entry(c.serial.as_str()).or_default().push(c.clone());
+            by_serial
+                .entry(c.serial.as_str())
+                .or_default()
+                .push(c.clone());
         }
         let mut entries = Vec::with_capacity(by_serial.len());
         for (serial, history) in by_serial {
@@ -163,9 +176,12 @@ impl PkiRuntime {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let number = store.next_crl_number(authority.as_str()).await?;
         let now = SystemTime::now();
-        let der = self
-            .pki
-            .crl(authority, entries.iter().map(|(s, st)| (s, st)), number, now)?;
+        let der = self.pki.crl(
+            authority,
+            entries.iter().map(|(s, st)| (s, st)),
+            number,
+            now,
+        )?;
         let crl = Arc::new(PublishedCrl {
             der: bytes::Bytes::from(der),
             made_at: now,
@@ -174,7 +190,12 @@ impl PkiRuntime {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(authority, Arc::clone(&crl));
-        tracing::info!(authority = authority.as_str(), crl_number = number, entries = entries.len(), "CRL made");
+        tracing::info!(
+            authority = authority.as_str(),
+            crl_number = number,
+            entries = entries.len(),
+            "CRL made"
+        );
         Ok(crl)
     }
 
@@ -190,7 +211,8 @@ impl PkiRuntime {
             };
             let mut stale = Vec::new();
             for c in &changes {
-                let (Some(a), Ok(serial)) = (authority(&c.authority), Serial::from_hex(&c.serial)) else {
+                let (Some(a), Ok(serial)) = (authority(&c.authority), Serial::from_hex(&c.serial))
+                else {
                     continue;
                 };
                 self.ocsp.invalidate(a, &serial);
@@ -249,7 +271,8 @@ impl PkiHandle {
     /// Sealed-file keys in a temporary directory, initialised at first use: for tests and states built without
     /// configuration.
     pub fn temporary(base_url: &str) -> Result<Self, PkiFailure> {
-        let dir = tempfile::tempdir().map_err(|e| PkiFailure::Corrupt(format!("temporary key directory: {e}")))?;
+        let dir = tempfile::tempdir()
+            .map_err(|e| PkiFailure::Corrupt(format!("temporary key directory: {e}")))?;
         let keys = pki::SealedFileKeys::open(&dir.path().join("pki"), rand::random())?;
         let mut handle = Self::new(Arc::new(keys), PkiConfig::new(base_url)?, true);
         handle._temporary = Some(dir);
@@ -266,7 +289,10 @@ impl PkiHandle {
 
     /// The PKI if it is loaded (the fast path of OCSP).
     pub fn loaded(&self) -> Option<Arc<PkiRuntime>> {
-        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The PKI, loaded from the store at first use (and initialised where allowed).
@@ -279,7 +305,11 @@ impl PkiHandle {
 
     /// Loads the authorities from the store, initialising the hierarchy when there is none and `may_init`;
     /// renews the OCSP responders that need it. Replaces the loaded PKI.
-    pub async fn reload(&self, store: &DynStore, may_init: bool) -> Result<Arc<PkiRuntime>, PkiFailure> {
+    pub async fn reload(
+        &self,
+        store: &DynStore,
+        may_init: bool,
+    ) -> Result<Arc<PkiRuntime>, PkiFailure> {
         let _one_at_a_time = self.load_lock.lock().await;
         let records = load_records(store).await?;
         let mut pki = Pki::new(self.config.clone(), Arc::clone(&self.keys), records)?;
@@ -288,7 +318,10 @@ impl PkiHandle {
                 return Err(PkiFailure::NotInitialised);
             }
             let made = pki.init(SystemTime::now())?;
-            let rows = made.iter().map(|r| stored(r, None, None)).collect::<Result<Vec<_>, _>>()?;
+            let rows = made
+                .iter()
+                .map(|r| stored(r, None, None))
+                .collect::<Result<Vec<_>, _>>()?;
             if store.record_authorities(&rows, true).await? {
                 tracing::warn!(
                     backend = self.keys.backend(),
@@ -297,14 +330,24 @@ impl PkiHandle {
                 );
             } else {
                 // Another process initialised it first: use theirs (our keys stay as orphans).
-                pki = Pki::new(self.config.clone(), Arc::clone(&self.keys), load_records(store).await?)?;
+                pki = Pki::new(
+                    self.config.clone(),
+                    Arc::clone(&self.keys),
+                    load_records(store).await?,
+                )?;
             }
         }
         let renewed = pki.renew_responders(SystemTime::now())?;
         if !renewed.is_empty() {
-            let rows = renewed.iter().map(|r| stored(r, None, None)).collect::<Result<Vec<_>, _>>()?;
+            let rows = renewed
+                .iter()
+                .map(|r| stored(r, None, None))
+                .collect::<Result<Vec<_>, _>>()?;
             store.record_authorities(&rows, false).await?;
-            tracing::info!(responders = renewed.len(), "OCSP responder certificates renewed");
+            tracing::info!(
+                responders = renewed.len(),
+                "OCSP responder certificates renewed"
+            );
         }
         let seen = match self.loaded() {
             Some(old) => old.seen_change.load(Ordering::Acquire),
@@ -331,10 +374,5 @@ impl PkiHandle {
 
 /// The authority records the store keeps.
 pub async fn load_records(store: &DynStore) -> Result<Vec<CertificateRecord>, PkiFailure> {
-    store
-        .pki_authorities()
-        .await?
-        .iter()
-        .map(record)
-        .collect()
+    store.pki_authorities().await?.iter().map(record).collect()
 }

@@ -143,15 +143,21 @@ pub async fn claim(
     let cards = state.store.batch_cards(batch.id).await?;
     let mut documents = state.store.batch_documents(batch.id).await?;
     // Chip data not made yet (the background pass had not reached this batch) is made now.
-    let missing: Vec<_> = documents.iter().filter(|d| d.lds_key.is_none()).cloned().collect();
+    let missing: Vec<_> = documents
+        .iter()
+        .filter(|d| d.lds_key.is_none())
+        .cloned()
+        .collect();
     if !missing.is_empty() {
         if let Err(e) = crate::pki::chip::make_chip_data(&state, missing).await {
             tracing::error!(batch = batch.id, error = %e, "chip data could not be made at claim");
         }
         documents = state.store.batch_documents(batch.id).await?;
     }
-    let mut documents: std::collections::HashMap<i64, store::pki::Document> =
-        documents.into_iter().map(|d| (d.application_id, d)).collect();
+    let mut documents: std::collections::HashMap<i64, store::pki::Document> = documents
+        .into_iter()
+        .map(|d| (d.application_id, d))
+        .collect();
     let views: Vec<ApiResult<BatchCardView>> = futures::stream::iter(cards)
         .map(|c| {
             let d = documents.remove(&c.application_id);
