@@ -131,7 +131,7 @@ async fn inputs(
         .as_ref()
         .map(|p| vec![p.address.clone()])
         .filter(|a| a.iter().any(|c| !c.trim().is_empty()) || postal.is_some())
-        .map(|a| Address::new(a, postal.clone()))
+        .map(|a| Address::new(a, postal))
         .transpose()?;
     let holder = Holder {
         national_code,
