@@ -248,10 +248,33 @@ pub fn sms_reminder(tracking: &TrackingCode, office_name: &str, days: u32) -> St
     )
 }
 
+/// The document number of the `sequence`-th card put in a batch (1, 2, …): 9 characters for the TD1 MRZ, a letter
+/// that counts hundreds of millions (`A` first) and eight digits, e.g. `A00000001`. Numbers follow the sequence, so
+/// a number is never handed out twice; `None` past `Z99999999` (2.6 billion cards).
+pub fn document_number(sequence: u64) -> Option<String> {
+    const BLOCK: u64 = 100_000_000;
+    let letter = u8::try_from(sequence / BLOCK).ok().filter(|l| *l < 26)?;
+    Some(format!(
+        "{}{:08}",
+        char::from(b'A' + letter),
+        sequence % BLOCK
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn document_numbers_are_nine_characters_and_follow_the_sequence() {
+        assert_eq!(document_number(1).as_deref(), Some("A00000001"));
+        assert_eq!(document_number(99_999_999).as_deref(), Some("A99999999"));
+        assert_eq!(document_number(100_000_000).as_deref(), Some("B00000000"));
+        assert_eq!(document_number(2_599_999_999).as_deref(), Some("Z99999999"));
+        assert_eq!(document_number(2_600_000_000), None);
+        assert!((1..5000u64).all(|n| document_number(n).is_some_and(|d| d.len() == 9)));
+    }
 
     fn v(share_pct: u32, remaining_today: u64) -> VendorRoom {
         VendorRoom {

@@ -20,6 +20,7 @@ pub mod kannel;
 pub mod metrics;
 pub mod office;
 pub mod ops;
+pub mod pki;
 pub mod ratelimit;
 pub mod sandbox_bank;
 pub mod security;
@@ -78,6 +79,10 @@ use utoipa::OpenApi;
         vendor::batches::claim,
         vendor::batches::results,
         vendor::batches::dispatch,
+        pki::certificates::issue,
+        pki::published::file,
+        pki::ocsp::post,
+        pki::ocsp::get,
         sandbox_bank::api_pay,
         ussd::handle,
         agency::verify::verify,
@@ -96,6 +101,7 @@ use utoipa::OpenApi;
         (name = "agency", description = "Banks and agencies: yes/no verification"),
         (name = "ussd", description = "The USSD gateway's service (*4*6090#): status by phone"),
         (name = "sandbox-bank", description = "The built-in sandbox bank (the default gateway)"),
+        (name = "pki", description = "The national PKI: the authorities' certificates and CRLs, and the OCSP responder (RFC 6960)"),
         (name = "ops", description = "Health and monitoring"),
     )
 )]
@@ -249,6 +255,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/vendor/batches/{batch_id}/dispatch",
             post(vendor::batches::dispatch),
         )
+        .merge(pki::routes())
         .route("/sms/dlr", get(kannel::dlr))
         .route(
             "/sms/incoming",

@@ -155,6 +155,8 @@ pub struct Services {
     pub dlr_tokens: sms::DlrTokens,
     /// Per-account login back-off, and the count of password verifications.
     pub login: crate::office::throttle::LoginThrottle,
+    /// The national PKI: its key store, and the hierarchy once loaded from the store.
+    pub pki: Arc<crate::pki::PkiHandle>,
 }
 
 #[derive(Clone)]
@@ -168,6 +170,10 @@ impl AppState {
     /// The defaults: the sandbox bank, ownership from the registry, a captcha secret drawn at start.
     pub fn new(store: DynStore, settings: Settings) -> Self {
         let bank = SandboxBank::new(store.clone());
+        // Keys in a throw-away directory, the hierarchy made at first use: `shenas serve` replaces it with the
+        // configured key store.
+        let pki = crate::pki::PkiHandle::temporary(&settings.public_url)
+            .expect("a temporary PKI key directory (and a valid public_url)");
         let secret: [u8; 32] = rand::random();
         Self {
             services: Arc::new(Services {
@@ -193,6 +199,7 @@ impl AppState {
                 ),
                 dlr_tokens: sms::DlrTokens::new(rand::random()),
                 login: Default::default(),
+                pki: Arc::new(pki),
             }),
             store,
             settings: Arc::new(settings),

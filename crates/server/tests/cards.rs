@@ -252,6 +252,32 @@ impl App {
         assert_eq!(s, StatusCode::OK, "{b}");
     }
 
+    /// The holder certificates of these cards, for keys a chip would have made.
+    async fn certify(&self, batch_id: i64, vendor: Option<(&str, &str)>, cards: &[&str]) {
+        use p256::pkcs8::EncodePublicKey;
+        let key = || {
+            let k = loop {
+                if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&rand::random::<[u8; 32]>()) {
+                    break k;
+                }
+            };
+            B64.encode(k.verifying_key().to_public_key_der().unwrap().as_bytes())
+        };
+        let body: Vec<Value> = cards
+            .iter()
+            .map(|tc| json!({"tracking_code": tc, "authentication_key": key(), "signing_key": key()}))
+            .collect();
+        let (st, b) = self
+            .call(
+                "POST",
+                &format!("/api/v1/vendor/batches/{batch_id}/certificates"),
+                vendor,
+                Some(&Value::Array(body)),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+    }
+
     async fn state_of(&self, tc: &str) -> String {
         let t = domain::TrackingCode::parse(tc).unwrap();
         self.db
@@ -562,6 +588,8 @@ async fn from_the_desk_to_the_holders_hand() {
                 .starts_with(&[0xFF, 0xD8]));
         }
         let batch_id = batch["batch_id"].as_i64().unwrap();
+        // The chips' keys certified first (a personalised card needs its holder certificates).
+        app.certify(batch_id, vendor, &[&tc1, &tc3]).await;
         let results = format!("/api/v1/vendor/batches/{batch_id}/results");
         let (st, b) = app
             .call(
@@ -628,6 +656,7 @@ async fn from_the_desk_to_the_holders_hand() {
             .call("POST", "/api/v1/vendor/batches/claim", vendor, None)
             .await;
         let batch2 = again["batch_id"].as_i64().unwrap();
+        app.certify(batch2, vendor, &[&tc3]).await;
         let (st, _) = app
             .call(
                 "POST",

@@ -87,6 +87,32 @@ pub struct Config {
     pub sms_max_attempts: u32,
     /// Hours a claimed batch may go unanswered by its manufacturer before it goes back in the queue.
     pub vendor_answer_timeout_hours: u64,
+    /// `[pki]`: where the national PKI's keys live (sealed files by default, or a PKCS#11 token).
+    pub pki: PkiSection,
+}
+
+/// `[pki]`: the national PKI's key store and names. Without `pkcs11_module`, keys are sealed files in
+/// `{keys_dir}/pki` under the master key `{keys_dir}/pki-master.key`; with it, they are generated and used inside
+/// the token (`pkcs11_token` names it; `pkcs11_pin` is the user PIN, best given as `SHENAS_PKI__PKCS11_PIN`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PkiSection {
+    /// The sealed key files' directory (default `{keys_dir}/pki`).
+    #[serde(default)]
+    pub keys_dir: Option<String>,
+    /// The PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+    #[serde(default)]
+    pub pkcs11_module: Option<String>,
+    /// The label of the initialised token (the slot is found by it).
+    #[serde(default)]
+    pub pkcs11_token: Option<String>,
+    #[serde(default)]
+    pub pkcs11_pin: Option<String>,
+    /// The base of the CRL and OCSP URLs written into certificates (default `public_url`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The organisation (`O=`) of the authorities' subjects.
+    #[serde(default)]
+    pub organization: Option<String>,
 }
 
 /// `[ussd]`: the USSD gateway's access to `/ussd`. With neither a secret nor an allow-list only this machine may
@@ -232,6 +258,7 @@ impl Default for Config {
             reminder_days: s.reminder_days.clone(),
             sms_max_attempts: s.sms_max_attempts,
             vendor_answer_timeout_hours: s.vendor_answer_timeout.as_secs() / 3600,
+            pki: PkiSection::default(),
         }
     }
 }
@@ -251,6 +278,21 @@ pub fn minutes_of_day(field: &str, text: &str) -> anyhow::Result<u32> {
 }
 
 impl Config {
+    /// Where the service's own keys are kept.
+    pub fn keys_dir(&self) -> std::path::PathBuf {
+        self.keys_dir.as_ref().map_or_else(
+            || Path::new(&self.data_dir).join("keys"),
+            std::path::PathBuf::from,
+        )
+    }
+
+    /// The service's public address (`public_url`, or `http://{listen}`).
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         match file {

@@ -91,6 +91,11 @@ enum Command {
         #[command(subcommand)]
         command: ProductionCommand,
     },
+    /// The national PKI: the key ceremony, document signer rotation, and the expiry report.
+    Pki {
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
     /// Office staff and administrators.
     Users {
         #[command(subcommand)]
@@ -235,6 +240,25 @@ enum AgenciesCommand {
 enum ProductionCommand {
     /// Form batches from the production queue now, whatever the schedule; prints {"batches": N, "cards": N}.
     Batch {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Create the national root, the citizen CA, the CSCA, the first document signer and the OCSP responders (once).
+    Init {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every certificate and key with its expiry, and what needs an operator.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a new document signer (the old one stays valid to verify the chips it signed).
+    RotateDs {
         #[arg(long)]
         json: bool,
     },
@@ -472,6 +496,11 @@ fn main() -> std::process::ExitCode {
             },
             Command::Production { command } => match command {
                 ProductionCommand::Batch { json } => commands::production::batch(&cfg, json).await,
+            },
+            Command::Pki { command } => match command {
+                PkiCommand::Init { json } => commands::pki::init(&cfg, json).await,
+                PkiCommand::Status { json } => commands::pki::status(&cfg, json).await,
+                PkiCommand::RotateDs { json } => commands::pki::rotate_ds(&cfg, json).await,
             },
             Command::Vendors { command } => match command {
                 VendorsCommand::Add {

@@ -72,6 +72,15 @@ where
         .execute(&mut *conn)
         .await
         .map_err(err)?;
+        // The card's certificates follow it (RFC 5280 reasons): a replacement supersedes them, a death ends them,
+        // anything else (a lost or stolen card) is a key that may be in other hands.
+        let certificate_reason = match reason {
+            "replaced" => "superseded",
+            "deceased" => "cessationOfOperation",
+            _ => "keyCompromise",
+        };
+        Self::revoke_certificates_of(&mut *conn, application_id, certificate_reason, change.at)
+            .await?;
         let st: Option<String> = sqlx::query_scalar("SELECT state FROM applications WHERE id = $1")
             .bind(application_id)
             .fetch_optional(&mut *conn)
@@ -111,6 +120,21 @@ where
             .as_ref()
             .map(card)
             .transpose()
+    }
+
+    async fn card_by_document_number(&self, document_number: &str) -> Result<Option<Card>> {
+        sqlx::query(&format!(
+            "{CARD_SQL} JOIN batch_cards b ON b.chip_serial = c.chip_serial \
+             JOIN documents d ON d.batch_id = b.batch_id AND d.application_id = b.application_id \
+             WHERE d.document_number = $1"
+        ))
+        .bind(document_number)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?
+        .as_ref()
+        .map(card)
+        .transpose()
     }
 
     async fn card_of_application(&self, application_id: i64) -> Result<Option<Card>> {
@@ -331,6 +355,8 @@ where
                     .await
                     .map_err(err)?;
                 }
+                Self::revoke_certificates_of(&mut tx, id, "cessationOfOperation", change.at)
+                    .await?;
                 if st.transition(Event::Revoked).is_ok() {
                     Self::move_one(&mut tx, id, st, Event::Revoked, change).await?
                 } else {

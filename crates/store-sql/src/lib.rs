@@ -35,6 +35,7 @@ mod idempotency;
 mod outbox;
 mod payments;
 mod pickup;
+mod pki;
 mod production;
 mod registry;
 mod rows;

@@ -170,6 +170,8 @@ where
             )
             .await?;
         }
+        // The holder is at the desk and matched: the card's certificates come off hold.
+        Self::release_certificates_of_card(&mut tx, &ser, change.at).await?;
         sqlx::query(
             "UPDATE cards SET status = 'active', activated_at = $1, pickup_fee_rials = $2 \
              WHERE chip_serial = $3",

@@ -187,6 +187,7 @@ where
                 .execute(&mut *tx)
                 .await
                 .map_err(err)?;
+                Self::assign_document_numbers(&mut tx, batch_id, change.at).await?;
                 let moved = Self::move_set(
                     &mut tx,
                     "SELECT application_id FROM batch_cards WHERE batch_id = $1",

@@ -39,6 +39,9 @@ pub enum Transferred {
 pub trait Cards: Send + Sync {
     async fn card(&self, serial: &ChipSerial) -> Result<Option<Card>>;
 
+    /// The card made for a document (`store::pki::Document`): its document number is printed on it.
+    async fn card_by_document_number(&self, document_number: &str) -> Result<Option<Card>>;
+
     async fn card_of_application(&self, application_id: i64) -> Result<Option<Card>>;
 
     /// Sends the card (or the card to be) to another office.

@@ -5,7 +5,7 @@
 //! [`Store`] is the union of one trait per feature, each in the module of that name, in the order of an
 //! application's life: the registry and offices, applications, payments, appointments, enrollment, de-duplication,
 //! production, shipments, the SMS outbox, pickup and the card's later life; beside them staff, idempotency keys,
-//! the sandbox bank's ledger, verification by agencies, statistics and the desks' audit. `shenas-store-sql` has a
+//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit and the national PKI's records. `shenas-store-sql` has a
 //! file of the same name for each, holding its SQL.
 //!
 //! This crate must never know which database is behind it: no SQL here, only domain values in and out.
@@ -26,6 +26,7 @@ pub mod idempotency;
 pub mod outbox;
 pub mod payments;
 pub mod pickup;
+pub mod pki;
 pub mod production;
 pub mod registry;
 pub mod shipments;
@@ -45,6 +46,7 @@ pub use idempotency::Idempotency;
 pub use outbox::Outbox;
 pub use payments::Payments;
 pub use pickup::Pickup;
+pub use pki::Pki;
 pub use production::{Production, Vendors};
 pub use registry::{check_unique, ImportKind, ImportRecord, PersonWriter, Registry, UpsertCounts};
 pub use shipments::Shipments;
@@ -81,6 +83,7 @@ pub trait Store:
     + Agencies
     + Stats
     + Audit
+    + Pki
     + Send
     + Sync
     + 'static

@@ -1,6 +1,6 @@
 //! `POST /api/v1/verify`. The answer never tells whether a national code exists: an unknown code and a wrong
 //! tracking code take the same lookups and get the same answer. A receipt verifies from enrollment until the card
-//! is delivered (or the application ends); card serials verify once cards are issued (not yet: `match: false`).
+//! is delivered (or the application ends); card serials and document numbers verify once the card is in its holder's hands and not revoked.
 
 use crate::agency::key::AgencyKey;
 use crate::error::{ApiError, ApiResult};
@@ -31,6 +31,9 @@ pub struct VerifyRequest {
     pub tracking_code: Option<String>,
     /// The serial of a card.
     pub card_serial: Option<String>,
+    /// The document number printed on a card and in its MRZ (9 characters), beside `card_serial`.
+    #[schema(example = "A00000001")]
+    pub document_number: Option<String>,
     pub attributes: Option<AttributesIn>,
     /// Why the agency asks (one of its allowed purposes); may be left out when the agency has only one.
     pub purpose: Option<String>,
@@ -60,6 +63,7 @@ pub struct VerifyAnswer {
 enum Document {
     Receipt(TrackingCode),
     Card(domain::ChipSerial),
+    Number(chip::DocumentNumber),
 }
 
 /// States in which an enrollment receipt stands for the card.
@@ -108,7 +112,7 @@ fn purpose_of(key: &store::agency::ApiKey, asked: Option<&str>) -> ApiResult<Str
         (status = 200, description = "Yes or no; nothing else about the person", body = VerifyAnswer),
         (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
         (status = 403, description = "`purpose_not_allowed`", body = crate::error::ErrorBody),
-        (status = 422, description = "`invalid_national_code`, `invalid_tracking_code`, `invalid_chip_serial`, `document_required`, `purpose_required`", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_national_code`, `invalid_tracking_code`, `invalid_chip_serial`, `invalid_document_number`, `document_required`, `purpose_required`", body = crate::error::ErrorBody),
         (status = 429, description = "Over the agency's rate", body = crate::error::ErrorBody),
     )
 )]
@@ -142,17 +146,27 @@ async fn answer(
     }
     let purpose = purpose_of(&key, req.purpose.as_deref())?;
     let code = NationalCode::parse(&req.national_code).at("national_code")?;
-    let document = match (&req.tracking_code, &req.card_serial) {
-        (Some(tc), None) => Document::Receipt(TrackingCode::parse(tc).at("tracking_code")?),
-        (None, Some(serial)) => {
+    let document = match (&req.tracking_code, &req.card_serial, &req.document_number) {
+        (Some(tc), None, None) => Document::Receipt(TrackingCode::parse(tc).at("tracking_code")?),
+        (None, Some(serial), None) => {
             Document::Card(domain::ChipSerial::parse(serial).at("card_serial")?)
         }
+        (None, None, Some(number)) => Document::Number(
+            chip::DocumentNumber::parse(&number.trim().to_ascii_uppercase()).map_err(|_| {
+                ApiError::validation(domain::ValidationError::new(
+                    "invalid_document_number",
+                    "a document number is 9 characters of 0-9 and A-Z",
+                    "شمارهٔ مدرک ۹ نویسه از ارقام و حروف لاتین بزرگ است",
+                ))
+                .with_field("document_number")
+            })?,
+        ),
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "document_required",
-                "یکی از کد رهگیری رسید یا سریال کارت را بفرستید",
-                "send exactly one of tracking_code and card_serial",
+                "یکی از کد رهگیری رسید، سریال کارت یا شمارهٔ مدرک کارت را بفرستید",
+                "send exactly one of tracking_code, card_serial and document_number",
             ))
         }
     };
@@ -165,6 +179,11 @@ async fn answer(
         // Only a card handed to its holder and not revoked verifies.
         Document::Card(serial) => {
             let card = state.store.card(&serial).await?;
+            let ok = card.is_some_and(|c| c.national_code == code && c.status == "active");
+            (ok, ok.then_some("card"))
+        }
+        Document::Number(number) => {
+            let card = state.store.card_by_document_number(number.as_str()).await?;
             let ok = card.is_some_and(|c| c.national_code == code && c.status == "active");
             (ok, ok.then_some("card"))
         }

@@ -167,6 +167,8 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
             "the card changed state meanwhile",
         ));
     }
+    // The card's certificates came off hold with the delivery: OCSP and the CRL say so from the next request.
+    crate::pki::status_changed(state).await;
     Ok(PickupDone {
         state: S::Delivered.as_str().into(),
         pickup_fee_rials: fee,

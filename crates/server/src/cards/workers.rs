@@ -220,6 +220,7 @@ where
 
 /// Starts every background pass (for `shenas serve`).
 pub fn spawn(state: &AppState) {
+    crate::pki::housekeeping::spawn(state);
     let s = state.clone();
     tokio::spawn(async move {
         loop {
@@ -271,6 +272,11 @@ pub fn spawn(state: &AppState) {
                         tracing::info!(batches = made.len(), "production batches formed");
                     }
                 }
+                // The chip data of cards batched here or by `shenas production batch`.
+                let chips = crate::pki::chip::make_pending(&s).await?;
+                if chips > 0 {
+                    tracing::info!(cards = chips, "chip data made");
+                }
                 Ok(())
             }
         },
@@ -284,7 +290,9 @@ pub fn spawn(state: &AppState) {
             async move {
                 remind(&s).await?;
                 expire_pickups(&s).await?;
-                deaths(&s).await?;
+                if deaths(&s).await? > 0 {
+                    crate::pki::status_changed(&s).await;
+                }
                 let p = purge(&s).await?;
                 if p != Purged::default() {
                     tracing::info!(

@@ -244,6 +244,8 @@ pub async fn file(
                         .revoke_cards_of(&app.national_code, &change)
                         .await?;
                     if !revoked.is_empty() {
+                        // Its certificates were revoked with it (keyCompromise).
+                        crate::pki::status_changed(state).await;
                         tracing::info!(
                             national_code = %app.national_code.masked(),
                             cards = revoked.len(),

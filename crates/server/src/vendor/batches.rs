@@ -26,6 +26,13 @@ pub struct BatchCardView {
     pub payload: String,
     /// Ed25519 signature (base64) of `payload`'s UTF-8 bytes by the issuing authority.
     pub signature: String,
+    /// The document number (9 characters), assigned when the card entered the batch: printed on the card and in
+    /// the MRZ.
+    pub document_number: Option<String>,
+    /// The chip's ICAO LDS files (Doc 9303, TD1), each in base64; the EF.SOD is signed by the current document
+    /// signer under the CSCA (`GET /api/v1/pki/csca.pem`). Absent only if the card's data could not be made
+    /// (logged for the operators).
+    pub lds: Option<crate::pki::chip::LdsFiles>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,7 +65,11 @@ pub async fn signing_key(State(state): State<AppState>) -> Json<SigningKey> {
     })
 }
 
-async fn personalise(state: &AppState, c: BatchCard) -> ApiResult<BatchCardView> {
+async fn personalise(
+    state: &AppState,
+    c: BatchCard,
+    document: Option<store::pki::Document>,
+) -> ApiResult<BatchCardView> {
     let blob = crate::cards::stored(state, &c.personalisation_key, "personalisation data").await?;
     let Some((signature, payload)) = crate::cards::personalisation::signed_parts(blob) else {
         tracing::error!(
@@ -67,11 +78,17 @@ async fn personalise(state: &AppState, c: BatchCard) -> ApiResult<BatchCardView>
         );
         return Err(ApiError::internal());
     };
+    let lds = match document.as_ref().and_then(|d| d.lds_key.as_deref()) {
+        Some(key) => crate::pki::chip::stored_lds(state, key).await,
+        None => None,
+    };
     Ok(BatchCardView {
         tracking_code: c.tracking_code.as_str().into(),
         destination_office_id: c.destination.as_str().into(),
         payload,
         signature,
+        document_number: document.map(|d| d.document_number),
+        lds,
     })
 }
 
@@ -124,8 +141,28 @@ pub async fn claim(
     };
     let now = batch.claimed_at.unwrap_or_else(chrono::Utc::now);
     let cards = state.store.batch_cards(batch.id).await?;
+    let mut documents = state.store.batch_documents(batch.id).await?;
+    // Chip data not made yet (the background pass had not reached this batch) is made now.
+    let missing: Vec<_> = documents
+        .iter()
+        .filter(|d| d.lds_key.is_none())
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        if let Err(e) = crate::pki::chip::make_chip_data(&state, missing).await {
+            tracing::error!(batch = batch.id, error = %e, "chip data could not be made at claim");
+        }
+        documents = state.store.batch_documents(batch.id).await?;
+    }
+    let mut documents: std::collections::HashMap<i64, store::pki::Document> = documents
+        .into_iter()
+        .map(|d| (d.application_id, d))
+        .collect();
     let views: Vec<ApiResult<BatchCardView>> = futures::stream::iter(cards)
-        .map(|c| personalise(&state, c))
+        .map(|c| {
+            let d = documents.remove(&c.application_id);
+            personalise(&state, c, d)
+        })
         .buffered(64)
         .collect()
         .await;
@@ -173,6 +210,51 @@ fn result_error(index: usize, field: &str, code: &'static str, en: &str, fa: &st
         .with_field(format!("[{index}].{field}"))
 }
 
+/// A card reported personalised must have its holder certificates (`POST …/certificates`) first: 409
+/// `certificates_not_issued` otherwise. (Another manufacturer's batch, or a card not in it, is left for the store's
+/// own answers.)
+async fn certificates_issued(
+    state: &AppState,
+    vendor_id: i64,
+    batch_id: i64,
+    results: &[CardResult],
+) -> ApiResult<()> {
+    if !matches!(state.store.batch(batch_id).await?, Some(b) if b.vendor_id == vendor_id) {
+        return Ok(());
+    }
+    let ids: std::collections::HashMap<String, i64> = state
+        .store
+        .batch_cards(batch_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.tracking_code.as_str().to_owned(), c.application_id))
+        .collect();
+    let wanted: Vec<(usize, i64)> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.outcome, CardOutcome::Personalized(_)))
+        .filter_map(|(i, r)| ids.get(r.tracking_code.as_str()).map(|id| (i, *id)))
+        .collect();
+    let list: Vec<i64> = wanted.iter().map(|(_, id)| *id).collect();
+    let certified: std::collections::HashSet<i64> = state
+        .store
+        .certified_in_batch(batch_id, &list)
+        .await?
+        .into_iter()
+        .collect();
+    match wanted.iter().find(|(_, id)| !certified.contains(id)) {
+        Some((i, _)) => Err(ApiError::conflict(
+            "certificates_not_issued",
+            "برای این کارت هنوز گواهی دارنده صادر نشده است؛ نخست کلیدهای تراشه را به \
+             /api/v1/vendor/batches/{batch_id}/certificates بفرستید",
+            "the card's holder certificates were not issued: send the chip's keys to \
+             /api/v1/vendor/batches/{batch_id}/certificates first",
+        )
+        .with_field(format!("[{i}].outcome"))),
+        None => Ok(()),
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/vendor/batches/{batch_id}/results",
@@ -184,7 +266,7 @@ fn result_error(index: usize, field: &str, code: &'static str, en: &str, fa: &st
         (status = 200, description = "Applied, all together", body = ResultsOutcome),
         (status = 401, description = "`invalid_api_key`", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`: no such batch of this manufacturer", body = crate::error::ErrorBody),
-        (status = 409, description = "`batch_not_claimed`, `batch_dispatched`, `card_already_answered`, `chip_serial_taken`", body = crate::error::ErrorBody),
+        (status = 409, description = "`batch_not_claimed`, `batch_dispatched`, `card_already_answered`, `chip_serial_taken`, `certificates_not_issued` (a card reported personalised without its holder certificates)", body = crate::error::ErrorBody),
         (status = 422, description = "`card_not_in_batch`, `card_answered_twice`, `invalid_outcome`, `invalid_chip_serial`, `reason_required`, `invalid_text` (a reason with control or directional formatting characters); nothing is applied", body = crate::error::ErrorBody),
     )
 )]
@@ -235,6 +317,7 @@ pub async fn results(
             outcome,
         });
     }
+    certificates_issued(&state, vendor.id, batch_id, &parsed).await?;
     let change = Change {
         actor: format!("vendor:{}", vendor.name),
         at: chrono::Utc::now(),

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod biometrics;
 pub mod generate;
 pub mod import;
+pub mod pki;
 pub mod production;
 pub mod seed;
 pub mod serve;

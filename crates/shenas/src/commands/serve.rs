@@ -26,6 +26,7 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
     }
     check_mode(&cfg)?;
     let state = app_state(store, &cfg).await?;
+    start_pki(&state, &cfg, demo).await?;
     let reconciler = tokio::spawn(reconcile_payments(state.clone()));
     server::cards::workers::spawn(&state);
     let eligible = tokio::spawn(refresh_eligible(state.store.clone()));
@@ -77,6 +78,28 @@ fn check_mode(cfg: &Config) -> anyhow::Result<()> {
         }
         other => anyhow::bail!("mode {other:?}: expected \"development\" or \"production\""),
     }
+}
+
+/// The national PKI at start: loaded from the database; made automatically for the demo and in development mode
+/// (logged), never in production, which refuses to start without it (`shenas pki init` is a ceremony).
+async fn start_pki(state: &AppState, cfg: &Config, demo: bool) -> anyhow::Result<()> {
+    let may_init = demo || cfg.mode != "production";
+    let rt = match state.services.pki.reload(&state.store, may_init).await {
+        Ok(rt) => rt,
+        Err(server::pki::PkiFailure::NotInitialised) => anyhow::bail!(
+            "mode = \"production\" refuses to start without the national PKI: run `shenas pki init` (the key \
+             ceremony, docs/pki.md) first"
+        ),
+        Err(e) => anyhow::bail!("the national PKI: {e}"),
+    };
+    let warnings = server::pki::housekeeping::report_expiry(&rt, std::time::SystemTime::now())?;
+    tracing::info!(
+        backend = state.services.pki.keys().backend(),
+        certificates = rt.pki.records().len(),
+        warnings,
+        "national PKI loaded"
+    );
+    Ok(())
 }
 
 /// The blob store and its sealing key, checked (security review F12): a key is never created beside blobs
@@ -175,10 +198,8 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         None => None,
     };
     let data = std::path::Path::new(&cfg.data_dir);
-    let keys = cfg
-        .keys_dir
-        .as_ref()
-        .map_or_else(|| data.join("keys"), std::path::PathBuf::from);
+    let keys = cfg.keys_dir();
+    let pki = super::pki::handle(cfg, cfg.mode != "production")?;
     let (blob_store, blob_key) = sealed_blobs(data, &keys).await?;
     let signer = server::cards::signing::Signer::load_or_create(&keys.join("signing.key"))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -213,6 +234,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         s.signer = signer;
         s.sms = sender;
         s.dlr_tokens = dlr_tokens;
+        s.pki = Arc::new(pki);
         if let Some(g) = gateway {
             s.gateway = g;
             s.sandbox_bank = None;
