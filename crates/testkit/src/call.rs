@@ -72,26 +72,49 @@ impl<'a> Call<'a> {
         pairs.iter().fold(self, |c, (k, v)| c.header(k, v))
     }
 
-    /// The `Authorization` header as given (e.g. `Bearer …`), where there is one.
-    pub fn auth<'v>(self, value: impl Into<Option<&'v str>>) -> Self {
-        match value.into() {
-            Some(v) => self.header("authorization", v),
+    /// The header where there is one (`None`: nothing).
+    pub fn header_opt(self, pair: Option<(&str, &str)>) -> Self {
+        match pair {
+            Some((k, v)) => self.header(k, v),
             None => self,
         }
     }
 
-    /// `Authorization: Bearer {token}`, where there is a token.
-    pub fn bearer<'v>(self, token: impl Into<Option<&'v str>>) -> Self {
-        match token.into() {
-            Some(t) => self.header("authorization", &format!("Bearer {t}")),
+    /// The `Authorization` header as given (e.g. `Bearer …`).
+    pub fn auth(self, value: impl AsRef<str>) -> Self {
+        self.header("authorization", value.as_ref())
+    }
+
+    /// The `Authorization` header where there is one.
+    pub fn auth_opt(self, value: Option<impl AsRef<str>>) -> Self {
+        match value {
+            Some(v) => self.auth(v),
             None => self,
         }
     }
 
-    /// The `Cookie` header (`name=value`), where there is one.
-    pub fn cookie<'v>(self, cookie: impl Into<Option<&'v str>>) -> Self {
-        match cookie.into() {
-            Some(c) => self.header("cookie", c),
+    /// `Authorization: Bearer {token}`.
+    pub fn bearer(self, token: impl AsRef<str>) -> Self {
+        self.header("authorization", &format!("Bearer {}", token.as_ref()))
+    }
+
+    /// `Authorization: Bearer {token}` where there is a token.
+    pub fn bearer_opt(self, token: Option<impl AsRef<str>>) -> Self {
+        match token {
+            Some(t) => self.bearer(t),
+            None => self,
+        }
+    }
+
+    /// The `Cookie` header (`name=value`).
+    pub fn cookie(self, cookie: impl AsRef<str>) -> Self {
+        self.header("cookie", cookie.as_ref())
+    }
+
+    /// The `Cookie` header where there is one.
+    pub fn cookie_opt(self, cookie: Option<impl AsRef<str>>) -> Self {
+        match cookie {
+            Some(c) => self.cookie(c),
             None => self,
         }
     }
@@ -110,6 +133,14 @@ impl<'a> Call<'a> {
     /// A JSON body.
     pub fn json(self, value: &Value) -> Self {
         self.body("application/json", value.to_string())
+    }
+
+    /// A JSON body where there is one (`None`: no body and no content type).
+    pub fn json_opt(self, value: Option<&Value>) -> Self {
+        match value {
+            Some(v) => self.json(v),
+            None => self,
+        }
     }
 
     /// A form body (`application/x-www-form-urlencoded`), as a browser posts it.
