@@ -216,6 +216,11 @@ impl TestApp {
         self.db.name
     }
 
+    /// Sends a request built elsewhere.
+    pub async fn send(&self, req: axum::http::Request<axum::body::Body>) -> Answer {
+        crate::send(&self.router, req).await
+    }
+
     pub fn call(&self, method: &str, uri: &str) -> Call<'_> {
         Call::new(&self.router, method, uri)
     }

@@ -216,6 +216,12 @@ impl Answer {
         (self.status, self.json())
     }
 
+    /// Status, JSON body (or `Null`) and headers.
+    pub fn parts(self) -> (StatusCode, Value, HeaderMap) {
+        let json = self.json();
+        (self.status, json, self.headers)
+    }
+
     /// A header's value as text (`None` where absent or not text).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

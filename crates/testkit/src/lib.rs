@@ -20,7 +20,7 @@ pub mod call;
 pub mod enrollment;
 pub mod multipart;
 
-pub use app::{Backend, Builder, TestApp, PASSWORD};
+pub use app::{quiet, Backend, Builder, TestApp, PASSWORD};
 pub use call::{send, Answer, Call};
 pub use multipart::Multipart;
 pub use store_suite::fixtures::{
