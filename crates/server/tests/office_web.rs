@@ -71,10 +71,8 @@ async fn booked(app: &TestApp, nine: &str, body: u64) -> TrackingCode {
     let s = &app.state.store;
     let code = national_code(nine);
     s.upsert_persons(&[PersonBuilder::with_code(&code)
-        .birth_place("تهران")
+        .of_tehran()
         .mobile("09121234567")
-        .postal_code("1314567890")
-        .address("تهران خیابان آزادی")
         .build()])
         .await
         .unwrap();

@@ -75,10 +75,8 @@ fn select(html: &str, id: &str) -> (Vec<String>, Option<String>) {
 
 fn person() -> Person {
     PersonBuilder::with_code(NATIONAL_CODE)
-        .birth_place("تهران")
+        .of_tehran()
         .mobile(MOBILE)
-        .postal_code("1314567890")
-        .address("تهران خیابان آزادی")
         .build()
 }
 

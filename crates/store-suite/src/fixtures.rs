@@ -125,6 +125,12 @@ impl PersonBuilder {
     pub fn dead_on(self, v: &str) -> Self {
         self.set(15, v)
     }
+    /// Born and living in Tehran: birth place تهران, postal code 1314567890, address «تهران خیابان آزادی».
+    pub fn of_tehran(self) -> Self {
+        self.birth_place("تهران")
+            .postal_code("1314567890")
+            .address("تهران خیابان آزادی")
+    }
     /// Validates against this "today" instead of a far date (for tests of the registry's date bound).
     pub fn as_of(mut self, today: JalaliDate) -> Self {
         self.as_of = Some(today);
