@@ -221,6 +221,14 @@ impl TestApp {
         crate::send(&self.router, req).await
     }
 
+    /// Sends a request built elsewhere as if from TCP peer `ip` (port 7000).
+    pub async fn send_from(&self, ip: &str, mut req: axum::http::Request<axum::body::Body>) -> Answer {
+        let addr: SocketAddr = format!("{ip}:7000").parse().expect("an IP address");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.send(req).await
+    }
+
     pub fn call(&self, method: &str, uri: &str) -> Call<'_> {
         Call::new(&self.router, method, uri)
     }
