@@ -176,10 +176,22 @@ pub async fn create_staff(
     office: Option<&str>,
     province: Option<&str>,
 ) {
+    create_user(store, username, PASSWORD, role, office, province).await;
+}
+
+/// Stores a staff user with this password.
+pub async fn create_user(
+    store: &store::DynStore,
+    username: &str,
+    password: &str,
+    role: Role,
+    office: Option<&str>,
+    province: Option<&str>,
+) {
     store
         .create_user(&store::journey::NewUser {
             username: username.into(),
-            password_hash: server::auth::hash_password(PASSWORD).expect("hash a password"),
+            password_hash: server::auth::hash_password(password).expect("hash a password"),
             role,
             office: office.map(|o| OfficeId::parse(o).expect("an office id")),
             province: province.map(|p| ProvinceCode::parse(p).expect("a province code")),
@@ -222,7 +234,11 @@ impl TestApp {
     }
 
     /// Sends a request built elsewhere as if from TCP peer `ip` (port 7000).
-    pub async fn send_from(&self, ip: &str, mut req: axum::http::Request<axum::body::Body>) -> Answer {
+    pub async fn send_from(
+        &self,
+        ip: &str,
+        mut req: axum::http::Request<axum::body::Body>,
+    ) -> Answer {
         let addr: SocketAddr = format!("{ip}:7000").parse().expect("an IP address");
         req.extensions_mut()
             .insert(axum::extract::ConnectInfo(addr));
