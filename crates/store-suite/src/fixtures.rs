@@ -111,7 +111,7 @@ impl PersonBuilder {
     pub fn certificate(self, letter: &str, number: &str, serial: &str) -> Self {
         self.set(9, letter).set(10, number).set(11, serial)
     }
-    /// The registry's mobile column: none (`""`), one number, or several separated by `|`.
+    /// The registry's mobile column: none (`""`), one number, or several separated by `;`.
     pub fn mobile(self, v: &str) -> Self {
         self.set(12, v)
     }

@@ -54,7 +54,7 @@ pub fn filing(p: &PersonBuilder) -> Value {
         "gender": row[5],
         "religion": row[8],
         "mother_name": row[4],
-        "mobile": row[12].split('|').next().unwrap_or(""),
+        "mobile": row[12].split([';', ',', '،']).next().unwrap_or("").trim(),
         "reason": "first_issue",
     })
 }
