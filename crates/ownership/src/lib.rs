@@ -257,25 +257,11 @@ mod tests {
         let db = store_suite::TestStore::sqlite().await;
         let today = domain::JalaliDate::parse("1404-01-15").unwrap();
         let person = |code: &str, mobiles: &str| {
-            let row: [&str; 16] = [
-                code,
-                "علی",
-                "رضایی",
-                "حسن",
-                "فاطمه",
-                "male",
-                "1370-05-12",
-                "کرج",
-                "islam",
-                "ج",
-                "12",
-                "345678",
-                mobiles,
-                "3134567890",
-                "کرج",
-                "",
-            ];
-            domain::Person::from_row(&row, today).unwrap()
+            store_suite::fixtures::PersonBuilder::with_code(code)
+                .mobile(mobiles)
+                .address("کرج")
+                .as_of(today)
+                .build()
         };
         db.store
             .upsert_persons(&[

@@ -19,18 +19,16 @@ use axum::http::{Request, StatusCode};
 use base64::Engine;
 use chrono::Utc;
 use domain::{
-    ApplicationState, Channel, Event, JalaliDate, Mobile, NationalCode, Office, OfficeId, Person,
-    Reason, Role, TrackingCode,
+    ApplicationState, Channel, Event, JalaliDate, Mobile, OfficeId, Person, Reason, Role,
+    TrackingCode,
 };
 use futures::StreamExt;
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use server::{AppState, Settings};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::journey::{Change, Filed, NewApplication};
-use store_suite::TestStore;
-use tower::ServiceExt;
+use testkit::{code, PersonBuilder, TestStore};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -54,33 +52,14 @@ fn chip_key() -> String {
     B64.encode(k.verifying_key().to_public_key_der().unwrap().as_bytes())
 }
 
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 501_200_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
-
+/// Person `n` of the registry: زهرا محمدی‌نژاد, daughter of علی‌اکبر and فاطمه, mobile `0912` and `n`.
 fn person(n: u32) -> Person {
-    let nc = code(n);
-    let m = format!("0912{:07}", n);
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "زهرا",
-        "محمدی‌نژاد",
-        "علی‌اکبر",
-        "فاطمه",
-        "female",
-        "1370-05-12",
-        "کرج",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        &m,
-        "3134567890",
-        "کرج خیابان بهشتی",
-        "",
-    ];
-    Person::from_row(&row, server::state::today()).unwrap()
+    PersonBuilder::new(n)
+        .first_name("زهرا")
+        .last_name("محمدی‌نژاد")
+        .father("علی‌اکبر")
+        .gender("female")
+        .build()
 }
 
 fn ch(actor: &str) -> Change {
@@ -158,12 +137,8 @@ fn enrollment_body(n: u32) -> String {
 }
 
 async fn call(router: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let st = res.status();
-    (
-        st,
-        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
-    )
+    let a = testkit::send(router, req).await;
+    (a.status, a.bytes)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -230,30 +205,10 @@ async fn main() {
     });
     let office = OfficeId::parse("30-0001").unwrap();
     db.store
-        .upsert_offices(&[Office::from_row(&[
-            "30-0001",
-            "دفتر پیشخوان کرج",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "خیابان بهشتی",
-            "5000",
-        ])
-        .unwrap()])
+        .upsert_offices(&[testkit::office("30-0001").capacity(5000).build()])
         .await
         .unwrap();
-    db.store
-        .create_user(&store::journey::NewUser {
-            username: "bench".into(),
-            password_hash: server::auth::hash_password("a good long password").unwrap(),
-            role: Role::Operator,
-            office: Some(office.clone()),
-            province: None,
-            at: Utc::now(),
-        })
-        .await
-        .unwrap();
+    testkit::app::create_staff(&db.store, "bench", Role::Operator, Some("30-0001"), None).await;
     let (_, login) = call(
         &router,
         Request::post("/api/v1/auth/login")
@@ -504,6 +459,5 @@ async fn main() {
         .await
         .unwrap();
     println!("fakesmsc received {} messages", got.len());
-    db.cleanup().await;
     let _ = std::fs::remove_dir_all(&blob_dir);
 }

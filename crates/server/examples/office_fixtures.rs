@@ -19,16 +19,17 @@
 
 use chrono::Utc;
 use domain::{
-    ApplicationState, Channel, Event, Mobile, NationalCode, Office, OfficeId, Person, Reason, Role,
-    TrackingCode,
+    ApplicationState, Channel, Event, Mobile, NationalCode, OfficeId, Reason, Role, TrackingCode,
 };
 use server::auth::Staff;
 use server::cards::enroll::{enroll, Documents, EnrollmentInput, FingerprintInput};
 use server::state::today;
 use server::{AppState, Settings};
 use std::path::{Path, PathBuf};
-use store::journey::{Change, NewApplication, NewUser};
+use store::journey::{Change, NewApplication};
 use store::production::{CardOutcome, CardResult};
+use testkit::app::create_user;
+use testkit::{code_of, office, PersonBuilder};
 
 const PASSWORD: &str = "office-demo-password";
 const OFFICE: &str = "30-0001";
@@ -65,18 +66,6 @@ fn write_files(dir: &Path) {
     .unwrap();
 }
 
-/// A valid national code from nine digits.
-fn national_code(nine: u32) -> String {
-    let nine = format!("{nine:09}");
-    let s: u32 = nine
-        .bytes()
-        .enumerate()
-        .map(|(i, c)| u32::from(c - b'0') * (10 - i as u32))
-        .sum();
-    let r = s % 11;
-    format!("{nine}{}", if r < 2 { r } else { 11 - r })
-}
-
 fn change(actor: &str) -> Change {
     Change {
         actor: actor.into(),
@@ -96,32 +85,20 @@ const PEOPLE: [(&str, &str, &str, &str); 7] = [
 ];
 
 async fn serve(dir: &Path, addr: &str) {
-    let db = store_suite::TestStore::sqlite().await;
+    let db = testkit::TestStore::sqlite().await;
     let s = db.store.clone();
     let office_id = OfficeId::parse(OFFICE).unwrap();
     s.upsert_offices(&[
-        Office::from_row(&[
-            OFFICE,
-            "دفتر پیشخوان دولت گوهردشت",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "کرج، گوهردشت، بلوار موذن، پلاک ۱۲",
-            "20",
-        ])
-        .unwrap(),
-        Office::from_row(&[
-            "30-0002",
-            "دفتر پیشخوان دولت مهرشهر",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "کرج، مهرشهر، بلوار ارم، پلاک ۵",
-            "20",
-        ])
-        .unwrap(),
+        office(OFFICE)
+            .name("دفتر پیشخوان دولت گوهردشت")
+            .address("کرج، گوهردشت، بلوار موذن، پلاک ۱۲")
+            .capacity(20)
+            .build(),
+        office("30-0002")
+            .name("دفتر پیشخوان دولت مهرشهر")
+            .address("کرج، مهرشهر، بلوار ارم، پلاک ۵")
+            .capacity(20)
+            .build(),
     ])
     .await
     .unwrap();
@@ -130,16 +107,8 @@ async fn serve(dir: &Path, addr: &str) {
         ("sup1", Role::Supervisor),
         ("admin", Role::NationalAdmin),
     ] {
-        s.create_user(&NewUser {
-            username: name.into(),
-            password_hash: server::auth::hash_password(PASSWORD).unwrap(),
-            role,
-            office: (role != Role::NationalAdmin).then(|| office_id.clone()),
-            province: None,
-            at: Utc::now(),
-        })
-        .await
-        .unwrap();
+        let office = (role != Role::NationalAdmin).then_some(OFFICE);
+        create_user(&s, name, PASSWORD, role, office, None).await;
     }
     let state = AppState::new(
         s.clone(),
@@ -154,28 +123,19 @@ async fn serve(dir: &Path, addr: &str) {
     // Seven people, each booked today at the office.
     let mut codes = Vec::new();
     for (i, (first, last, father, gender)) in PEOPLE.iter().enumerate() {
-        let code = national_code(12_345_670 + i as u32 * 1_111);
-        let row: [&str; 16] = [
-            &code,
-            first,
-            last,
-            father,
-            "سکینه",
-            gender,
-            "1368-03-21",
-            "کرج",
-            "islam",
-            "الف",
-            "14",
-            "123456",
-            "09121234567",
-            "3134567890",
-            "کرج، گوهردشت",
-            "",
-        ];
-        s.upsert_persons(&[Person::from_row(&row, today()).unwrap()])
-            .await
-            .unwrap();
+        let code = code_of(12_345_670 + i as u32 * 1_111).to_string();
+        let person = PersonBuilder::with_code(&code)
+            .first_name(first)
+            .last_name(last)
+            .father(father)
+            .mother("سکینه")
+            .gender(gender)
+            .born("1368-03-21")
+            .certificate("الف", "14", "123456")
+            .mobile("09121234567")
+            .address("کرج، گوهردشت")
+            .build();
+        s.upsert_persons(&[person]).await.unwrap();
         let tc = TrackingCode::from_body(41_200_000_000 + i as u64 * 7_919);
         s.file_application(&NewApplication {
             tracking_code: tc,

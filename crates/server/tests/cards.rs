@@ -7,336 +7,95 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use base64::Engine;
-use domain::{JalaliDate, NationalCode, Office, Person, Role};
+use domain::{NationalCode, Role};
 use ed25519_dalek::Verifier;
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use server::{AppState, Settings};
-use store_suite::TestStore;
-use tower::ServiceExt;
+use server::Settings;
+use testkit::{code, err, office, PersonBuilder, TestApp};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-struct App {
-    router: axum::Router,
-    state: AppState,
-    db: TestStore,
-}
-
-fn today() -> JalaliDate {
-    server::state::today()
-}
-
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 300_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
-
-fn mobile(n: u32) -> String {
-    format!("0912{:07}", n)
-}
-
-fn person(n: u32, death: &str) -> Person {
-    let nc = code(n);
-    let m = mobile(n);
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "زهرا",
-        "محمدی‌نژاد",
-        "علی‌اکبر",
-        "فاطمه",
-        "female",
-        "1370-05-12",
-        "کرج",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        &m,
-        "3134567890",
-        "کرج خیابان بهشتی",
-        death,
-    ];
-    Person::from_row(&row, today()).unwrap()
+/// Person `n` of the registry: زهرا محمدی‌نژاد, daughter of علی‌اکبر and فاطمه.
+fn holder(n: u32) -> PersonBuilder {
+    PersonBuilder::new(n)
+        .first_name("زهرا")
+        .last_name("محمدی‌نژاد")
+        .father("علی‌اکبر")
+        .gender("female")
 }
 
 fn filing(n: u32, reason: &str) -> Value {
-    let birth = JalaliDate::parse("1370-05-12").unwrap();
-    json!({
-        "national_code": code(n).as_str(),
-        "birth_certificate": {"series_letter": "ج", "series_number": "12", "serial": "345678"},
-        "birth_date_jalali": "1370-05-12",
-        "birth_date_hijri": birth.to_hijri().to_string(),
-        "gender": "female",
-        "religion": "islam",
-        "mother_name": "فاطمه",
-        "mobile": mobile(n),
-        "reason": reason,
-    })
+    let mut body = testkit::filing(&holder(n));
+    body["reason"] = json!(reason);
+    body
 }
 
-fn office(id: &str, name: &str) -> Office {
-    Office::from_row(&[
-        id,
-        name,
-        "counter",
-        "30",
-        "کرج",
-        "026",
-        "خیابان بهشتی، پلاک ۱۲",
-        "50",
-    ])
-    .unwrap()
+/// An office of Alborz with this name.
+fn counter(id: &str, name: &str) -> domain::Office {
+    office(id)
+        .name(name)
+        .address("خیابان بهشتی، پلاک ۱۲")
+        .build()
 }
 
-fn open_day(state: &AppState) -> JalaliDate {
-    let mut d = today().add_days(1).unwrap();
-    while state.settings.holidays.closure(d).is_some() {
-        d = d.add_days(1).unwrap();
-    }
-    d
-}
-
-/// The enrollment body for a person whose fingers are synthetic person `finger_seed`.
+/// The enrollment body for a person whose fingers are synthetic person `finger_seed` (finger 7 bandaged).
 fn enrollment(tc: &str, finger_seed: u64) -> Value {
-    let prints: Vec<Value> = intake::fixtures::ten_prints(finger_seed)
-        .into_iter()
-        .map(|(p, rec)| {
-            if p == 7 {
-                json!({"position": p, "status": "bandaged"})
-            } else {
-                json!({"position": p, "format": "iso19794_2", "data": B64.encode(rec)})
-            }
-        })
-        .collect();
-    json!({
-        "tracking_code": tc,
-        "documents": {"birth_certificate_seen": true, "old_card_collected": false},
-        "photo": B64.encode(intake::fixtures::photo_jpeg(600, 800, finger_seed)),
-        "fingerprints": prints,
-        "signature": B64.encode(intake::fixtures::signature_png()),
-    })
-}
-
-impl App {
-    async fn all() -> Vec<Self> {
-        let mut v = Vec::new();
-        for db in TestStore::all().await {
-            let state = AppState::new(
-                db.store.clone(),
-                Settings {
-                    captcha: false,
-                    rate_limits: false,
-                    ..Settings::default()
-                },
-            );
-            v.push(Self {
-                router: server::router(state.clone()),
-                state,
-                db,
-            });
-        }
-        v
-    }
-
-    async fn raw(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (status, headers, bytes.to_vec())
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        uri: &str,
-        auth: Option<(&str, &str)>,
-        body: Option<&Value>,
-    ) -> (StatusCode, Value) {
-        let mut r = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("content-type", "application/json");
-        if let Some((h, v)) = auth {
-            r = r.header(h, v);
-        }
-        let body = body.map(|b| Body::from(b.to_string())).unwrap_or_default();
-        let (s, _, bytes) = self.raw(r.body(body).unwrap()).await;
-        (s, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-    }
-
-    async fn user(&self, name: &str, role: Role, office: &str) -> String {
-        self.db
-            .store
-            .create_user(&store::journey::NewUser {
-                username: name.into(),
-                password_hash: server::auth::hash_password("a good long password").unwrap(),
-                role,
-                office: Some(domain::OfficeId::parse(office).unwrap()),
-                province: None,
-                at: chrono::Utc::now(),
-            })
-            .await
-            .unwrap();
-        let (s, b) = self
-            .call(
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                Some(&json!({"username": name, "password": "a good long password"})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{b}");
-        format!("Bearer {}", b["token"].as_str().unwrap())
-    }
-
-    /// Files, pays and books person `n` at `office_id`; answers the tracking code.
-    async fn booked(&self, n: u32, office_id: &str) -> String {
-        let (s, b) = self
-            .call(
-                "POST",
-                "/api/v1/applications",
-                None,
-                Some(&filing(n, "first_issue")),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{b}");
-        let tc = b["tracking_code"].as_str().unwrap().to_string();
-        self.pay(n, &tc).await;
-        let day = open_day(&self.state);
-        let (s, b) = self
-            .call(
-                "POST",
-                &format!("/api/v1/applications/{tc}/appointment"),
-                None,
-                Some(&json!({
-                    "national_code": code(n).as_str(),
-                    "office_id": office_id,
-                    "date_jalali": day.to_string()
-                })),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{b}");
-        tc
-    }
-
-    async fn pay(&self, n: u32, tc: &str) {
-        let (s, b) = self
-            .call(
-                "POST",
-                &format!("/api/v1/applications/{tc}/payments"),
-                None,
-                Some(&json!({"national_code": code(n).as_str()})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{b}");
-        let token = b["redirect_url"]
-            .as_str()
-            .unwrap()
-            .split("token=")
-            .nth(1)
-            .unwrap()
-            .to_string();
-        let (s, b) = self
-            .call(
-                "POST",
-                "/sandbox-bank/v1/pay",
-                None,
-                Some(&json!({"token": token, "outcome": "success"})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{b}");
-    }
-
-    /// The holder certificates of these cards, for keys a chip would have made.
-    async fn certify(&self, batch_id: i64, vendor: Option<(&str, &str)>, cards: &[&str]) {
-        use p256::pkcs8::EncodePublicKey;
-        let key = || {
-            let k = loop {
-                if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&rand::random::<[u8; 32]>()) {
-                    break k;
-                }
-            };
-            B64.encode(k.verifying_key().to_public_key_der().unwrap().as_bytes())
-        };
-        let body: Vec<Value> = cards
-            .iter()
-            .map(|tc| json!({"tracking_code": tc, "authentication_key": key(), "signing_key": key()}))
-            .collect();
-        let (st, b) = self
-            .call(
-                "POST",
-                &format!("/api/v1/vendor/batches/{batch_id}/certificates"),
-                vendor,
-                Some(&Value::Array(body)),
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{b}");
-    }
-
-    async fn state_of(&self, tc: &str) -> String {
-        let t = domain::TrackingCode::parse(tc).unwrap();
-        self.db
-            .store
-            .application(&t)
-            .await
-            .unwrap()
-            .unwrap()
-            .state
-            .as_str()
-            .to_string()
-    }
-}
-
-fn err(b: &Value) -> Option<&str> {
-    b["error"]["code"].as_str()
+    testkit::enrollment::json_body(tc, finger_seed, &[7])
 }
 
 #[tokio::test]
 async fn from_the_desk_to_the_holders_hand() {
-    for app in App::all().await {
+    for app in TestApp::all().await {
         let name = app.db.name;
         let s = &app.db.store;
-        s.upsert_persons(&[person(1, ""), person(2, ""), person(3, "")])
+        s.upsert_persons(&[holder(1).build(), holder(2).build(), holder(3).build()])
             .await
             .unwrap();
         s.upsert_offices(&[
-            office("30-0001", "دفتر پیشخوان کرج"),
-            office("30-0002", "دفتر پیشخوان فردیس"),
+            counter("30-0001", "دفتر پیشخوان کرج"),
+            counter("30-0002", "دفتر پیشخوان فردیس"),
         ])
         .await
         .unwrap();
-        let op1_auth = app.user("op1", Role::Operator, "30-0001").await;
-        let sup1 = app.user("sup1", Role::Supervisor, "30-0001").await;
-        let op2 = app.user("op2", Role::Operator, "30-0002").await;
+        let op1_auth = app.staff_login("op1", Role::Operator, "30-0001").await;
+        let sup1 = app.staff_login("sup1", Role::Supervisor, "30-0001").await;
+        let op2 = app.staff_login("op2", Role::Operator, "30-0002").await;
         let op1 = Some(("authorization", op1_auth.as_str()));
         let sup1 = Some(("authorization", sup1.as_str()));
         let op2 = Some(("authorization", op2.as_str()));
-        let tc1 = app.booked(1, "30-0001").await;
-        let tc2 = app.booked(2, "30-0001").await;
-        let tc3 = app.booked(3, "30-0001").await;
+        let tc1 = app.booked(&holder(1), "30-0001").await;
+        let tc2 = app.booked(&holder(2), "30-0001").await;
+        let tc3 = app.booked(&holder(3), "30-0001").await;
         let enroll = "/api/v1/office/enrollments";
 
         // --- Refusals: each a clear error, nothing changed. ---
         let (st, b) = app
-            .call("POST", enroll, op2, Some(&enrollment(&tc1, 1)))
-            .await;
+            .call("POST", enroll)
+            .header_opt(op2)
+            .json(&enrollment(&tc1, 1))
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::FORBIDDEN, Some("forbidden")),
             "{name}"
         );
         let (st, _) = app
-            .call("POST", enroll, None, Some(&enrollment(&tc1, 1)))
-            .await;
+            .call("POST", enroll)
+            .json(&enrollment(&tc1, 1))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::UNAUTHORIZED);
         let mut bad = enrollment(&tc1, 1);
         bad["photo"] = json!(B64.encode(b"not a picture at all"));
-        let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
+        let (st, b) = app
+            .call("POST", enroll)
+            .header_opt(op1)
+            .json(&bad)
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b), b["error"]["field"].as_str()),
             (
@@ -351,7 +110,12 @@ async fn from_the_desk_to_the_holders_hand() {
             .decode(bad["fingerprints"][2]["data"].as_str().unwrap())
             .unwrap();
         bad["fingerprints"][2]["data"] = json!(B64.encode(&rec[..rec.len() / 2]));
-        let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
+        let (st, b) = app
+            .call("POST", enroll)
+            .header_opt(op1)
+            .json(&bad)
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b), b["error"]["field"].as_str()),
             (
@@ -363,7 +127,12 @@ async fn from_the_desk_to_the_holders_hand() {
         );
         let mut bad = enrollment(&tc1, 1);
         bad["photo"] = json!(B64.encode(vec![0xFFu8; 3 * 1024 * 1024]));
-        let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
+        let (st, b) = app
+            .call("POST", enroll)
+            .header_opt(op1)
+            .json(&bad)
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("photo_too_large")),
@@ -372,11 +141,21 @@ async fn from_the_desk_to_the_holders_hand() {
         // Past the service's body limit the request is refused before it is read.
         let mut huge = enrollment(&tc1, 1);
         huge["photo"] = json!(B64.encode(vec![0u8; server::ENROLLMENT_BODY_LIMIT]));
-        let (st, _) = app.call("POST", enroll, op1, Some(&huge)).await;
+        let (st, _) = app
+            .call("POST", enroll)
+            .header_opt(op1)
+            .json(&huge)
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
         let mut bad = enrollment(&tc1, 1);
         bad["documents"]["birth_certificate_seen"] = json!(false);
-        let (st, b) = app.call("POST", enroll, op1, Some(&bad)).await;
+        let (st, b) = app
+            .call("POST", enroll)
+            .header_opt(op1)
+            .json(&bad)
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b), b["error"]["field"].as_str()),
             (
@@ -389,8 +168,11 @@ async fn from_the_desk_to_the_holders_hand() {
 
         // --- Enrollment: person 1; person 2 with person 1's fingers; person 3 likewise. ---
         let (st, b) = app
-            .call("POST", enroll, op1, Some(&enrollment(&tc1, 1)))
-            .await;
+            .call("POST", enroll)
+            .header_opt(op1)
+            .json(&enrollment(&tc1, 1))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::CREATED, "{name}: {b}");
         assert_eq!(b["state"], "enrolled");
         assert_eq!(
@@ -398,16 +180,22 @@ async fn from_the_desk_to_the_holders_hand() {
             format!("/api/v1/office/receipts/{tc1}.pdf")
         );
         let (st, b) = app
-            .call("POST", enroll, op1, Some(&enrollment(&tc1, 1)))
-            .await;
+            .call("POST", enroll)
+            .header_opt(op1)
+            .json(&enrollment(&tc1, 1))
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::CONFLICT, Some("invalid_transition"))
         );
         for tc in [&tc2, &tc3] {
             let (st, b) = app
-                .call("POST", enroll, op1, Some(&enrollment(tc, 1)))
-                .await;
+                .call("POST", enroll)
+                .header_opt(op1)
+                .json(&enrollment(tc, 1))
+                .await
+                .status_json();
             assert_eq!(st, StatusCode::CREATED, "{b}");
         }
         assert_eq!(
@@ -427,68 +215,60 @@ async fn from_the_desk_to_the_holders_hand() {
 
         // --- Adjudication: supervisors only; a duplicate rejected, a look-alike let through. ---
         let (st, _) = app
-            .call("GET", "/api/v1/office/adjudications", op1, None)
-            .await;
+            .call("GET", "/api/v1/office/adjudications")
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::FORBIDDEN);
         let (st, cases) = app
-            .call("GET", "/api/v1/office/adjudications", sup1, None)
-            .await;
+            .call("GET", "/api/v1/office/adjudications")
+            .header_opt(sup1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK);
         assert_eq!(cases.as_array().unwrap().len(), 3, "{name}: {cases}");
         let (st, b) = app
-            .call(
-                "POST",
-                &format!("/api/v1/office/adjudications/{tc2}"),
-                sup1,
-                Some(&json!({"decision": "duplicate", "note": "same face, same prints"})),
-            )
-            .await;
+            .call("POST", &format!("/api/v1/office/adjudications/{tc2}"))
+            .header_opt(sup1)
+            .json(&json!({"decision": "duplicate", "note": "same face, same prints"}))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK, "{b}");
         assert_eq!(app.state_of(&tc2).await, "rejected");
         let (st, b) = app
-            .call(
-                "POST",
-                &format!("/api/v1/office/adjudications/{tc2}"),
-                sup1,
-                Some(&json!({"decision": "distinct"})),
-            )
-            .await;
+            .call("POST", &format!("/api/v1/office/adjudications/{tc2}"))
+            .header_opt(sup1)
+            .json(&json!({"decision": "distinct"}))
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::CONFLICT, Some("already_decided"))
         );
         let (st, _) = app
-            .call(
-                "POST",
-                &format!("/api/v1/office/adjudications/{tc3}"),
-                sup1,
-                Some(&json!({"decision": "distinct", "note": "twins"})),
-            )
-            .await;
+            .call("POST", &format!("/api/v1/office/adjudications/{tc3}"))
+            .header_opt(sup1)
+            .json(&json!({"decision": "distinct", "note": "twins"}))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK);
         assert_eq!(s.production_queue_len().await.unwrap(), 2);
         let (_, rec) = app
-            .call(
-                "GET",
-                &format!("/api/v1/office/applications/{tc2}"),
-                op1,
-                None,
-            )
-            .await;
+            .call("GET", &format!("/api/v1/office/applications/{tc2}"))
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         let last = rec["history"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["actor"], "supervisor:sup1");
         assert!(last["reason"].as_str().unwrap().contains(&tc1), "{last}");
 
         // --- The receipt: at the enrolling office only. ---
         let receipt = format!("/api/v1/office/receipts/{tc1}.pdf");
-        let (st, headers, pdf) = app
-            .raw(
-                Request::get(&receipt)
-                    .header("authorization", &op1_auth)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let a = app.get(&receipt).auth(&op1_auth).await;
+        let (st, headers, pdf) = (a.status, a.headers, a.bytes);
         assert_eq!(st, StatusCode::OK);
         assert_eq!(headers["content-type"], "application/pdf");
         assert!(pdf.starts_with(b"%PDF"));
@@ -502,7 +282,12 @@ async fn from_the_desk_to_the_holders_hand() {
                 "{text}"
             );
         }
-        let (st, _) = app.call("GET", &receipt, op2, None).await;
+        let (st, _) = app
+            .call("GET", &receipt)
+            .header_opt(op2)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::FORBIDDEN);
         // The QR link says the receipt is valid.
         let url = server::cards::receipt::verify_url(
@@ -510,17 +295,14 @@ async fn from_the_desk_to_the_holders_hand() {
             &domain::TrackingCode::parse(&tc1).unwrap(),
         );
         let path = url.split_once("8080").unwrap().1.to_string();
-        let (st, _, page) = app
-            .raw(Request::get(&path).body(Body::empty()).unwrap())
-            .await;
+        let a = app.get(&path).await;
+        let (st, page) = (a.status, a.bytes);
         assert_eq!(st, StatusCode::OK);
         assert!(String::from_utf8(page)
             .unwrap()
             .contains("data-valid=\"true\""));
         let forged = path.replace("?t=", "?t=0");
-        let (st, _, _) = app
-            .raw(Request::get(&forged).body(Body::empty()).unwrap())
-            .await;
+        let st = app.get(&forged).await.status;
         assert_eq!(st, StatusCode::NOT_FOUND);
 
         // --- Production: a signed batch; a failed card is made again. ---
@@ -537,17 +319,18 @@ async fn from_the_desk_to_the_holders_hand() {
         .unwrap();
         let vendor = Some(("x-api-key", key.as_str()));
         let (st, _) = app
-            .call("POST", "/api/v1/vendor/batches/claim", vendor, None)
-            .await;
+            .call("POST", "/api/v1/vendor/batches/claim")
+            .header_opt(vendor)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::NO_CONTENT, "{name}: nothing batched yet");
         let (st, _) = app
-            .call(
-                "POST",
-                "/api/v1/vendor/batches/claim",
-                Some(("x-api-key", "shn_bad")),
-                None,
-            )
-            .await;
+            .call("POST", "/api/v1/vendor/batches/claim")
+            .header_opt(Some(("x-api-key", "shn_bad")))
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::UNAUTHORIZED);
         assert_eq!(
             server::cards::workers::form_batches(&app.state)
@@ -557,14 +340,19 @@ async fn from_the_desk_to_the_holders_hand() {
             1
         );
         let (st, batch) = app
-            .call("POST", "/api/v1/vendor/batches/claim", vendor, None)
-            .await;
+            .call("POST", "/api/v1/vendor/batches/claim")
+            .header_opt(vendor)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK);
         let cards = batch["cards"].as_array().unwrap();
         assert_eq!(cards.len(), 2);
         let (_, key_doc) = app
-            .call("GET", "/api/v1/vendor/signing-key", None, None)
-            .await;
+            .call("GET", "/api/v1/vendor/signing-key")
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         let public = B64.decode(key_doc["public_key"].as_str().unwrap()).unwrap();
         let public = ed25519_dalek::VerifyingKey::from_bytes(&public.try_into().unwrap()).unwrap();
         for c in cards {
@@ -589,17 +377,10 @@ async fn from_the_desk_to_the_holders_hand() {
         }
         let batch_id = batch["batch_id"].as_i64().unwrap();
         // The chips' keys certified first (a personalised card needs its holder certificates).
-        app.certify(batch_id, vendor, &[&tc1, &tc3]).await;
+        certify(&app, batch_id, vendor, &[&tc1, &tc3]).await;
         let results = format!("/api/v1/vendor/batches/{batch_id}/results");
-        let (st, b) = app
-            .call(
-                "POST",
-                &results,
-                vendor,
-                Some(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
-                             {"tracking_code": tc2, "outcome": "personalized", "chip_serial": "SC-0002-AAAA"}])),
-            )
-            .await;
+        let (st, b) = app.call("POST", &results).header_opt(vendor).json(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
+                             {"tracking_code": tc2, "outcome": "personalized", "chip_serial": "SC-0002-AAAA"}])).await.status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("card_not_in_batch")),
@@ -607,15 +388,8 @@ async fn from_the_desk_to_the_holders_hand() {
         );
         assert_eq!(b["error"]["field"], "[1].tracking_code");
         // A reason that would reorder the record page (a right-to-left override) is refused; nothing applied.
-        let (st, b) = app
-            .call(
-                "POST",
-                &results,
-                vendor,
-                Some(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
-                             {"tracking_code": tc3, "outcome": "failed", "reason": "laser \u{202E}tluaf"}])),
-            )
-            .await;
+        let (st, b) = app.call("POST", &results).header_opt(vendor).json(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
+                             {"tracking_code": tc3, "outcome": "failed", "reason": "laser \u{202E}tluaf"}])).await.status_json();
         assert_eq!(
             (st, err(&b), b["error"]["field"].as_str()),
             (
@@ -630,15 +404,8 @@ async fn from_the_desk_to_the_holders_hand() {
             .unwrap()
             .contains("U+202E"));
         assert_eq!(app.state_of(&tc1).await, "in_production");
-        let (st, b) = app
-            .call(
-                "POST",
-                &results,
-                vendor,
-                Some(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
-                             {"tracking_code": tc3, "outcome": "failed", "reason": "laser engraving fault"}])),
-            )
-            .await;
+        let (st, b) = app.call("POST", &results).header_opt(vendor).json(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
+                             {"tracking_code": tc3, "outcome": "failed", "reason": "laser engraving fault"}])).await.status_json();
         assert_eq!(st, StatusCode::OK, "{b}");
         assert_eq!(
             (b["personalized"].as_u64(), b["failed"].as_u64()),
@@ -653,35 +420,34 @@ async fn from_the_desk_to_the_holders_hand() {
             1
         );
         let (_, again) = app
-            .call("POST", "/api/v1/vendor/batches/claim", vendor, None)
-            .await;
+            .call("POST", "/api/v1/vendor/batches/claim")
+            .header_opt(vendor)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         let batch2 = again["batch_id"].as_i64().unwrap();
-        app.certify(batch2, vendor, &[&tc3]).await;
-        let (st, _) = app
-            .call(
-                "POST",
-                &format!("/api/v1/vendor/batches/{batch2}/results"),
-                vendor,
-                Some(&json!([{"tracking_code": tc3, "outcome": "personalized", "chip_serial": "SC-0003-AAAA"}])),
-            )
-            .await;
+        certify(&app, batch2, vendor, &[&tc3]).await;
+        let (st, _) = app.call("POST", &format!("/api/v1/vendor/batches/{batch2}/results")).header_opt(vendor).json(&json!([{"tracking_code": tc3, "outcome": "personalized", "chip_serial": "SC-0003-AAAA"}])).await.status_json();
         assert_eq!(st, StatusCode::OK);
         for b in [batch_id, batch2] {
             let (st, shipped) = app
-                .call(
-                    "POST",
-                    &format!("/api/v1/vendor/batches/{b}/dispatch"),
-                    vendor,
-                    None,
-                )
-                .await;
+                .call("POST", &format!("/api/v1/vendor/batches/{b}/dispatch"))
+                .header_opt(vendor)
+                .header("content-type", "application/json")
+                .await
+                .status_json();
             assert_eq!(st, StatusCode::OK, "{shipped}");
             assert_eq!(shipped[0]["to_office_id"], "30-0001");
         }
         assert_eq!(app.state_of(&tc1).await, "dispatched");
 
         // --- Reception: another office's shipment, a missing card, a second reception. ---
-        let (_, list) = app.call("GET", "/api/v1/office/shipments", op1, None).await;
+        let (_, list) = app
+            .call("GET", "/api/v1/office/shipments")
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         let list = list.as_array().unwrap();
         assert_eq!(list.len(), 2);
         let first = list.iter().find(|x| x["batch_id"] == batch_id).unwrap()["shipment_id"]
@@ -691,33 +457,27 @@ async fn from_the_desk_to_the_holders_hand() {
             .as_i64()
             .unwrap();
         let (st, _) = app
-            .call(
-                "POST",
-                &format!("/api/v1/office/shipments/{first}/receive"),
-                op2,
-                None,
-            )
-            .await;
+            .call("POST", &format!("/api/v1/office/shipments/{first}/receive"))
+            .header_opt(op2)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::FORBIDDEN);
         let (st, b) = app
-            .call(
-                "POST",
-                &format!("/api/v1/office/shipments/{first}/receive"),
-                op1,
-                Some(&json!({"scanned": ["sc-0001-aaaa", "SC-9999-ZZZZ"]})),
-            )
-            .await;
+            .call("POST", &format!("/api/v1/office/shipments/{first}/receive"))
+            .header_opt(op1)
+            .json(&json!({"scanned": ["sc-0001-aaaa", "SC-9999-ZZZZ"]}))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK, "{b}");
         assert_eq!(b["ready"], 1);
         assert_eq!(b["unexpected"], json!(["SC-9999-ZZZZ"]));
         let (st, b) = app
-            .call(
-                "POST",
-                &format!("/api/v1/office/shipments/{first}/receive"),
-                op1,
-                None,
-            )
-            .await;
+            .call("POST", &format!("/api/v1/office/shipments/{first}/receive"))
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::CONFLICT, Some("shipment_already_received"))
@@ -727,16 +487,22 @@ async fn from_the_desk_to_the_holders_hand() {
             .call(
                 "POST",
                 &format!("/api/v1/office/shipments/{second}/receive"),
-                op1,
-                Some(&json!({"scanned": []})),
             )
-            .await;
+            .header_opt(op1)
+            .json(&json!({"scanned": []}))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK);
         assert_eq!(b["missing"], json!(["SC-0003-AAAA"]));
         assert_eq!(app.state_of(&tc3).await, "enrolled");
         assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
         // Once the card waits, no more receipts.
-        let (st, b) = app.call("GET", &receipt, op1, None).await;
+        let (st, b) = app
+            .call("GET", &receipt)
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::CONFLICT, Some("card_ready_for_pickup"))
@@ -748,10 +514,10 @@ async fn from_the_desk_to_the_holders_hand() {
                     "/api/v1/status?national_code={}&tracking_code={tc1}",
                     code(1)
                 ),
-                None,
-                None,
             )
-            .await;
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(status["state"], "ready_for_pickup");
         assert_eq!(status["office"]["office_id"], "30-0001", "{status}");
 
@@ -761,7 +527,12 @@ async fn from_the_desk_to_the_holders_hand() {
             json!({"national_code": nc.as_str(), "fingerprint": {"position": 2, "format": "iso19794_2",
                    "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(seed, 2), 2))}})
         };
-        let (st, b) = app.call("POST", &pull, op2, None).await;
+        let (st, b) = app
+            .call("POST", &pull)
+            .header_opt(op2)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body")),
@@ -774,25 +545,32 @@ async fn from_the_desk_to_the_holders_hand() {
                     "/api/v1/office/applications/{}/transfer",
                     domain::TrackingCode::from_body(5)
                 ),
-                op2,
-                Some(&holder_probe(&code(1), 1)),
             )
-            .await;
+            .header_opt(op2)
+            .json(&holder_probe(&code(1), 1))
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&unknown)),
             (StatusCode::NOT_FOUND, Some("not_found"))
         );
         let (st, b) = app
-            .call("POST", &pull, op2, Some(&holder_probe(&code(2), 1)))
-            .await;
+            .call("POST", &pull)
+            .header_opt(op2)
+            .json(&holder_probe(&code(2), 1))
+            .await
+            .status_json();
         assert_eq!(
             (st, &b),
             (StatusCode::NOT_FOUND, &unknown),
             "another person's code"
         );
         let (st, b) = app
-            .call("POST", &pull, op2, Some(&holder_probe(&code(1), 99)))
-            .await;
+            .call("POST", &pull)
+            .header_opt(op2)
+            .json(&holder_probe(&code(1), 99))
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")),
@@ -800,9 +578,19 @@ async fn from_the_desk_to_the_holders_hand() {
         );
         assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
         let record1 = format!("/api/v1/office/applications/{tc1}");
-        let (st, _) = app.call("GET", &record1, op2, None).await;
+        let (st, _) = app
+            .call("GET", &record1)
+            .header_opt(op2)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::FORBIDDEN, "the record stays closed");
-        let (_, rec) = app.call("GET", &record1, op1, None).await;
+        let (_, rec) = app
+            .call("GET", &record1)
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(rec["transfer_attempts"][0]["office_id"], "30-0002", "{rec}");
         assert_eq!(rec["transfer_attempts"][0]["matched"], false);
 
@@ -812,13 +600,11 @@ async fn from_the_desk_to_the_holders_hand() {
             .unwrap();
         assert_eq!(sent.sent, 1, "{name}");
         let (_, rec) = app
-            .call(
-                "GET",
-                &format!("/api/v1/office/applications/{tc1}"),
-                op1,
-                None,
-            )
-            .await;
+            .call("GET", &format!("/api/v1/office/applications/{tc1}"))
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(rec["messages"][0]["state"], "sent");
         assert_eq!(rec["chip_serial"], "SC-0001-AAAA");
 
@@ -828,12 +614,18 @@ async fn from_the_desk_to_the_holders_hand() {
                    "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(seed, 2), impression))}})
         };
         let (st, b) = app
-            .call("POST", "/api/v1/office/pickups", op2, Some(&probe(1, 1)))
-            .await;
+            .call("POST", "/api/v1/office/pickups")
+            .header_opt(op2)
+            .json(&probe(1, 1))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
         let (st, b) = app
-            .call("POST", "/api/v1/office/pickups", op1, Some(&probe(99, 1)))
-            .await;
+            .call("POST", "/api/v1/office/pickups")
+            .header_opt(op1)
+            .json(&probe(99, 1))
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")),
@@ -842,8 +634,11 @@ async fn from_the_desk_to_the_holders_hand() {
         let bandaged = json!({"tracking_code": tc1, "fingerprint": {"position": 7, "format": "iso19794_2",
             "data": B64.encode(intake::fixtures::iso_probe(7, intake::fixtures::finger_seed(1, 7), 1))}});
         let (st, b) = app
-            .call("POST", "/api/v1/office/pickups", op1, Some(&bandaged))
-            .await;
+            .call("POST", "/api/v1/office/pickups")
+            .header_opt(op1)
+            .json(&bandaged)
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (
@@ -854,19 +649,20 @@ async fn from_the_desk_to_the_holders_hand() {
         );
         assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
         let (st, b) = app
-            .call("POST", "/api/v1/office/pickups", op1, Some(&probe(1, 3)))
-            .await;
+            .call("POST", "/api/v1/office/pickups")
+            .header_opt(op1)
+            .json(&probe(1, 3))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK, "{name}: {b}");
         assert_eq!(b["state"], "delivered");
         assert_eq!(b["pickup_fee_rials"], 20_000);
         let (_, rec) = app
-            .call(
-                "GET",
-                &format!("/api/v1/office/applications/{tc1}"),
-                op1,
-                None,
-            )
-            .await;
+            .call("GET", &format!("/api/v1/office/applications/{tc1}"))
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(rec["card_status"], "active");
         assert_eq!(rec["pickup_attempts"].as_array().unwrap().len(), 2);
         let events: Vec<&str> = rec["history"]
@@ -912,26 +708,22 @@ async fn from_the_desk_to_the_holders_hand() {
         };
         let bank = Some(("x-api-key", key.as_str()));
         let (_, b) = app
-            .call(
-                "POST",
-                "/api/v1/verify",
-                bank,
-                Some(&verify(json!({"card_serial": "SC-0001-AAAA"}))),
-            )
-            .await;
+            .call("POST", "/api/v1/verify")
+            .header_opt(bank)
+            .json(&verify(json!({"card_serial": "SC-0001-AAAA"})))
+            .await
+            .status_json();
         assert_eq!(
             (b["match"].as_bool(), b["document"].as_str()),
             (Some(true), Some("card")),
             "{b}"
         );
         let (_, b) = app
-            .call(
-                "POST",
-                "/api/v1/verify",
-                bank,
-                Some(&verify(json!({"tracking_code": tc1}))),
-            )
-            .await;
+            .call("POST", "/api/v1/verify")
+            .header_opt(bank)
+            .json(&verify(json!({"tracking_code": tc1})))
+            .await
+            .status_json();
         assert_eq!(
             b["match"], false,
             "a delivered card's receipt no longer verifies: {b}"
@@ -939,49 +731,40 @@ async fn from_the_desk_to_the_holders_hand() {
 
         // --- The card is lost: a new application (with its fee) revokes it at once. ---
         let (st, b) = app
-            .call(
-                "POST",
-                "/api/v1/applications",
-                None,
-                Some(&filing(1, "lost")),
-            )
-            .await;
+            .call("POST", "/api/v1/applications")
+            .json(&filing(1, "lost"))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::CREATED, "{b}");
         assert_eq!(app.state_of(&tc1).await, "revoked");
         let (_, b) = app
-            .call(
-                "POST",
-                "/api/v1/verify",
-                bank,
-                Some(&verify(json!({"card_serial": "SC-0001-AAAA"}))),
-            )
-            .await;
+            .call("POST", "/api/v1/verify")
+            .header_opt(bank)
+            .json(&verify(json!({"card_serial": "SC-0001-AAAA"})))
+            .await
+            .status_json();
         assert_eq!(b["match"], false, "{b}");
 
         // --- Transfer: the remade card of person 3 goes to the other office; then a death. ---
         let (st, b) = app
-            .call(
-                "POST",
-                &format!("/api/v1/applications/{tc3}/transfer"),
-                None,
-                Some(&json!({"national_code": code(2).as_str(), "office_id": "30-0002"})),
-            )
-            .await;
+            .call("POST", &format!("/api/v1/applications/{tc3}/transfer"))
+            .json(&json!({"national_code": code(2).as_str(), "office_id": "30-0002"}))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::NOT_FOUND, "another person's code: {b}");
         let (st, b) = app
-            .call(
-                "POST",
-                &format!("/api/v1/applications/{tc3}/transfer"),
-                None,
-                Some(&json!({"national_code": code(3).as_str(), "office_id": "30-0002"})),
-            )
-            .await;
+            .call("POST", &format!("/api/v1/applications/{tc3}/transfer"))
+            .json(&json!({"national_code": code(3).as_str(), "office_id": "30-0002"}))
+            .await
+            .status_json();
         assert_eq!(
             (st, b["outcome"].as_str()),
             (StatusCode::OK, Some("redirected")),
             "{b}"
         );
-        s.upsert_persons(&[person(3, "1405-08-01")]).await.unwrap();
+        s.upsert_persons(&[holder(3).dead_on("1405-08-01").build()])
+            .await
+            .unwrap();
         assert_eq!(server::cards::workers::deaths(&app.state).await.unwrap(), 1);
         assert_eq!(app.state_of(&tc3).await, "cancelled");
 
@@ -1003,19 +786,19 @@ async fn from_the_desk_to_the_holders_hand() {
         .await
         .unwrap();
         let (_, b) = app
-            .call(
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                Some(&json!({"username": "boss", "password": "a good long password"})),
-            )
-            .await;
+            .call("POST", "/api/v1/auth/login")
+            .json(&json!({"username": "boss", "password": "a good long password"}))
+            .await
+            .status_json();
         let boss_token = b["token"].as_str().unwrap().to_string();
         let boss_auth = format!("Bearer {boss_token}");
         let boss = Some(("authorization", boss_auth.as_str()));
         let (st, lt) = app
-            .call("GET", "/api/v1/stats/lead-times", boss, None)
-            .await;
+            .call("GET", "/api/v1/stats/lead-times")
+            .header_opt(boss)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK);
         assert_eq!(
             (lt["deliveries"].as_u64(), lt["median_days"].as_u64()),
@@ -1023,36 +806,42 @@ async fn from_the_desk_to_the_holders_hand() {
             "{lt}"
         );
         assert_eq!(lt["within_aim_pct"], 100.0);
-        let (st, _) = app.call("GET", "/api/v1/stats/lead-times", op1, None).await;
+        let (st, _) = app
+            .call("GET", "/api/v1/stats/lead-times")
+            .header_opt(op1)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::FORBIDDEN);
         let (_, u) = app
-            .call("GET", "/api/v1/stats/uncollected", boss, None)
-            .await;
+            .call("GET", "/api/v1/stats/uncollected")
+            .header_opt(boss)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(u["total"], 0);
         assert_eq!(u["by_reason"].as_array().unwrap().len(), 16);
-        let day = open_day(&app.state);
+        let day = app.open_day();
         let (st, load) = app
             .call(
                 "GET",
                 &format!("/api/v1/stats/offices/load?date_jalali={day}"),
-                boss,
-                None,
             )
-            .await;
+            .header_opt(boss)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK, "{load}");
         assert_eq!(load[0]["office_id"], "30-0001");
         assert_eq!(
             (load[0]["booked"].as_u64(), load[0]["load_pct"].as_f64()),
             (Some(3), Some(6.0))
         );
-        let (st, headers, csv) = app
-            .raw(
-                Request::get("/api/v1/stats/lead-times?format=csv")
-                    .header("authorization", &boss_auth)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
+        let a = app
+            .get("/api/v1/stats/lead-times?format=csv")
+            .auth(&boss_auth)
             .await;
+        let (st, headers, csv) = (a.status, a.headers, a.bytes);
         assert_eq!(st, StatusCode::OK);
         assert!(headers["content-type"]
             .to_str()
@@ -1061,22 +850,45 @@ async fn from_the_desk_to_the_holders_hand() {
         assert!(String::from_utf8(csv)
             .unwrap()
             .starts_with("from_days,to_days,deliveries\r\n0,7,1\r\n"));
-        let (st, _, page) = app
-            .raw(
-                Request::get("/admin/stats")
-                    .header("cookie", format!("shenas_staff={boss_token}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
+        let a = app
+            .get("/admin/stats")
+            .cookie(format!("shenas_staff={boss_token}"))
             .await;
+        let (st, page) = (a.status, a.bytes);
         assert_eq!(st, StatusCode::OK);
         let page = String::from_utf8(page).unwrap();
         for id in ["lead-times", "uncollected", "office-load", "exports"] {
             assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
         }
         assert!(page.contains("/api/v1/stats/provinces?format=csv"));
-        app.db.cleanup().await;
     }
+}
+
+/// The holder certificates of these cards, for keys a chip would have made.
+async fn certify(app: &TestApp, batch_id: i64, vendor: Option<(&str, &str)>, cards: &[&str]) {
+    use p256::pkcs8::EncodePublicKey;
+    let key = || {
+        let k = loop {
+            if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&rand::random::<[u8; 32]>()) {
+                break k;
+            }
+        };
+        B64.encode(k.verifying_key().to_public_key_der().unwrap().as_bytes())
+    };
+    let body: Vec<Value> = cards
+        .iter()
+        .map(|tc| json!({"tracking_code": tc, "authentication_key": key(), "signing_key": key()}))
+        .collect();
+    let (st, b) = app
+        .call(
+            "POST",
+            &format!("/api/v1/vendor/batches/{batch_id}/certificates"),
+        )
+        .header_opt(vendor)
+        .json(&Value::Array(body))
+        .await
+        .status_json();
+    assert_eq!(st, StatusCode::OK, "{b}");
 }
 
 fn pdftotext(pdf: &[u8]) -> Option<String> {
@@ -1102,29 +914,27 @@ fn pdftotext(pdf: &[u8]) -> Option<String> {
 
 #[tokio::test]
 async fn an_office_brings_a_card_to_itself_only_with_the_holders_finger() {
-    for app in App::all().await {
+    for app in TestApp::all().await {
         let name = app.db.name;
         let s = &app.db.store;
-        s.upsert_persons(&[person(1, "")]).await.unwrap();
+        s.upsert_persons(&[holder(1).build()]).await.unwrap();
         s.upsert_offices(&[
-            office("30-0001", "دفتر پیشخوان کرج"),
-            office("30-0002", "دفتر پیشخوان فردیس"),
+            counter("30-0001", "دفتر پیشخوان کرج"),
+            counter("30-0002", "دفتر پیشخوان فردیس"),
         ])
         .await
         .unwrap();
-        let op1 = app.user("op1", Role::Operator, "30-0001").await;
-        let op2 = app.user("op2", Role::Operator, "30-0002").await;
+        let op1 = app.staff_login("op1", Role::Operator, "30-0001").await;
+        let op2 = app.staff_login("op2", Role::Operator, "30-0002").await;
         let op1 = Some(("authorization", op1.as_str()));
         let op2 = Some(("authorization", op2.as_str()));
-        let tc = app.booked(1, "30-0001").await;
+        let tc = app.booked(&holder(1), "30-0001").await;
         let (st, b) = app
-            .call(
-                "POST",
-                "/api/v1/office/enrollments",
-                op1,
-                Some(&enrollment(&tc, 1)),
-            )
-            .await;
+            .call("POST", "/api/v1/office/enrollments")
+            .header_opt(op1)
+            .json(&enrollment(&tc, 1))
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::CREATED, "{name}: {b}");
         let pull = format!("/api/v1/office/applications/{tc}/transfer");
         let probe = |seed: u64, impression: u64| {
@@ -1132,23 +942,31 @@ async fn an_office_brings_a_card_to_itself_only_with_the_holders_finger() {
                    "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(seed, 2), impression))}})
         };
         // The enrolling office already gets the card.
-        let (st, b) = app.call("POST", &pull, op1, Some(&probe(1, 2))).await;
+        let (st, b) = app
+            .call("POST", &pull)
+            .header_opt(op1)
+            .json(&probe(1, 2))
+            .await
+            .status_json();
         assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("same_office")));
         // The holder at the other office's desk: the destination changes, recorded with who and when.
-        let (st, b) = app.call("POST", &pull, op2, Some(&probe(1, 2))).await;
+        let (st, b) = app
+            .call("POST", &pull)
+            .header_opt(op2)
+            .json(&probe(1, 2))
+            .await
+            .status_json();
         assert_eq!(
             (st, b["outcome"].as_str(), b["to_office_id"].as_str()),
             (StatusCode::OK, Some("redirected"), Some("30-0002")),
             "{name}: {b}"
         );
         let (st, rec) = app
-            .call(
-                "GET",
-                &format!("/api/v1/office/applications/{tc}"),
-                op2,
-                None,
-            )
-            .await;
+            .call("GET", &format!("/api/v1/office/applications/{tc}"))
+            .header_opt(op2)
+            .header("content-type", "application/json")
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK, "now this office's work");
         let last = rec["history"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(
@@ -1159,13 +977,23 @@ async fn an_office_brings_a_card_to_itself_only_with_the_holders_finger() {
         assert!(last["at"].as_str().is_some());
         // Back to the first office: after six failed matches the desk must call a supervisor.
         for _ in 0..server::cards::pickup::MAX_FAILED_MATCHES {
-            let (st, b) = app.call("POST", &pull, op1, Some(&probe(99, 1))).await;
+            let (st, b) = app
+                .call("POST", &pull)
+                .header_opt(op1)
+                .json(&probe(99, 1))
+                .await
+                .status_json();
             assert_eq!(
                 (st, err(&b)),
                 (StatusCode::FORBIDDEN, Some("fingerprint_mismatch"))
             );
         }
-        let (st, b) = app.call("POST", &pull, op1, Some(&probe(1, 2))).await;
+        let (st, b) = app
+            .call("POST", &pull)
+            .header_opt(op1)
+            .json(&probe(1, 2))
+            .await
+            .status_json();
         assert_eq!(
             (st, err(&b)),
             (StatusCode::CONFLICT, Some("too_many_attempts")),
@@ -1177,32 +1005,25 @@ async fn an_office_brings_a_card_to_itself_only_with_the_holders_finger() {
             .unwrap()
             .unwrap();
         assert_eq!(e.destination.as_str(), "30-0002");
-        app.db.cleanup().await;
     }
 }
 
 #[tokio::test]
 async fn office_transfers_are_limited_per_operator() {
-    let db = TestStore::sqlite().await;
-    let state = AppState::new(
-        db.store.clone(),
-        Settings {
+    let app = TestApp::builder()
+        .settings(Settings {
             captcha: false,
             transfers_per_operator_per_minute: 2,
             ..Settings::default()
-        },
-    );
-    let app = App {
-        router: server::router(state.clone()),
-        state,
-        db,
-    };
+        })
+        .build()
+        .await;
     app.db
         .store
-        .upsert_offices(&[office("30-0002", "دفتر پیشخوان فردیس")])
+        .upsert_offices(&[counter("30-0002", "دفتر پیشخوان فردیس")])
         .await
         .unwrap();
-    let op2 = app.user("op2", Role::Operator, "30-0002").await;
+    let op2 = app.staff_login("op2", Role::Operator, "30-0002").await;
     let body = json!({"national_code": code(1).as_str(),
         "fingerprint": {"position": 2, "format": "iso19794_2", "data": ""}});
     let mut seen = Vec::new();
@@ -1212,10 +1033,11 @@ async fn office_transfers_are_limited_per_operator() {
             .call(
                 "POST",
                 &format!("/api/v1/office/applications/{tc}/transfer"),
-                Some(("authorization", op2.as_str())),
-                Some(&body),
             )
-            .await;
+            .header_opt(Some(("authorization", op2.as_str())))
+            .json(&body)
+            .await
+            .status_json();
         seen.push((st, err(&b).map(str::to_string)));
     }
     let nf = (StatusCode::NOT_FOUND, Some("not_found".to_string()));
@@ -1224,5 +1046,4 @@ async fn office_transfers_are_limited_per_operator() {
         Some("rate_limited".to_string()),
     );
     assert_eq!(seen, [nf.clone(), nf, limited]);
-    app.db.cleanup().await;
 }

@@ -3,14 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use server::{AppState, Settings};
+use axum::http::StatusCode;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use store_suite::TestStore;
-use tower::ServiceExt;
+use testkit::TestApp;
 
 /// A metrics recorder that remembers every series (name and labels) it was asked for.
 #[derive(Default, Clone)]
@@ -69,32 +65,14 @@ impl metrics::Recorder for Series {
     }
 }
 
-fn app(db: &TestStore) -> AppState {
-    AppState::new(
-        db.store.clone(),
-        Settings {
-            captcha: false,
-            rate_limits: false,
-            ..Settings::default()
-        },
-    )
-}
-
 #[tokio::test]
 async fn invented_http_methods_do_not_make_new_metric_series() {
     let series = Series::default();
     metrics::set_global_recorder(series.clone()).unwrap();
-    let db = TestStore::sqlite().await;
-    let router = server::router(app(&db));
+    let app = TestApp::new().await;
     for i in 0..200 {
-        let method = axum::http::Method::from_bytes(format!("M{i:06}").as_bytes()).unwrap();
-        let req = Request::builder()
-            .method(method)
-            .uri("/")
-            .body(Body::empty())
-            .unwrap();
-        let res = router.clone().oneshot(req).await.unwrap();
-        assert!(res.status().is_client_error());
+        let a = app.call(&format!("M{i:06}"), "/").await;
+        assert!(a.status.is_client_error());
     }
     let seen = series.0.lock().unwrap().clone();
     let requests: Vec<&String> = seen
@@ -111,12 +89,10 @@ async fn invented_http_methods_do_not_make_new_metric_series() {
         requests.iter().all(|s| !s.contains("method=M0")),
         "{requests:?}"
     );
-    db.cleanup().await;
 }
 
 #[tokio::test]
 async fn health_fails_when_the_blob_store_was_sealed_under_another_key() {
-    let db = TestStore::sqlite().await;
     // The canary written under one key, then the store opened with another.
     let first = blobs::Sealed::new(blobs::MemoryBlobStore::default(), [1; 32]);
     blobs::write_canary(&first).await.unwrap();
@@ -124,22 +100,21 @@ async fn health_fails_when_the_blob_store_was_sealed_under_another_key() {
     let moved = blobs::MemoryBlobStore::default();
     moved.set_raw(blobs::CANARY_KEY, raw);
     let other_key = Arc::new(blobs::Sealed::new(moved, [2; 32]));
-    let state = app(&db).with_services(|s| s.blobs = other_key);
-    let res = server::router(state)
-        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let body: serde_json::Value =
-        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let app = TestApp::builder()
+        .services(move |s| s.blobs = other_key.clone())
+        .build()
+        .await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = serde_json::from_slice(&res.bytes).unwrap();
     assert_eq!(body["status"], "blobs_unreadable");
 
-    // The right key: healthy.
-    let state = app(&db).with_services(|s| s.blobs = Arc::new(first));
-    let res = server::router(state)
-        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    db.cleanup().await;
+    // The right key (the same database): healthy.
+    let first = Arc::new(first);
+    let app = TestApp::builder()
+        .services(move |s| s.blobs = first.clone())
+        .on(app.db)
+        .await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status, StatusCode::OK);
 }

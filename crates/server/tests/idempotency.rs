@@ -7,254 +7,49 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use base64::Engine;
-use domain::{JalaliDate, NationalCode, Office, Person, Role};
-use http_body_util::BodyExt;
-use serde_json::{json, Value};
+use axum::http::{Request, StatusCode};
+use serde_json::json;
 use server::{AppState, Settings};
-use store_suite::TestStore;
+use testkit::{code, office, Answer, PersonBuilder, TestApp, TestStore};
 use tower::ServiceExt;
 
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-fn today() -> JalaliDate {
-    server::state::today()
+/// Person `n` of the registry: زهرا محمدی‌نژاد, daughter of علی‌اکبر and فاطمه.
+fn holder(n: u32) -> PersonBuilder {
+    PersonBuilder::new(n)
+        .first_name("زهرا")
+        .last_name("محمدی‌نژاد")
+        .father("علی‌اکبر")
+        .gender("female")
 }
 
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 300_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
+fn replayed(a: &Answer) -> bool {
+    a.headers.contains_key("idempotent-replayed")
 }
 
-fn person(n: u32) -> Person {
-    let nc = code(n);
-    let m = format!("0912{n:07}");
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "زهرا",
-        "محمدی‌نژاد",
-        "علی‌اکبر",
-        "فاطمه",
-        "female",
-        "1370-05-12",
-        "کرج",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        &m,
-        "3134567890",
-        "کرج خیابان بهشتی",
-        "",
-    ];
-    Person::from_row(&row, today()).unwrap()
-}
-
-fn filing(n: u32) -> Value {
-    let birth = JalaliDate::parse("1370-05-12").unwrap();
-    json!({
-        "national_code": code(n).as_str(),
-        "birth_certificate": {"series_letter": "ج", "series_number": "12", "serial": "345678"},
-        "birth_date_jalali": "1370-05-12",
-        "birth_date_hijri": birth.to_hijri().to_string(),
-        "gender": "female",
-        "religion": "islam",
-        "mother_name": "فاطمه",
-        "mobile": format!("0912{n:07}"),
-        "reason": "first_issue",
-    })
-}
-
-fn enrollment(tc: &str, seed: u64) -> Value {
-    let prints: Vec<Value> = intake::fixtures::ten_prints(seed)
-        .into_iter()
-        .map(|(p, rec)| json!({"position": p, "format": "iso19794_2", "data": B64.encode(rec)}))
-        .collect();
-    json!({
-        "tracking_code": tc,
-        "documents": {"birth_certificate_seen": true, "old_card_collected": false},
-        "photo": B64.encode(intake::fixtures::photo_jpeg(600, 800, seed)),
-        "fingerprints": prints,
-        "signature": B64.encode(intake::fixtures::signature_png()),
-    })
-}
-
-struct App {
-    router: axum::Router,
-    state: AppState,
-    db: TestStore,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
-    }
-    fn replayed(&self) -> bool {
-        self.headers.contains_key("idempotent-replayed")
-    }
-}
-
-impl App {
-    async fn all() -> Vec<Self> {
-        let mut v = Vec::new();
-        for db in TestStore::all().await {
-            let settings = Settings {
-                captcha: false,
-                rate_limits: false,
-                ..Settings::default()
-            };
-            let state = AppState::new(db.store.clone(), settings);
-            v.push(Self {
-                router: server::router(state.clone()),
-                state,
-                db,
-            });
-        }
-        v
-    }
-
-    async fn send(
-        &self,
-        method: &str,
-        uri: &str,
-        headers: &[(&str, &str)],
-        body: impl Into<Body>,
-    ) -> Answer {
-        let mut r = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("content-type", "application/json");
-        for (h, v) in headers {
-            r = r.header(*h, *v);
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(r.body(body.into()).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Answer {
-            status,
-            headers,
-            bytes,
-        }
-    }
-
-    async fn operator(&self, name: &str, office: &str) -> String {
-        self.db
-            .store
-            .create_user(&store::journey::NewUser {
-                username: name.into(),
-                password_hash: server::auth::hash_password("a good long password").unwrap(),
-                role: Role::Operator,
-                office: Some(domain::OfficeId::parse(office).unwrap()),
-                province: None,
-                at: chrono::Utc::now(),
-            })
-            .await
-            .unwrap();
-        let login = json!({"username": name, "password": "a good long password"});
-        let a = self
-            .send("POST", "/api/v1/auth/login", &[], login.to_string())
-            .await;
-        assert_eq!(a.status, StatusCode::OK);
-        format!("Bearer {}", a.json()["token"].as_str().unwrap())
-    }
-
-    /// Person `n` filed, paid, booked at 30-0001 and enrolled there by `op`: one card in the production queue.
-    async fn enrolled(&self, n: u32, op: &str) -> String {
-        let a = self
-            .send("POST", "/api/v1/applications", &[], filing(n).to_string())
-            .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.json());
-        let tc = a.json()["tracking_code"].as_str().unwrap().to_string();
-        let holder = json!({"national_code": code(n).as_str()}).to_string();
-        let a = self
-            .send(
-                "POST",
-                &format!("/api/v1/applications/{tc}/payments"),
-                &[],
-                holder,
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.json());
-        let token = a.json()["redirect_url"]
-            .as_str()
-            .unwrap()
-            .split("token=")
-            .nth(1)
-            .unwrap()
-            .to_string();
-        let pay = json!({"token": token, "outcome": "success"}).to_string();
-        let a = self.send("POST", "/sandbox-bank/v1/pay", &[], pay).await;
-        assert_eq!(a.status, StatusCode::OK);
-        let mut day = today().add_days(1).unwrap();
-        while self.state.settings.holidays.closure(day).is_some() {
-            day = day.add_days(1).unwrap();
-        }
-        let book = json!({"national_code": code(n).as_str(), "office_id": "30-0001", "date_jalali": day.to_string()});
-        let a = self
-            .send(
-                "POST",
-                &format!("/api/v1/applications/{tc}/appointment"),
-                &[],
-                book.to_string(),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.json());
-        let a = self
-            .send(
-                "POST",
-                "/api/v1/office/enrollments",
-                &[("authorization", op)],
-                enrollment(&tc, u64::from(n)).to_string(),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.json());
-        tc
-    }
-
-    async fn vendor(&self, name: &str) -> String {
-        let (key, prefix, hash) = server::agency::key::new_api_key();
-        self.db
-            .store
-            .create_vendor(name, 50, 100_000, &prefix, &hash, chrono::Utc::now())
-            .await
-            .unwrap();
-        key
-    }
+/// Person `n` filed, paid, booked at 30-0001 and enrolled there by `op`: one card in the production queue.
+async fn enrolled(app: &TestApp, n: u32, op: &str) -> String {
+    let tc = app.booked(&holder(n), "30-0001").await;
+    let a = app
+        .post_json(
+            "/api/v1/office/enrollments",
+            &testkit::enrollment::json_body(&tc, u64::from(n), &[]),
+        )
+        .auth(op)
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.json());
+    tc
 }
 
 #[tokio::test]
 async fn answers_are_repeated_only_to_the_same_authenticated_caller() {
-    for app in App::all().await {
+    for app in TestApp::all().await {
         let name = app.db.name;
         let s = &app.db.store;
-        s.upsert_persons(&[person(1)]).await.unwrap();
-        let office = Office::from_row(&[
-            "30-0001",
-            "دفتر کرج",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "خیابان بهشتی",
-            "50",
-        ])
-        .unwrap();
+        s.upsert_persons(&[holder(1).build()]).await.unwrap();
+        let office = office("30-0001").name("دفتر کرج").build();
         s.upsert_offices(&[office]).await.unwrap();
         let op = app.operator("op1", "30-0001").await;
-        let tc = app.enrolled(1, &op).await;
+        let tc = enrolled(&app, 1, &op).await;
         assert_eq!(
             app.state
                 .services
@@ -274,64 +69,56 @@ async fn answers_are_repeated_only_to_the_same_authenticated_caller() {
         let claim = "/api/v1/vendor/batches/claim";
         let key = ("idempotency-key", "claim-2026-12-02");
         let first = app
-            .send(
-                "POST",
-                claim,
-                &[("x-api-key", &vendor_a), key],
-                Body::empty(),
-            )
+            .call("POST", claim)
+            .headers(&[("x-api-key", &vendor_a), key])
+            .body("application/json", Body::empty())
             .await;
         assert_eq!(first.status, StatusCode::OK, "{name}");
         assert_eq!(first.json()["cards"][0]["tracking_code"], json!(tc));
-        assert!(!first.replayed());
+        assert!(!replayed(&first));
 
         // F1: another manufacturer, a caller with no key, a wrong key: never the first answer.
         let b = app
-            .send(
-                "POST",
-                claim,
-                &[("x-api-key", &vendor_b), key],
-                Body::empty(),
-            )
+            .call("POST", claim)
+            .headers(&[("x-api-key", &vendor_b), key])
+            .body("application/json", Body::empty())
             .await;
-        assert!(!b.replayed(), "{name}");
+        assert!(!replayed(&b), "{name}");
         assert_eq!(
             b.status,
             StatusCode::NO_CONTENT,
             "{name}: its own (empty) queue, not A's batch"
         );
-        let anon = app.send("POST", claim, &[key], Body::empty()).await;
+        let anon = app
+            .call("POST", claim)
+            .headers(&[key])
+            .body("application/json", Body::empty())
+            .await;
         assert_eq!(
-            (anon.status, anon.replayed()),
+            (anon.status, replayed(&anon)),
             (StatusCode::UNAUTHORIZED, false),
             "{name}"
         );
         assert!(!anon.bytes.windows(tc.len()).any(|w| w == tc.as_bytes()));
         let wrong = app
-            .send(
-                "POST",
-                claim,
-                &[("x-api-key", "shn_00000000_feed"), key],
-                Body::empty(),
-            )
+            .call("POST", claim)
+            .headers(&[("x-api-key", "shn_00000000_feed"), key])
+            .body("application/json", Body::empty())
             .await;
         assert_eq!(
-            (wrong.status, wrong.replayed()),
+            (wrong.status, replayed(&wrong)),
             (StatusCode::UNAUTHORIZED, false),
             "{name}"
         );
 
         // The same manufacturer gets the same batch again, rebuilt; no new batch is claimed.
         let again = app
-            .send(
-                "POST",
-                claim,
-                &[("x-api-key", &vendor_a), key],
-                Body::empty(),
-            )
+            .call("POST", claim)
+            .headers(&[("x-api-key", &vendor_a), key])
+            .body("application/json", Body::empty())
             .await;
         assert_eq!(again.status, StatusCode::OK, "{name}");
-        assert!(again.replayed());
+        assert!(replayed(&again));
         assert_eq!(again.bytes, first.bytes, "{name}: byte for byte");
 
         // F2: nothing personal in the idempotency table: no national code, photo or template in clear, and the
@@ -370,18 +157,19 @@ async fn answers_are_repeated_only_to_the_same_authenticated_caller() {
             .unwrap();
         let ask = json!({"national_code": nc.as_str(), "tracking_code": tc}).to_string();
         let k2 = ("idempotency-key", "kyc-2");
-        let refused = app.send("POST", "/api/v1/verify", &[k2], ask.clone()).await;
+        let refused = app
+            .call("POST", "/api/v1/verify")
+            .headers(&[k2])
+            .body("application/json", ask.clone())
+            .await;
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{name}");
         let real = app
-            .send(
-                "POST",
-                "/api/v1/verify",
-                &[("x-api-key", &akey), k2],
-                ask.clone(),
-            )
+            .call("POST", "/api/v1/verify")
+            .headers(&[("x-api-key", &akey), k2])
+            .body("application/json", ask.clone())
             .await;
         assert_eq!(
-            (real.status, real.replayed()),
+            (real.status, replayed(&real)),
             (StatusCode::OK, false),
             "{name}: {:?}",
             real.json()
@@ -389,15 +177,12 @@ async fn answers_are_repeated_only_to_the_same_authenticated_caller() {
         assert_eq!(real.json()["match"], json!(true));
         // A verification is never answered from the cache: a repeat is checked and audited again.
         let repeat = app
-            .send(
-                "POST",
-                "/api/v1/verify",
-                &[("x-api-key", &akey), k2],
-                ask.clone(),
-            )
+            .call("POST", "/api/v1/verify")
+            .headers(&[("x-api-key", &akey), k2])
+            .body("application/json", ask.clone())
             .await;
         assert_eq!(
-            (repeat.status, repeat.replayed()),
+            (repeat.status, replayed(&repeat)),
             (StatusCode::OK, false),
             "{name}"
         );
@@ -406,9 +191,13 @@ async fn answers_are_repeated_only_to_the_same_authenticated_caller() {
             2,
             "{name}: both audited"
         );
-        let anon = app.send("POST", "/api/v1/verify", &[k2], ask.clone()).await;
+        let anon = app
+            .call("POST", "/api/v1/verify")
+            .headers(&[k2])
+            .body("application/json", ask.clone())
+            .await;
         assert_eq!(
-            (anon.status, anon.replayed()),
+            (anon.status, replayed(&anon)),
             (StatusCode::UNAUTHORIZED, false),
             "{name}"
         );
@@ -416,12 +205,9 @@ async fn answers_are_repeated_only_to_the_same_authenticated_caller() {
         // F8: an anonymous caller's large body is refused before it is read whole, and leaves no row.
         let big = vec![b'a'; 1024 * 1024];
         let a = app
-            .send(
-                "POST",
-                "/api/v1/applications",
-                &[("idempotency-key", "big-1")],
-                big,
-            )
+            .call("POST", "/api/v1/applications")
+            .headers(&[("idempotency-key", "big-1")])
+            .body("application/json", big)
             .await;
         assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{name}");
         let big_rows = app
@@ -429,7 +215,6 @@ async fn answers_are_repeated_only_to_the_same_authenticated_caller() {
             .select_bytes("SELECT idem_key FROM idempotency_keys WHERE idem_key = 'big-1'")
             .await;
         assert!(big_rows.is_empty(), "{name}");
-        app.db.cleanup().await;
     }
 }
 

@@ -5,60 +5,19 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use domain::{JalaliDate, NationalCode, Office, Person, Role};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
+use domain::{JalaliDate, Person, Role};
 use payments::Gateway;
 use serde_json::{json, Value};
-use server::{AppState, Settings};
-use store_suite::TestStore;
-use tower::ServiceExt;
+use server::Settings;
+use testkit::{code, mobile, office, quiet, today, PersonBuilder, TestApp, TestStore};
 
-struct App {
-    router: axum::Router,
-    state: AppState,
-    db: TestStore,
+/// Person `n` of the registry, whose mother's name the filings below write with a zero-width non-joiner.
+fn registered(n: u32) -> PersonBuilder {
+    PersonBuilder::new(n).mother("فاطمه زهرا")
 }
 
-fn today() -> JalaliDate {
-    server::state::today()
-}
-
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 200_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
-
-fn mobile(n: u32) -> String {
-    format!("0912{:07}", n)
-}
-
-/// A person of the registry, born 1370-05-12, with one mobile; `death` for a deceased one.
-fn person(n: u32, birth: &str, death: &str) -> Person {
-    let nc = code(n);
-    let m = mobile(n);
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "علی",
-        "رضایی",
-        "حسن",
-        "فاطمه زهرا",
-        "male",
-        birth,
-        "کرج",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        &m,
-        "3134567890",
-        "کرج خیابان بهشتی",
-        death,
-    ];
-    Person::from_row(&row, today()).unwrap()
-}
-
+/// Person `n`'s filing as a phone keyboard may send it: Persian digits, `+98`, the mother's name joined.
 fn body_for(n: u32) -> Value {
     let birth = JalaliDate::parse("1370-05-12").unwrap();
     json!({
@@ -74,156 +33,68 @@ fn body_for(n: u32) -> Value {
     })
 }
 
-fn office(id: &str, capacity: u32) -> Office {
-    Office::from_row(&[
-        id,
-        "دفتر پیشخوان کرج",
-        "counter",
-        "30",
-        "کرج",
-        "026",
-        "خیابان بهشتی",
-        &capacity.to_string(),
-    ])
-    .unwrap()
+async fn on(db: TestStore, settings: Settings) -> TestApp {
+    TestApp::builder().settings(settings).on(db).await
 }
 
-/// The next day offices are open, at least one day ahead.
-fn open_day(state: &AppState) -> JalaliDate {
-    let mut d = today().add_days(1).unwrap();
-    while state.settings.holidays.closure(d).is_some() {
-        d = d.add_days(1).unwrap();
-    }
-    d
+/// The sandbox bank's token for paying `tc` (the applicant's national code read from the store).
+async fn token_of(app: &TestApp, tc: &str) -> String {
+    let t = domain::TrackingCode::parse(tc).unwrap();
+    let nc = app
+        .db
+        .store
+        .application(&t)
+        .await
+        .unwrap()
+        .unwrap()
+        .national_code;
+    let a = app.start_payment(tc, nc.as_str()).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let b = a.json();
+    let url = b["redirect_url"].as_str().unwrap();
+    url.split("token=").nth(1).unwrap().to_string()
 }
 
-impl App {
-    async fn on(db: TestStore, settings: Settings) -> Self {
-        let state = AppState::new(db.store.clone(), settings);
-        Self {
-            router: server::router(state.clone()),
-            state,
-            db,
-        }
-    }
-
-    async fn all() -> Vec<Self> {
-        let mut v = Vec::new();
-        for db in TestStore::all().await {
-            v.push(Self::on(db, quiet()).await);
-        }
-        v
-    }
-
-    async fn call(&self, req: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            headers,
-        )
-    }
-
-    async fn get(&self, uri: &str) -> (StatusCode, Value) {
-        let (s, v, _) = self
-            .call(Request::get(uri).body(Body::empty()).unwrap())
-            .await;
-        (s, v)
-    }
-
-    async fn send(&self, method: &str, uri: &str, body: &Value) -> (StatusCode, Value) {
-        let (s, v, _) = self
-            .call(
-                Request::builder()
-                    .method(method)
-                    .uri(uri)
-                    .header("content-type", "application/json")
-                    .body(Body::from(body.to_string()))
-                    .unwrap(),
-            )
-            .await;
-        (s, v)
-    }
-
-    async fn post(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
-        self.send("POST", uri, body).await
-    }
-
-    /// Files an application for person `n` and answers its tracking code.
-    async fn file(&self, n: u32) -> String {
-        let (s, b) = self.post("/api/v1/applications", &body_for(n)).await;
-        assert_eq!(s, StatusCode::CREATED, "{}: {b}", self.db.name);
-        b["tracking_code"].as_str().unwrap().to_string()
-    }
-
-    /// The applicant's national code of a filed application, as the holder-bound actions need it.
-    async fn nc_of(&self, tc: &str) -> String {
-        let tc = domain::TrackingCode::parse(tc).unwrap();
-        let app = self.db.store.application(&tc).await.unwrap().unwrap();
-        app.national_code.as_str().to_string()
-    }
-
-    async fn token_of(&self, tc: &str) -> String {
-        let nc = self.nc_of(tc).await;
-        let (s, b) = self
-            .post(
-                &format!("/api/v1/applications/{tc}/payments"),
-                &json!({"national_code": nc}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{b}");
-        let url = b["redirect_url"].as_str().unwrap();
-        url.split("token=").nth(1).unwrap().to_string()
-    }
-
-    async fn status_of(&self, n: u32, tc: &str) -> Value {
-        let (s, b) = self
-            .get(&format!(
-                "/api/v1/status?national_code={}&tracking_code={tc}",
-                code(n)
-            ))
-            .await;
-        assert_eq!(s, StatusCode::OK, "{b}");
-        b
-    }
+async fn status_of(app: &TestApp, n: u32, tc: &str) -> Value {
+    let (s, b) = app
+        .get(&format!(
+            "/api/v1/status?national_code={}&tracking_code={tc}",
+            code(n)
+        ))
+        .await
+        .status_json();
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b
 }
 
-fn quiet() -> Settings {
-    Settings {
-        captcha: false,
-        rate_limits: false,
-        ..Settings::default()
-    }
-}
-
-async fn seed(app: &App, persons: &[Person]) {
+async fn seed(app: &TestApp, persons: &[Person]) {
     app.db.store.upsert_persons(persons).await.unwrap();
     app.db
         .store
-        .upsert_offices(&[office("30-0001", 5), office("30-0002", 40)])
+        .upsert_offices(&[
+            office("30-0001").capacity(5).build(),
+            office("30-0002").capacity(40).build(),
+        ])
         .await
         .unwrap();
 }
 
 #[tokio::test]
 async fn the_whole_journey_by_api() {
-    for app in App::all().await {
+    for app in TestApp::all().await {
         let name = app.db.name;
-        seed(&app, &[person(1, "1370-05-12", "")]).await;
-        let tc = app.file(1).await;
-        assert_eq!(app.status_of(1, &tc).await["state"], "awaiting_payment");
+        seed(&app, &[registered(1).build()]).await;
+        let tc = app.file(&body_for(1)).await;
+        assert_eq!(status_of(&app, 1, &tc).await["state"], "awaiting_payment");
 
         // Not paid: no booking.
-        let day = open_day(&app.state);
+        let day = app.open_day();
         let nc = code(1).as_str().to_string();
         let book =
             json!({"national_code": nc, "office_id": "30-0001", "date_jalali": day.to_string()});
         let uri = format!("/api/v1/applications/{tc}/appointment");
         let cancel_uri = format!("{uri}?national_code={nc}");
-        let (s, b) = app.post(&uri, &book).await;
+        let (s, b) = app.post_json(&uri, &book).await.status_json();
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::CONFLICT, Some("application_not_paid")),
@@ -231,24 +102,29 @@ async fn the_whole_journey_by_api() {
         );
 
         // Pay at the sandbox bank; the bank performs the callback.
-        let token = app.token_of(&tc).await;
+        let token = token_of(&app, &tc).await;
         let (s, b) = app
-            .post(
+            .post_json(
                 "/sandbox-bank/v1/pay",
                 &json!({"token": token, "outcome": "success"}),
             )
-            .await;
+            .await
+            .status_json();
         assert_eq!(s, StatusCode::OK, "{name}: {b}");
         assert_eq!(b["callback"]["payment_state"], "settled");
         assert_eq!(b["bank_state"], "settled");
-        assert_eq!(app.status_of(1, &tc).await["state"], "awaiting_appointment");
+        assert_eq!(
+            status_of(&app, 1, &tc).await["state"],
+            "awaiting_appointment"
+        );
         // A second payment is refused now.
         let (s, b) = app
-            .post(
+            .post_json(
                 &format!("/api/v1/applications/{tc}/payments"),
                 &json!({"national_code": nc}),
             )
-            .await;
+            .await
+            .status_json();
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::CONFLICT, Some("application_already_paid"))
@@ -259,20 +135,22 @@ async fn the_whole_journey_by_api() {
             .get(&format!(
                 "/api/v1/offices?area_code=%DB%B0%DB%B2%DB%B6&date_jalali={day}"
             ))
-            .await;
+            .await
+            .status_json();
         assert_eq!(s, StatusCode::OK, "{list}");
         assert_eq!(list[0]["office_id"], "30-0002");
         assert_eq!(list[0]["free_capacity"], 40);
         assert_eq!(list[1]["free_capacity"], 5);
 
-        let (s, b) = app.post(&uri, &book).await;
+        let (s, b) = app.post_json(&uri, &book).await.status_json();
         assert_eq!(s, StatusCode::CREATED, "{name}: {b}");
         assert_eq!(b["slot"], 1);
         assert_eq!(b["time"], "07:30");
-        assert_eq!(app.status_of(1, &tc).await["state"], "appointment_booked");
+        assert_eq!(status_of(&app, 1, &tc).await["state"], "appointment_booked");
         let (_, list) = app
             .get(&format!("/api/v1/offices?area_code=026&date_jalali={day}"))
-            .await;
+            .await
+            .status_json();
         let o1 = list
             .as_array()
             .unwrap()
@@ -282,19 +160,30 @@ async fn the_whole_journey_by_api() {
         assert_eq!(o1["free_capacity"], 4);
 
         // Cancel frees the place; rebooking works.
-        let (s, _) = app.send("DELETE", &cancel_uri, &json!({})).await;
+        let (s, _) = app
+            .call("DELETE", &cancel_uri)
+            .json(&json!({}))
+            .await
+            .status_json();
         assert_eq!(s, StatusCode::NO_CONTENT);
-        let (s, b) = app.send("DELETE", &cancel_uri, &json!({})).await;
+        let (s, b) = app
+            .call("DELETE", &cancel_uri)
+            .json(&json!({}))
+            .await
+            .status_json();
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::CONFLICT, Some("no_appointment"))
         );
-        assert_eq!(app.status_of(1, &tc).await["state"], "awaiting_appointment");
-        let (s, _) = app.post(&uri, &book).await;
+        assert_eq!(
+            status_of(&app, 1, &tc).await["state"],
+            "awaiting_appointment"
+        );
+        let (s, _) = app.post_json(&uri, &book).await.status_json();
         assert_eq!(s, StatusCode::CREATED);
 
         // The status shows nothing personal, and needs both codes.
-        let st = app.status_of(1, &tc).await;
+        let st = status_of(&app, 1, &tc).await;
         let keys: Vec<&String> = st.as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
@@ -312,7 +201,8 @@ async fn the_whole_journey_by_api() {
                 "/api/v1/status?national_code={}&tracking_code={tc}",
                 code(2)
             ))
-            .await;
+            .await
+            .status_json();
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::NOT_FOUND, Some("application_not_found"))
@@ -335,26 +225,28 @@ async fn the_whole_journey_by_api() {
         assert!(h[1].actor.starts_with("gateway:"));
 
         // One active application per person.
-        let (s, b) = app.post("/api/v1/applications", &body_for(1)).await;
+        let (s, b) = app
+            .post_json("/api/v1/applications", &body_for(1))
+            .await
+            .status_json();
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::CONFLICT, Some("active_application_exists"))
         );
-        app.db.cleanup().await;
     }
 }
 
 #[tokio::test]
 async fn pre_registration_refuses_what_the_registry_does_not_allow() {
     let db = TestStore::sqlite().await;
-    let app = App::on(db, quiet()).await;
+    let app = on(db, quiet()).await;
     let young = today().add_days(-14 * 366).unwrap().to_string();
     seed(
         &app,
         &[
-            person(1, "1370-05-12", ""),
-            person(2, "1370-05-12", "1402-01-10"),
-            person(3, &young, ""),
+            registered(1).build(),
+            registered(2).dead_on("1402-01-10").build(),
+            registered(3).born(&young).build(),
         ],
     )
     .await;
@@ -475,7 +367,10 @@ async fn pre_registration_refuses_what_the_registry_does_not_allow() {
         ),
     ];
     for (body, want, field) in cases {
-        let (s, b) = app.post("/api/v1/applications", &body).await;
+        let (s, b) = app
+            .post_json("/api/v1/applications", &body)
+            .await
+            .status_json();
         assert_eq!(
             refused(s, &b),
             (StatusCode::UNPROCESSABLE_ENTITY, want.to_string()),
@@ -489,25 +384,24 @@ async fn pre_registration_refuses_what_the_registry_does_not_allow() {
         }
     }
     assert_eq!(app.db.store.count_applications().await.unwrap(), 0);
-    app.file(1).await;
-    app.db.cleanup().await;
+    app.file(&body_for(1)).await;
 }
 
 #[tokio::test]
 async fn replayed_and_reordered_callbacks_pay_each_application_once() {
     use rand::seq::SliceRandom;
-    for app in App::all().await {
+    for app in TestApp::all().await {
         let n = 12;
-        let persons: Vec<Person> = (1..=n).map(|i| person(i, "1370-05-12", "")).collect();
+        let persons: Vec<Person> = (1..=n).map(|i| registered(i).build()).collect();
         seed(&app, &persons).await;
         let bank = app.state.services.sandbox_bank.clone().unwrap();
         let mut tokens = Vec::new();
         let mut codes = Vec::new();
         for i in 1..=n {
-            let tc = app.file(i).await;
+            let tc = app.file(&body_for(i)).await;
             // Two attempts per application, both paid at the bank; some a third, cancelled.
             for k in 0..3 {
-                let t = app.token_of(&tc).await;
+                let t = token_of(&app, &tc).await;
                 let outcome = if k < 2 {
                     payments::sandbox::Outcome::Success
                 } else {
@@ -526,12 +420,11 @@ async fn replayed_and_reordered_callbacks_pay_each_application_once() {
         for t in calls {
             let router = app.router.clone();
             tasks.spawn(async move {
-                let req = Request::post("/api/v1/payments/callback")
-                    .header("content-type", "application/json")
-                    .body(Body::from(json!({"token": t, "status": "OK"}).to_string()))
-                    .unwrap();
-                let res = router.oneshot(req).await.unwrap();
-                (t, res.status())
+                let req = testkit::Call::new(&router, "POST", "/api/v1/payments/callback")
+                    .json(&json!({"token": t, "status": "OK"}))
+                    .request();
+                let status = testkit::send(&router, req).await.status;
+                (t, status)
             });
         }
         while let Some(r) = tasks.join_next().await {
@@ -558,7 +451,7 @@ async fn replayed_and_reordered_callbacks_pay_each_application_once() {
                 1
             );
             assert_eq!(
-                app.status_of(i as u32 + 1, tc).await["state"],
+                status_of(&app, i as u32 + 1, tc).await["state"],
                 "awaiting_appointment"
             );
             // The bank agrees: one settled, one reversed.
@@ -575,27 +468,23 @@ async fn replayed_and_reordered_callbacks_pay_each_application_once() {
             bank_states.sort();
             assert_eq!(bank_states, ["cancelled", "reversed", "settled"]);
         }
-        app.db.cleanup().await;
     }
 }
 
 #[tokio::test]
 async fn a_lost_callback_is_repaired_by_the_reconciler() {
     let db = TestStore::sqlite().await;
-    let app = App::on(db, quiet()).await;
-    seed(
-        &app,
-        &[person(1, "1370-05-12", ""), person(2, "1370-05-12", "")],
-    )
-    .await;
-    let tc = app.file(1).await;
-    let token = app.token_of(&tc).await;
-    let unpaid_tc = app.file(2).await;
-    let unpaid = app.token_of(&unpaid_tc).await;
+    let app = on(db, quiet()).await;
+    seed(&app, &[registered(1).build(), registered(2).build()]).await;
+    let tc = app.file(&body_for(1)).await;
+    let token = token_of(&app, &tc).await;
+    let unpaid_tc = app.file(&body_for(2)).await;
+    let unpaid = token_of(&app, &unpaid_tc).await;
     // A callback before the customer paid (forged, or early) changes nothing.
     let (s, b) = app
-        .post("/api/v1/payments/callback", &json!({"token": unpaid}))
-        .await;
+        .post_json("/api/v1/payments/callback", &json!({"token": unpaid}))
+        .await
+        .status_json();
     assert_eq!(
         (s, b["payment_state"].as_str()),
         (StatusCode::OK, Some("pending"))
@@ -605,26 +494,29 @@ async fn a_lost_callback_is_repaired_by_the_reconciler() {
     bank.pay(&token, payments::sandbox::Outcome::Success)
         .await
         .unwrap();
-    assert_eq!(app.status_of(1, &tc).await["state"], "awaiting_payment");
+    assert_eq!(status_of(&app, 1, &tc).await["state"], "awaiting_payment");
     let n = server::journey::pay::reconcile(&app.state, chrono::Duration::zero())
         .await
         .unwrap();
     assert_eq!(n, 2);
-    assert_eq!(app.status_of(1, &tc).await["state"], "awaiting_appointment");
     assert_eq!(
-        app.status_of(2, &unpaid_tc).await["state"],
+        status_of(&app, 1, &tc).await["state"],
+        "awaiting_appointment"
+    );
+    assert_eq!(
+        status_of(&app, 2, &unpaid_tc).await["state"],
         "awaiting_payment"
     );
     // A crash after the bank verified but before our write: the bank says verified; verifying again repairs it.
     let tc3 = {
         app.db
             .store
-            .upsert_persons(&[person(3, "1370-05-12", "")])
+            .upsert_persons(&[registered(3).build()])
             .await
             .unwrap();
-        app.file(3).await
+        app.file(&body_for(3)).await
     };
-    let t3 = app.token_of(&tc3).await;
+    let t3 = token_of(&app, &tc3).await;
     bank.pay(&t3, payments::sandbox::Outcome::Success)
         .await
         .unwrap();
@@ -633,79 +525,66 @@ async fn a_lost_callback_is_repaired_by_the_reconciler() {
         .await
         .unwrap();
     assert_eq!(
-        app.status_of(3, &tc3).await["state"],
+        status_of(&app, 3, &tc3).await["state"],
         "awaiting_appointment"
     );
     assert_eq!(
         bank.transaction(&t3).await.unwrap().unwrap().state,
         "settled"
     );
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn walk_ins_need_an_operator_of_an_office() {
-    for app in App::all().await {
-        seed(&app, &[person(1, "1370-05-12", "")]).await;
+    for app in TestApp::all().await {
+        seed(&app, &[registered(1).build()]).await;
         let s = &app.db.store;
-        for (name, role, office) in [
-            ("op1", Role::Operator, Some("30-0001")),
-            ("admin", Role::NationalAdmin, None),
-        ] {
-            s.create_user(&store::journey::NewUser {
-                username: name.into(),
-                password_hash: server::auth::hash_password("a good long password").unwrap(),
-                role,
-                office: office.map(|o| domain::OfficeId::parse(o).unwrap()),
-                province: None,
-                at: chrono::Utc::now(),
-            })
-            .await
-            .unwrap();
-        }
+        app.create_staff("op1", Role::Operator, Some("30-0001"), None)
+            .await;
+        app.create_staff("admin", Role::NationalAdmin, None, None)
+            .await;
         let (st, b) = app
-            .post(
+            .post_json(
                 "/api/v1/auth/login",
                 &json!({"username": "op1", "password": "wrong"}),
             )
-            .await;
+            .await
+            .status_json();
         assert_eq!(
             (st, b["error"]["code"].as_str()),
             (StatusCode::UNAUTHORIZED, Some("invalid_credentials"))
         );
         let (st, b) = app
-            .post(
+            .post_json(
                 "/api/v1/auth/login",
                 &json!({"username": "OP1", "password": "a good long password"}),
             )
-            .await;
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK, "{b}");
         let token = b["token"].as_str().unwrap().to_string();
         let walk_in = |auth: Option<String>| {
-            let mut r = Request::post("/api/v1/office/applications")
-                .header("content-type", "application/json");
-            if let Some(a) = auth {
-                r = r.header("authorization", a);
-            }
-            r.body(Body::from(body_for(1).to_string())).unwrap()
+            app.post_json("/api/v1/office/applications", &body_for(1))
+                .auth_opt(auth)
         };
-        let (st, _, _) = app.call(walk_in(None)).await;
+        let (st, _, _) = (walk_in(None)).await.parts();
         assert_eq!(st, StatusCode::UNAUTHORIZED);
-        let (st, _, _) = app.call(walk_in(Some("Bearer nonsense".into()))).await;
+        let (st, _, _) = (walk_in(Some("Bearer nonsense".into()))).await.parts();
         assert_eq!(st, StatusCode::UNAUTHORIZED);
         let (_, b) = app
-            .post(
+            .post_json(
                 "/api/v1/auth/login",
                 &json!({"username": "admin", "password": "a good long password"}),
             )
-            .await;
+            .await
+            .status_json();
         let admin = b["token"].as_str().unwrap().to_string();
-        let (st, b, _) = app.call(walk_in(Some(format!("Bearer {admin}")))).await;
+        let (st, b, _) = (walk_in(Some(format!("Bearer {admin}")))).await.parts();
         assert_eq!(
             (st, b["error"]["code"].as_str()),
             (StatusCode::FORBIDDEN, Some("forbidden"))
         );
-        let (st, b, _) = app.call(walk_in(Some(format!("Bearer {token}")))).await;
+        let (st, b, _) = (walk_in(Some(format!("Bearer {token}")))).await.parts();
         assert_eq!(st, StatusCode::CREATED, "{b}");
         let fees = domain::FeeTable::default().for_year(today().year());
         assert_eq!(
@@ -716,33 +595,25 @@ async fn walk_ins_need_an_operator_of_an_office() {
         let a = s.application(&tc).await.unwrap().unwrap();
         assert_eq!(a.filing_office.unwrap().as_str(), "30-0001");
         assert_eq!(s.history(&tc).await.unwrap()[0].actor, "operator:op1");
-        app.db.cleanup().await;
     }
 }
 
 #[tokio::test]
 async fn idempotency_keys_answer_the_first_answer_again() {
     let db = TestStore::sqlite().await;
-    let app = App::on(db, quiet()).await;
-    seed(
-        &app,
-        &[person(1, "1370-05-12", ""), person(2, "1370-05-12", "")],
-    )
-    .await;
+    let app = on(db, quiet()).await;
+    seed(&app, &[registered(1).build(), registered(2).build()]).await;
     let req = |body: &Value| {
-        Request::post("/api/v1/applications")
-            .header("content-type", "application/json")
+        app.post_json("/api/v1/applications", body)
             .header("idempotency-key", "k-123")
-            .body(Body::from(body.to_string()))
-            .unwrap()
     };
-    let (s1, b1, _) = app.call(req(&body_for(1))).await;
-    let (s2, b2, h2) = app.call(req(&body_for(1))).await;
+    let (s1, b1, _) = (req(&body_for(1))).await.parts();
+    let (s2, b2, h2) = (req(&body_for(1))).await.parts();
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
     assert_eq!(b1, b2);
     assert_eq!(h2.get("idempotent-replayed").unwrap(), "true");
     assert_eq!(app.db.store.count_applications().await.unwrap(), 1);
-    let (s3, b3, _) = app.call(req(&body_for(2))).await;
+    let (s3, b3, _) = (req(&body_for(2))).await.parts();
     assert_eq!(
         (s3, b3["error"]["code"].as_str()),
         (
@@ -750,7 +621,6 @@ async fn idempotency_keys_answer_the_first_answer_again() {
             Some("idempotency_key_reused")
         )
     );
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
@@ -761,22 +631,19 @@ async fn status_lookups_are_rate_limited_per_national_code() {
         status_per_code_per_minute: 3,
         ..Settings::default()
     };
-    let app = App::on(db, settings).await;
-    seed(&app, &[person(1, "1370-05-12", "")]).await;
-    let tc = app.file(1).await;
+    let app = on(db, settings).await;
+    seed(&app, &[registered(1).build()]).await;
+    let tc = app.file(&body_for(1)).await;
     for _ in 0..3 {
-        app.status_of(1, &tc).await;
+        status_of(&app, 1, &tc).await;
     }
     let (s, b, h) = app
-        .call(
-            Request::get(format!(
-                "/api/v1/status?national_code={}&tracking_code={tc}",
-                code(1)
-            ))
-            .body(Body::empty())
-            .unwrap(),
-        )
-        .await;
+        .get(&format!(
+            "/api/v1/status?national_code={}&tracking_code={tc}",
+            code(1)
+        ))
+        .await
+        .parts();
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
@@ -789,7 +656,6 @@ async fn status_lookups_are_rate_limited_per_national_code() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&wait));
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
@@ -799,45 +665,44 @@ async fn the_captcha_guards_pre_registration() {
         rate_limits: false,
         ..Settings::default()
     };
-    let app = App::on(db, settings).await;
-    seed(&app, &[person(1, "1370-05-12", "")]).await;
-    let (s, b) = app.post("/api/v1/applications", &body_for(1)).await;
+    let app = on(db, settings).await;
+    seed(&app, &[registered(1).build()]).await;
+    let (s, b) = app
+        .post_json("/api/v1/applications", &body_for(1))
+        .await
+        .status_json();
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("captcha_required"))
     );
-    let (s, c) = app.get("/api/v1/captcha").await;
+    let (s, c) = app.get("/api/v1/captcha").await.status_json();
     assert_eq!(s, StatusCode::OK);
     let id = c["captcha_id"].as_str().unwrap().to_string();
-    let res = app
-        .router
-        .clone()
-        .oneshot(
-            Request::get(c["image_url"].as_str().unwrap())
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(res.headers()["content-type"], "image/png");
+    let res = app.get(c["image_url"].as_str().unwrap()).await;
+    assert_eq!(res.headers["content-type"], "image/png");
     let answer = app.state.services.captcha.answer(&id).unwrap();
     let mut body = body_for(1);
     body["captcha_id"] = json!(id);
     body["captcha_answer"] = json!(domain::text::to_persian_digits(&answer));
-    let (s, b) = app.post("/api/v1/applications", &body).await;
+    let (s, b) = app
+        .post_json("/api/v1/applications", &body)
+        .await
+        .status_json();
     assert_eq!(s, StatusCode::CREATED, "{b}");
-    let (s, b) = app.post("/api/v1/applications", &body).await;
+    let (s, b) = app
+        .post_json("/api/v1/applications", &body)
+        .await
+        .status_json();
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("captcha_used"))
     );
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn the_http_gateway_talks_to_the_sandbox_bank_over_tcp() {
     let db = TestStore::sqlite().await;
-    let app = App::on(db, quiet()).await;
+    let app = on(db, quiet()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = app.router.clone();
@@ -886,14 +751,13 @@ async fn the_http_gateway_talks_to_the_sandbox_bank_over_tcp() {
         g.verify("nope").await,
         Err(payments::GatewayError::Refused(_))
     ));
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn closed_days_and_days_outside_the_horizon_are_refused() {
     let db = TestStore::sqlite().await;
-    let app = App::on(db, quiet()).await;
-    seed(&app, &[person(1, "1370-05-12", "")]).await;
+    let app = on(db, quiet()).await;
+    seed(&app, &[registered(1).build()]).await;
     let mut friday = today().add_days(1).unwrap();
     while !friday.is_friday() {
         friday = friday.add_days(1).unwrap();
@@ -902,38 +766,30 @@ async fn closed_days_and_days_outside_the_horizon_are_refused() {
         .get(&format!(
             "/api/v1/offices?area_code=026&date_jalali={friday}"
         ))
-        .await;
+        .await
+        .status_json();
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("office_closed"))
     );
     assert!(b["error"]["message"].as_str().unwrap().contains("جمعه"));
-    let tc = app.file(1).await;
-    let token = app.token_of(&tc).await;
-    app.post(
+    let tc = app.file(&body_for(1)).await;
+    let token = token_of(&app, &tc).await;
+    app.post_json(
         "/sandbox-bank/v1/pay",
         &json!({"token": token, "outcome": "success"}),
     )
-    .await;
+    .await
+    .status_json();
     let uri = format!("/api/v1/applications/{tc}/appointment");
     let nc = code(1).as_str().to_string();
-    let (s, b) = app
-        .post(
-            &uri,
-            &json!({"national_code": nc, "office_id": "30-0001", "date_jalali": friday.to_string()}),
-        )
-        .await;
+    let (s, b) = app.post_json(&uri, &json!({"national_code": nc, "office_id": "30-0001", "date_jalali": friday.to_string()})).await.status_json();
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("office_closed"))
     );
     for day in [today().add_days(-1).unwrap(), today().add_days(61).unwrap()] {
-        let (s, b) = app
-            .post(
-                &uri,
-                &json!({"national_code": nc, "office_id": "30-0001", "date_jalali": day.to_string()}),
-            )
-            .await;
+        let (s, b) = app.post_json(&uri, &json!({"national_code": nc, "office_id": "30-0001", "date_jalali": day.to_string()})).await.status_json();
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_date")),
@@ -944,18 +800,19 @@ async fn closed_days_and_days_outside_the_horizon_are_refused() {
     let settings = Settings {
         holidays: domain::Holidays::parse_csv(&format!(
             "date_jalali,name_fa,name_en\n{},روز آزمایشی,Test day\n",
-            open_day(&app.state)
+            app.open_day()
         ))
         .unwrap(),
         ..quiet()
     };
-    let other = App::on(TestStore::sqlite().await, settings).await;
+    let other = on(TestStore::sqlite().await, settings).await;
     let (s, b) = other
         .get(&format!(
             "/api/v1/offices?area_code=026&date_jalali={}",
-            open_day(&app.state)
+            app.open_day()
         ))
-        .await;
+        .await
+        .status_json();
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("office_closed"))
@@ -964,13 +821,6 @@ async fn closed_days_and_days_outside_the_horizon_are_refused() {
         .as_str()
         .unwrap()
         .contains("Test day"));
-    let (s, _) = app
-        .post(
-            &uri,
-            &json!({"national_code": nc, "office_id": "99-9999", "date_jalali": open_day(&app.state).to_string()}),
-        )
-        .await;
+    let (s, _) = app.post_json(&uri, &json!({"national_code": nc, "office_id": "99-9999", "date_jalali": app.open_day().to_string()})).await.status_json();
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    other.db.cleanup().await;
-    app.db.cleanup().await;
 }

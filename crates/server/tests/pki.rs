@@ -18,7 +18,7 @@ use server::{AppState, Settings};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use store_suite::TestStore;
+use testkit::TestStore;
 use tower::ServiceExt;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;

@@ -14,8 +14,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use chrono::Utc;
 use domain::{
-    ApplicationState, Channel, Event, JalaliDate, Mobile, NationalCode, Office, OfficeId, Person,
-    Reason, TrackingCode,
+    ApplicationState, Channel, Event, JalaliDate, Mobile, OfficeId, Person, Reason, TrackingCode,
 };
 use server::gateway::GatewayAccess;
 use server::{AppState, Settings};
@@ -23,40 +22,24 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::journey::{Change, Filed, NewApplication};
 use store::production::*;
-use store_suite::TestStore;
-use tower::ServiceExt;
+use testkit::{code, office, PersonBuilder, TestStore};
 
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 400_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
-
+/// Person `n`'s mobile: a number of its own range, so that the fake SMS centre's log is read by number.
 fn mobile(n: u32) -> String {
     format!("0935{:07}", n)
 }
 
 fn person(n: u32) -> Person {
-    let nc = code(n);
-    let m = mobile(n);
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "رضا",
-        "کریمی",
-        "حسین",
-        "مریم",
-        "male",
-        "1365-01-20",
-        "تهران",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        &m,
-        "1314567890",
-        "تهران",
-        "",
-    ];
-    Person::from_row(&row, server::state::today()).unwrap()
+    PersonBuilder::new(n)
+        .first_name("رضا")
+        .last_name("کریمی")
+        .father("حسین")
+        .mother("مریم")
+        .born("1365-01-20")
+        .of_tehran()
+        .address("تهران")
+        .mobile(&mobile(n))
+        .build()
 }
 
 fn ch(actor: &str) -> Change {
@@ -189,17 +172,7 @@ async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
         .await
         .unwrap();
     db.store
-        .upsert_offices(&[Office::from_row(&[
-            "30-0001",
-            "دفتر پیشخوان کرج",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "خیابان بهشتی",
-            "50",
-        ])
-        .unwrap()])
+        .upsert_offices(&[office("30-0001").build()])
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -280,7 +253,6 @@ async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
     assert!(to_1.text.contains("آمادهٔ تحویل در دفتر"), "{}", to_1.text);
     assert!(to_1.text.contains("دفتر پیشخوان کرج"), "{}", to_1.text);
     assert_eq!(to_2.text, server::kannel::NOTHING_FOUND);
-    db.cleanup().await;
 }
 
 #[tokio::test]
@@ -288,17 +260,7 @@ async fn a_gateway_that_stays_down_fails_the_message_and_flags_the_number() {
     let db = TestStore::sqlite().await;
     db.store.upsert_persons(&[person(3)]).await.unwrap();
     db.store
-        .upsert_offices(&[Office::from_row(&[
-            "30-0001",
-            "دفتر پیشخوان کرج",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "خیابان بهشتی",
-            "50",
-        ])
-        .unwrap()])
+        .upsert_offices(&[office("30-0001").build()])
         .await
         .unwrap();
     // Nothing listens on this port.
@@ -351,7 +313,6 @@ async fn a_gateway_that_stays_down_fails_the_message_and_flags_the_number() {
         SmsState::Failed
     );
     assert!(state.store.sms_flagged(app_id).await.unwrap());
-    db.cleanup().await;
 }
 
 #[tokio::test]
@@ -362,17 +323,7 @@ async fn reminders_the_end_of_the_pickup_period_and_unanswered_claims() {
         .await
         .unwrap();
     db.store
-        .upsert_offices(&[Office::from_row(&[
-            "30-0001",
-            "دفتر پیشخوان کرج",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "خیابان بهشتی",
-            "50",
-        ])
-        .unwrap()])
+        .upsert_offices(&[office("30-0001").build()])
         .await
         .unwrap();
     let state = AppState::new(db.store.clone(), Settings::default());
@@ -533,7 +484,6 @@ async fn reminders_the_end_of_the_pickup_period_and_unanswered_claims() {
         Some("the manufacturer did not answer in time")
     );
     assert_eq!(s.production_queue_len().await.unwrap(), 1);
-    db.cleanup().await;
 }
 
 /// A GET to the router as if from `peer`; the status.
@@ -541,22 +491,12 @@ async fn get_from(router: &axum::Router, peer: &str, uri: &str) -> StatusCode {
     let mut req = Request::get(uri).body(Body::empty()).unwrap();
     let addr: std::net::SocketAddr = format!("{peer}:6000").parse().unwrap();
     req.extensions_mut().insert(ConnectInfo(addr));
-    router.clone().oneshot(req).await.unwrap().status()
+    testkit::send(router, req).await.status
 }
 
 async fn kannel_office(db: &TestStore) {
     db.store
-        .upsert_offices(&[Office::from_row(&[
-            "30-0001",
-            "دفتر پیشخوان کرج",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "خیابان بهشتی",
-            "50",
-        ])
-        .unwrap()])
+        .upsert_offices(&[office("30-0001").build()])
         .await
         .unwrap();
 }
@@ -679,7 +619,6 @@ async fn kannel_with_a_callback_secret_and_callers_without_it_refused() {
         (m.state, m.last_error.as_deref()),
         (SmsState::Delivered, None)
     );
-    db.cleanup().await;
 }
 
 /// Through the router: forged delivery reports (sequential ids, no token or another message's), callers that are
@@ -766,7 +705,6 @@ async fn forged_reports_strangers_and_sms_pumping_are_refused() {
         );
     }
     assert_eq!(sent(state.clone()).await, 3);
-    db.cleanup().await;
 }
 
 /// With a secret, Kannel may call from anywhere; a form POST may carry the secret in the URL and its fields in the
@@ -790,10 +728,7 @@ async fn a_secret_admits_kannel_from_elsewhere_and_a_posted_form() {
     req.extensions_mut().insert(ConnectInfo(
         "10.9.8.7:5000".parse::<std::net::SocketAddr>().unwrap(),
     ));
-    assert_eq!(
-        app.clone().oneshot(req).await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(testkit::send(&app, req).await.status, StatusCode::OK);
     let mut req = Request::post("/sms/incoming")
         .header("x-gateway-secret", SECRET)
         .body(Body::from(format!("from={}&to=6090&text=hi", mobile(31))))
@@ -801,10 +736,7 @@ async fn a_secret_admits_kannel_from_elsewhere_and_a_posted_form() {
     req.extensions_mut().insert(ConnectInfo(
         "10.9.8.7:5000".parse::<std::net::SocketAddr>().unwrap(),
     ));
-    assert_eq!(
-        app.clone().oneshot(req).await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(testkit::send(&app, req).await.status, StatusCode::OK);
     assert_eq!(
         server::cards::workers::send_sms(&state, 100, 4)
             .await
@@ -812,5 +744,4 @@ async fn a_secret_admits_kannel_from_elsewhere_and_a_posted_form() {
             .sent,
         2
     );
-    db.cleanup().await;
 }

@@ -4,45 +4,23 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
-use domain::{
-    ApplicationState, Channel, JalaliDate, Mobile, NationalCode, Person, Reason, TrackingCode,
-};
-use http_body_util::BodyExt;
+use domain::{ApplicationState, Channel, Mobile, Person, Reason, TrackingCode};
 use serde_json::{json, Value};
-use server::{AppState, Settings};
+use server::Settings;
 use store::journey::{NewApplication, SeedApplication};
-use store_suite::TestStore;
-use tower::ServiceExt;
+use testkit::{code, quiet, PersonBuilder, TestApp, TestStore};
 
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 300_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
-
+/// Person `n`, whose names the registry writes with Arabic letters (ك، ي).
 fn person(n: u32) -> Person {
-    let nc = code(n);
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "علی‌رضا",
-        "كريمي",
-        "حسن",
-        "فاطمه",
-        "male",
-        "1370-05-12",
-        "کرج",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        "09121234567",
-        "",
-        "کرج",
-        "",
-    ];
-    Person::from_row(&row, JalaliDate::parse("1405-08-30").unwrap()).unwrap()
+    PersonBuilder::new(n)
+        .first_name("علی‌رضا")
+        .last_name("كريمي")
+        .mobile("09121234567")
+        .postal_code("")
+        .address("کرج")
+        .build()
 }
 
 fn tc(n: u32) -> TrackingCode {
@@ -67,19 +45,17 @@ fn seeded(n: u32, state: ApplicationState) -> SeedApplication {
     }
 }
 
-struct App {
-    router: axum::Router,
-    db: TestStore,
-    key: String,
-}
-
-impl App {
-    async fn new(db: TestStore, settings: Settings, rate: u32) -> Self {
-        let s = &db.store;
-        s.upsert_persons(&[person(1), person(2), person(3), person(4)])
-            .await
-            .unwrap();
-        s.seed_applications(&[
+/// Persons 1–4 with applications enrolled, delivered, awaiting an appointment and ready for pickup, and a bank
+/// allowed `rate` verifications a minute: the app and the bank's API key.
+async fn verify_app(db: TestStore, settings: Settings, rate: u32) -> (TestApp, String) {
+    let app = TestApp::builder()
+        .settings(settings)
+        .persons(&[person(1), person(2), person(3), person(4)])
+        .on(db)
+        .await;
+    app.db
+        .store
+        .seed_applications(&[
             seeded(1, ApplicationState::Enrolled),
             seeded(2, ApplicationState::Delivered),
             seeded(3, ApplicationState::AwaitingAppointment),
@@ -87,81 +63,46 @@ impl App {
         ])
         .await
         .unwrap();
-        let purposes = vec!["account_opening".to_string(), "loan".to_string()];
-        let id = s
-            .create_agency("بانک آزمایشی", &purposes, rate, Utc::now())
-            .await
-            .unwrap();
-        let (key, prefix, hash) = server::agency::key::new_api_key();
-        s.add_api_key(id, &prefix, &hash, Utc::now()).await.unwrap();
-        let state = AppState::new(db.store.clone(), settings);
-        Self {
-            router: server::router(state),
-            db,
-            key,
-        }
-    }
-
-    async fn verify(
-        &self,
-        key: Option<&str>,
-        body: Value,
-    ) -> (StatusCode, Value, axum::http::HeaderMap) {
-        let mut r = Request::post("/api/v1/verify").header("content-type", "application/json");
-        if let Some(k) = key {
-            r = r.header("x-api-key", k);
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(r.body(Body::from(body.to_string())).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            headers,
-        )
-    }
-
-    async fn ok(&self, body: Value) -> Value {
-        let (s, b, _) = self.verify(Some(&self.key), body).await;
-        assert_eq!(s, StatusCode::OK, "{}: {b}", self.db.name);
-        b
-    }
+    let key = app
+        .agency("بانک آزمایشی", &["account_opening", "loan"], rate)
+        .await;
+    (app, key)
 }
 
-fn quiet() -> Settings {
-    Settings {
-        captcha: false,
-        rate_limits: false,
-        ..Settings::default()
+async fn verify(app: &TestApp, key: Option<&str>, body: Value) -> (StatusCode, Value, HeaderMap) {
+    let mut call = app.post_json("/api/v1/verify", &body);
+    if let Some(k) = key {
+        call = call.header("x-api-key", k);
     }
+    call.await.parts()
+}
+
+async fn ok(app: &TestApp, key: &str, body: Value) -> Value {
+    let (s, b, _) = verify(app, Some(key), body).await;
+    assert_eq!(s, StatusCode::OK, "{}: {b}", app.db.name);
+    b
 }
 
 #[tokio::test]
 async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
     for db in TestStore::all().await {
-        let app = App::new(db, quiet(), 600).await;
+        let (app, key) = verify_app(db, quiet(), 600).await;
         let ask = |n: u32, t: &TrackingCode| json!({"national_code": code(n).as_str(), "tracking_code": t.as_str(), "purpose": "loan"});
-        let b = app.ok(ask(1, &tc(1))).await;
+        let b = ok(&app, &key, ask(1, &tc(1))).await;
         assert_eq!(b, json!({"match": true, "document": "receipt"}));
         // Waiting at the office: the receipt still stands for the card.
-        assert_eq!(app.ok(ask(4, &tc(4))).await["match"], true);
+        assert_eq!(ok(&app, &key, ask(4, &tc(4))).await["match"], true);
         // Delivered, or not yet enrolled: no receipt verifies.
         assert_eq!(
-            app.ok(ask(2, &tc(2))).await,
+            ok(&app, &key, ask(2, &tc(2))).await,
             json!({"match": false, "document": null})
         );
-        assert_eq!(app.ok(ask(3, &tc(3))).await["match"], false);
+        assert_eq!(ok(&app, &key, ask(3, &tc(3))).await["match"], false);
 
         // Attributes, answered after Persian normalisation (ZWNJ, Arabic letters), only when the receipt matches.
         let mut q = ask(1, &tc(1));
         q["attributes"] = json!({"first_name": "علیرضا", "last_name": "کریمی", "birth_date_jalali": "۱۳۷۰-۰۵-۱۲"});
-        let b = app.ok(q).await;
+        let b = ok(&app, &key, q).await;
         assert_eq!(
             b["attributes"],
             json!({"first_name": true, "last_name": true, "birth_date_jalali": true})
@@ -169,7 +110,7 @@ async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
         let mut q = ask(1, &tc(1));
         q["attributes"] = json!({"first_name": "رضا", "birth_date_jalali": "1370-05-13"});
         assert_eq!(
-            app.ok(q).await["attributes"],
+            ok(&app, &key, q).await["attributes"],
             json!({"first_name": false, "birth_date_jalali": false})
         );
 
@@ -178,7 +119,7 @@ async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
         unknown["attributes"] = json!({"first_name": "علیرضا"});
         let mut wrong = ask(1, &tc(3));
         wrong["attributes"] = json!({"first_name": "علیرضا"});
-        let (a, b) = (app.ok(unknown).await, app.ok(wrong).await);
+        let (a, b) = (ok(&app, &key, unknown).await, ok(&app, &key, wrong).await);
         assert_eq!(a, b);
         assert_eq!(
             a,
@@ -188,10 +129,10 @@ async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
         // An unknown card serial does not match (tests/cards.rs verifies a delivered card); a malformed one is
         // refused; exactly one document is required.
         let card = json!({"national_code": code(1).as_str(), "card_serial": "SC-0000-0000", "purpose": "loan"});
-        assert_eq!(app.ok(card).await["match"], false);
+        assert_eq!(ok(&app, &key, card).await["match"], false);
         let bad =
             json!({"national_code": code(1).as_str(), "card_serial": "X1", "purpose": "loan"});
-        let (s, b, _) = app.verify(Some(&app.key), bad).await;
+        let (s, b, _) = verify(&app, Some(&key), bad).await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (
@@ -200,7 +141,7 @@ async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
             )
         );
         let both = json!({"national_code": code(1).as_str(), "card_serial": "X", "tracking_code": tc(1).as_str(), "purpose": "loan"});
-        let (s, b, _) = app.verify(Some(&app.key), both).await;
+        let (s, b, _) = verify(&app, Some(&key), both).await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("document_required"))
@@ -209,14 +150,14 @@ async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
         // Purposes.
         let mut q = ask(1, &tc(1));
         q["purpose"] = json!("marketing");
-        let (s, b, _) = app.verify(Some(&app.key), q).await;
+        let (s, b, _) = verify(&app, Some(&key), q).await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::FORBIDDEN, Some("purpose_not_allowed"))
         );
         let mut q = ask(1, &tc(1));
         q.as_object_mut().unwrap().remove("purpose");
-        let (s, b, _) = app.verify(Some(&app.key), q).await;
+        let (s, b, _) = verify(&app, Some(&key), q).await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("purpose_required"))
@@ -237,22 +178,19 @@ async fn receipts_verify_yes_or_no_and_every_call_is_audited() {
                 .len()
                 == 1
         );
-        app.db.cleanup().await;
     }
 }
 
 #[tokio::test]
 async fn unknown_and_revoked_keys_are_refused() {
-    let app = App::new(TestStore::sqlite().await, quiet(), 600).await;
+    let (app, key) = verify_app(TestStore::sqlite().await, quiet(), 600).await;
     let body = json!({"national_code": code(1).as_str(), "tracking_code": tc(1).as_str(), "purpose": "loan"});
-    let (s, b, _) = app.verify(None, body.clone()).await;
+    let (s, b, _) = verify(&app, None, body.clone()).await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_api_key"))
     );
-    let (s, _, _) = app
-        .verify(Some("shn_00000000_nonsense"), body.clone())
-        .await;
+    let (s, _, _) = verify(&app, Some("shn_00000000_nonsense"), body.clone()).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let agency = app
         .db
@@ -279,11 +217,10 @@ async fn unknown_and_revoked_keys_are_refused() {
         .revoke_api_key(&prefix, Utc::now())
         .await
         .unwrap());
-    let (s, _, _) = app.verify(Some(&second), body.clone()).await;
+    let (s, _, _) = verify(&app, Some(&second), body.clone()).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _, _) = app.verify(Some(&app.key), body).await;
+    let (s, _, _) = verify(&app, Some(&key), body).await;
     assert_eq!(s, StatusCode::OK);
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
@@ -292,16 +229,15 @@ async fn an_agency_over_its_rate_is_told_when_to_come_back() {
         captcha: false,
         ..Settings::default()
     };
-    let app = App::new(TestStore::sqlite().await, settings, 3).await;
+    let (app, key) = verify_app(TestStore::sqlite().await, settings, 3).await;
     let body = json!({"national_code": code(1).as_str(), "tracking_code": tc(1).as_str(), "purpose": "loan"});
     for _ in 0..3 {
-        app.ok(body.clone()).await;
+        ok(&app, &key, body.clone()).await;
     }
-    let (s, b, h) = app.verify(Some(&app.key), body).await;
+    let (s, b, h) = verify(&app, Some(&key), body).await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
     );
     assert!(h.get("retry-after").is_some());
-    app.db.cleanup().await;
 }

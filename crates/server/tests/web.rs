@@ -4,13 +4,11 @@
 //! registration in two steps, the cookie, paying at the sandbox bank, booking and cancelling, printing, tracking.
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use domain::{ApplicationState, JalaliDate, Office, Person};
-use http_body_util::BodyExt;
 use server::state::today;
-use server::{AppState, Settings};
-use store_suite::TestStore;
-use tower::ServiceExt;
+use server::Settings;
+use testkit::{Answer, PersonBuilder, TestApp};
 
 const NATIONAL_CODE: &str = "0499370899";
 const MOBILE: &str = "09121234567";
@@ -18,41 +16,15 @@ const BIRTH: (&str, &str, &str) = ("1370", "5", "12");
 const OFFICE_ID: &str = "KRJ-101";
 const OFFICE_NAME: &str = "دفتر پیشخوان گوهردشت";
 
-struct TestApp {
-    router: axum::Router,
-    state: AppState,
-    db: TestStore,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap())
-            .unwrap_or("")
-    }
-
-    /// The `name=value` pair of the citizen cookie the answer sets.
-    fn cookie(&self) -> String {
-        let set = self
-            .headers
-            .get(header::SET_COOKIE)
-            .unwrap()
-            .to_str()
-            .unwrap();
-        assert!(set.starts_with("shenas_citizen="), "{set}");
-        assert!(
-            set.contains("HttpOnly") && set.contains("SameSite=Lax"),
-            "{set}"
-        );
-        set.split(';').next().unwrap().to_string()
-    }
+/// The `name=value` pair of the citizen cookie the answer sets.
+fn citizen_cookie(a: &Answer) -> String {
+    let set = a.set_cookie().unwrap();
+    assert!(set.starts_with("shenas_citizen="), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
 }
 
 fn enc(s: &str) -> String {
@@ -102,190 +74,139 @@ fn select(html: &str, id: &str) -> (Vec<String>, Option<String>) {
 }
 
 fn person() -> Person {
-    let row: [&str; 16] = [
-        NATIONAL_CODE,
-        "علی",
-        "رضایی",
-        "حسن",
-        "فاطمه",
-        "male",
-        "1370-05-12",
-        "تهران",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        MOBILE,
-        "1314567890",
-        "تهران خیابان آزادی",
-        "",
-    ];
-    Person::from_row(&row, today()).unwrap()
+    PersonBuilder::with_code(NATIONAL_CODE)
+        .of_tehran()
+        .mobile(MOBILE)
+        .build()
 }
 
 fn office() -> Office {
-    Office::from_row(&[
-        OFFICE_ID,
-        OFFICE_NAME,
-        "counter",
-        "30",
-        "کرج",
-        "026",
-        "خیابان بهشتی، پلاک ۱۲",
-        "10",
-    ])
-    .unwrap()
+    testkit::office(OFFICE_ID)
+        .name(OFFICE_NAME)
+        .address("خیابان بهشتی، پلاک ۱۲")
+        .capacity(10)
+        .build()
 }
 
 fn lunar_of_birth() -> domain::HijriDate {
     JalaliDate::new(1370, 5, 12).unwrap().to_hijri()
 }
 
-impl TestApp {
-    async fn new() -> Self {
-        Self::with(false).await
-    }
+/// The portal without the captcha.
+async fn portal() -> TestApp {
+    portal_with(false).await
+}
 
-    async fn with(captcha: bool) -> Self {
-        Self::serving(captcha, &Settings::default().public_url).await
-    }
+async fn portal_with(captcha: bool) -> TestApp {
+    serving(captcha, &Settings::default().public_url).await
+}
 
-    /// The portal served at `public_url`.
-    async fn serving(captcha: bool, public_url: &str) -> Self {
-        let db = TestStore::sqlite().await;
-        db.store.upsert_persons(&[person()]).await.unwrap();
-        db.store.upsert_offices(&[office()]).await.unwrap();
-        let state = AppState::new(
-            db.store.clone(),
-            Settings {
-                captcha,
-                rate_limits: false,
-                public_url: public_url.into(),
-                ..Settings::default()
-            },
-        );
-        Self {
-            router: server::router(state.clone()),
-            state,
-            db,
-        }
-    }
+/// The portal served at `public_url`, with the person and the office.
+async fn serving(captcha: bool, public_url: &str) -> TestApp {
+    TestApp::builder()
+        .with_settings(|s| {
+            s.captcha = captcha;
+            s.public_url = public_url.into();
+        })
+        .persons(&[person()])
+        .offices(&[office()])
+        .build()
+        .await
+}
 
-    async fn send(&self, req: Request<Body>) -> Answer {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
+/// A form posted as a browser encodes it.
+async fn post(app: &TestApp, uri: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Answer {
+    app.post(uri)
+        .body("application/x-www-form-urlencoded", form(pairs))
+        .cookie_opt(cookie)
+        .await
+}
 
-    async fn get(&self, uri: &str, cookie: Option<&str>) -> Answer {
-        let mut req = Request::get(uri);
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        self.send(req.body(Body::empty()).unwrap()).await
-    }
+/// Step one with the person's identifiers (Persian digits, as people type them): step two's page.
+async fn step1(app: &TestApp) -> Answer {
+    let a = post(
+        app,
+        "/register",
+        &[
+            ("national_code", "۰۴۹۹۳۷۰۸۹۹"),
+            ("series_letter", "ج"),
+            ("series_number", "۱۲"),
+            ("serial", "345678"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert!(a.text().contains("id=\"details-form\""), "{}", a.text());
+    a
+}
 
-    async fn post(&self, uri: &str, pairs: &[(&str, &str)], cookie: Option<&str>) -> Answer {
-        let mut req =
-            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        self.send(req.body(Body::from(form(pairs))).unwrap()).await
+/// Step two's fields, carried from `page` (step two as rendered), with `overrides`.
+fn details(page: &str, overrides: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let lunar = lunar_of_birth();
+    let mut fields: Vec<(&'static str, String)> = vec![
+        ("national_code", input_value(page, "national_code")),
+        ("series_letter", input_value(page, "series_letter")),
+        ("series_number", input_value(page, "series_number")),
+        ("serial", input_value(page, "serial")),
+        ("token", input_value(page, "token")),
+        ("birth_year", BIRTH.0.into()),
+        ("birth_month", BIRTH.1.into()),
+        ("birth_day", BIRTH.2.into()),
+        ("lunar_year", lunar.year().to_string()),
+        ("lunar_month", lunar.month().to_string()),
+        ("lunar_day", lunar.day().to_string()),
+        ("gender", "male".into()),
+        ("religion", "islam".into()),
+        ("mother_name", "فاطمه".into()),
+        ("mobile", "۰۹۱۲۱۲۳۴۵۶۷".into()),
+        ("reason", "first_issue".into()),
+        ("action", "file".into()),
+    ];
+    for (k, v) in overrides {
+        fields.retain(|(f, _)| f != k);
+        fields.push((k, v.clone()));
     }
+    fields
+}
 
-    /// Step one with the person's identifiers (Persian digits, as people type them): step two's page.
-    async fn step1(&self) -> Answer {
-        let a = self
-            .post(
-                "/register",
-                &[
-                    ("national_code", "۰۴۹۹۳۷۰۸۹۹"),
-                    ("series_letter", "ج"),
-                    ("series_number", "۱۲"),
-                    ("serial", "345678"),
-                ],
-                None,
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-        assert!(a.body.contains("id=\"details-form\""), "{}", a.body);
-        a
-    }
+async fn post_details(app: &TestApp, fields: &[(&'static str, String)]) -> Answer {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post(app, "/register/details", &pairs, None).await
+}
 
-    /// Step two's fields, carried from `page` (step two as rendered), with `overrides`.
-    fn details(page: &str, overrides: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
-        let lunar = lunar_of_birth();
-        let mut fields: Vec<(&'static str, String)> = vec![
-            ("national_code", input_value(page, "national_code")),
-            ("series_letter", input_value(page, "series_letter")),
-            ("series_number", input_value(page, "series_number")),
-            ("serial", input_value(page, "serial")),
-            ("token", input_value(page, "token")),
-            ("birth_year", BIRTH.0.into()),
-            ("birth_month", BIRTH.1.into()),
-            ("birth_day", BIRTH.2.into()),
-            ("lunar_year", lunar.year().to_string()),
-            ("lunar_month", lunar.month().to_string()),
-            ("lunar_day", lunar.day().to_string()),
-            ("gender", "male".into()),
-            ("religion", "islam".into()),
-            ("mother_name", "فاطمه".into()),
-            ("mobile", "۰۹۱۲۱۲۳۴۵۶۷".into()),
-            ("reason", "first_issue".into()),
-            ("action", "file".into()),
-        ];
-        for (k, v) in overrides {
-            fields.retain(|(f, _)| f != k);
-            fields.push((k, v.clone()));
-        }
-        fields
-    }
-
-    async fn post_details(&self, fields: &[(&'static str, String)]) -> Answer {
-        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.post("/register/details", &pairs, None).await
-    }
-
-    /// Registers the person through both steps: the tracking code and the cookie.
-    async fn register(&self) -> (String, String) {
-        let page = self.step1().await.body;
-        let a = self.post_details(&Self::details(&page, &[])).await;
-        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-        let tc = a
-            .location()
-            .strip_prefix("/applications/")
-            .unwrap()
-            .to_string();
-        assert_eq!(tc.len(), 12, "{}", a.location());
-        (tc, a.cookie())
-    }
+/// Registers the person through both steps: the tracking code and the cookie.
+async fn register(app: &TestApp) -> (String, String) {
+    let page = step1(app).await.text();
+    let a = post_details(app, &details(&page, &[])).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
+    let tc = a
+        .location()
+        .strip_prefix("/applications/")
+        .unwrap()
+        .to_string();
+    assert_eq!(tc.len(), 12, "{}", a.location());
+    (tc, citizen_cookie(&a))
 }
 
 #[tokio::test]
 async fn the_whole_journey_through_the_forms() {
-    let app = TestApp::new().await;
+    let app = portal().await;
 
-    let home = app.get("/", None).await;
+    let home = app.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.body.contains("<html lang=\"fa\" dir=\"rtl\">"));
-    assert!(home.body.contains("href=\"/register\""));
-    assert!(home.body.contains("href=\"/track\""));
-    assert!(!home.body.contains("<script"));
+    assert!(home.text().contains("<html lang=\"fa\" dir=\"rtl\">"));
+    assert!(home.text().contains("href=\"/register\""));
+    assert!(home.text().contains("href=\"/track\""));
+    assert!(!home.text().contains("<script"));
 
-    let register = app.get("/register", None).await;
+    let register = app.get("/register").await;
     assert_eq!(register.status, StatusCode::OK);
-    assert!(register.body.contains("<select id=\"series_letter\""));
-    assert!(!register.body.contains("captcha"), "captcha is off");
+    assert!(register.text().contains("<select id=\"series_letter\""));
+    assert!(!register.text().contains("captcha"), "captcha is off");
 
     // Step one passes; step two carries its values and a token.
-    let page = app.step1().await.body;
+    let page = step1(&app).await.text();
     assert_eq!(input_value(&page, "national_code"), NATIONAL_CODE);
     assert_eq!(input_value(&page, "series_number"), "12");
     assert!(input_value(&page, "token").contains('.'));
@@ -309,100 +230,106 @@ async fn the_whole_journey_through_the_forms() {
             ("lunar_day", String::new()),
         ],
     ] {
-        let a = app.post_details(&TestApp::details(&page, &overrides)).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-        assert!(a.body.contains("id=\"note-lunar\""), "{}", a.body);
+        let a = post_details(&app, &details(&page, &overrides)).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+        assert!(a.text().contains("id=\"note-lunar\""), "{}", a.text());
         assert_eq!(
-            select(&a.body, "lunar_year").1,
+            select(&a.text(), "lunar_year").1,
             Some(lunar.year().to_string())
         );
         assert_eq!(
-            select(&a.body, "lunar_month").1,
+            select(&a.text(), "lunar_month").1,
             Some(lunar.month().to_string())
         );
         assert_eq!(
-            select(&a.body, "lunar_day").1,
+            select(&a.text(), "lunar_day").1,
             Some(lunar.day().to_string())
         );
-        assert_eq!(select(&a.body, "birth_month").1, Some("5".to_string()));
-        assert!(a.body.contains("value=\"فاطمه\""), "values are kept");
+        assert_eq!(select(&a.text(), "birth_month").1, Some("5".to_string()));
+        assert!(a.text().contains("value=\"فاطمه\""), "values are kept");
     }
 
     // Filing sets the cookie and opens the application's page.
-    let filed = app.post_details(&TestApp::details(&page, &[])).await;
-    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let filed = post_details(&app, &details(&page, &[])).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.text());
     let tc = filed
         .location()
         .strip_prefix("/applications/")
         .unwrap()
         .to_string();
-    let cookie = filed.cookie();
+    let cookie = citizen_cookie(&filed);
     let url = format!("/applications/{tc}");
-    let a = app.get(&url, Some(&cookie)).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = app.get(&url).cookie(&cookie).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     let tc_fa = domain::text::to_persian_digits(&tc);
     assert!(
-        a.body.contains(&format!(
+        a.text().contains(&format!(
             "{} {} {}",
             &tc_fa[..8],
             &tc_fa[8..16],
             &tc_fa[16..]
         )),
         "the code in groups of Persian digits: {}",
-        a.body
+        a.text()
     );
     assert!(a
-        .body
+        .text()
         .contains(&format!("id=\"tracking-code-ascii\">{tc}<")));
-    assert!(a.body.contains("علی رضایی"));
-    assert!(a.body.contains(ApplicationState::AwaitingPayment.fa()));
-    assert!(a.body.contains("ریال"));
-    assert!(a.body.contains("id=\"pay-form\""));
+    assert!(a.text().contains("علی رضایی"));
+    assert!(a.text().contains(ApplicationState::AwaitingPayment.fa()));
+    assert!(a.text().contains("ریال"));
+    assert!(a.text().contains("id=\"pay-form\""));
 
     // Pay at the sandbox bank, following its forms.
-    let a = app.post(&format!("{url}/pay"), &[], Some(&cookie)).await;
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let a = post(&app, &format!("{url}/pay"), &[], Some(&cookie)).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
     assert!(
         a.location().starts_with("/sandbox-bank/pay?token="),
         "{}",
         a.location()
     );
-    let bank = app.get(a.location(), None).await;
+    let bank = app.get(a.location()).await;
     assert_eq!(bank.status, StatusCode::OK);
-    let token = input_value(&bank.body, "token");
-    let paid = app
-        .post(
-            "/sandbox-bank/pay",
-            &[("token", &token), ("outcome", "success")],
-            None,
-        )
-        .await;
-    assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
-    assert!(paid.body.contains("action=\"/api/v1/payments/callback\""));
-    let back = app
-        .post(
-            "/api/v1/payments/callback",
-            &[
-                ("token", &input_value(&paid.body, "token")),
-                ("status", &input_value(&paid.body, "status")),
-                ("ref_id", &input_value(&paid.body, "ref_id")),
-            ],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    let token = input_value(&bank.text(), "token");
+    let paid = post(
+        &app,
+        "/sandbox-bank/pay",
+        &[("token", &token), ("outcome", "success")],
+        None,
+    )
+    .await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.text());
+    assert!(paid.text().contains("action=\"/api/v1/payments/callback\""));
+    let back = post(
+        &app,
+        "/api/v1/payments/callback",
+        &[
+            ("token", &input_value(&paid.text(), "token")),
+            ("status", &input_value(&paid.text(), "status")),
+            ("ref_id", &input_value(&paid.text(), "ref_id")),
+        ],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.text());
     assert_eq!(back.location(), format!("{url}?payment=settled"));
-    let a = app.get(back.location(), Some(&cookie)).await;
-    assert!(a.body.contains("پرداخت با موفقیت انجام شد"), "{}", a.body);
-    assert!(a.body.contains(ApplicationState::AwaitingAppointment.fa()));
-    assert!(a.body.contains("(پرداخت شد"));
-    assert!(a.body.contains(&format!("href=\"{url}/appointment\"")));
-    assert!(!a.body.contains("id=\"pay-form\""));
+    let a = app.get(back.location()).cookie(&cookie).await;
+    assert!(
+        a.text().contains("پرداخت با موفقیت انجام شد"),
+        "{}",
+        a.text()
+    );
+    assert!(a
+        .text()
+        .contains(ApplicationState::AwaitingAppointment.fa()));
+    assert!(a.text().contains("(پرداخت شد"));
+    assert!(a.text().contains(&format!("href=\"{url}/appointment\"")));
+    assert!(!a.text().contains("id=\"pay-form\""));
 
     // The appointment page: open days, then the province's offices.
-    let a = app.get(&format!("{url}/appointment"), Some(&cookie)).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let (days, _) = select(&a.body, "date");
+    let a = app.get(&format!("{url}/appointment")).cookie(&cookie).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let (days, _) = select(&a.text(), "date");
     assert_eq!(days.len(), 31, "an empty choice and 30 open days");
     for d in &days[1..] {
         let d = JalaliDate::parse(d).unwrap();
@@ -411,36 +338,36 @@ async fn the_whole_journey_through_the_forms() {
     }
     let day = days[1].clone();
     let a = app
-        .get(
-            &format!("{url}/appointment?area_code=%DB%B0%DB%B2%DB%B6&date={day}"),
-            Some(&cookie),
-        )
+        .get(&format!(
+            "{url}/appointment?area_code=%DB%B0%DB%B2%DB%B6&date={day}"
+        ))
+        .cookie(&cookie)
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    assert!(a.body.contains("دفترهای استان البرز"), "{}", a.body);
-    assert!(a.body.contains(OFFICE_NAME));
-    assert!(a.body.contains("۱۰ نوبت خالی"));
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert!(a.text().contains("دفترهای استان البرز"), "{}", a.text());
+    assert!(a.text().contains(OFFICE_NAME));
+    assert!(a.text().contains("۱۰ نوبت خالی"));
     assert!(
-        a.body.contains(&format!(
+        a.text().contains(&format!(
             "<input type=\"radio\" name=\"office_id\" id=\"office-1\" value=\"{OFFICE_ID}\">"
         )),
         "{}",
-        a.body
+        a.text()
     );
 
     // Booking without choosing an office says so beside the list.
-    let missing = app
-        .post(
-            &format!("{url}/appointment"),
-            &[("area_code", "026"), ("date", &day)],
-            Some(&cookie),
-        )
-        .await;
+    let missing = post(
+        &app,
+        &format!("{url}/appointment"),
+        &[("area_code", "026"), ("date", &day)],
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        missing.body.contains("id=\"err-office_id\""),
+        missing.text().contains("id=\"err-office_id\""),
         "{}",
-        missing.body
+        missing.text()
     );
 
     // A Friday is refused with the journey's message beside the day.
@@ -449,57 +376,57 @@ async fn the_whole_journey_through_the_forms() {
         .find(JalaliDate::is_friday)
         .unwrap()
         .to_string();
-    let closed = app
-        .post(
-            &format!("{url}/appointment"),
-            &[
-                ("area_code", "026"),
-                ("date", &friday),
-                ("office_id", OFFICE_ID),
-            ],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(closed.status, StatusCode::CONFLICT, "{}", closed.body);
+    let closed = post(
+        &app,
+        &format!("{url}/appointment"),
+        &[
+            ("area_code", "026"),
+            ("date", &friday),
+            ("office_id", OFFICE_ID),
+        ],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::CONFLICT, "{}", closed.text());
     assert!(
         closed
-            .body
+            .text()
             .contains("id=\"err-date\">دفاتر در این روز تعطیل است"),
         "{}",
-        closed.body
+        closed.text()
     );
 
-    let booked = app
-        .post(
-            &format!("{url}/appointment"),
-            &[
-                ("area_code", "026"),
-                ("date", &day),
-                ("office_id", OFFICE_ID),
-            ],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.body);
+    let booked = post(
+        &app,
+        &format!("{url}/appointment"),
+        &[
+            ("area_code", "026"),
+            ("date", &day),
+            ("office_id", OFFICE_ID),
+        ],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.text());
     assert_eq!(booked.location(), format!("{url}?notice=booked"));
-    let a = app.get(booked.location(), Some(&cookie)).await;
-    assert!(a.body.contains("نوبت شما ثبت شد"));
-    assert!(a.body.contains(ApplicationState::AppointmentBooked.fa()));
+    let a = app.get(booked.location()).cookie(&cookie).await;
+    assert!(a.text().contains("نوبت شما ثبت شد"));
+    assert!(a.text().contains(ApplicationState::AppointmentBooked.fa()));
     assert!(
-        a.body
+        a.text()
             .contains(&format!("id=\"office-name\"><bdi>{OFFICE_NAME}</bdi>")),
         "{}",
-        a.body
+        a.text()
     );
     let day_fa = JalaliDate::parse(&day).unwrap().format_fa();
-    assert!(a.body.contains(&day_fa), "{}", a.body);
+    assert!(a.text().contains(&day_fa), "{}", a.text());
     assert!(
-        a.body.contains("id=\"appointment-time\">۰۷:۳۰<"),
+        a.text().contains("id=\"appointment-time\">۰۷:۳۰<"),
         "the first place opens the day"
     );
-    assert!(a.body.contains("id=\"cancel-form\""));
+    assert!(a.text().contains("id=\"cancel-form\""));
     // The history lists each stage once.
-    let history = &a.body[a.body.find("id=\"history\"").unwrap()..];
+    let history = &a.text()[a.text().find("id=\"history\"").unwrap()..];
     for s in [
         ApplicationState::AwaitingPayment,
         ApplicationState::AwaitingAppointment,
@@ -513,47 +440,54 @@ async fn the_whole_journey_through_the_forms() {
     }
 
     // The printable page.
-    let print = app.get(&format!("{url}/print"), Some(&cookie)).await;
+    let print = app.get(&format!("{url}/print")).cookie(&cookie).await;
     assert_eq!(print.status, StatusCode::OK);
-    assert!(print.body.contains("علی رضایی"));
+    assert!(print.text().contains("علی رضایی"));
     assert!(print
-        .body
+        .text()
         .contains(&domain::text::to_persian_digits(NATIONAL_CODE)));
-    assert!(print.body.contains(OFFICE_NAME));
-    assert!(print.body.contains(&day_fa));
+    assert!(print.text().contains(OFFICE_NAME));
+    assert!(print.text().contains(&day_fa));
 
     // Cancelling frees the place and the application waits for an appointment again.
-    let cancelled = app
-        .post(&format!("{url}/appointment/cancel"), &[], Some(&cookie))
-        .await;
+    let cancelled = post(
+        &app,
+        &format!("{url}/appointment/cancel"),
+        &[],
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(
         cancelled.status,
         StatusCode::SEE_OTHER,
         "{}",
-        cancelled.body
+        cancelled.text()
     );
-    let a = app.get(cancelled.location(), Some(&cookie)).await;
-    assert!(a.body.contains("نوبت شما لغو شد"));
-    assert!(a.body.contains(&format!(
+    let a = app.get(cancelled.location()).cookie(&cookie).await;
+    assert!(a.text().contains("نوبت شما لغو شد"));
+    assert!(a.text().contains(&format!(
         "<span class=\"badge\">{}</span>",
         ApplicationState::AwaitingAppointment.fa()
     )));
-    let again = app
-        .post(&format!("{url}/appointment/cancel"), &[], Some(&cookie))
-        .await;
+    let again = post(
+        &app,
+        &format!("{url}/appointment/cancel"),
+        &[],
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(
-        again.body.contains("این درخواست نوبتی ندارد"),
+        again.text().contains("این درخواست نوبتی ندارد"),
         "{}",
-        again.body
+        again.text()
     );
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn a_forged_or_foreign_step1_token_is_refused() {
-    let app = TestApp::new().await;
-    let page = app.step1().await.body;
+    let app = portal().await;
+    let page = step1(&app).await.text();
     let token = input_value(&page, "token");
     let (expiry, tag) = token.split_once('.').unwrap();
     let pushed = format!("{}.{tag}", expiry.parse::<u64>().unwrap() + 3600);
@@ -564,335 +498,352 @@ async fn a_forged_or_foreign_step1_token_is_refused() {
         // A token is bound to the identifiers it was signed for.
         vec![("serial", "345679".to_string())],
     ] {
-        let a = app.post_details(&TestApp::details(&page, &overrides)).await;
+        let a = post_details(&app, &details(&page, &overrides)).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{overrides:?}");
-        assert!(a.body.contains("id=\"register-form\""), "back to step one");
-        assert!(a.body.contains("اعتبار فرم تأیید نشد"), "{}", a.body);
+        assert!(
+            a.text().contains("id=\"register-form\""),
+            "back to step one"
+        );
+        assert!(a.text().contains("اعتبار فرم تأیید نشد"), "{}", a.text());
         assert!(a.headers.get(header::SET_COOKIE).is_none());
     }
     assert_eq!(app.db.store.count_applications().await.unwrap(), 0);
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn application_pages_need_the_cookie_of_that_application() {
-    let app = TestApp::new().await;
-    let (tc, cookie) = app.register().await;
+    let app = portal().await;
+    let (tc, cookie) = register(&app).await;
     let url = format!("/applications/{tc}");
     for path in ["", "/appointment", "/print"] {
-        let a = app.get(&format!("{url}{path}"), None).await;
+        let a = app.get(&format!("{url}{path}")).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(a.location(), format!("/track?tc={tc}"));
     }
-    let a = app.post(&format!("{url}/pay"), &[], None).await;
+    let a = post(&app, &format!("{url}/pay"), &[], None).await;
     assert_eq!(a.location(), format!("/track?tc={tc}"));
 
     // A tampered cookie, or one for another code, opens nothing.
     let tampered = cookie.replace(&tc, &"1".repeat(12));
-    let a = app.get(&url, Some(&tampered)).await;
+    let a = app.get(&url).cookie(&tampered).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     let other = domain::TrackingCode::from_body(12_345).to_string();
     let a = app
-        .get(&format!("/applications/{other}"), Some(&cookie))
+        .get(&format!("/applications/{other}"))
+        .cookie(&cookie)
         .await;
     assert_eq!(a.location(), format!("/track?tc={other}"));
 
     // The tracking form prefills the code and, with the national code, opens the page.
-    let track = app.get(a.location(), None).await;
+    let track = app.get(a.location()).await;
     assert_eq!(track.status, StatusCode::OK);
     assert_eq!(
-        input_value(&track.body, "tracking_code"),
+        input_value(&track.text(), "tracking_code"),
         domain::text::to_persian_digits(&other)
     );
     // The prefilled (Persian) digits are read back as they are.
-    let wrong = app
-        .post(
-            "/track",
-            &[
-                ("national_code", NATIONAL_CODE),
-                ("tracking_code", &input_value(&track.body, "tracking_code")),
-            ],
-            None,
-        )
-        .await;
+    let wrong = post(
+        &app,
+        "/track",
+        &[
+            ("national_code", NATIONAL_CODE),
+            (
+                "tracking_code",
+                &input_value(&track.text(), "tracking_code"),
+            ),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
-    assert!(wrong.body.contains("درخواستی با این مشخصات پیدا نشد"));
-    let bad = app
-        .post(
-            "/track",
-            &[("national_code", "123"), ("tracking_code", "۱۲۳")],
-            None,
-        )
-        .await;
+    assert!(wrong.text().contains("درخواستی با این مشخصات پیدا نشد"));
+    let bad = post(
+        &app,
+        "/track",
+        &[("national_code", "123"), ("tracking_code", "۱۲۳")],
+        None,
+    )
+    .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("id=\"err-national_code\""));
-    assert!(bad.body.contains("id=\"err-tracking_code\""));
-    let ok = app
-        .post(
-            "/track",
-            &[
-                ("national_code", "۰۴۹۹۳۷۰۸۹۹"),
-                ("tracking_code", &domain::text::to_persian_digits(&tc)),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert!(bad.text().contains("id=\"err-national_code\""));
+    assert!(bad.text().contains("id=\"err-tracking_code\""));
+    let ok = post(
+        &app,
+        "/track",
+        &[
+            ("national_code", "۰۴۹۹۳۷۰۸۹۹"),
+            ("tracking_code", &domain::text::to_persian_digits(&tc)),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
     assert_eq!(ok.location(), url);
-    let page = app.get(&url, Some(&ok.cookie())).await;
+    let page = app.get(&url).cookie_opt(Some(&citizen_cookie(&ok))).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("علی رضایی"));
-    app.db.cleanup().await;
+    assert!(page.text().contains("علی رضایی"));
 }
 
 #[tokio::test]
 async fn errors_are_shown_in_persian_beside_their_fields() {
-    let app = TestApp::new().await;
+    let app = portal().await;
 
     // Step one: each bad part beside its input, values kept.
-    let a = app
-        .post(
-            "/register",
-            &[
-                ("national_code", "1234567890"),
-                ("series_letter", "ج"),
-                ("series_number", "12"),
-                ("serial", "12"),
-            ],
-            None,
-        )
-        .await;
+    let a = post(
+        &app,
+        "/register",
+        &[
+            ("national_code", "1234567890"),
+            ("series_letter", "ج"),
+            ("series_number", "12"),
+            ("serial", "12"),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        a.body
+        a.text()
             .contains("<p class=\"error\" id=\"err-national_code\">"),
         "{}",
-        a.body
+        a.text()
     );
-    assert!(a.body.contains("value=\"1234567890\""));
+    assert!(a.text().contains("value=\"1234567890\""));
     assert!(
-        a.body
+        a.text()
             .contains("id=\"err-serial\">سریال شناسنامه باید دقیقاً شش رقم باشد"),
         "the certificate's error is said at the same time: {}",
-        a.body
+        a.text()
     );
 
-    let page = app.step1().await.body;
-    let a = app
-        .post(
-            "/register",
-            &[
-                ("national_code", NATIONAL_CODE),
-                ("series_letter", ""),
-                ("series_number", "12"),
-                ("serial", "12"),
-            ],
-            None,
-        )
-        .await;
-    assert!(a.body.contains("id=\"err-series_letter\""), "{}", a.body);
+    let page = step1(&app).await.text();
+    let a = post(
+        &app,
+        "/register",
+        &[
+            ("national_code", NATIONAL_CODE),
+            ("series_letter", ""),
+            ("series_number", "12"),
+            ("serial", "12"),
+        ],
+        None,
+    )
+    .await;
+    assert!(
+        a.text().contains("id=\"err-series_letter\""),
+        "{}",
+        a.text()
+    );
 
     // A registry mismatch is said at the top, without naming the field.
-    let a = app
-        .post_details(&TestApp::details(&page, &[("mother_name", "مریم".into())]))
-        .await;
+    let a = post_details(&app, &details(&page, &[("mother_name", "مریم".into())])).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        a.body
+        a.text()
             .contains("<p class=\"error\">مشخصات واردشده با اطلاعات ثبت احوال مطابقت ندارد</p>"),
         "{}",
-        a.body
+        a.text()
     );
-    assert!(a.body.contains("id=\"err-form\""));
+    assert!(a.text().contains("id=\"err-form\""));
 
     // Someone else's mobile, an impossible date, a lunar date too far off: beside their fields.
-    let a = app
-        .post_details(&TestApp::details(
-            &page,
-            &[("mobile", "09351234567".into())],
-        ))
-        .await;
+    let a = post_details(&app, &details(&page, &[("mobile", "09351234567".into())])).await;
     assert!(
-        a.body
+        a.text()
             .contains("id=\"err-mobile\">این شماره همراه به نام این کد ملی ثبت نشده است"),
         "{}",
-        a.body
+        a.text()
     );
-    let a = app
-        .post_details(&TestApp::details(
+    let a = post_details(
+        &app,
+        &details(
             &page,
             &[("birth_month", "12".into()), ("birth_day", "31".into())],
-        ))
-        .await;
+        ),
+    )
+    .await;
     assert!(
-        a.body.contains("id=\"err-birth_date_jalali\""),
+        a.text().contains("id=\"err-birth_date_jalali\""),
         "{}",
-        a.body
+        a.text()
     );
-    let a = app
-        .post_details(&TestApp::details(
+    let a = post_details(
+        &app,
+        &details(
             &page,
             &[
                 ("birth_day", String::new()),
                 ("action", "propose_lunar".into()),
             ],
-        ))
-        .await;
+        ),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(a
-        .body
+        .text()
         .contains("id=\"err-birth_date_jalali\">روز، ماه و سال تولد شمسی را انتخاب کنید"));
     assert!(
-        !a.body.contains("id=\"note-lunar\""),
+        !a.text().contains("id=\"note-lunar\""),
         "nothing to propose from"
     );
     let far = JalaliDate::new(1370, 5, 22).unwrap().to_hijri();
-    let a = app
-        .post_details(&TestApp::details(
+    let a = post_details(
+        &app,
+        &details(
             &page,
             &[
                 ("lunar_year", far.year().to_string()),
                 ("lunar_month", far.month().to_string()),
                 ("lunar_day", far.day().to_string()),
             ],
-        ))
-        .await;
-    assert!(a.body.contains("id=\"err-birth_date_hijri\""), "{}", a.body);
-    let a = app
-        .post_details(&TestApp::details(
+        ),
+    )
+    .await;
+    assert!(
+        a.text().contains("id=\"err-birth_date_hijri\""),
+        "{}",
+        a.text()
+    );
+    let a = post_details(
+        &app,
+        &details(
             &page,
             &[("gender", String::new()), ("reason", String::new())],
-        ))
-        .await;
+        ),
+    )
+    .await;
     assert!(
-        a.body.contains("id=\"err-gender\">جنسیت را انتخاب کنید"),
+        a.text().contains("id=\"err-gender\">جنسیت را انتخاب کنید"),
         "{}",
-        a.body
+        a.text()
     );
     assert!(a
-        .body
+        .text()
         .contains("id=\"err-reason\">علت درخواست را انتخاب کنید"));
     assert_eq!(app.db.store.count_applications().await.unwrap(), 0);
 
     // A second application while one is in progress: at the top, with a way to track the first.
-    app.register().await;
-    let page = app.step1().await.body;
-    let a = app.post_details(&TestApp::details(&page, &[])).await;
+    register(&app).await;
+    let page = step1(&app).await.text();
+    let a = post_details(&app, &details(&page, &[])).await;
     assert_eq!(a.status, StatusCode::CONFLICT);
     assert!(
-        a.body
+        a.text()
             .contains("برای این کد ملی درخواست در جریانی وجود دارد"),
         "{}",
-        a.body
+        a.text()
     );
-    assert!(a.body.contains("id=\"track-link\""));
-    app.db.cleanup().await;
+    assert!(a.text().contains("id=\"track-link\""));
 }
 
 #[tokio::test]
 async fn the_captcha_is_shown_and_required_when_on() {
-    let app = TestApp::with(true).await;
-    let a = app.get("/register", None).await;
-    let id = input_value(&a.body, "captcha_id");
+    let app = portal_with(true).await;
+    let a = app.get("/register").await;
+    let id = input_value(&a.text(), "captcha_id");
     assert!(
-        a.body
+        a.text()
             .contains(&format!("<img src=\"/api/v1/captcha/{id}.png\"")),
         "{}",
-        a.body
+        a.text()
     );
-    let img = app.get(&format!("/api/v1/captcha/{id}.png"), None).await;
+    let img = app.get(&format!("/api/v1/captcha/{id}.png")).await;
     assert_eq!(img.status, StatusCode::OK);
     assert_eq!(img.headers[header::CONTENT_TYPE], "image/png");
-    let a = app
-        .post(
-            "/register",
-            &[
-                ("national_code", NATIONAL_CODE),
-                ("series_letter", "ج"),
-                ("series_number", "12"),
-                ("serial", "345678"),
-                ("captcha_id", &id),
-            ],
-            None,
-        )
-        .await;
+    let a = post(
+        &app,
+        "/register",
+        &[
+            ("national_code", NATIONAL_CODE),
+            ("series_letter", "ج"),
+            ("series_number", "12"),
+            ("serial", "345678"),
+            ("captcha_id", &id),
+        ],
+        None,
+    )
+    .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        a.body
+        a.text()
             .contains("id=\"err-captcha_answer\">کد امنیتی را وارد کنید"),
         "{}",
-        a.body
+        a.text()
     );
-    assert!(a.body.contains("value=\"345678\""), "values are kept");
-    assert_ne!(input_value(&a.body, "captcha_id"), id, "a fresh captcha");
-    let wrong = app
-        .post(
-            "/register",
-            &[
-                ("national_code", NATIONAL_CODE),
-                ("series_letter", "ج"),
-                ("series_number", "12"),
-                ("serial", "345678"),
-                ("captcha_id", &input_value(&a.body, "captcha_id")),
-                ("captcha_answer", "not digits"),
-            ],
-            None,
-        )
-        .await;
+    assert!(a.text().contains("value=\"345678\""), "values are kept");
+    assert_ne!(input_value(&a.text(), "captcha_id"), id, "a fresh captcha");
+    let wrong = post(
+        &app,
+        "/register",
+        &[
+            ("national_code", NATIONAL_CODE),
+            ("series_letter", "ج"),
+            ("series_number", "12"),
+            ("serial", "345678"),
+            ("captcha_id", &input_value(&a.text(), "captcha_id")),
+            ("captcha_answer", "not digits"),
+        ],
+        None,
+    )
+    .await;
     assert!(
-        wrong.body.contains("id=\"err-captcha_answer\""),
+        wrong.text().contains("id=\"err-captcha_answer\""),
         "{}",
-        wrong.body
+        wrong.text()
     );
-    assert!(!wrong.body.contains("id=\"details-form\""));
+    assert!(!wrong.text().contains("id=\"details-form\""));
 
     // A passed captcha buys one registry inquiry: a mismatch goes back to step one and a fresh captcha.
-    let page = app.get("/register", None).await;
-    let id = input_value(&page.body, "captcha_id");
+    let page = app.get("/register").await;
+    let id = input_value(&page.text(), "captcha_id");
     let answer = app.state.services.captcha.answer(&id).unwrap();
-    let step2 = app
-        .post(
-            "/register",
-            &[
-                ("national_code", NATIONAL_CODE),
-                ("series_letter", "ج"),
-                ("series_number", "12"),
-                ("serial", "345678"),
-                ("captcha_id", &id),
-                ("captcha_answer", &answer),
-            ],
-            None,
-        )
-        .await;
-    assert!(step2.body.contains("id=\"details-form\""), "{}", step2.body);
-    let fields = TestApp::details(&step2.body, &[("mother_name", "مریم".into())]);
-    let back = app.post_details(&fields).await;
-    assert_eq!(back.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(back.body.contains("مطابقت ندارد"), "{}", back.body);
+    let step2 = post(
+        &app,
+        "/register",
+        &[
+            ("national_code", NATIONAL_CODE),
+            ("series_letter", "ج"),
+            ("series_number", "12"),
+            ("serial", "345678"),
+            ("captcha_id", &id),
+            ("captcha_answer", &answer),
+        ],
+        None,
+    )
+    .await;
     assert!(
-        !back.body.contains("id=\"details-form\""),
+        step2.text().contains("id=\"details-form\""),
+        "{}",
+        step2.text()
+    );
+    let fields = details(&step2.text(), &[("mother_name", "مریم".into())]);
+    let back = post_details(&app, &fields).await;
+    assert_eq!(back.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(back.text().contains("مطابقت ندارد"), "{}", back.text());
+    assert!(
+        !back.text().contains("id=\"details-form\""),
         "back at step one"
     );
     assert_ne!(
-        input_value(&back.body, "captcha_id"),
+        input_value(&back.text(), "captcha_id"),
         id,
         "with a fresh captcha"
     );
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn the_person_sees_which_agencies_verified_them() {
-    let app = TestApp::new().await;
-    let (tc, cookie) = app.register().await;
+    let app = portal().await;
+    let (tc, cookie) = register(&app).await;
     let page = app
-        .get(&format!("/applications/{tc}/verifications"), Some(&cookie))
+        .get(&format!("/applications/{tc}/verifications"))
+        .cookie(&cookie)
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.body.contains("id=\"no-verifications\""),
+        page.text().contains("id=\"no-verifications\""),
         "{}",
-        page.body
+        page.text()
     );
     let s = &app.db.store;
     let id = s
@@ -916,31 +867,32 @@ async fn the_person_sees_which_agencies_verified_them() {
     .await
     .unwrap();
     let page = app
-        .get(&format!("/applications/{tc}/verifications"), Some(&cookie))
+        .get(&format!("/applications/{tc}/verifications"))
+        .cookie(&cookie)
         .await;
-    assert!(page.body.contains("بانک ملی ایران"), "{}", page.body);
-    assert!(page.body.contains("تأیید شد"));
-    let app_page = app.get(&format!("/applications/{tc}"), Some(&cookie)).await;
-    assert!(app_page.body.contains("id=\"verifications-link\""));
-    let anon = app
-        .get(&format!("/applications/{tc}/verifications"), None)
+    assert!(page.text().contains("بانک ملی ایران"), "{}", page.text());
+    assert!(page.text().contains("تأیید شد"));
+    let app_page = app
+        .get(&format!("/applications/{tc}"))
+        .cookie(&cookie)
         .await;
+    assert!(app_page.text().contains("id=\"verifications-link\""));
+    let anon = app.get(&format!("/applications/{tc}/verifications")).await;
     assert_eq!(anon.status, StatusCode::SEE_OTHER);
-    app.db.cleanup().await;
 }
 
 #[tokio::test]
 async fn stored_office_text_is_isolated_on_the_appointment_card() {
     // An office imported before directional controls were refused: a right-to-left override in its name and an
     // isolate in its address. The card shows both inside <bdi>, so neither reorders what follows.
-    let app = TestApp::new().await;
+    let app = portal().await;
     let spoofed = Office {
         name: "دفتر \u{202E}نوگژاو".into(),
         address: "خیابان \u{2066}بهشتی".into(),
         ..office()
     };
     app.db.store.upsert_offices(&[spoofed]).await.unwrap();
-    let (tc, cookie) = app.register().await;
+    let (tc, cookie) = register(&app).await;
     let t = domain::TrackingCode::parse(&tc).unwrap();
     let change = |actor: &str| store::journey::Change {
         actor: actor.into(),
@@ -970,32 +922,35 @@ async fn stored_office_text_is_isolated_on_the_appointment_card() {
         .await
         .unwrap();
     assert!(matches!(booked, store::journey::Booked::Booked(_)));
-    let a = app.get(&format!("/applications/{tc}"), Some(&cookie)).await;
+    let a = app
+        .get(&format!("/applications/{tc}"))
+        .cookie(&cookie)
+        .await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(
-        a.body
+        a.text()
             .contains("id=\"office-name\"><bdi>دفتر \u{202E}نوگژاو</bdi>"),
         "{}",
-        a.body
+        a.text()
     );
     assert!(
-        a.body.contains("<bdi>خیابان \u{2066}بهشتی</bdi>"),
+        a.text().contains("<bdi>خیابان \u{2066}بهشتی</bdi>"),
         "{}",
-        a.body
+        a.text()
     );
     let print = app
-        .get(&format!("/applications/{tc}/print"), Some(&cookie))
+        .get(&format!("/applications/{tc}/print"))
+        .cookie(&cookie)
         .await;
-    assert!(print.body.contains("<bdi>دفتر \u{202E}نوگژاو</bdi>"));
-    app.db.cleanup().await;
+    assert!(print.text().contains("<bdi>دفتر \u{202E}نوگژاو</bdi>"));
 }
 
 /// F17: the citizen's cookie does not carry the national code (only a tag over it, checked against the
 /// application's holder), is `Secure` over https, and the portal's pages carry the security headers.
 #[tokio::test]
 async fn the_citizen_cookie_hides_the_national_code_and_is_secure_over_https() {
-    let app = TestApp::serving(false, "https://shenas.example").await;
-    let home = app.get("/", None).await;
+    let app = serving(false, "https://shenas.example").await;
+    let home = app.get("/").await;
     let csp = home
         .headers
         .get("content-security-policy")
@@ -1006,9 +961,9 @@ async fn the_citizen_cookie_hides_the_national_code_and_is_secure_over_https() {
     assert_eq!(home.headers.get("x-frame-options").unwrap(), "DENY");
     assert!(home.headers.contains_key("strict-transport-security"));
 
-    let page = app.step1().await.body;
-    let a = app.post_details(&TestApp::details(&page, &[])).await;
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = step1(&app).await.text();
+    let a = post_details(&app, &details(&page, &[])).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
     let set = a
         .headers
         .get(header::SET_COOKIE)
@@ -1018,14 +973,14 @@ async fn the_citizen_cookie_hides_the_national_code_and_is_secure_over_https() {
         .to_string();
     assert!(set.ends_with("; Secure"), "{set}");
     assert!(!set.contains(NATIONAL_CODE), "{set}");
-    let cookie = a.cookie();
+    let cookie = citizen_cookie(&a);
     let tc = a
         .location()
         .strip_prefix("/applications/")
         .unwrap()
         .to_string();
     let url = format!("/applications/{tc}");
-    assert_eq!(app.get(&url, Some(&cookie)).await.status, StatusCode::OK);
+    assert_eq!(app.get(&url).cookie(&cookie).await.status, StatusCode::OK);
 
     // A cookie signed for the same tracking code and someone else's national code opens nothing.
     let stranger = server::web::session::Citizen {
@@ -1038,18 +993,17 @@ async fn the_citizen_cookie_hides_the_national_code_and_is_secure_over_https() {
         true,
     );
     let stranger = stranger.split(';').next().unwrap();
-    let a = app.get(&url, Some(stranger)).await;
+    let a = app.get(&url).cookie(stranger).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     assert_eq!(a.location(), format!("/track?tc={tc}"));
-    app.db.cleanup().await;
 }
 
 /// F17: the portal's forms refuse a post from another site (the citizen's cookie rides along with it under
 /// SameSite=Lax only for top-level navigations, but an old browser sends it anyway).
 #[tokio::test]
 async fn portal_forms_posted_from_another_site_are_refused() {
-    let app = TestApp::new().await;
-    let (tc, cookie) = app.register().await;
+    let app = portal().await;
+    let (tc, cookie) = register(&app).await;
     let req = Request::post(format!("/applications/{tc}/pay"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, &cookie)
@@ -1057,8 +1011,8 @@ async fn portal_forms_posted_from_another_site_are_refused() {
         .body(Body::empty())
         .unwrap();
     let a = app.send(req).await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
-    assert!(a.body.contains("درخواست از سایت دیگر"), "{}", a.body);
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text());
+    assert!(a.text().contains("درخواست از سایت دیگر"), "{}", a.text());
     let tracking = domain::TrackingCode::parse(&tc).unwrap();
     let held = app
         .state
@@ -1077,20 +1031,19 @@ async fn portal_forms_posted_from_another_site_are_refused() {
         .body(Body::empty())
         .unwrap();
     let a = app.send(req).await;
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
     assert!(
         a.location().starts_with("/sandbox-bank/pay"),
         "{}",
         a.location()
     );
-    app.db.cleanup().await;
 }
 
 /// F18: a form sent as something else, or a path that is not UTF-8, is answered with a Persian page (was
 /// axum's English plain text).
 #[tokio::test]
 async fn unreadable_page_requests_get_a_persian_page() {
-    let app = TestApp::new().await;
+    let app = portal().await;
     let req = Request::post("/track").body(Body::from("x")).unwrap();
     let a = app.send(req).await;
     assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -1101,9 +1054,8 @@ async fn unreadable_page_requests_get_a_persian_page() {
         .to_str()
         .unwrap();
     assert!(kind.starts_with("text/html"), "{kind}");
-    assert!(a.body.contains("درخواست خوانا نیست"), "{}", a.body);
-    let a = app.get("/applications/%FF%FE/print", None).await;
+    assert!(a.text().contains("درخواست خوانا نیست"), "{}", a.text());
+    let a = app.get("/applications/%FF%FE/print").await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
-    assert!(a.body.contains("lang=\"fa\""), "{}", a.body);
-    app.db.cleanup().await;
+    assert!(a.text().contains("lang=\"fa\""), "{}", a.text());
 }

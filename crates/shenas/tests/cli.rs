@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
-use store_suite::TestStore;
+use testkit::TestStore;
 
 fn shenas(args: &[&str], database: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_shenas"))
@@ -395,17 +395,10 @@ fn json_reports_end_the_output() {
 async fn users_add_hashes_the_password_and_refuses_duplicates() {
     for t in databases().await {
         t.store
-            .upsert_offices(&[domain::Office::from_row(&[
-                "30-0001",
-                "دفتر پیشخوان",
-                "counter",
-                "30",
-                "کرج",
-                "026",
-                "خیابان بهشتی",
-                "40",
-            ])
-            .unwrap()])
+            .upsert_offices(&[testkit::office("30-0001")
+                .name("دفتر پیشخوان")
+                .capacity(40)
+                .build()])
             .await
             .unwrap();
         let add = |args: &[&str], stdin: &str| {

@@ -3,18 +3,11 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use chrono::Utc;
-use domain::{
-    ApplicationState as S, Channel, JalaliDate, Mobile, NationalCode, OfficeId, Person, Reason,
-};
+use domain::{ApplicationState as S, Channel, JalaliDate, Mobile, OfficeId, Reason};
 use std::process::Command;
 use store::journey::{Booked, Change, Filed, NewApplication};
 use store::production::{CardHolder, Enrolled, FingerRecord, NewEnrollment};
-use store_suite::TestStore;
-
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 300_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
+use testkit::{code, office, PersonBuilder, TestStore};
 
 fn ch(actor: &str) -> Change {
     Change {
@@ -28,27 +21,14 @@ fn ch(actor: &str) -> Change {
 async fn queued(t: &TestStore, n: u32) {
     let s = &t.store;
     let nc = code(n);
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "مریم",
-        "رضایی",
-        "حسن",
-        "فاطمه",
-        "female",
-        "1370-05-12",
-        "کرج",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        "09121234567",
-        "",
-        "کرج",
-        "",
-    ];
-    s.upsert_persons(&[Person::from_row(&row, JalaliDate::parse("1405-08-30").unwrap()).unwrap()])
-        .await
-        .unwrap();
+    let person = PersonBuilder::with_code(nc.as_str())
+        .first_name("مریم")
+        .gender("female")
+        .mobile("09121234567")
+        .postal_code("")
+        .address("کرج")
+        .build();
+    s.upsert_persons(&[person]).await.unwrap();
     let tc = domain::TrackingCode::from_body(u64::from(n) * 1_000_003);
     let new = NewApplication {
         tracking_code: tc,
@@ -142,17 +122,7 @@ fn batch(database: &str) -> serde_json::Value {
 async fn batches_are_formed_on_demand() {
     for t in TestStore::all().await {
         let name = t.name;
-        let office = domain::Office::from_row(&[
-            "30-0001",
-            "دفتر کرج",
-            "counter",
-            "30",
-            "کرج",
-            "026",
-            "خیابان بهشتی",
-            "50",
-        ])
-        .unwrap();
+        let office = office("30-0001").name("دفتر کرج").build();
         t.store.upsert_offices(&[office]).await.unwrap();
         t.store
             .create_vendor("pars-card", 100, 1_000, "abcd0001", "hash", Utc::now())
@@ -178,6 +148,5 @@ async fn batches_are_formed_on_demand() {
             serde_json::json!({"batches": 0, "cards": 0}),
             "{name}"
         );
-        t.cleanup().await;
     }
 }

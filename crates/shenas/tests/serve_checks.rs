@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use store_suite::TestStore;
+use testkit::TestStore;
 
 fn serve_demo(database: &str, data_dir: &std::path::Path) -> (String, bool) {
     serve(&["--demo"], &[], database, data_dir)

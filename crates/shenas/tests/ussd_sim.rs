@@ -6,47 +6,33 @@
 
 use chrono::Utc;
 use domain::text::to_persian_digits;
-use domain::{
-    ApplicationState, Channel, Mobile, NationalCode, Office, Person, Reason, TrackingCode,
-};
+use domain::{ApplicationState, Channel, Mobile, Person, Reason, TrackingCode};
 use server::{AppState, Settings};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use store::journey::{NewApplication, SeedApplication};
-use store_suite::TestStore;
+use testkit::{code, office, PersonBuilder, TestStore};
 
 const PHONE: &str = "09121000001";
-
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 500_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
 
 fn tc(n: u32) -> TrackingCode {
     TrackingCode::from_body(u64::from(n) * 9_000_011 + 5)
 }
 
 fn person(n: u32) -> Person {
-    let nc = code(n);
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "مریم",
-        "احمدی",
-        "رضا",
-        "زهرا",
-        "female",
-        "1368-02-30",
-        "تهران",
-        "islam",
-        "الف",
-        "10",
-        "123456",
-        PHONE,
-        "",
-        "تهران",
-        "",
-    ];
-    Person::from_row(&row, server::state::today()).unwrap()
+    PersonBuilder::new(n)
+        .first_name("مریم")
+        .last_name("احمدی")
+        .father("رضا")
+        .mother("زهرا")
+        .gender("female")
+        .born("1368-02-30")
+        .birth_place("تهران")
+        .certificate("الف", "10", "123456")
+        .mobile(PHONE)
+        .postal_code("")
+        .address("تهران")
+        .build()
 }
 
 fn seeded(n: u32, state: ApplicationState) -> SeedApplication {
@@ -101,17 +87,12 @@ async fn seed(db: &TestStore) {
         .upsert_persons(&[person(1), person(2)])
         .await
         .unwrap();
-    let office = Office::from_row(&[
-        "23-0007",
-        "دفتر پیشخوان ونک",
-        "counter",
-        "23",
-        "تهران",
-        "021",
-        "میدان ونک، خیابان ملاصدرا، پلاک ۱۰",
-        "30",
-    ])
-    .unwrap();
+    let office = office("23-0007")
+        .name("دفتر پیشخوان ونک")
+        .located("23", "تهران", "021")
+        .address("میدان ونک، خیابان ملاصدرا، پلاک ۱۰")
+        .capacity(30)
+        .build();
     db.store.upsert_offices(&[office]).await.unwrap();
     db.store
         .seed_applications(&[
@@ -216,7 +197,6 @@ async fn a_session_in_the_terminal() {
         .status()
         .unwrap();
     assert!(!status.success());
-    db.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,5 +255,4 @@ async fn a_service_that_asks_for_the_gateway_secret() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("403"), "{err}");
     }
-    db.cleanup().await;
 }

@@ -3,6 +3,15 @@
 //! (default `postgres://postgres@127.0.0.1:5432/postgres`). Where no PostgreSQL server answers, the PostgreSQL
 //! half of a test is skipped with a printed notice, unless `SHENAS_REQUIRE_POSTGRES=1` (CI sets it), which turns
 //! the skip into a failure.
+//!
+//! A `TestStore` removes its database when it is dropped, also when the test panics; [`TestStore::cleanup`] does
+//! the same at a chosen point and closes the pools first. Databases of runs that were killed (no drop ran) are
+//! swept by the first PostgreSQL test of a later run once they are an hour old.
+//!
+//! The registry fixtures every test shares are in [`fixtures`]; the test kit above the server (`testkit`)
+//! re-exports this crate.
+
+pub mod fixtures;
 
 use sqlx::{Connection, Executor};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -18,7 +27,7 @@ pub struct TestStore {
     pub store: DynStore,
     pub url: String,
     pub name: &'static str,
-    cleanup: Cleanup,
+    cleanup: Option<Cleanup>,
     sqlite: Option<Arc<SqliteStore>>,
     postgres: Option<Arc<PostgresStore>>,
 }
@@ -90,7 +99,7 @@ impl TestStore {
             store: s.clone(),
             url,
             name: "sqlite",
-            cleanup: Cleanup::File(path),
+            cleanup: Some(Cleanup::File(path)),
             sqlite: Some(s),
             postgres: None,
         }
@@ -128,7 +137,7 @@ impl TestStore {
             store: s.clone(),
             url,
             name: "postgres",
-            cleanup: Cleanup::Database { admin_url, name },
+            cleanup: Some(Cleanup::Database { admin_url, name }),
             sqlite: None,
             postgres: Some(s),
         })
@@ -175,35 +184,58 @@ impl TestStore {
         Vec::new()
     }
 
-    /// Removes the database. Call at the end of each test.
-    pub async fn cleanup(self) {
-        let Self {
-            store,
-            cleanup,
-            sqlite,
-            postgres,
-            ..
-        } = self;
-        drop(store);
-        if let Some(s) = sqlite {
+    /// Closes the pools and removes the database now. Optional: dropping the `TestStore` removes it too.
+    pub async fn cleanup(mut self) {
+        let cleanup = self.cleanup.take();
+        if let Some(s) = self.sqlite.take() {
             s.pool().close().await;
         }
-        if let Some(p) = postgres {
+        if let Some(p) = self.postgres.take() {
             p.pool().close().await;
         }
         match cleanup {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Cleanup::Database { admin_url, name } => {
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = admin
-                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                        .await;
-                }
-            }
+            Some(Cleanup::File(path)) => remove_files(&path),
+            Some(Cleanup::Database { admin_url, name }) => drop_database(&admin_url, &name).await,
+            None => {}
         }
+    }
+}
+
+impl Drop for TestStore {
+    /// Removes the database of a test that did not call [`TestStore::cleanup`] (or panicked first). A PostgreSQL
+    /// database is dropped `WITH (FORCE)` from a thread of its own, as `Drop` cannot await.
+    fn drop(&mut self) {
+        match self.cleanup.take() {
+            Some(Cleanup::File(path)) => remove_files(&path),
+            Some(Cleanup::Database { admin_url, name }) => {
+                let dropped = std::thread::spawn(move || {
+                    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        rt.block_on(drop_database(&admin_url, &name));
+                    }
+                })
+                .join();
+                if dropped.is_err() {
+                    eprintln!("NOTICE: a throw-away database was left for the next run's sweep");
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+fn remove_files(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+async fn drop_database(admin_url: &str, name: &str) {
+    if let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await {
+        let _ = admin
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await;
     }
 }

@@ -5,16 +5,12 @@
 
 use chrono::Utc;
 use domain::{
-    ApplicationState, Channel, Event, JalaliDate, Mobile, NationalCode, Office, OfficeId,
-    PaymentState, Reason, Role, TrackingCode,
+    ApplicationState, Channel, Event, JalaliDate, Mobile, Office, OfficeId, PaymentState, Reason,
+    Role, TrackingCode,
 };
 use store::journey::*;
+use store_suite::fixtures::{self, code};
 use store_suite::TestStore;
-
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 100_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
 
 fn new_app(n: u32) -> NewApplication {
     NewApplication {
@@ -40,17 +36,10 @@ fn change() -> Change {
 }
 
 fn office(id: &str, capacity: u32) -> Office {
-    Office::from_row(&[
-        id,
-        "دفتر پیشخوان",
-        "counter",
-        "30",
-        "کرج",
-        "026",
-        "خیابان بهشتی",
-        &capacity.to_string(),
-    ])
-    .unwrap()
+    fixtures::office(id)
+        .name("دفتر پیشخوان")
+        .capacity(capacity)
+        .build()
 }
 
 fn day() -> JalaliDate {

@@ -12,51 +12,30 @@ use domain::{
 };
 use store::journey::*;
 use store::production::*;
+use store_suite::fixtures::{self, code, PersonBuilder};
 use store_suite::TestStore;
 
 fn today() -> JalaliDate {
     JalaliDate::parse("1405-08-30").unwrap()
 }
 
-fn code(n: u32) -> NationalCode {
-    let nine = format!("{:09}", 200_000_000 + n);
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
-}
-
 fn person(nc: &NationalCode, postal: &str, death: &str) -> Person {
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "مریم",
-        "رضایی",
-        "حسن",
-        "فاطمه",
-        "female",
-        "1370-05-12",
-        "تهران",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        "09121234567",
-        postal,
-        "تهران خیابان آزادی",
-        death,
-    ];
-    Person::from_row(&row, today()).unwrap()
+    PersonBuilder::with_code(nc)
+        .first_name("مریم")
+        .gender("female")
+        .of_tehran()
+        .mobile("09121234567")
+        .postal_code(postal)
+        .dead_on(death)
+        .as_of(today())
+        .build()
 }
 
 fn office(id: &str) -> Office {
-    Office::from_row(&[
-        id,
-        "دفتر پیشخوان",
-        "counter",
-        "30",
-        "کرج",
-        "026",
-        "خیابان بهشتی",
-        "500",
-    ])
-    .unwrap()
+    fixtures::office(id)
+        .name("دفتر پیشخوان")
+        .capacity(500)
+        .build()
 }
 
 fn ch(actor: &str) -> Change {

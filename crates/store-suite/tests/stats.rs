@@ -12,17 +12,11 @@ use domain::{
 use std::collections::BTreeMap;
 use store::journey::*;
 use store::stats::{eligible_cutoff, ProvinceCounts};
+use store_suite::fixtures::{self, code_in, PersonBuilder};
 use store_suite::TestStore;
 
 fn province(code: &str) -> ProvinceCode {
     ProvinceCode::parse(code).unwrap()
-}
-
-/// A national code attributed (by its prefix) to `province`.
-fn code_in(province_code: &str, n: u32) -> NationalCode {
-    let prefix = domain::prefixes::of_province(province(province_code))[0];
-    let nine = format!("{prefix:03}{n:06}");
-    NationalCode::from_first_nine(nine.as_bytes().try_into().unwrap()).unwrap()
 }
 
 fn new_app(n: u32, prov: Option<&str>) -> NewApplication {
@@ -49,17 +43,10 @@ fn change() -> Change {
 }
 
 fn office(id: &str) -> Office {
-    Office::from_row(&[
-        id,
-        "دفتر پیشخوان",
-        "counter",
-        "30",
-        "کرج",
-        "026",
-        "خیابان بهشتی",
-        "100",
-    ])
-    .unwrap()
+    fixtures::office(id)
+        .name("دفتر پیشخوان")
+        .capacity(100)
+        .build()
 }
 
 fn day() -> JalaliDate {
@@ -71,25 +58,12 @@ fn today() -> JalaliDate {
 }
 
 fn person(nc: &NationalCode, birth: &str, death: &str) -> Person {
-    let row: [&str; 16] = [
-        nc.as_str(),
-        "علی",
-        "رضایی",
-        "حسن",
-        "فاطمه",
-        "male",
-        birth,
-        "تهران",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        "",
-        "1314567890",
-        "تهران خیابان آزادی",
-        death,
-    ];
-    Person::from_row(&row, today()).unwrap()
+    PersonBuilder::with_code(nc)
+        .of_tehran()
+        .born(birth)
+        .dead_on(death)
+        .as_of(today())
+        .build()
 }
 
 fn states(counts: &[ProvinceCounts], province_code: &str) -> BTreeMap<S, u64> {

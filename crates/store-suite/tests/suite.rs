@@ -4,6 +4,7 @@
 
 use domain::{JalaliDate, Mobile, NationalCode, Office, Person};
 use store::{ImportKind, ImportRecord, StoreError, UpsertCounts};
+use store_suite::fixtures::{self, code_of, PersonBuilder};
 use store_suite::TestStore;
 
 fn today() -> JalaliDate {
@@ -11,43 +12,25 @@ fn today() -> JalaliDate {
 }
 
 fn code(first_nine: &str) -> NationalCode {
-    NationalCode::from_first_nine(first_nine.as_bytes().try_into().unwrap()).unwrap()
+    code_of(first_nine.parse().unwrap())
 }
 
 fn person(nc: &NationalCode, first: &str, mobiles: &str) -> Person {
-    let row: [&str; 16] = [
-        nc.as_str(),
-        first,
-        "رضایی",
-        "حسن",
-        "فاطمه",
-        "male",
-        "1370-05-12",
-        "تهران",
-        "islam",
-        "ج",
-        "12",
-        "345678",
-        mobiles,
-        "1314567890",
-        "تهران خیابان آزادی",
-        "",
-    ];
-    Person::from_row(&row, today()).unwrap()
+    PersonBuilder::with_code(nc)
+        .first_name(first)
+        .of_tehran()
+        .mobile(mobiles)
+        .as_of(today())
+        .build()
 }
 
 fn office(id: &str, capacity: &str) -> Office {
-    Office::from_row(&[
-        id,
-        "دفتر پیشخوان ۱",
-        "counter",
-        "23",
-        "تهران",
-        "021",
-        "خیابان انقلاب",
-        capacity,
-    ])
-    .unwrap()
+    fixtures::office(id)
+        .name("دفتر پیشخوان ۱")
+        .located("23", "تهران", "021")
+        .address("خیابان انقلاب")
+        .capacity(capacity.parse().unwrap())
+        .build()
 }
 
 #[tokio::test]
