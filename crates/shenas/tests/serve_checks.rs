@@ -197,6 +197,22 @@ async fn production_mode_refuses_the_sandbox_bank_and_a_default_public_url() {
         ("SHENAS_GATEWAY_URL", "http://127.0.0.1:9/bank"),
         ("SHENAS_PUBLIC_URL", "https://shenas.example"),
     ];
+    // Production never makes the national PKI by itself: it refuses until the key ceremony has run.
+    let (printed, serving) = serve(&[], &env, &db.url, dir.path());
+    assert!(!serving && printed.contains("pki init"), "{printed}");
+    let init = Command::new(env!("CARGO_BIN_EXE_shenas"))
+        .args(["pki", "init"])
+        .envs(env.iter().copied())
+        .env("SHENAS_DATABASE_URL", &db.url)
+        .env("SHENAS_DATA_DIR", dir.path())
+        .env("SHENAS_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
     let (printed, serving) = serve(&[], &env, &db.url, dir.path());
     assert!(serving, "{printed}");
     db.cleanup().await;
