@@ -52,9 +52,10 @@ fn chip_key() -> String {
     B64.encode(k.verifying_key().to_public_key_der().unwrap().as_bytes())
 }
 
-/// Person `n` of the registry: زهرا محمدی‌نژاد, daughter of علی‌اکبر and فاطمه, mobile `0912` and `n`.
+/// Person `n` of the registry: زهرا محمدی‌نژاد, daughter of علی‌اکبر and فاطمه. The bench counts from 0 and the
+/// fixtures' person 0 has no valid national code (digits 4 to 9 all zero), so bench person `n` is fixture `n + 1`.
 fn person(n: u32) -> Person {
-    PersonBuilder::new(n)
+    PersonBuilder::new(n + 1)
         .first_name("زهرا")
         .last_name("محمدی‌نژاد")
         .father("علی‌اکبر")
@@ -85,7 +86,7 @@ async fn booked(state: &AppState, office: &OfficeId, from: u32, to: u32) {
         .for_each_concurrent(16, |n| async move {
             let new = NewApplication {
                 tracking_code: tc(n),
-                national_code: code(n),
+                national_code: code(n + 1),
                 reason: Reason::FirstIssue,
                 channel: Channel::Portal,
                 mobile: Mobile::parse(&format!("0912{:07}", n)).unwrap(),
