@@ -271,8 +271,9 @@ fn clock(minutes: u32) -> String {
 /// `HH:MM` (Tehran time) as minutes after midnight.
 pub fn minutes_of_day(field: &str, text: &str) -> anyhow::Result<u32> {
     let parsed = text.split_once(':').and_then(|(h, m)| {
+        let two_digits = m.trim().len() == 2;
         let (h, m) = (h.trim().parse::<u32>().ok()?, m.trim().parse::<u32>().ok()?);
-        (h < 24 && m < 60 && m.to_string().len() <= 2).then_some(h * 60 + m)
+        (two_digits && h < 24 && m < 60).then_some(h * 60 + m)
     });
     parsed.ok_or_else(|| anyhow::anyhow!("{field}: {text:?} is not a time of day (HH:MM)"))
 }
@@ -404,7 +405,7 @@ mod tests {
             assert_eq!(cfg.pickup_period_days, s.pickup_period_days);
             Ok(())
         });
-        for bad in ["24:00", "7", "07:60", "ab:cd", "07:5x"] {
+        for bad in ["24:00", "7", "07:60", "ab:cd", "07:5x", "07:005", "07:5"] {
             assert!(super::minutes_of_day("office_opens", bad).is_err(), "{bad}");
         }
     }
