@@ -25,9 +25,11 @@ pub enum HistoryEvent {
 }
 
 /// Rows that record without a transition, by their stored names.
-const NOTES: [(&str, &str); 2] = [
+const NOTES: [(&str, &str); 4] = [
     ("dedup_distinct", "بررسی تکرار: فرد دیگری است"),
     ("destination_changed", "تغییر دفتر مقصد"),
+    ("card_suspended", "تعلیق کارت"),
+    ("card_reactivated", "فعال‌سازی دوبارهٔ کارت"),
 ];
 
 impl HistoryEvent {
@@ -35,6 +37,11 @@ impl HistoryEvent {
     pub const DEDUP_DISTINCT: Self = Self::Note("dedup_distinct");
     /// A card still in production was given another destination office.
     pub const DESTINATION_CHANGED: Self = Self::Note("destination_changed");
+    /// The card in its holder's hands was suspended (its loss reported): it stops verifying, its certificates go
+    /// on hold.
+    pub const CARD_SUSPENDED: Self = Self::Note("card_suspended");
+    /// A suspended card was found again and its holder's finger matched at an office.
+    pub const CARD_REACTIVATED: Self = Self::Note("card_reactivated");
 
     /// The stored name: `filed`, an [`Event`]'s name, or a note's.
     pub fn code(self) -> &'static str {
@@ -97,6 +104,10 @@ pub enum HistoryReason {
     HolderDied,
     /// `reported lost with application {tracking code}`: the card revoked when its loss was reported.
     ReportedLost(TrackingCode),
+    /// `loss reported by the holder`: the card suspended until it is found again or the suspension ends.
+    LossReported,
+    /// `suspended past its period`: a suspended card nobody found again, revoked.
+    SuspensionOver,
     /// `finger {position} matched`: the finger that matched at pickup or transfer.
     FingerMatched(u8),
     /// `{office} {Jalali day} #{slot}`: an appointment.
@@ -130,6 +141,8 @@ impl HistoryReason {
             Self::VendorTimeout,
             Self::PickupPeriodOver,
             Self::HolderDied,
+            Self::LossReported,
+            Self::SuspensionOver,
         ];
         if let Some(f) = fixed.into_iter().find(|f| f.fixed_text() == Some(stored)) {
             return f;
@@ -168,6 +181,8 @@ impl HistoryReason {
             Self::VendorTimeout => "the manufacturer did not answer in time",
             Self::PickupPeriodOver => "pickup period over",
             Self::HolderDied => "the registry records the holder's death",
+            Self::LossReported => "loss reported by the holder",
+            Self::SuspensionOver => "suspended past its period",
             _ => return None,
         })
     }
@@ -184,6 +199,8 @@ impl HistoryReason {
             Self::VendorTimeout => "سازنده در مهلت پاسخ نداد".to_owned(),
             Self::PickupPeriodOver => "مهلت تحویل به پایان رسید".to_owned(),
             Self::HolderDied => "ثبت احوال فوت دارنده را ثبت کرده است".to_owned(),
+            Self::LossReported => "اعلام مفقودی توسط دارنده".to_owned(),
+            Self::SuspensionOver => "پایان مهلت تعلیق بدون پیدا شدن کارت".to_owned(),
             Self::ReportedLost(tc) => format!(
                 "اعلام مفقودی با درخواست {}",
                 crate::text::to_persian_digits(tc.as_str())
@@ -227,6 +244,8 @@ mod tests {
             HistoryReason::VendorTimeout,
             HistoryReason::PickupPeriodOver,
             HistoryReason::HolderDied,
+            HistoryReason::LossReported,
+            HistoryReason::SuspensionOver,
             HistoryReason::ReportedLost(TrackingCode::from_body(14_051_234_567)),
             HistoryReason::FingerMatched(7),
             HistoryReason::Booking {
@@ -261,6 +280,11 @@ mod tests {
         assert_eq!(HistoryEvent::parse("created"), Some(HistoryEvent::Filed));
         assert_eq!(HistoryEvent::Filed.code(), "filed");
         assert_eq!(HistoryEvent::parse("seeded"), Some(HistoryEvent::Seeded));
+        assert_eq!(
+            HistoryEvent::parse("card_suspended"),
+            Some(HistoryEvent::CARD_SUSPENDED)
+        );
+        assert_eq!(HistoryEvent::CARD_REACTIVATED.fa(), "فعال‌سازی دوبارهٔ کارت");
         for e in Event::ALL {
             let h = HistoryEvent::Transition(e);
             assert_eq!(HistoryEvent::parse(h.code()), Some(h));

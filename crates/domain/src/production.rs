@@ -4,7 +4,7 @@
 
 use crate::error::ValidationError;
 use crate::text::to_persian_digits;
-use crate::TrackingCode;
+use crate::{JalaliDate, TrackingCode};
 
 /// Where an enrollment stands in the 1:N de-duplication search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -245,6 +245,23 @@ pub fn sms_reminder(tracking: &TrackingCode, office_name: &str, days: u32) -> St
         to_persian_digits(tracking.as_str()),
         to_persian_digits(&days.to_string()),
         office_name
+    )
+}
+
+/// The card was suspended on a report of its loss; it is revoked on `revoke_on` unless found again.
+pub fn sms_card_suspended(tracking: &TrackingCode, revoke_on: &JalaliDate) -> String {
+    format!(
+        "کارت هوشمند ملی شما (کد رهگیری {}) به دلیل اعلام مفقودی معلق شد. اگر آن را پیدا کردید، تا {} با کارت به یکی از دفاتر بروید تا با اثر انگشت دوباره فعال شود؛ پس از آن باطل می‌شود. اگر مفقودی را شما اعلام نکرده‌اید، به دفتر مراجعه کنید.",
+        to_persian_digits(tracking.as_str()),
+        to_persian_digits(&revoke_on.to_string()),
+    )
+}
+
+/// A suspended card found again and reactivated at an office.
+pub fn sms_card_reactivated(tracking: &TrackingCode) -> String {
+    format!(
+        "کارت هوشمند ملی شما (کد رهگیری {}) دوباره فعال شد.",
+        to_persian_digits(tracking.as_str()),
     )
 }
 

@@ -25,6 +25,7 @@ pub mod ratelimit;
 pub mod sandbox_bank;
 pub mod security;
 pub mod state;
+pub mod suspension;
 pub mod ussd;
 pub mod vendor;
 pub mod web;
@@ -75,6 +76,8 @@ use utoipa::OpenApi;
         office::records::show,
         office::records::transfer,
         citizen::transfer::transfer,
+        suspension::api::report_lost,
+        suspension::api::reactivate,
         vendor::batches::signing_key,
         vendor::batches::claim,
         vendor::batches::results,
@@ -256,6 +259,7 @@ pub fn router(state: AppState) -> Router {
             post(vendor::batches::dispatch),
         )
         .merge(pki::routes())
+        .merge(suspension::api::routes())
         .route("/sms/dlr", get(kannel::dlr))
         .route(
             "/sms/incoming",

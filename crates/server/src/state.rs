@@ -53,6 +53,8 @@ pub struct Settings {
     pub vendor_answer_timeout: Duration,
     /// A card waiting this many days at an office becomes `uncollected`.
     pub pickup_period_days: u32,
+    /// A card suspended on a report of its loss and not found again within this many days is revoked.
+    pub suspension_days: u32,
     /// Reminders go after these many days of waiting.
     pub reminder_days: Vec<u32>,
     /// Sending attempts before a message (and its number) is given up.
@@ -99,6 +101,7 @@ impl Default for Settings {
             batch_schedule: domain::BatchSchedule::default(),
             vendor_answer_timeout: Duration::from_secs(72 * 3600),
             pickup_period_days: 90,
+            suspension_days: 90,
             reminder_days: vec![7, 30],
             sms_max_attempts: 8,
             idempotency_ttl: Duration::from_secs(24 * 3600),

@@ -2,7 +2,9 @@
 //! card from enrollment to pickup, its EF.SOD verified by `openssl cms -verify` against the published CSCA and its
 //! data-group hashes compared, its holder certificates refused by `openssl verify -crl_check` while on hold and
 //! accepted after pickup, and `openssl ocsp` against the service on a real port answering revoked/certificateHold,
-//! then good after pickup, then revoked (keyCompromise) after the holder reports the card lost. Verification by
+//! then good after pickup, on hold again while a reported loss suspends the card, good once it is found again and
+//! the holder's finger matched at an office, then revoked (keyCompromise) when the holder files a lost-card
+//! application. Verification by
 //! document number, and the manufacturers' refusals (bad keys, cards not in the batch, results without
 //! certificates). Skipped with a notice where `openssl` is missing, unless `SHENAS_REQUIRE_OPENSSL=1`.
 
@@ -645,6 +647,7 @@ async fn a_card_from_enrollment_to_pickup_checked_with_openssl() {
             .call("POST", "/api/v1/office/pickups", op, Some(&probe))
             .await;
         assert_eq!(st, StatusCode::OK, "{b}");
+        let chip_serial = b["chip_serial"].as_str().unwrap().to_string();
         let out = ocsp(&app, &w).await;
         assert!(
             out.contains("auth.pem: good"),
@@ -709,6 +712,79 @@ async fn a_card_from_enrollment_to_pickup_checked_with_openssl() {
                 Some("invalid_document_number")
             )
         );
+
+        // --- Loss reported: suspended (on hold in OCSP and the CRL, no longer verifies); found again. ---
+        let by_number =
+            json!({"national_code": code(1).as_str(), "document_number": document_number});
+        let report = format!("/api/v1/applications/{tc1}/report-lost");
+        let who = json!({"national_code": code(1).as_str()});
+        let (st, b) = app.call("POST", &report, None, Some(&who)).await;
+        assert_eq!(
+            (st, b["card_state"].as_str()),
+            (StatusCode::OK, Some("suspended")),
+            "{b}"
+        );
+        assert!(
+            b["revoked_from_jalali"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("14")),
+            "{b}"
+        );
+        let (st, again) = app.call("POST", &report, None, Some(&who)).await;
+        assert_eq!(
+            (st, &again["suspended_at"]),
+            (StatusCode::OK, &b["suspended_at"]),
+            "a repeat"
+        );
+        let stranger = json!({"national_code": code(2).as_str()});
+        let (st, b) = app.call("POST", &report, None, Some(&stranger)).await;
+        assert_eq!(
+            (st, b["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
+        let out = ocsp(&app, &w).await;
+        assert!(
+            out.contains("auth.pem: revoked") && out.contains("certificateHold"),
+            "{name}: suspended: {out}"
+        );
+        let (ok, out) = verify_with_crl(&app, &w).await;
+        assert!(!ok && out.contains("revoked"), "{out}");
+        let (_, b) = app
+            .call("POST", "/api/v1/verify", agency, Some(&by_number))
+            .await;
+        assert_eq!(b["match"], false, "a suspended card does not verify");
+        let finger = |person: u64| {
+            json!({"position": 2, "format": "iso19794_2",
+            "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(person, 2), 1))})
+        };
+        let found = |person: u64| {
+            json!({"national_code": code(1).as_str(), "card_serial": chip_serial,
+            "fingerprint": finger(person)})
+        };
+        let reactivate = "/api/v1/office/cards/reactivate";
+        let (st, b) = app.call("POST", reactivate, op, Some(&found(2))).await;
+        assert_eq!(
+            (st, b["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")),
+            "{b}"
+        );
+        let (st, b) = app.call("POST", reactivate, op, Some(&found(1))).await;
+        assert_eq!(
+            (st, b["card_state"].as_str()),
+            (StatusCode::OK, Some("active")),
+            "{b}"
+        );
+        let (st, b) = app.call("POST", reactivate, op, Some(&found(1))).await;
+        assert_eq!(
+            (st, b["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("card_not_suspended"))
+        );
+        let out = ocsp(&app, &w).await;
+        assert!(out.contains("auth.pem: good"), "{name}: found again: {out}");
+        let (_, b) = app
+            .call("POST", "/api/v1/verify", agency, Some(&by_number))
+            .await;
+        assert_eq!(b["match"], true, "a card found again verifies");
 
         // --- Reported lost: revoked (keyCompromise) at once, in OCSP and the CRL. ---
         let (st, b) = app

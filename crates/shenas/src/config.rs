@@ -50,6 +50,8 @@ pub struct Config {
     pub kannel: Option<KannelSection>,
     /// Days a card waits at an office before it is `uncollected`.
     pub pickup_period_days: u32,
+    /// Days a card suspended on a report of its loss may wait to be found again before it is revoked.
+    pub suspension_days: u32,
     /// At most this many cards in one manufacturer's batch.
     pub production_batch_size: u32,
     /// `[production]`: when batches are formed.
@@ -240,6 +242,7 @@ impl Default for Config {
             idempotency_ttl_hours: s.idempotency_ttl.as_secs() / 3600,
             kannel: None,
             pickup_period_days: s.pickup_period_days,
+            suspension_days: s.suspension_days,
             production_batch_size: s.production_batch_size,
             production: ProductionSection::default(),
             filings_per_operator_per_minute: s.filings_per_operator_per_minute,

@@ -33,11 +33,12 @@ fn card(row: &impl Columns) -> Result<Card> {
             .transpose()
             .map_err(corrupt("office_id"))?,
         uncollected_reason: reason.as_deref().and_then(UncollectedReason::parse),
+        suspended_at: get(row, "suspended_at")?,
     })
 }
 
 const CARD_SQL: &str = "SELECT c.chip_serial, c.application_id, a.tracking_code, c.national_code, \
-    c.status, c.office_id, c.uncollected_reason FROM cards c \
+    c.status, c.office_id, c.uncollected_reason, c.suspended_at FROM cards c \
     JOIN applications a ON a.id = c.application_id";
 
 impl<E: Engine> SqlStore<E>
@@ -294,6 +295,34 @@ where
         }
         tx.commit().await.map_err(err)?;
         Ok(out)
+    }
+
+    async fn suspend_card(&self, application_id: i64, change: &Change) -> Result<Suspended> {
+        let Some((serial, newly)) = self.suspend(application_id, change).await? else {
+            return Ok(Suspended::NoCard);
+        };
+        let card = self
+            .card(&serial)
+            .await?
+            .ok_or_else(|| corrupt("chip_serial")("the suspended card vanished"))?;
+        Ok(if newly {
+            Suspended::Suspended(card)
+        } else {
+            Suspended::Already(card)
+        })
+    }
+
+    async fn reactivate_card(&self, serial: &ChipSerial, change: &Change) -> Result<bool> {
+        self.reactivate(serial, change).await
+    }
+
+    async fn revoke_suspended(
+        &self,
+        before: DateTime<Utc>,
+        change: &Change,
+        limit: u32,
+    ) -> Result<Vec<ChipSerial>> {
+        self.revoke_suspended_before(before, change, limit).await
     }
 
     async fn apply_deaths(&self, change: &Change, limit: u32) -> Result<u64> {

@@ -42,6 +42,7 @@ mod rows;
 mod shipments;
 mod staff;
 mod stats;
+mod suspension;
 mod verification;
 
 pub use columns::{back, corrupt, db_err, get, u, Columns, Get, Scalar};

@@ -189,6 +189,29 @@ where
         Ok(())
     }
 
+    /// Puts on hold the holder certificates of the card `chip_serial` that are good (its loss reported).
+    pub(crate) async fn hold_certificates_of_card(
+        conn: &mut Conn<E>,
+        chip_serial: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO pki_status_changes (authority, serial, reason, at) \
+             SELECT c.authority, c.serial, 'certificateHold', $1 FROM pki_certificates c \
+             JOIN documents d ON d.document_number = c.document_number \
+             JOIN batch_cards b ON b.batch_id = d.batch_id AND b.application_id = d.application_id \
+             WHERE b.chip_serial = $2 AND c.role IN {HOLDER_ROLES} \
+             AND (SELECT s.reason FROM pki_status_changes s WHERE s.serial = c.serial \
+                  ORDER BY s.id DESC LIMIT 1) = 'removeFromCRL'"
+        ))
+        .bind(at)
+        .bind(chip_serial)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
     /// Revokes, with `reason`, every holder certificate of the application that is not revoked yet.
     pub(crate) async fn revoke_certificates_of(
         conn: &mut Conn<E>,

@@ -12,6 +12,7 @@
 //! re-exports this crate.
 
 pub mod fixtures;
+pub mod lifecycle;
 
 use sqlx::{Connection, Executor};
 use std::sync::atomic::{AtomicU32, Ordering};

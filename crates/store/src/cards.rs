@@ -2,6 +2,7 @@
 //! applying the deaths the registry records.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use domain::{
     ApplicationState, ChipSerial, NationalCode, OfficeId, TrackingCode, UncollectedReason,
 };
@@ -20,6 +21,26 @@ pub struct Card {
     pub status: String,
     pub office: Option<OfficeId>,
     pub uncollected_reason: Option<UncollectedReason>,
+    /// Set while the card is suspended (its loss reported, not yet found again nor revoked).
+    pub suspended_at: Option<DateTime<Utc>>,
+}
+
+impl Card {
+    /// In its holder's hands, not revoked and not suspended: what verifies.
+    pub fn is_valid(&self) -> bool {
+        self.status == "active" && self.suspended_at.is_none()
+    }
+}
+
+/// What a reported loss did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suspended {
+    /// The card is suspended from now, its certificates on hold.
+    Suspended(Card),
+    /// It was suspended already (since the card's `suspended_at`); nothing changed.
+    Already(Card),
+    /// The person has no card in their hands (none made yet, not collected, or revoked).
+    NoCard,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +79,24 @@ pub trait Cards: Send + Sync {
         &self,
         code: &NationalCode,
         change: &Change,
+    ) -> Result<Vec<ChipSerial>>;
+
+    /// Suspends the card the application made, when it is in its holder's hands (`active`): it stops verifying,
+    /// its holder certificates go on hold, and the application's history says who and when. A card suspended
+    /// already is left as it is.
+    async fn suspend_card(&self, application_id: i64, change: &Change) -> Result<Suspended>;
+
+    /// Lifts a card's suspension (found again, its holder's finger matched): it verifies again and its
+    /// certificates come off hold. `false` when the card is not suspended (or not `active`).
+    async fn reactivate_card(&self, serial: &ChipSerial, change: &Change) -> Result<bool>;
+
+    /// Revokes up to `limit` cards suspended before `before` (a loss never withdrawn): the card and its
+    /// application become `revoked`, its certificates `keyCompromise`. Answers the serials.
+    async fn revoke_suspended(
+        &self,
+        before: DateTime<Utc>,
+        change: &Change,
+        limit: u32,
     ) -> Result<Vec<ChipSerial>>;
 
     /// People the registry records as dead with work still in progress: pending applications are cancelled and

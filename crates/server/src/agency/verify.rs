@@ -176,15 +176,15 @@ async fn answer(
             let ok = app.is_some_and(|(owner, st)| owner == code && receipt_valid(st));
             (ok, ok.then_some("receipt"))
         }
-        // Only a card handed to its holder and not revoked verifies.
+        // Only a card handed to its holder, not revoked and not suspended, verifies.
         Document::Card(serial) => {
             let card = state.store.card(&serial).await?;
-            let ok = card.is_some_and(|c| c.national_code == code && c.status == "active");
+            let ok = card.is_some_and(|c| c.national_code == code && c.is_valid());
             (ok, ok.then_some("card"))
         }
         Document::Number(number) => {
             let card = state.store.card_by_document_number(number.as_str()).await?;
-            let ok = card.is_some_and(|c| c.national_code == code && c.status == "active");
+            let ok = card.is_some_and(|c| c.national_code == code && c.is_valid());
             (ok, ok.then_some("card"))
         }
     };

@@ -290,6 +290,7 @@ pub fn spawn(state: &AppState) {
             async move {
                 remind(&s).await?;
                 expire_pickups(&s).await?;
+                crate::suspension::revoke_overdue(&s).await?;
                 if deaths(&s).await? > 0 {
                     crate::pki::status_changed(&s).await;
                 }
