@@ -29,6 +29,8 @@ pub mod ocsp;
 mod pki;
 pub mod profile;
 mod records;
+#[cfg(feature = "softhsm")]
+pub mod softhsm;
 mod status;
 
 pub use config::{PkiConfig, Validities};

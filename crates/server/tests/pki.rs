@@ -1,7 +1,7 @@
 //! The national PKI through the service, on SQLite and on PostgreSQL, checked with the real `openssl` binary: a
 //! card from enrollment to pickup, its EF.SOD verified by `openssl cms -verify` against the published CSCA and its
 //! data-group hashes compared, its holder certificates refused by `openssl verify -crl_check` while on hold and
-//! accepted after pickup, and `openssl ocsp` against the service on a real port answering revoked/certificateHold,
+//! accepted after pickup (with sealed key files, and with every key in SoftHSM2 through PKCS#11), and `openssl ocsp` against the service on a real port answering revoked/certificateHold,
 //! then good after pickup, on hold again while a reported loss suspends the card, good once it is found again and
 //! the holder's finger matched at an office, then revoked (keyCompromise) when the holder files a lost-card
 //! application. Verification by
@@ -20,6 +20,7 @@ use server::{AppState, Settings};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use testkit::TestStore;
 use tower::ServiceExt;
 
@@ -122,13 +123,24 @@ struct App {
     state: AppState,
     db: TestStore,
     base: String,
+    /// The database and the key store (`sqlite+pkcs11` for SoftHSM2).
+    name: String,
 }
 
 impl App {
-    /// The service on a real port (OpenSSL's OCSP client needs one), with its PKI's URLs pointing there.
+    /// The service on a real port (OpenSSL's OCSP client needs one), with its PKI's URLs pointing there: on each
+    /// database with sealed key files, and on SQLite with its keys in SoftHSM2 (PKCS#11) where it is installed.
     async fn all() -> Vec<Self> {
         let mut v = Vec::new();
-        for db in TestStore::all().await {
+        let mut runs: Vec<(TestStore, Option<Arc<dyn pki::KeyStore>>)> = TestStore::all()
+            .await
+            .into_iter()
+            .map(|d| (d, None))
+            .collect();
+        if let Some(hsm) = pki::softhsm::process_key_store() {
+            runs.push((TestStore::sqlite().await, Some(hsm)));
+        }
+        for (db, hsm) in runs {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
             let state = AppState::new(
@@ -140,6 +152,17 @@ impl App {
                     ..Settings::default()
                 },
             );
+            let name = match &hsm {
+                Some(_) => format!("{}+pkcs11", db.name),
+                None => db.name.to_string(),
+            };
+            let state = match hsm {
+                None => state,
+                Some(keys) => state.with_services(|s| {
+                    let config = pki::PkiConfig::new(&base).unwrap();
+                    s.pki = Arc::new(server::pki::PkiHandle::new(keys, config, true));
+                }),
+            };
             let router = server::router(state.clone());
             let served = router.clone();
             tokio::spawn(async move {
@@ -155,6 +178,7 @@ impl App {
                 state,
                 db,
                 base,
+                name,
             });
         }
         v
@@ -387,7 +411,8 @@ async fn a_card_from_enrollment_to_pickup_checked_with_openssl() {
         return;
     }
     for app in App::all().await {
-        let name = app.db.name;
+        let name = app.name.clone();
+        eprintln!("the card through the PKI on {name}");
         let s = &app.db.store;
         s.upsert_persons(&[person(1), person(2)]).await.unwrap();
         s.upsert_offices(&[Office::from_row(&[

@@ -310,10 +310,29 @@ impl Config {
             }
             None => fig = fig.merge(Toml::file("shenas.toml")),
         }
-        let cfg: Config = fig.merge(Env::prefixed("SHENAS_").split("__")).extract()?;
+        fig = fig.merge(Env::prefixed("SHENAS_").split("__"));
+        // The environment's values are parsed as TOML values would be: `SHENAS_PKI__PKCS11_PIN=0123` would be the
+        // number 123. Secrets and names are text whatever they look like.
+        for (var, key) in TEXT_VARIABLES {
+            if let Ok(v) = std::env::var(var) {
+                fig = fig.merge(Serialized::default(key, v));
+            }
+        }
+        let cfg: Config = fig.extract()?;
         Ok(cfg)
     }
 }
+
+/// Environment variables read as text, with the key each sets.
+const TEXT_VARIABLES: [(&str, &str); 7] = [
+    ("SHENAS_PKI__PKCS11_PIN", "pki.pkcs11_pin"),
+    ("SHENAS_PKI__PKCS11_TOKEN", "pki.pkcs11_token"),
+    ("SHENAS_KANNEL__USERNAME", "kannel.username"),
+    ("SHENAS_KANNEL__PASSWORD", "kannel.password"),
+    ("SHENAS_KANNEL__FROM", "kannel.from"),
+    ("SHENAS_KANNEL__CALLBACK_SECRET", "kannel.callback_secret"),
+    ("SHENAS_USSD__GATEWAY_SECRET", "ussd.gateway_secret"),
+];
 
 #[cfg(test)]
 mod tests {
@@ -406,6 +425,17 @@ mod tests {
             assert_eq!((cfg.sms_max_attempts, cfg.booking_horizon_days), (4, 30));
             assert_eq!(cfg.vendor_answer_timeout_hours, 24);
             assert_eq!(cfg.pickup_period_days, s.pickup_period_days);
+            Ok(())
+        });
+        // A PIN, a token label or a password of digits stays text, leading zeros included.
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SHENAS_PKI__PKCS11_PIN", "0123");
+            jail.set_env("SHENAS_PKI__PKCS11_TOKEN", "2024");
+            jail.set_env("SHENAS_USSD__GATEWAY_SECRET", "0000111122223333");
+            let cfg = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.pki.pkcs11_pin.as_deref(), Some("0123"));
+            assert_eq!(cfg.pki.pkcs11_token.as_deref(), Some("2024"));
+            assert_eq!(cfg.ussd.gateway_secret.as_deref(), Some("0000111122223333"));
             Ok(())
         });
         for bad in ["24:00", "7", "07:60", "ab:cd", "07:5x", "07:005", "07:5"] {

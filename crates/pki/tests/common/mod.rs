@@ -6,13 +6,11 @@
 //! `SHENAS_REQUIRE_SOFTHSM=1` (CI), which turns the skip into a failure.
 #![allow(dead_code)]
 
-use pki::{KeyStore, Pkcs11Config, Pkcs11Keys, Pki, PkiConfig, SealedFileKeys};
+use pki::{KeyStore, Pkcs11Keys, Pki, PkiConfig, SealedFileKeys};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::SystemTime;
 
-pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 pub const BASE_URL: &str = "https://shenas.test";
 
 /// A key backend under test, with what keeps it alive.
@@ -47,49 +45,12 @@ fn required(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| v == "1")
 }
 
-/// The process-wide SoftHSM2 key store (PKCS#11 initialises once per process), on a token made
-/// for this process in a temporary directory; `None` (with a notice) when SoftHSM2 is missing.
+/// The process-wide SoftHSM2 key store (`pki::softhsm`); `None` (with a notice) when SoftHSM2 is missing.
 pub fn softhsm() -> Option<Backend> {
-    static HSM: OnceLock<Option<(Arc<Pkcs11Keys>, PathBuf)>> = OnceLock::new();
-    let hsm = HSM.get_or_init(|| {
-        if !Path::new(SOFTHSM_MODULE).exists() || which("softhsm2-util").is_none() {
-            assert!(
-                !required("SHENAS_REQUIRE_SOFTHSM"),
-                "SHENAS_REQUIRE_SOFTHSM=1 but {SOFTHSM_MODULE} or softhsm2-util is missing (apt-get install softhsm2)"
-            );
-            eprintln!("NOTICE: SoftHSM2 not installed ({SOFTHSM_MODULE}); skipping the PKCS#11 half of this test");
-            return None;
-        }
-        // Kept for the whole process: the token lives there.
-        let dir = tempfile::tempdir().expect("temp dir").keep();
-        let tokens = dir.join("tokens");
-        std::fs::create_dir_all(&tokens).expect("token dir");
-        let conf = dir.join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
-        )
-        .expect("softhsm2.conf");
-        let out = Command::new("softhsm2-util")
-            .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", "shenas", "--pin", "1234", "--so-pin", "5678"])
-            .output()
-            .expect("run softhsm2-util");
-        assert!(out.status.success(), "softhsm2-util: {}", String::from_utf8_lossy(&out.stderr));
-        // The module reads SOFTHSM2_CONF when it is initialised, which happens just below, once.
-        std::env::set_var("SOFTHSM2_CONF", &conf);
-        let keys = Pkcs11Keys::open(&Pkcs11Config {
-            module: SOFTHSM_MODULE.into(),
-            token_label: "shenas".into(),
-            pin: "1234".into(),
-        })
-        .expect("open the SoftHSM2 token");
-        Some((Arc::new(keys), dir))
-    });
-    hsm.as_ref().map(|(k, _)| Backend {
+    pki::softhsm::process_keys().map(|k| Backend {
         name: "pkcs11",
-        keys: Arc::clone(k) as Arc<dyn KeyStore>,
-        hsm: Some(Arc::clone(k)),
+        keys: Arc::clone(&k) as Arc<dyn KeyStore>,
+        hsm: Some(k),
         _dir: None,
     })
 }
