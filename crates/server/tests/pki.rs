@@ -205,12 +205,23 @@ impl App {
         auth: Option<(&str, &str)>,
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
+        self.call_with(method, uri, auth.as_slice(), body).await
+    }
+
+    /// A call with these headers (credentials, an `Idempotency-Key`).
+    async fn call_with(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
         let mut r = Request::builder()
             .method(method)
             .uri(uri)
             .header("content-type", "application/json");
-        if let Some((h, v)) = auth {
-            r = r.header(h, v);
+        for (h, v) in headers {
+            r = r.header(*h, *v);
         }
         let body = body.map(|b| Body::from(b.to_string())).unwrap_or_default();
         let (s, bytes) = self.raw(r.body(body).unwrap()).await;
@@ -602,6 +613,54 @@ async fn a_card_from_enrollment_to_pickup_checked_with_openssl() {
             (st, &again),
             (StatusCode::OK, &issued),
             "a repeat answers the same certificates"
+        );
+        // Another manufacturer, no key, a replayed Idempotency-Key: the batch is this vendor's alone.
+        let (other_key, other_prefix, other_hash) = server::agency::key::new_api_key();
+        s.create_vendor(
+            "other-card",
+            100,
+            100_000,
+            &other_prefix,
+            &other_hash,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let own = [("x-api-key", key.as_str()), ("idempotency-key", "certs-1")];
+        let (st, keyed) = app.call_with("POST", &certs, &own, Some(&body)).await;
+        assert_eq!((st, &keyed), (StatusCode::OK, &issued));
+        for (headers, status, code_) in [
+            (
+                vec![
+                    ("x-api-key", other_key.as_str()),
+                    ("idempotency-key", "certs-1"),
+                ],
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                vec![("idempotency-key", "certs-1")],
+                StatusCode::UNAUTHORIZED,
+                "invalid_api_key",
+            ),
+            (
+                vec![("x-api-key", "sk_nothing"), ("idempotency-key", "certs-1")],
+                StatusCode::UNAUTHORIZED,
+                "invalid_api_key",
+            ),
+        ] {
+            let (st, b) = app.call_with("POST", &certs, &headers, Some(&body)).await;
+            assert_eq!(
+                (st, b["error"]["code"].as_str()),
+                (status, Some(code_)),
+                "{headers:?}: {b}"
+            );
+        }
+        let (st, replayed) = app.call_with("POST", &certs, &own, Some(&body)).await;
+        assert_eq!(
+            (st, &replayed),
+            (StatusCode::OK, &issued),
+            "the key's own repeat"
         );
         let (st, b) = app
             .call("POST", &certs, vendor, Some(&json!([{"tracking_code": tc1, "authentication_key": chip_key(), "signing_key": chip_key()}])))
