@@ -317,13 +317,18 @@ pub async fn make_pending(state: &AppState) -> anyhow::Result<usize> {
     }
 }
 
-/// The stored chip data of a document.
-pub async fn stored_lds(state: &AppState, key: &str) -> Option<LdsFiles> {
+/// The stored chip data as the JSON it was written in (an [`LdsFiles`] object), checked to be JSON but not
+/// decoded: the claim passes it through.
+pub async fn stored_lds_json(
+    state: &AppState,
+    key: &str,
+) -> Option<Box<serde_json::value::RawValue>> {
     let bytes = crate::cards::stored(state, key, "chip data").await.ok()?;
-    match serde_json::from_slice(&bytes) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            tracing::error!(key, error = %e, "chip data malformed");
+    let text = String::from_utf8(bytes).ok();
+    match text.map(serde_json::value::RawValue::from_string) {
+        Some(Ok(raw)) if raw.get().starts_with('{') => Some(raw),
+        _ => {
+            tracing::error!(key, "chip data malformed");
             None
         }
     }

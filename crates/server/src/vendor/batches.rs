@@ -32,7 +32,9 @@ pub struct BatchCardView {
     /// The chip's ICAO LDS files (Doc 9303, TD1), each in base64; the EF.SOD is signed by the current document
     /// signer under the CSCA (`GET /api/v1/pki/csca.pem`). Absent only if the card's data could not be made
     /// (logged for the operators).
-    pub lds: Option<crate::pki::chip::LdsFiles>,
+    // The stored files' JSON, passed through as it was written.
+    #[schema(value_type = Option<crate::pki::chip::LdsFiles>)]
+    pub lds: Option<Box<serde_json::value::RawValue>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,12 +67,14 @@ pub async fn signing_key(State(state): State<AppState>) -> Json<SigningKey> {
     })
 }
 
+/// One card of a claimed batch, as JSON: its signed personalisation data and its chip data, read from the blob
+/// store. Runs as a task of its own, so a batch's cards are read, opened and written on every core.
 async fn personalise(
-    state: &AppState,
+    state: AppState,
     c: BatchCard,
     document: Option<store::pki::Document>,
-) -> ApiResult<BatchCardView> {
-    let blob = crate::cards::stored(state, &c.personalisation_key, "personalisation data").await?;
+) -> ApiResult<Vec<u8>> {
+    let blob = crate::cards::stored(&state, &c.personalisation_key, "personalisation data").await?;
     let Some((signature, payload)) = crate::cards::personalisation::signed_parts(blob) else {
         tracing::error!(
             tracking = %c.tracking_code.masked(),
@@ -79,17 +83,37 @@ async fn personalise(
         return Err(ApiError::internal());
     };
     let lds = match document.as_ref().and_then(|d| d.lds_key.as_deref()) {
-        Some(key) => crate::pki::chip::stored_lds(state, key).await,
+        Some(key) => crate::pki::chip::stored_lds_json(&state, key).await,
         None => None,
     };
-    Ok(BatchCardView {
+    let view = BatchCardView {
         tracking_code: c.tracking_code.as_str().into(),
         destination_office_id: c.destination.as_str().into(),
         payload,
         signature,
         document_number: document.map(|d| d.document_number),
         lds,
+    };
+    serde_json::to_vec(&view).map_err(|e| {
+        tracing::error!(error = %e, "a claimed card could not be written");
+        ApiError::internal()
     })
+}
+
+/// The claim's answer, [`ClaimedBatch`] written around the cards' JSON made apart.
+fn claimed_batch_json(head: &ClaimedBatch, cards: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(cards.iter().map(|c| c.len() + 1).sum::<usize>() + 256);
+    let head = serde_json::to_vec(head).unwrap_or_default();
+    // `{"batch_id":…,"cards":[]}`: the cards go between the brackets.
+    out.extend_from_slice(&head[..head.len().saturating_sub(2)]);
+    for (i, c) in cards.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(c);
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 #[utoipa::path(
@@ -158,25 +182,33 @@ pub async fn claim(
         .into_iter()
         .map(|d| (d.application_id, d))
         .collect();
-    let views: Vec<ApiResult<BatchCardView>> = futures::stream::iter(cards)
-        .map(|c| {
-            let d = documents.remove(&c.application_id);
-            personalise(&state, c, d)
-        })
-        .buffered(64)
-        .collect()
-        .await;
-    let cards = views.into_iter().collect::<ApiResult<Vec<_>>>()?;
+    let views: Vec<Result<ApiResult<Vec<u8>>, tokio::task::JoinError>> =
+        futures::stream::iter(cards)
+            .map(|c| {
+                let d = documents.remove(&c.application_id);
+                tokio::spawn(personalise(state.clone(), c, d))
+            })
+            .buffered(64)
+            .collect()
+            .await;
+    let cards = views
+        .into_iter()
+        .map(|r| r.map_err(|_| ApiError::internal())?)
+        .collect::<ApiResult<Vec<_>>>()?;
     let timeout = chrono::Duration::from_std(state.settings.vendor_answer_timeout)
         .unwrap_or(chrono::Duration::hours(72));
     tracing::info!(vendor = %vendor.name, batch = batch.id, cards = cards.len(), "batch claimed");
-    let mut res = Json(ClaimedBatch {
+    let head = ClaimedBatch {
         batch_id: batch.id,
         claimed_at: now.to_rfc3339(),
         answer_by: (now + timeout).to_rfc3339(),
-        cards,
-    })
-    .into_response();
+        cards: Vec::new(),
+    };
+    let mut res = (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        claimed_batch_json(&head, &cards),
+    )
+        .into_response();
     res.extensions_mut()
         .insert(ReplayWith(batch.id.to_string().into_bytes()));
     Ok(res)
@@ -410,4 +442,31 @@ pub async fn dispatch(
         .await?
         .ok_or_else(|| ApiError::not_found("دسته", "batch"))?;
     Ok(Json(shipped.iter().map(ShipmentView::from).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_claim_is_one_json_document_with_its_cards_in_order() {
+        let head = ClaimedBatch {
+            batch_id: 7,
+            claimed_at: "2026-12-02T10:00:00+00:00".into(),
+            answer_by: "2026-12-05T10:00:00+00:00".into(),
+            cards: Vec::new(),
+        };
+        let cards = [
+            br#"{"tracking_code":"a"}"#.to_vec(),
+            br#"{"tracking_code":"b"}"#.to_vec(),
+        ];
+        let v: serde_json::Value =
+            serde_json::from_slice(&claimed_batch_json(&head, &cards)).expect("JSON");
+        assert_eq!(v["batch_id"], 7);
+        assert_eq!(v["answer_by"], "2026-12-05T10:00:00+00:00");
+        assert_eq!(v["cards"][1]["tracking_code"], "b");
+        let none: serde_json::Value =
+            serde_json::from_slice(&claimed_batch_json(&head, &[])).expect("JSON");
+        assert_eq!(none["cards"], serde_json::json!([]));
+    }
 }
