@@ -2,6 +2,8 @@
 // login → the desk's day → check-in → the enrollment form (first with a too small photo: the error at the field,
 // then with every file) → done → the receipt PDF → the record → shipments: receive one with a scan → pickup: a
 // stranger's finger (mismatch), then the holder's (delivered, with the fee) → the record with its history → the
+// card reported lost (the portal shows it suspended) and reactivated at the desk (a stranger's finger, then the
+// holder's) → the
 // supervisor's adjudication with both photos → an operator refused the queue → the desk on a phone-sized screen.
 // A full-page screenshot of every page goes to docs/screenshots/20-office-*.png. See README.md.
 //
@@ -185,11 +187,43 @@ try {
   await page.setInputFiles('#data', file('probe-match.iso'));
   await page.click('#pickup-submit');
   check(await page.locator('#delivered').isVisible(), 'delivered');
+  const chipSerial = (await page.textContent('#chip-serial')).trim();
   check((await page.textContent('#fee')).includes('ریال'), `fee: ${(await page.textContent('#fee')).trim()}`);
   await shot(page, '31-office-pickup-delivered');
   await go(page, `/office/applications/${demo.ready}`);
   check(await page.locator('#attempts tbody tr').count() === 2, 'both attempts are in the record');
   await shot(page, '32-office-record-delivered');
+
+  console.log('a lost card: reported by its holder, found again, reactivated with a finger');
+  const reported = await page.request.post(`${base}/api/v1/applications/${demo.ready}/report-lost`, {
+    data: { national_code: demo.ready_national_code },
+  });
+  check(reported.status() === 200 && (await reported.json()).card_state === 'suspended', 'suspended');
+  const holder = await (await browser.newContext(contextOptions)).newPage();
+  await holder.goto(`${base}/track?tc=${demo.ready}`);
+  await holder.fill('#national_code', fa(demo.ready_national_code));
+  await holder.click('#track-submit');
+  check(holder.url().endsWith(`/applications/${demo.ready}`), 'the holder opens the application');
+  check((await holder.textContent('#card-box')).includes('معلق'), 'the portal says the card is suspended');
+  check((await holder.textContent('#revoked-from')).trim().length > 0, 'with the day it will be revoked');
+  await shot(holder, '37-portal-card-suspended');
+  await go(page, '/office');
+  await page.click('a[href="/office/cards/reactivate"]');
+  await page.fill('#national_code', fa(demo.ready_national_code));
+  await page.fill('#card_serial', chipSerial);
+  await page.selectOption('#position', '2');
+  await page.selectOption('#format', 'iso19794_2');
+  await page.setInputFiles('#data', file('probe-stranger.iso'));
+  await shot(page, '38-office-reactivate');
+  await page.click('#reactivate-submit');
+  check((await page.textContent('main')).includes('انگشت دیگری'), 'a stranger\'s finger does not reactivate it');
+  await page.setInputFiles('#data', file('probe-match.iso'));
+  await page.click('#reactivate-submit');
+  check(await page.locator('#reactivated').isVisible(), 'reactivated');
+  await shot(page, '39-office-reactivated');
+  await holder.reload();
+  check((await holder.textContent('#card-box')).includes('فعال است'), 'the portal says the card is active again');
+  check((await holder.textContent('#history')).includes('فعال‌سازی دوبارهٔ کارت'), 'the history shows the reactivation');
 
   console.log('an operator may not adjudicate');
   await go(page, '/office/adjudications', 403);

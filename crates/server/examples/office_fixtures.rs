@@ -282,6 +282,7 @@ async fn serve(dir: &Path, addr: &str) {
         "password": PASSWORD,
         "enroll": to_enroll.as_str(),
         "ready": ready.as_str(),
+        "ready_national_code": s.application(&ready).await.unwrap().unwrap().national_code.as_str(),
         "duplicate": dup_second.as_str(),
         "shipment": shipment,
         "in_transit_serial": "SC-4120-0002",

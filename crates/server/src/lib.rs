@@ -259,7 +259,7 @@ pub fn router(state: AppState) -> Router {
             post(vendor::batches::dispatch),
         )
         .merge(pki::routes())
-        .merge(suspension::api::routes())
+        .merge(suspension::routes())
         .route("/sms/dlr", get(kannel::dlr))
         .route(
             "/sms/incoming",

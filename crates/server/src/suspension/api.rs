@@ -22,7 +22,7 @@ pub struct LossReport {
     pub national_code: String,
 }
 
-/// The routes of this feature.
+/// The JSON API's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(

@@ -8,9 +8,11 @@
 //! A suspension left past `suspension_days` **revokes** the card and its certificates (`keyCompromise`), as does
 //! a lost-card application (the confirmed loss, `journey::file`).
 //!
-//! One feature, one folder: the operations here, the JSON API in [`api`], the passes in [`revoke_overdue`].
+//! One feature, one folder: the operations here, the JSON API in [`api`], the pages in [`pages`], the pass in
+//! [`revoke_overdue`]; [`routes`] registers both channels.
 
 pub mod api;
+pub mod pages;
 
 use crate::auth::Staff;
 use crate::cards::pickup::{match_finger, mismatch, too_many_attempts, ProbeInput};
@@ -25,6 +27,23 @@ use store::cards::{Card, Suspended};
 use store::journey::{Application, Change};
 use store::production::PickupAttempt;
 use utoipa::ToSchema;
+
+/// The routes of this feature: its JSON API and its pages.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::handler::Handler;
+    use axum::routing::{get, post};
+    api::routes()
+        .route(
+            "/applications/{tracking_code}/report-lost",
+            post(pages::report_lost),
+        )
+        .route(
+            "/office/cards/reactivate",
+            get(pages::form)
+                .post(pages::submit.layer(DefaultBodyLimit::max(crate::ENROLLMENT_BODY_LIMIT))),
+        )
+}
 
 /// The card's suspension, as the holder and the office see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

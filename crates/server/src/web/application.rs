@@ -1,5 +1,5 @@
 //! The application's page (`GET /applications/{tc}`): tracking code, applicant, stage, fee, the next step (pay,
-//! book, or the booked appointment with a cancel button) and the history; and its two actions,
+//! book, the booked appointment with a cancel button, or the delivered card with its loss report) and the history; and its two actions,
 //! `POST /applications/{tc}/pay` (to the bank) and `POST /applications/{tc}/appointment/cancel`.
 
 use crate::journey::{book, pay};
@@ -134,6 +134,10 @@ fn flash(q: &Notices) -> String {
         ),
         (_, "booked") => (true, "نوبت شما ثبت شد"),
         (_, "cancelled") => (true, "نوبت شما لغو شد؛ می‌توانید نوبت تازه‌ای بگیرید"),
+        (_, "suspended") => (
+            true,
+            "کارت شما معلق شد و دیگر برای استعلام پذیرفته نمی‌شود؛ پیامکی با همین خبر برایتان فرستادیم",
+        ),
         _ => return String::new(),
     };
     let class = if ok { "flash ok" } else { "flash fail" };
@@ -181,6 +185,7 @@ async fn next_step(state: &AppState, o: &Opened) -> String {
                 time = b.time_fa,
             )
         }
+        ApplicationState::Delivered => crate::suspension::pages::card_section(state, o).await,
         _ => String::new(),
     }
 }
@@ -190,11 +195,16 @@ async fn history(state: &AppState, o: &Opened) -> String {
         Ok(h) => h
             .iter()
             .map(|e| {
+                // A row that did not move the state (a suspension, say) is shown by what it records.
+                let what = match e.event {
+                    domain::HistoryEvent::Note(_) => e.event.fa(),
+                    _ => e.to.fa(),
+                };
                 format!(
                     "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                     dates::day_fa(e.at),
                     dates::time_fa(e.at),
-                    e.to.fa()
+                    what
                 )
             })
             .collect(),

@@ -152,6 +152,7 @@ async fn render(
 <button type=\"submit\" name=\"go\" value=\"record\">پروندهٔ درخواست</button></div></form></section>\
 <section class=\"card\"><h2>کارهای دیگر</h2><ul class=\"tasks\">\
 <li><a href=\"/office/pickup\">تحویل کارت با تطبیق اثر انگشت</a></li>\
+<li><a href=\"/office/cards/reactivate\">فعال‌سازی دوبارهٔ کارت مفقودِ پیداشده</a></li>\
 <li><a href=\"/office/shipments\">محموله‌های رسیده و در راه</a></li>{adjudications}</ul></section>",
         office = escape(&desk.office_name),
         when = with_weekday(day),

@@ -129,7 +129,7 @@ fn delivered(desk: &Desk, tc: &str, fee: u64, chip: &str) -> Response {
     let tc = domain::text::to_ascii_digits(tc.trim());
     let body = format!(
         "<section class=\"card\" id=\"delivered\"><h1>کارت تحویل داده شد</h1>{ok}\
-<dl><dt>کد رهگیری</dt><dd>{code}</dd><dt>سریال تراشه</dt><dd><bdi class=\"code\">{chip}</bdi></dd>\
+<dl><dt>کد رهگیری</dt><dd>{code}</dd><dt>سریال تراشه</dt><dd><bdi class=\"code\" id=\"chip-serial\">{chip}</bdi></dd>\
 <dt>هزینهٔ تحویل</dt><dd class=\"amount\" id=\"fee\">{fee}</dd></dl>\
 <p class=\"note\">کارت اکنون فعال است. هزینهٔ تحویل را از دارنده دریافت کنید.</p>\
 <div class=\"actions\"><a class=\"button primary\" href=\"/office/pickup\">تحویل کارت دیگر</a>\

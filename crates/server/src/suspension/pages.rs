@@ -1,0 +1,230 @@
+//! The pages of a card's suspension. On the citizen's application page (`crate::web::application`), a delivered
+//! card gets a box: active, with the button that reports it lost (`POST /applications/{tc}/report-lost`), or
+//! suspended, with the day it will be revoked and what to do if it turns up. At the office,
+//! `GET/POST /office/cards/reactivate` reactivates a card found again: the holder's national code, the serial
+//! printed on the card, and one finger from the scanner.
+
+use super::ReactivationInput;
+use crate::cards::pickup::ProbeInput;
+use crate::state::{tehran_day, AppState};
+use crate::web::access::{open, Opened};
+use crate::web::dates;
+use crate::web::extract::PagePath;
+use crate::web::form::{message_page, see_other, select_field, text_field, Errors};
+use crate::web::html::{escape, fa_digits};
+use crate::web::office::{
+    desk, failure, finger_choices, flash, format_choices, multipart, respond, Desk,
+};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use domain::ApplicationState;
+
+/// The card box of a delivered application's page (empty for other states, and for a revoked card).
+pub async fn card_section(state: &AppState, o: &Opened) -> String {
+    if o.app.state != ApplicationState::Delivered {
+        return String::new();
+    }
+    let card = match state.store.card_of_application(o.app.id).await {
+        Ok(Some(c)) if c.status == "active" => c,
+        Ok(_) => return String::new(),
+        Err(e) => {
+            tracing::error!(error = %e, "application page: card lookup failed");
+            return String::new();
+        }
+    };
+    let tc = o.tracking.as_str();
+    match card.suspended_at {
+        None => format!(
+            r#"<section class="card next" id="card-box"><h2>کارت شما</h2>
+<p>کارت هوشمند ملی شما فعال است.</p>
+<p class="note">اگر کارت را گم کرده‌اید، آن را همین‌جا معلق کنید: از این لحظه برای هیچ استعلامی پذیرفته نمی‌شود و
+گواهی‌های امضای آن از کار می‌افتند. اگر پیدا شد، با کارت به یکی از دفاتر بروید تا با اثر انگشت دوباره فعال شود.
+اگر تا {days} روز پیدا نشود، باطل می‌شود و باید درخواست «مفقودی کارت» ثبت کنید.</p>
+<form method="post" action="/applications/{tc}/report-lost" id="report-lost-form">
+<button type="submit" class="secondary" id="report-lost-button">اعلام مفقودی و تعلیق کارت</button>
+</form></section>"#,
+            days = fa_digits(&state.settings.suspension_days.to_string()),
+        ),
+        Some(since) => {
+            let until = since + chrono::Duration::days(i64::from(state.settings.suspension_days));
+            let until = tehran_day(until)
+                .map(dates::with_weekday)
+                .unwrap_or_default();
+            format!(
+                r#"<section class="card next" id="card-box"><h2>کارت شما معلق است</h2>
+<dl class="summary"><dt>از</dt><dd id="suspended-since">{since}</dd>
+<dt>باطل می‌شود در</dt><dd id="revoked-from">{until}</dd></dl>
+<p class="note">اگر کارت پیدا شد، آن را با خود به یکی از دفاتر ببرید تا پس از تطبیق اثر انگشت دوباره فعال شود.
+اگر پیدا نشد، برای کارت تازه درخواست «مفقودی کارت» ثبت کنید.</p></section>"#,
+                since = dates::day_fa(since),
+            )
+        }
+    }
+}
+
+/// `POST /applications/{tc}/report-lost`: the portal's button.
+pub async fn report_lost(
+    State(state): State<AppState>,
+    PagePath(tc): PagePath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let o = match open(&state, &headers, &tc).await {
+        Ok(o) => o,
+        Err(res) => return res,
+    };
+    match super::report_loss(&state, &o.app, "citizen".into()).await {
+        Ok(_) => see_other(
+            &format!("/applications/{}?notice=suspended", o.tracking.as_str()),
+            None,
+        ),
+        Err(e) => message_page(e.status, "اعلام مفقودی", &e.detail.message),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Form {
+    national_code: String,
+    card_serial: String,
+    position: String,
+    format: String,
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Self {
+            national_code: String::new(),
+            card_serial: String::new(),
+            position: "2".into(),
+            format: "iso19794_2".into(),
+        }
+    }
+}
+
+/// The form's field for an API field (`fingerprint.data` → `data`).
+fn form_field(api_field: &str) -> Option<&str> {
+    let f = api_field.strip_prefix("fingerprint.").unwrap_or(api_field);
+    ["national_code", "card_serial", "position", "format", "data"]
+        .contains(&f)
+        .then_some(f)
+}
+
+/// `GET /office/cards/reactivate`.
+pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match desk(&state, &headers).await {
+        Ok(d) => render(&d, &Form::default(), "", &Errors::default(), StatusCode::OK),
+        Err(r) => r,
+    }
+}
+
+/// `POST /office/cards/reactivate` (multipart, with the scanner's file).
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let desk = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let mut errors = Errors::default();
+    let Ok(fields) = multipart::request_fields(&headers, body).await else {
+        errors.top("فرم کامل نرسید؛ لطفاً دوباره بفرستید.");
+        return render(
+            &desk,
+            &Form::default(),
+            "",
+            &errors,
+            StatusCode::BAD_REQUEST,
+        );
+    };
+    let f = Form {
+        national_code: fields.text("national_code"),
+        card_serial: fields.text("card_serial"),
+        position: fields.text("position"),
+        format: fields.text("format"),
+    };
+    let Ok(position) = f.position.trim().parse::<i64>() else {
+        errors.field("position", "انگشت را انتخاب کنید");
+        return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let Some(data) = fields.file("data") else {
+        errors.field(
+            "data",
+            "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید",
+        );
+        return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let input = ReactivationInput {
+        national_code: f.national_code.clone(),
+        card_serial: f.card_serial.trim().to_string(),
+        fingerprint: ProbeInput {
+            position,
+            format: f.format.clone(),
+            data: base64::engine::general_purpose::STANDARD.encode(data),
+        },
+    };
+    match super::reactivate(&state, &desk.staff, &input).await {
+        Ok(_) => {
+            let body = format!(
+                "<section class=\"card\" id=\"reactivated\"><h1>کارت دوباره فعال شد</h1>{ok}\
+<dl><dt>سریال کارت</dt><dd><bdi class=\"code\">{serial}</bdi></dd></dl>\
+<p class=\"note\">کارت از این لحظه برای استعلام پذیرفته می‌شود و گواهی‌های آن از حالت تعلیق خارج شدند. کارت را به دارنده بازگردانید.</p>\
+<div class=\"actions\"><a class=\"button\" href=\"/office\">میز دفتر</a></div></section>",
+                ok = flash(true, "اثر انگشت دارنده با انگشت ثبت‌شده مطابقت داشت."),
+                serial = escape(&input.card_serial),
+            );
+            respond(StatusCode::OK, "کارت دوباره فعال شد", Some(&desk), &body)
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
+        Err(e) if e.detail.code == "fingerprint_mismatch" => render(
+            &desk,
+            &f,
+            &flash(false, &e.detail.message),
+            &errors,
+            e.status,
+        ),
+        Err(e) => {
+            match e.detail.field.as_deref().and_then(form_field) {
+                Some(field) => errors.field(field, e.detail.message.clone()),
+                None => errors.top(e.detail.message.clone()),
+            }
+            render(&desk, &f, "", &errors, e.status)
+        }
+    }
+}
+
+fn render(desk: &Desk, f: &Form, notice: &str, errors: &Errors, status: StatusCode) -> Response {
+    let body = format!(
+        "<section class=\"card\"><h1>فعال‌سازی دوبارهٔ کارت پیداشده</h1>\
+<p class=\"lead\">کارتی که مفقود اعلام شده و پیدا شده است، با حضور دارنده و تطبیق یک اثر انگشت او دوباره فعال می‌شود.</p>\
+{notice}{top}\
+<form method=\"post\" action=\"/office/cards/reactivate\" enctype=\"multipart/form-data\" id=\"reactivate-form\" novalidate>\
+<div class=\"row\">{code}{serial}</div><div class=\"row\">{position}{format}</div>\
+<div class=\"field{inv}\"><label for=\"data\">پروندهٔ اثر انگشت</label>\
+<input type=\"file\" id=\"data\" name=\"data\"{aria}>{data_error}</div>\
+<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"reactivate-submit\">تطبیق و فعال‌سازی</button>\
+<a class=\"button\" href=\"/office\">انصراف</a></div></form></section>",
+        top = errors.render_top(),
+        code = text_field(
+            errors,
+            "national_code",
+            "کد ملی دارنده",
+            &f.national_code,
+            "ده رقم",
+            r#" inputmode="numeric" autocomplete="off" maxlength="12" dir="ltr""#,
+        ),
+        serial = text_field(
+            errors,
+            "card_serial",
+            "سریال کارت",
+            &f.card_serial,
+            "همان‌که پشت کارت چاپ شده است",
+            r#" autocomplete="off" maxlength="40" dir="ltr""#,
+        ),
+        position = select_field(errors, "position", "انگشت", &finger_choices(), &f.position),
+        format = select_field(errors, "format", "قالب پرونده", &format_choices(), &f.format),
+        inv = if errors.get("data").is_some() { " invalid" } else { "" },
+        aria = errors.aria("data"),
+        data_error = errors.render("data"),
+    );
+    respond(status, "فعال‌سازی دوبارهٔ کارت", Some(desk), &body)
+}
