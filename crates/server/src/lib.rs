@@ -1,6 +1,7 @@
-//! The Shenas HTTP service. One module per audience: `citizen` (the portal and its API), `ops` (health); the
-//! office, vendor, agency, admin and USSD modules join as their issues land. Every handler is annotated for
-//! OpenAPI, and [`openapi`] builds the document served at `/api/openapi.json` from those annotations.
+//! The Shenas HTTP service. Each feature module registers its own routes (`routes()`, an `OpenApiRouter` whose
+//! documented handlers are routed by their `#[utoipa::path]`); [`router`] merges them with the portal's pages and
+//! the layers every request passes, and [`openapi`] is the document of the same registrations, served at
+//! `/api/openapi.json`.
 //!
 //! Handlers never touch SQL: they parse input into domain values and call the [`store::Store`] port.
 
@@ -41,6 +42,7 @@ use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,51 +53,9 @@ use utoipa::OpenApi;
                        `{\"error\": {\"code\", \"message\", \"message_en\", \"field\"}}`.",
         license(name = "AGPL-3.0-or-later")
     ),
-    paths(
-        ops::health::healthz,
-        citizen::calendar::convert,
-        citizen::applications::create,
-        citizen::applications::new_captcha,
-        citizen::applications::captcha_image,
-        citizen::payments::start,
-        citizen::payments::callback,
-        citizen::offices::list,
-        citizen::appointment::book,
-        citizen::appointment::cancel,
-        citizen::status::status,
-        office::login::login,
-        office::applications::create,
-        office::enrollments::create,
-        office::enrollments::receipt,
-        office::adjudications::list,
-        office::adjudications::decide,
-        office::adjudications::photo,
-        office::shipments::list,
-        office::shipments::receive,
-        office::pickups::create,
-        office::records::show,
-        office::records::transfer,
-        citizen::transfer::transfer,
-        suspension::api::report_lost,
-        suspension::api::reactivate,
-        vendor::batches::signing_key,
-        vendor::batches::claim,
-        vendor::batches::results,
-        vendor::batches::dispatch,
-        pki::certificates::issue,
-        pki::published::file,
-        pki::ocsp::post,
-        pki::ocsp::get,
-        sandbox_bank::api_pay,
-        ussd::handle,
-        agency::verify::verify,
-        admin::provinces::provinces,
-        admin::national::national,
-        admin::cards::lead_times_api,
-        admin::cards::uncollected_api,
-        admin::cards::office_load_api,
-    ),
-    modifiers(&BearerAuth, &SharedAnswers),
+    // Every other path comes from the features' own registrations (`api`); these two are routed apart: the OCSP
+    // GET catches the rest of the path (base64 holds slashes), and `/ussd` carries its gateway's layers.
+    paths(pki::ocsp::get, ussd::handle),
     tags(
         (name = "citizen", description = "The citizen portal and its API"),
         (name = "office", description = "Counter offices: staff login, walk-ins, enrollment and receipts, adjudication, shipments, pickup, records and transfers"),
@@ -129,13 +89,32 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The OpenAPI document, generated from the handlers' annotations.
+/// Every route that outside parties call, each feature registering its own with its OpenAPI path.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(ops::routes())
+        .merge(citizen::routes())
+        .merge(office::routes())
+        .merge(vendor::routes())
+        .merge(pki::routes())
+        .merge(suspension::routes())
+        .merge(agency::routes())
+        .merge(admin::routes())
+        .merge(sandbox_bank::routes())
+}
+
+/// The OpenAPI document, generated from the handlers' annotations as the features register them.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = api().into_openapi();
+    for m in [&BearerAuth as &dyn utoipa::Modify, &SharedAnswers] {
+        m.modify(&mut doc);
+    }
+    doc
 }
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(openapi())
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    Json(DOC.get_or_init(openapi).clone())
 }
 
 async fn not_found() -> error::ApiError {
@@ -155,111 +134,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole service.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(ops::health::healthz))
-        .route("/api/openapi.json", get(openapi_json))
-        .route("/api/v1/calendar/convert", get(citizen::calendar::convert))
-        .route("/api/v1/applications", post(citizen::applications::create))
-        .route("/api/v1/captcha", get(citizen::applications::new_captcha))
-        .route(
-            "/api/v1/captcha/{file}",
-            get(citizen::applications::captcha_image),
-        )
-        .route(
-            "/api/v1/applications/{tracking_code}/payments",
-            post(citizen::payments::start),
-        )
-        .route(
-            "/api/v1/payments/callback",
-            post(citizen::payments::callback),
-        )
-        .route("/api/v1/offices", get(citizen::offices::list))
-        .route(
-            "/api/v1/applications/{tracking_code}/appointment",
-            post(citizen::appointment::book).delete(citizen::appointment::cancel),
-        )
-        .route("/api/v1/status", get(citizen::status::status))
-        .route("/api/v1/auth/login", post(office::login::login))
-        .route("/api/v1/verify", post(agency::verify::verify))
-        .route("/api/v1/stats/provinces", get(admin::provinces::provinces))
-        .route("/api/v1/stats/national", get(admin::national::national))
-        .route(
-            "/api/v1/stats/lead-times",
-            get(admin::cards::lead_times_api),
-        )
-        .route(
-            "/api/v1/stats/uncollected",
-            get(admin::cards::uncollected_api),
-        )
-        .route(
-            "/api/v1/stats/offices/load",
-            get(admin::cards::office_load_api),
-        )
-        .route(
-            "/admin/login",
-            get(admin::login::form).post(admin::login::submit),
-        )
-        .route("/admin/logout", post(admin::login::logout))
-        .route("/admin/stats", get(admin::dashboard::show))
-        .route(
-            "/api/v1/office/applications",
-            post(office::applications::create),
-        )
-        .route(
-            "/api/v1/office/applications/{tracking_code}",
-            get(office::records::show),
-        )
-        .route(
-            "/api/v1/office/applications/{tracking_code}/transfer",
-            post(office::records::transfer),
-        )
-        .route(
-            "/api/v1/office/enrollments",
-            // A photo of up to 2 MiB and ten images of up to 1 MiB each, in base64: more than the default 2 MB.
-            post(office::enrollments::create)
-                .layer(axum::extract::DefaultBodyLimit::max(ENROLLMENT_BODY_LIMIT)),
-        )
-        .route(
-            "/api/v1/office/enrollments/{tracking_code}/photo",
-            get(office::adjudications::photo),
-        )
-        .route(
-            "/api/v1/office/receipts/{file}",
-            get(office::enrollments::receipt),
-        )
-        .route(
-            "/api/v1/office/adjudications",
-            get(office::adjudications::list),
-        )
-        .route(
-            "/api/v1/office/adjudications/{tracking_code}",
-            post(office::adjudications::decide),
-        )
-        .route("/api/v1/office/shipments", get(office::shipments::list))
-        .route(
-            "/api/v1/office/shipments/{shipment_id}/receive",
-            post(office::shipments::receive),
-        )
-        .route("/api/v1/office/pickups", post(office::pickups::create))
-        .route(
-            "/api/v1/applications/{tracking_code}/transfer",
-            post(citizen::transfer::transfer),
-        )
-        .route(
-            "/api/v1/vendor/signing-key",
-            get(vendor::batches::signing_key),
-        )
-        .route("/api/v1/vendor/batches/claim", post(vendor::batches::claim))
-        .route(
-            "/api/v1/vendor/batches/{batch_id}/results",
-            post(vendor::batches::results),
-        )
-        .route(
-            "/api/v1/vendor/batches/{batch_id}/dispatch",
-            post(vendor::batches::dispatch),
-        )
-        .merge(pki::routes())
-        .merge(suspension::routes())
+    let (api, _) = api().split_for_parts();
+    api.route("/api/openapi.json", get(openapi_json))
         .route("/sms/dlr", get(kannel::dlr))
         .route(
             "/sms/incoming",
@@ -267,16 +143,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/r/{tracking_code}", get(web::receipt_check::show))
         .merge(web::office::routes())
-        .route(
-            "/sandbox-bank/pay",
-            get(sandbox_bank::pay_page).post(sandbox_bank::pay_submit),
-        )
         .route("/ussd", ussd::route())
-        .route("/sandbox-bank/v1/pay", post(sandbox_bank::api_pay))
-        .route("/sandbox-bank/v1/token", post(sandbox_bank::api_token))
-        .route("/sandbox-bank/v1/verify", post(sandbox_bank::api_verify))
-        .route("/sandbox-bank/v1/settle", post(sandbox_bank::api_settle))
-        .route("/sandbox-bank/v1/reverse", post(sandbox_bank::api_reverse))
         .route("/assets/{name}", get(web::assets::asset))
         .route("/", get(web::home::home))
         .route(

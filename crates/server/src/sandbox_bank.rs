@@ -240,3 +240,15 @@ pub async fn api_reverse(
     bank(&state)?.reverse(&r.token).await.map_err(refused)?;
     Ok(Json(Done {}))
 }
+
+/// The sandbox bank's routes: its page, and its API (`/sandbox-bank/v1/pay` with its OpenAPI path).
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use axum::routing::{get, post};
+    utoipa_axum::router::OpenApiRouter::new()
+        .route("/sandbox-bank/pay", get(pay_page).post(pay_submit))
+        .routes(utoipa_axum::routes!(api_pay))
+        .route("/sandbox-bank/v1/token", post(api_token))
+        .route("/sandbox-bank/v1/verify", post(api_verify))
+        .route("/sandbox-bank/v1/settle", post(api_settle))
+        .route("/sandbox-bank/v1/reverse", post(api_reverse))
+}

@@ -9,3 +9,20 @@ pub mod figures;
 pub mod login;
 pub mod national;
 pub mod provinces;
+
+use crate::state::AppState;
+use axum::routing::{get, post};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The routes of this feature: the statistics API with their OpenAPI paths, and the dashboard's pages.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(provinces::provinces))
+        .routes(routes!(national::national))
+        .routes(routes!(cards::lead_times_api))
+        .routes(routes!(cards::uncollected_api))
+        .routes(routes!(cards::office_load_api))
+        .route("/admin/login", get(login::form).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/stats", get(dashboard::show))
+}

@@ -5,3 +5,11 @@
 pub mod audit;
 pub mod key;
 pub mod verify;
+
+use crate::state::AppState;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The routes of this feature, with their OpenAPI paths.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(verify::verify))
+}

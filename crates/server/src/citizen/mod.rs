@@ -8,3 +8,21 @@ pub mod offices;
 pub mod payments;
 pub mod status;
 pub mod transfer;
+
+use crate::state::AppState;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The routes of this feature, with their OpenAPI paths.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(calendar::convert))
+        .routes(routes!(applications::create))
+        .routes(routes!(applications::new_captcha))
+        .routes(routes!(applications::captcha_image))
+        .routes(routes!(payments::start))
+        .routes(routes!(payments::callback))
+        .routes(routes!(offices::list))
+        .routes(routes!(appointment::book, appointment::cancel))
+        .routes(routes!(status::status))
+        .routes(routes!(transfer::transfer))
+}

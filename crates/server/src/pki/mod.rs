@@ -17,23 +17,19 @@ pub use runtime::{PkiFailure, PkiHandle, PkiRuntime};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
+use axum::routing::get;
 use std::sync::Arc;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-/// The routes of this feature (merged into the service's router).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/pki/{file}", get(published::file))
-        .route(
-            "/ocsp",
-            post(ocsp::post).layer(axum::extract::DefaultBodyLimit::max(ocsp::MAX_REQUEST)),
-        )
+/// The routes of this feature, with their OpenAPI paths. `GET /ocsp/{request}` is documented by the service's
+/// document (`crate::ApiDoc`): its route catches the rest of the path (`{*request}`), as base64 holds slashes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(published::file))
+        .routes(routes!(ocsp::post).layer(axum::extract::DefaultBodyLimit::max(ocsp::MAX_REQUEST)))
         .route("/ocsp/{*request}", get(ocsp::get))
-        .route(
-            "/api/v1/vendor/batches/{batch_id}/certificates",
-            post(certificates::issue),
-        )
+        .routes(routes!(certificates::issue))
 }
 
 /// The loaded PKI, or the error answer when it is not there (not initialised in production, or the store failed).

@@ -10,10 +10,10 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::journey::holder;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The holder's national code, which must go with the tracking code.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -22,14 +22,11 @@ pub struct LossReport {
     pub national_code: String,
 }
 
-/// The JSON API's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/applications/{tracking_code}/report-lost",
-            post(report_lost),
-        )
-        .route("/api/v1/office/cards/reactivate", post(reactivate))
+/// The JSON API's routes, with their OpenAPI paths.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(report_lost))
+        .routes(routes!(reactivate))
 }
 
 #[utoipa::path(

@@ -29,7 +29,7 @@ use store::production::PickupAttempt;
 use utoipa::ToSchema;
 
 /// The routes of this feature: its JSON API and its pages.
-pub fn routes() -> axum::Router<AppState> {
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use axum::extract::DefaultBodyLimit;
     use axum::handler::Handler;
     use axum::routing::{get, post};

@@ -4,3 +4,15 @@
 
 pub mod batches;
 pub mod key;
+
+use crate::state::AppState;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The routes of this feature, with their OpenAPI paths.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(batches::signing_key))
+        .routes(routes!(batches::claim))
+        .routes(routes!(batches::results))
+        .routes(routes!(batches::dispatch))
+}
