@@ -395,6 +395,8 @@ fn d_transfer_days() -> u32 {
 pub struct RawInitial {
     /// The cards in production on the first day were requested over this many days before it (oldest first).
     pub backlog_age_days: Option<u32>,
+    /// Counts for the whole country, split over the provinces by eligible population (added to their own).
+    pub national: Option<RawCounts>,
     #[serde(default)]
     pub provinces: BTreeMap<String, RawCounts>,
 }
@@ -421,4 +423,20 @@ pub struct RawCounts {
     pub delivered: u64,
     #[serde(default)]
     pub rejected: u64,
+}
+
+impl RawCounts {
+    pub fn values_mut(&mut self) -> [&mut u64; 9] {
+        [
+            &mut self.awaiting_payment,
+            &mut self.awaiting_enrollment,
+            &mut self.enrolled,
+            &mut self.in_production,
+            &mut self.in_transit,
+            &mut self.ready_at_office,
+            &mut self.uncollected,
+            &mut self.delivered,
+            &mut self.rejected,
+        ]
+    }
 }

@@ -282,15 +282,27 @@ fn provinces(raw: &RawScenario, demand_rate: f64) -> R<Vec<ProvinceSetup>> {
         offices[i] += 1;
         left -= 1;
     }
+    let eligible_of = |code: &ProvinceCode| {
+        rp.overrides
+            .get(code.as_str())
+            .and_then(|o| o.eligible)
+            .unwrap_or_else(|| (code.province().population_2016 as f64 * eligible_share).round() as u64)
+    };
+    let national_eligible: u64 = codes.iter().map(eligible_of).sum();
     let mut out = Vec::new();
     for (i, code) in codes.iter().enumerate() {
         let key = code.as_str();
         let o = rp.overrides.get(key);
         let f = format!("provinces.overrides.{key}");
-        let eligible = o.and_then(|o| o.eligible).unwrap_or_else(|| {
-            (code.province().population_2016 as f64 * eligible_share).round() as u64
-        });
-        let initial = raw.initial.provinces.get(key).cloned().unwrap_or_default();
+        let eligible = eligible_of(code);
+        let mut initial = raw.initial.provinces.get(key).cloned().unwrap_or_default();
+        if let Some(national) = &raw.initial.national {
+            let mut national = national.clone();
+            let share = eligible as f64 / national_eligible.max(1) as f64;
+            for (mine, all) in initial.values_mut().into_iter().zip(national.values_mut()) {
+                *mine += (*all as f64 * share).round() as u64;
+            }
+        }
         let setup = ProvinceSetup {
             code: *code,
             eligible,
