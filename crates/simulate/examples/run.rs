@@ -21,7 +21,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     s.lead_times.p90_days, s.lead_times.within_30_days.unwrap_or(0.0)
                 );
             }
-            eprintln!("{} days, {} offices, {:.2} s", report.days, report.offices, took.as_secs_f64());
+            eprintln!(
+                "{} days, {} offices, {:.2} s",
+                report.days,
+                report.offices,
+                took.as_secs_f64()
+            );
         }
     }
     Ok(())

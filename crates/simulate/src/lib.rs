@@ -15,4 +15,23 @@ pub mod scenario;
 
 pub use engine::{run, Simulation};
 pub use report::{ByAge, LeadTimes, Report, Stocks, Summary, VendorWeek, WeekRow};
-pub use scenario::{InitialCounts, ProvinceSetup, Scenario, ScenarioError};
+pub use scenario::{
+    InitialCounts, LiveProvince, LiveVendor, ProvinceSetup, Scenario, ScenarioError,
+};
+
+/// The scenarios shipped in `docs/scenarios/`, for a page or a test to offer without reading files.
+pub mod presets {
+    pub const RAZAVI_KHORASAN_1398: &str =
+        include_str!("../../../docs/scenarios/razavi-khorasan-1398.toml");
+    pub const NATIONAL_1405: &str = include_str!("../../../docs/scenarios/national-1405.toml");
+
+    /// `(key, Persian title, text)`.
+    pub const ALL: [(&str, &str, &str); 2] = [
+        (
+            "razavi-khorasan-1398",
+            "خراسان رضوی ۱۳۹۸",
+            RAZAVI_KHORASAN_1398,
+        ),
+        ("national-1405", "کل کشور ۱۴۰۵", NATIONAL_1405),
+    ];
+}

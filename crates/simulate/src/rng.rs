@@ -75,7 +75,13 @@ impl Chance {
     }
 
     /// Splits `n` over `weights` (a multinomial draw by successive binomials), adding into `out`.
-    pub fn split(&mut self, mut n: u64, weights: &[f64], total: f64, mut out: impl FnMut(usize, u64)) {
+    pub fn split(
+        &mut self,
+        mut n: u64,
+        weights: &[f64],
+        total: f64,
+        mut out: impl FnMut(usize, u64),
+    ) {
         let mut left = total;
         for (i, &w) in weights.iter().enumerate() {
             if n == 0 {
@@ -118,8 +124,14 @@ mod tests {
         for (n, p) in [(10u64, 0.3), (1000, 0.005), (1_000_000, 0.3), (50, 0.9)] {
             let (m, v) = mean_var(&mut c, n, p, 20_000);
             let (em, ev) = (n as f64 * p, n as f64 * p * (1.0 - p));
-            assert!((m - em).abs() < 0.05 * em.max(1.0), "n={n} p={p} mean {m} vs {em}");
-            assert!((v - ev).abs() < 0.1 * ev.max(1.0), "n={n} p={p} var {v} vs {ev}");
+            assert!(
+                (m - em).abs() < 0.05 * em.max(1.0),
+                "n={n} p={p} mean {m} vs {em}"
+            );
+            assert!(
+                (v - ev).abs() < 0.1 * ev.max(1.0),
+                "n={n} p={p} var {v} vs {ev}"
+            );
         }
     }
 

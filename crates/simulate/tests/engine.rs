@@ -76,9 +76,17 @@ fn every_person_is_in_exactly_one_stage_every_day() {
         let population = sim.population();
         for p in 0..census.len() {
             assert_eq!(census[p], counters[p], "day {} province {p}", sim.day());
-            assert_eq!(census[p].total(), population[p], "day {} province {p}", sim.day());
+            assert_eq!(
+                census[p].total(),
+                population[p],
+                "day {} province {p}",
+                sim.day()
+            );
         }
-        let now: Vec<u64> = census.iter().map(|c| c.delivered + c.in_production).collect();
+        let now: Vec<u64> = census
+            .iter()
+            .map(|c| c.delivered + c.in_production)
+            .collect();
         if let Some(f) = &first {
             moved += u64::from(&now != f);
         }
@@ -113,27 +121,55 @@ fn outputs_cover_every_province_and_week() {
     let head = csv.lines().next().unwrap_or_default();
     assert!(head.contains("in_production") && head.contains("lead_p90_days"));
     // The outage shows: vendor A made nothing in the week of 1405-01-22.
-    assert_eq!(report.vendors.iter().find(|v| v.week == 3 && v.vendor == "A").map(|v| v.produced), Some(0));
+    assert_eq!(
+        report
+            .vendors
+            .iter()
+            .find(|v| v.week == 3 && v.vendor == "A")
+            .map(|v| v.produced),
+        Some(0)
+    );
 }
 
 fn error(text: &str) -> String {
-    Scenario::from_toml(text).expect_err("must be refused").to_string()
+    Scenario::from_toml(text)
+        .expect_err("must be refused")
+        .to_string()
 }
 
 #[test]
 fn a_bad_scenario_is_refused_with_the_field_and_the_reason() {
     let base = SMALL.replace("seed = 7\n", "seed = 7\nbogus = 1\n");
-    assert!(error(&base).contains("unknown field `bogus`"), "{}", error(&base));
+    assert!(
+        error(&base).contains("unknown field `bogus`"),
+        "{}",
+        error(&base)
+    );
     let e = error(&SMALL.replace("share = 0.6", "share = 0.7"));
     assert!(e.contains("vendors: the shares must add up to 1"), "{e}");
     let e = error(&SMALL.replace("share = 0.6", "share = 1.6"));
-    assert!(e.contains("vendors[0].share: must be a share between 0 and 1 (got 1.6)"), "{e}");
+    assert!(
+        e.contains("vendors[0].share: must be a share between 0 and 1 (got 1.6)"),
+        "{e}"
+    );
     let e = error(&SMALL.replace("1405-01-20", "1405-13-01"));
-    assert!(e.contains("vendors[0].outages[0].from") && e.contains("month"), "{e}");
+    assert!(
+        e.contains("vendors[0].outages[0].from") && e.contains("month"),
+        "{e}"
+    );
     let e = error(&SMALL.replace("\"16\"]", "\"31\"]"));
-    assert!(e.contains("provinces.include[2]") && e.contains("not a province code"), "{e}");
-    let e = error(&SMALL.replace("overrides.\"16\"]\neligible = 20000", "overrides.\"09\"]\neligible = 100"));
-    assert!(e.contains("initial.provinces.09: holds 18420 applications"), "{e}");
+    assert!(
+        e.contains("provinces.include[2]") && e.contains("not a province code"),
+        "{e}"
+    );
+    let e = error(&SMALL.replace(
+        "overrides.\"16\"]\neligible = 20000",
+        "overrides.\"09\"]\neligible = 100",
+    ));
+    assert!(
+        e.contains("initial.provinces.09: holds 18420 applications"),
+        "{e}"
+    );
     let e = error(&SMALL.replace("reminders = [14, 45]", "notified = [[30, 0.5], [7, 0.6]]"));
     assert!(e.contains("pickup.notified[1]: points must rise"), "{e}");
     let e = error("name = 1");

@@ -15,13 +15,12 @@ impl Simulation<'_> {
         for c in cohorts {
             let p = self.offices[c.office as usize].province as usize;
             let queues = &mut self.vendor_queues;
-            self.chance
-                .split(u64::from(c.count), &shares, 1.0, |v, k| {
-                    queues[v].push_back(Cohort {
-                        count: k as u32,
-                        ..c
-                    })
-                });
+            self.chance.split(u64::from(c.count), &shares, 1.0, |v, k| {
+                queues[v].push_back(Cohort {
+                    count: k as u32,
+                    ..c
+                })
+            });
             self.shift(p, St::Enrolled, St::InProduction, u64::from(c.count));
         }
     }
@@ -39,7 +38,10 @@ impl Simulation<'_> {
                     break;
                 };
                 let take = u64::from(front.count).min(capacity) as u32;
-                let c = Cohort { count: take, ..*front };
+                let c = Cohort {
+                    count: take,
+                    ..*front
+                };
                 front.count -= take;
                 if front.count == 0 {
                     self.vendor_queues[v].pop_front();
@@ -75,7 +77,13 @@ impl Simulation<'_> {
         }
         let mut groups: Vec<(u16, i32, u64)> = arrived
             .iter()
-            .map(|c| (self.offices[c.office as usize].province, c.rday, u64::from(c.count)))
+            .map(|c| {
+                (
+                    self.offices[c.office as usize].province,
+                    c.rday,
+                    u64::from(c.count),
+                )
+            })
             .collect();
         groups.sort_unstable_by_key(|g| (g.0, g.1));
         let mut merged: Vec<(u16, i32, u64)> = Vec::new();
@@ -93,8 +101,20 @@ impl Simulation<'_> {
         } else {
             0.0
         };
-        let notified = std::mem::replace(&mut self.notified, Law { bins: vec![], never: 1.0 });
-        let unnotified = std::mem::replace(&mut self.unnotified, Law { bins: vec![], never: 1.0 });
+        let notified = std::mem::replace(
+            &mut self.notified,
+            Law {
+                bins: vec![],
+                never: 1.0,
+            },
+        );
+        let unnotified = std::mem::replace(
+            &mut self.unnotified,
+            Law {
+                bins: vec![],
+                never: 1.0,
+            },
+        );
         let mut by_day = vec![0u64; 0];
         let mut current: Option<u16> = None;
         for (p, rday, n) in merged {

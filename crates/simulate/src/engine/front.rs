@@ -70,7 +70,8 @@ impl Simulation<'_> {
     pub(super) fn enroll(&mut self, t: i64) {
         let sc = self.sc;
         let dedup_day = (t + i64::from(sc.dedup.days)) as usize;
-        let adjudicated_day = (t + i64::from(sc.dedup.adjudication_days.max(sc.dedup.days))) as usize;
+        let adjudicated_day =
+            (t + i64::from(sc.dedup.adjudication_days.max(sc.dedup.days))) as usize;
         let mut no_shows: Vec<(i32, u32)> = Vec::new();
         for o in 0..self.offices.len() {
             let p = self.offices[o].province as usize;

@@ -144,7 +144,11 @@ fn place_initial(sim: &mut Simulation<'_>) {
             let rday = -a as i32;
             let queues = &mut sim.vendor_queues;
             sim.chance.split(n, &shares, 1.0, |v, k| {
-                queues[v].push_back(Cohort { rday, office, count: k as u32 })
+                queues[v].push_back(Cohort {
+                    rday,
+                    office,
+                    count: k as u32,
+                })
             });
             sim.seed_stock(p, St::InProduction, n);
         }
@@ -160,24 +164,47 @@ fn place_initial(sim: &mut Simulation<'_>) {
         let (first, total) = (ps.offices.start, ps.weight_total);
         let weights = ps.weights.clone();
         let offices = &mut sim.offices;
-        sim.chance.split(c.awaiting_enrollment, &weights, total, |i, k| {
-            offices[first + i].queue.push_back((-7, k as u32))
-        });
+        sim.chance
+            .split(c.awaiting_enrollment, &weights, total, |i, k| {
+                offices[first + i].queue.push_back((-7, k as u32))
+            });
         sim.seed_stock(p, St::AwaitingEnrollment, c.awaiting_enrollment);
-        let spread = |sim: &mut Simulation<'_>, n: u64, days: u64, mut put: Box<dyn FnMut(&mut Simulation<'_>, u64, Cohort)>| {
-            for d in 0..days {
-                let k = n * (d + 1) / days - n * d / days;
-                if k > 0 {
-                    let office = sim.pick_office(p);
-                    put(sim, d, Cohort { rday: -(age as i32) / 2, office, count: k as u32 });
+        let spread =
+            |sim: &mut Simulation<'_>,
+             n: u64,
+             days: u64,
+             mut put: Box<dyn FnMut(&mut Simulation<'_>, u64, Cohort)>| {
+                for d in 0..days {
+                    let k = n * (d + 1) / days - n * d / days;
+                    if k > 0 {
+                        let office = sim.pick_office(p);
+                        put(
+                            sim,
+                            d,
+                            Cohort {
+                                rday: -(age as i32) / 2,
+                                office,
+                                count: k as u32,
+                            },
+                        );
+                    }
                 }
-            }
-        };
+            };
         let dedup = u64::from(sc.dedup.days.max(1));
-        spread(sim, c.enrolled, dedup, Box::new(|s, d, c| s.pending[d as usize].push(c)));
+        spread(
+            sim,
+            c.enrolled,
+            dedup,
+            Box::new(|s, d, c| s.pending[d as usize].push(c)),
+        );
         sim.seed_stock(p, St::Enrolled, c.enrolled);
         let ship = u64::from(setup.shipping_days[1].max(1));
-        spread(sim, c.in_transit, ship, Box::new(|s, d, c| s.transit[d as usize].push(c)));
+        spread(
+            sim,
+            c.in_transit,
+            ship,
+            Box::new(|s, d, c| s.transit[d as usize].push(c)),
+        );
         sim.seed_stock(p, St::InTransit, c.in_transit);
         sim.seed_stock(p, St::Delivered, c.delivered);
         sim.seed_stock(p, St::Rejected, c.rejected);
@@ -191,13 +218,29 @@ fn place_initial(sim: &mut Simulation<'_>) {
             sim.provinces[p].waiting[PAST as usize] += c.ready_at_office;
             let reached = sim.chance.binomial(c.ready_at_office, reach);
             sim.draw_pickups(p, 0, -30, reached, &notified, 0, &mut by_day);
-            sim.draw_pickups(p, 0, -30, c.ready_at_office - reached, &unnotified, 0, &mut by_day);
+            sim.draw_pickups(
+                p,
+                0,
+                -30,
+                c.ready_at_office - reached,
+                &unnotified,
+                0,
+                &mut by_day,
+            );
             sim.flush_pickups(p as u16, 0, &mut by_day);
         }
         if c.uncollected > 0 {
             let arrival = -(period + 60);
             sim.provinces[p].waiting[(arrival + PAST) as usize] += c.uncollected;
-            sim.draw_pickups(p, arrival, (arrival - 30) as i32, c.uncollected, &unnotified, 0, &mut by_day);
+            sim.draw_pickups(
+                p,
+                arrival,
+                (arrival - 30) as i32,
+                c.uncollected,
+                &unnotified,
+                0,
+                &mut by_day,
+            );
             sim.flush_pickups(p as u16, arrival, &mut by_day);
         }
         sim.seed_stock(p, St::AtOffice, c.ready_at_office + c.uncollected);

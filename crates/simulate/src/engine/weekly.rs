@@ -81,7 +81,10 @@ impl Weekly {
         let mut hist_all = vec![0u64; L];
         for (p, (s, ages)) in stocks.iter().enumerate() {
             let base = (week as usize * self.np + p) * L;
-            let hist: Vec<u64> = self.lead[base..base + L].iter().map(|&x| u64::from(x)).collect();
+            let hist: Vec<u64> = self.lead[base..base + L]
+                .iter()
+                .map(|&x| u64::from(x))
+                .collect();
             for (a, h) in hist_all.iter_mut().zip(&hist) {
                 *a += h;
             }
@@ -132,27 +135,28 @@ impl Weekly {
 
     pub fn report(self, sc: &Scenario, _provinces: &[ProvinceState]) -> Report {
         let open_days = self.open_days.max(1) as f64;
-        let summary = |province: String, name: String, eligible: u64, s: &Stocks, apps: u64, hist: &[u64]| {
-            let applied = s.applied();
-            Summary {
-                province,
-                name,
-                eligible,
-                applied,
-                delivered: s.delivered,
-                undelivered: applied - s.delivered - s.rejected,
-                at_offices: s.at_offices(),
-                in_production: s.in_the_pipeline(),
-                applications_per_working_day: apps as f64 / open_days,
-                coverage: if eligible > 0 {
-                    s.delivered as f64 / eligible as f64
-                } else {
-                    0.0
-                },
-                lead_times: LeadTimes::from_histogram(hist),
-                stocks: *s,
-            }
-        };
+        let summary =
+            |province: String, name: String, eligible: u64, s: &Stocks, apps: u64, hist: &[u64]| {
+                let applied = s.applied();
+                Summary {
+                    province,
+                    name,
+                    eligible,
+                    applied,
+                    delivered: s.delivered,
+                    undelivered: applied - s.delivered - s.rejected,
+                    at_offices: s.at_offices(),
+                    in_production: s.in_the_pipeline(),
+                    applications_per_working_day: apps as f64 / open_days,
+                    coverage: if eligible > 0 {
+                        s.delivered as f64 / eligible as f64
+                    } else {
+                        0.0
+                    },
+                    lead_times: LeadTimes::from_histogram(hist),
+                    stocks: *s,
+                }
+            };
         let mut end = Vec::new();
         let mut total = Stocks::default();
         let mut hist_all = vec![0u64; L];

@@ -3,14 +3,24 @@
 
 use crate::report::{Report, Stocks};
 
-const FLOWS: [&str; 4] = ["applications", "enrollments", "arrived_at_offices", "collected"];
+const FLOWS: [&str; 4] = [
+    "applications",
+    "enrollments",
+    "arrived_at_offices",
+    "collected",
+];
 const AGES: [&str; 4] = [
     "waiting_under_30_days",
     "waiting_30_to_90_days",
     "waiting_90_to_365_days",
     "waiting_over_a_year",
 ];
-const LEADS: [&str; 4] = ["lead_p50_days", "lead_p90_days", "lead_p99_days", "within_30_days"];
+const LEADS: [&str; 4] = [
+    "lead_p50_days",
+    "lead_p90_days",
+    "lead_p99_days",
+    "within_30_days",
+];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
@@ -28,12 +38,24 @@ pub fn weeks(report: &Report) -> String {
     for w in &report.weeks {
         let mut cells = vec![w.week.to_string(), w.start.clone(), w.province.clone()];
         cells.extend(
-            [w.applications, w.enrollments, w.arrived_at_offices, w.collected].map(|v| v.to_string()),
+            [
+                w.applications,
+                w.enrollments,
+                w.arrived_at_offices,
+                w.collected,
+            ]
+            .map(|v| v.to_string()),
         );
         cells.extend(w.stocks.values().map(|v| v.to_string()));
         let a = &w.waiting_by_age;
         cells.extend(
-            [a.under_30_days, a.days_30_to_90, a.days_90_to_365, a.over_a_year].map(|v| v.to_string()),
+            [
+                a.under_30_days,
+                a.days_30_to_90,
+                a.days_90_to_365,
+                a.over_a_year,
+            ]
+            .map(|v| v.to_string()),
         );
         let l = &w.lead_times;
         cells.push(opt(l.p50_days));

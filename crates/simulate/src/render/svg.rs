@@ -9,7 +9,9 @@ const LEFT: f64 = 70.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 70.0;
-pub const PALETTE: [&str; 6] = ["#0b5d7a", "#b3412e", "#8a5a00", "#3b7d3b", "#6b4c9a", "#5b6b7c"];
+pub const PALETTE: [&str; 6] = [
+    "#0b5d7a", "#b3412e", "#8a5a00", "#3b7d3b", "#6b4c9a", "#5b6b7c",
+];
 
 /// One line: a name for the legend, a colour, and a value per week (`None` where there is none).
 pub struct Series {
@@ -19,7 +21,10 @@ pub struct Series {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// `1.2M`, `350k`, `42`, `0.35`.
@@ -50,7 +55,12 @@ fn nice_max(v: f64) -> f64 {
 }
 
 /// A line chart over weeks. `x_labels` holds each week's first day; `guide` draws a dashed horizontal line.
-pub fn line_chart(title: &str, x_labels: &[String], series: &[Series], guide: Option<(f64, &str)>) -> String {
+pub fn line_chart(
+    title: &str,
+    x_labels: &[String],
+    series: &[Series],
+    guide: Option<(f64, &str)>,
+) -> String {
     let n = x_labels.len().max(2);
     let max = series
         .iter()
@@ -64,7 +74,7 @@ pub fn line_chart(title: &str, x_labels: &[String], series: &[Series], guide: Op
     let x = |i: usize| LEFT + pw * i as f64 / (n - 1) as f64;
     let y = |v: f64| TOP + ph * (1.0 - v / top);
     let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" \
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" \
 role=\"img\" font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"12\" direction=\"ltr\">\
 <title>{t}</title><rect width=\"{W}\" height=\"{H}\" fill=\"#ffffff\"/>\
 <text x=\"{LEFT}\" y=\"22\" font-size=\"15\" fill=\"#1d2733\">{t}</text>",
@@ -108,7 +118,12 @@ role=\"img\" font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"12\" dire
         for (i, v) in s.values.iter().enumerate() {
             match v {
                 Some(v) => {
-                    d.push_str(&format!("{}{:.1},{:.1} ", if pen_down { "L" } else { "M" }, x(i), y(*v)));
+                    d.push_str(&format!(
+                        "{}{:.1},{:.1} ",
+                        if pen_down { "L" } else { "M" },
+                        x(i),
+                        y(*v)
+                    ));
                     pen_down = true;
                 }
                 None => pen_down = false,
@@ -168,15 +183,28 @@ fn series(name: &str, i: usize, values: Vec<Option<f64>>) -> Series {
 /// Where people stand at each week's end.
 pub fn stages(r: &Report, province: &str) -> String {
     let rows = rows(r, province);
-    let pick = |f: &dyn Fn(&WeekRow) -> u64| rows.iter().map(|w| Some(f(w) as f64)).collect::<Vec<_>>();
+    let pick =
+        |f: &dyn Fn(&WeekRow) -> u64| rows.iter().map(|w| Some(f(w) as f64)).collect::<Vec<_>>();
     line_chart(
         &format!("{}: people waiting at each stage (week's end)", r.scenario),
         &labels(&rows),
         &[
-            series("awaiting enrollment", 0, pick(&|w| w.stocks.awaiting_enrollment)),
-            series("enrolled, in production or transit", 1, pick(&|w| w.stocks.in_the_pipeline())),
+            series(
+                "awaiting enrollment",
+                0,
+                pick(&|w| w.stocks.awaiting_enrollment),
+            ),
+            series(
+                "enrolled, in production or transit",
+                1,
+                pick(&|w| w.stocks.in_the_pipeline()),
+            ),
             series("cards at offices", 2, pick(&|w| w.stocks.at_offices())),
-            series("uncollected (past the pickup period)", 3, pick(&|w| w.stocks.uncollected)),
+            series(
+                "uncollected (past the pickup period)",
+                3,
+                pick(&|w| w.stocks.uncollected),
+            ),
         ],
         None,
     )
@@ -202,14 +230,27 @@ pub fn lead_times(r: &Report, province: &str) -> String {
 /// Cards waiting at offices by days since they arrived.
 pub fn waiting_by_age(r: &Report, province: &str) -> String {
     let rows = rows(r, province);
-    let pick = |f: &dyn Fn(&WeekRow) -> u64| rows.iter().map(|w| Some(f(w) as f64)).collect::<Vec<_>>();
+    let pick =
+        |f: &dyn Fn(&WeekRow) -> u64| rows.iter().map(|w| Some(f(w) as f64)).collect::<Vec<_>>();
     line_chart(
         &format!("{}: cards waiting at offices, by age", r.scenario),
         &labels(&rows),
         &[
-            series("under 30 days", 0, pick(&|w| w.waiting_by_age.under_30_days)),
-            series("30 to 90 days", 2, pick(&|w| w.waiting_by_age.days_30_to_90)),
-            series("90 to 365 days", 1, pick(&|w| w.waiting_by_age.days_90_to_365)),
+            series(
+                "under 30 days",
+                0,
+                pick(&|w| w.waiting_by_age.under_30_days),
+            ),
+            series(
+                "30 to 90 days",
+                2,
+                pick(&|w| w.waiting_by_age.days_30_to_90),
+            ),
+            series(
+                "90 to 365 days",
+                1,
+                pick(&|w| w.waiting_by_age.days_90_to_365),
+            ),
             series("over a year", 5, pick(&|w| w.waiting_by_age.over_a_year)),
         ],
         None,
@@ -229,7 +270,9 @@ impl Metric {
     fn title(self) -> &'static str {
         match self {
             Metric::LeadP90 => "90th percentile of days from request to card in hand",
-            Metric::WithinMonth => "share of the week's cards collected within a month of the request",
+            Metric::WithinMonth => {
+                "share of the week's cards collected within a month of the request"
+            }
             Metric::Pipeline => "cards enrolled, in production or in transit",
             Metric::AtOffices => "cards waiting at offices",
         }
@@ -254,7 +297,13 @@ pub fn compare(runs: &[(&str, &Report)], province: &str, metric: Metric) -> Stri
     let list: Vec<Series> = runs
         .iter()
         .enumerate()
-        .map(|(i, (name, r))| series(name, i, rows(r, province).iter().map(|w| metric.value(w)).collect()))
+        .map(|(i, (name, r))| {
+            series(
+                name,
+                i,
+                rows(r, province).iter().map(|w| metric.value(w)).collect(),
+            )
+        })
         .collect();
     let guide = match metric {
         Metric::LeadP90 => Some((30.0, "the aim: one month")),

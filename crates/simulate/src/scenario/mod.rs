@@ -2,8 +2,11 @@
 //! TOML ([`Scenario::from_toml`]) and checked whole before a run; an error names the field and says what is wrong.
 //! Dates become day offsets from `start`, so the engine never touches the calendar.
 
+mod live;
 mod raw;
 mod resolve;
+
+pub use live::{LiveProvince, LiveVendor};
 
 pub use raw::RawCounts as InitialCounts;
 
@@ -184,9 +187,8 @@ pub const MAX_OFFICES: u32 = 100_000;
 impl Scenario {
     /// Reads and checks a scenario written in TOML.
     pub fn from_toml(text: &str) -> Result<Self, ScenarioError> {
-        let raw: raw::RawScenario = toml::from_str(text).map_err(|e| {
-            ScenarioError::at("", e.to_string().trim_end().replace('\n', " | "))
-        })?;
+        let raw: raw::RawScenario = toml::from_str(text)
+            .map_err(|e| ScenarioError::at("", e.to_string().trim_end().replace('\n', " | ")))?;
         resolve::resolve(raw)
     }
 

@@ -232,7 +232,9 @@ fn d_vendor_fail() -> f64 {
 pub struct RawOutage {
     pub from: String,
     pub days: u32,
+    /// For the reader of the file (why the line stopped); the engine does not need it.
     #[serde(default)]
+    #[allow(dead_code)]
     pub label: String,
 }
 

@@ -262,10 +262,7 @@ fn provinces(raw: &RawScenario, demand_rate: f64) -> R<Vec<ProvinceSetup>> {
     let capacity = positive("provinces.office_daily_capacity", rp.office_daily_capacity)?;
     let shipping = range("shipping.days", raw.shipping.days)?;
     // Offices by population, largest remainder, at least one each.
-    let pops: Vec<u64> = codes
-        .iter()
-        .map(|c| c.province().population_2016)
-        .collect();
+    let pops: Vec<u64> = codes.iter().map(|c| c.province().population_2016).collect();
     let total_pop: u64 = pops.iter().sum();
     let quota: Vec<f64> = pops
         .iter()
@@ -286,7 +283,9 @@ fn provinces(raw: &RawScenario, demand_rate: f64) -> R<Vec<ProvinceSetup>> {
         rp.overrides
             .get(code.as_str())
             .and_then(|o| o.eligible)
-            .unwrap_or_else(|| (code.province().population_2016 as f64 * eligible_share).round() as u64)
+            .unwrap_or_else(|| {
+                (code.province().population_2016 as f64 * eligible_share).round() as u64
+            })
     };
     let national_eligible: u64 = codes.iter().map(eligible_of).sum();
     let mut out = Vec::new();
