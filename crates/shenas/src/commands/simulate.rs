@@ -7,7 +7,6 @@ use crate::config::Config;
 use domain::{ApplicationState as S, ProvinceCode};
 use shenas_simulate::{render, InitialCounts, LiveProvince, LiveVendor, Scenario};
 use std::path::{Path, PathBuf};
-use store::{Registry, Stats};
 
 pub struct Simulate {
     pub scenario: PathBuf,

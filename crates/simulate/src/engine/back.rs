@@ -9,7 +9,7 @@ use super::{Cohort, Simulation, St, LEAD_MAX, PAST};
 use crate::pickup::Law;
 
 impl Simulation<'_> {
-    pub(super) fn to_vendors(&mut self, t: i64) {
+    pub(super) fn join_vendor_queues(&mut self, t: i64) {
         let cohorts = std::mem::take(&mut self.pending[t as usize]);
         let shares: Vec<f64> = self.sc.vendors.iter().map(|v| v.share).collect();
         for c in cohorts {
@@ -190,7 +190,7 @@ impl Simulation<'_> {
     }
 
     /// Books the pickups drawn for province `p`'s arrivals of day `arrival`.
-    pub(super) fn flush_pickups(&mut self, p: u16, arrival: i64, by_day: &mut Vec<u64>) {
+    pub(super) fn flush_pickups(&mut self, p: u16, arrival: i64, by_day: &mut [u64]) {
         self.flush_pickups_from(p, arrival, arrival.max(0), by_day);
     }
 
@@ -199,7 +199,7 @@ impl Simulation<'_> {
         p: u16,
         arrival: i64,
         from: i64,
-        by_day: &mut Vec<u64>,
+        by_day: &mut [u64],
     ) {
         for (slot, k) in by_day.iter_mut().enumerate() {
             if *k > 0 {

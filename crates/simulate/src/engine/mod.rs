@@ -128,7 +128,7 @@ impl<'s> Simulation<'s> {
         if open {
             self.enroll(t);
         }
-        self.to_vendors(t);
+        self.join_vendor_queues(t);
         self.produce(t, open);
         self.arrive(t, open);
         self.collect(t);

@@ -169,42 +169,24 @@ fn place_initial(sim: &mut Simulation<'_>) {
                 offices[first + i].queue.push_back((-7, k as u32))
             });
         sim.seed_stock(p, St::AwaitingEnrollment, c.awaiting_enrollment);
-        let spread =
-            |sim: &mut Simulation<'_>,
-             n: u64,
-             days: u64,
-             mut put: Box<dyn FnMut(&mut Simulation<'_>, u64, Cohort)>| {
-                for d in 0..days {
-                    let k = n * (d + 1) / days - n * d / days;
-                    if k > 0 {
-                        let office = sim.pick_office(p);
-                        put(
-                            sim,
-                            d,
-                            Cohort {
-                                rday: -(age as i32) / 2,
-                                office,
-                                count: k as u32,
-                            },
-                        );
-                    }
-                }
-            };
-        let dedup = u64::from(sc.dedup.days.max(1));
-        spread(
-            sim,
-            c.enrolled,
-            dedup,
-            Box::new(|s, d, c| s.pending[d as usize].push(c)),
-        );
+        let rday = -(age as i32) / 2;
+        for (d, k) in spread(c.enrolled, u64::from(sc.dedup.days.max(1))) {
+            let office = sim.pick_office(p);
+            sim.pending[d].push(Cohort {
+                rday,
+                office,
+                count: k as u32,
+            });
+        }
         sim.seed_stock(p, St::Enrolled, c.enrolled);
-        let ship = u64::from(setup.shipping_days[1].max(1));
-        spread(
-            sim,
-            c.in_transit,
-            ship,
-            Box::new(|s, d, c| s.transit[d as usize].push(c)),
-        );
+        for (d, k) in spread(c.in_transit, u64::from(setup.shipping_days[1].max(1))) {
+            let office = sim.pick_office(p);
+            sim.transit[d].push(Cohort {
+                rday,
+                office,
+                count: k as u32,
+            });
+        }
         sim.seed_stock(p, St::InTransit, c.in_transit);
         sim.seed_stock(p, St::Delivered, c.delivered);
         sim.seed_stock(p, St::Rejected, c.rejected);
@@ -245,4 +227,11 @@ fn place_initial(sim: &mut Simulation<'_>) {
         }
         sim.seed_stock(p, St::AtOffice, c.ready_at_office + c.uncollected);
     }
+}
+
+/// `n` spread evenly over `days` days: `(day, count)` for the days that get any.
+fn spread(n: u64, days: u64) -> impl Iterator<Item = (usize, u64)> {
+    (0..days)
+        .map(move |d| (d as usize, n * (d + 1) / days - n * d / days))
+        .filter(|x| x.1 > 0)
 }

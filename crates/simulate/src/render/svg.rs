@@ -18,6 +18,10 @@ pub struct Series {
     pub name: String,
     pub colour: &'static str,
     pub values: Vec<Option<f64>>,
+    /// Line width in pixels, and whether the line is dashed (runs that agree draw on top of each other: wider
+    /// lines under dashed ones keep each visible).
+    pub width: f64,
+    pub dashed: bool,
 }
 
 fn escape(s: &str) -> String {
@@ -112,6 +116,13 @@ role=\"img\" font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"12\" dire
             l = escape(label)
         ));
     }
+    let dash = |s: &Series| {
+        if s.dashed {
+            " stroke-dasharray=\"8 4\""
+        } else {
+            ""
+        }
+    };
     for s in series {
         let mut d = String::new();
         let mut pen_down = false;
@@ -131,29 +142,34 @@ role=\"img\" font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"12\" dire
         }
         if !d.is_empty() {
             out.push_str(&format!(
-                "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",
+                "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{:.1}\"{}/>",
                 d.trim_end(),
-                s.colour
+                s.colour,
+                s.width,
+                dash(s)
             ));
         }
     }
     // The legend, in rows under the axis.
     let (mut lx, mut ly) = (LEFT, H - BOTTOM + 38.0);
     for s in series {
-        let width = 30.0 + 7.0 * s.name.chars().count() as f64;
-        if lx + width > W - RIGHT {
+        let room = 30.0 + 7.0 * s.name.chars().count() as f64;
+        if lx + room > W - RIGHT {
             lx = LEFT;
             ly += 18.0;
         }
         out.push_str(&format!(
-            "<rect x=\"{lx:.1}\" y=\"{ry:.1}\" width=\"14\" height=\"4\" fill=\"{c}\"/>\
+            "<line x1=\"{lx:.1}\" x2=\"{lx2:.1}\" y1=\"{ry:.1}\" y2=\"{ry:.1}\" stroke=\"{c}\" stroke-width=\"{w:.1}\"{d}/>\
 <text x=\"{tx:.1}\" y=\"{ly:.1}\" fill=\"#1d2733\">{name}</text>",
-            ry = ly - 6.0,
+            lx2 = lx + 16.0,
+            ry = ly - 4.0,
             c = s.colour,
+            w = s.width.min(4.0),
+            d = dash(s),
             tx = lx + 20.0,
             name = escape(&s.name)
         ));
-        lx += width;
+        lx += room;
     }
     out.push_str("</svg>");
     out
@@ -162,7 +178,7 @@ role=\"img\" font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"12\" dire
 fn rows<'a>(r: &'a Report, province: &'a str) -> Vec<&'a WeekRow> {
     // The last week may be a single day: its flows would read as a collapse, so charts leave a partial week out.
     let mut v: Vec<&WeekRow> = r.province_weeks(province).collect();
-    if r.days % 7 != 0 {
+    if !r.days.is_multiple_of(7) {
         v.pop();
     }
     v
@@ -177,6 +193,8 @@ fn series(name: &str, i: usize, values: Vec<Option<f64>>) -> Series {
         name: name.into(),
         colour: PALETTE[i % PALETTE.len()],
         values,
+        width: 2.0,
+        dashed: false,
     }
 }
 
@@ -297,8 +315,11 @@ pub fn compare(runs: &[(&str, &Report)], province: &str, metric: Metric) -> Stri
     let list: Vec<Series> = runs
         .iter()
         .enumerate()
-        .map(|(i, (name, r))| {
-            series(
+        .map(|(i, (name, r))| Series {
+            // Runs that agree draw on top of each other: earlier ones wider, every other one dashed.
+            width: 2.0 + 1.5 * (runs.len() - 1 - i) as f64,
+            dashed: i % 2 == 1,
+            ..series(
                 name,
                 i,
                 rows(r, province).iter().map(|w| metric.value(w)).collect(),
