@@ -199,6 +199,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/logout", post(admin::login::logout))
         .route("/admin/stats", get(admin::dashboard::show))
         .route(
+            "/admin/simulate",
+            get(admin::simulate::show).post(admin::simulate::submit),
+        )
+        .route(
             "/api/v1/office/applications",
             post(office::applications::create),
         )

@@ -9,3 +9,4 @@ pub mod figures;
 pub mod login;
 pub mod national;
 pub mod provinces;
+pub mod simulate;
