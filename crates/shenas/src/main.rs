@@ -120,6 +120,28 @@ enum Command {
         #[arg(long, env = "SHENAS_USSD_SECRET", hide_env_values = true)]
         secret: Option<String>,
     },
+    /// Play the card lifecycle forward by cohorts (docs/simulation.md): lead times and backlogs per province
+    /// and week under a scenario's demand, offices, vendors, SMS reach and pickup rules.
+    Simulate {
+        /// The scenario (TOML), e.g. docs/scenarios/razavi-khorasan-1398.toml.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Print the whole report (every province and week) as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Also write the weekly rows as CSV.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Also write the SVG chart set into this folder.
+        #[arg(long)]
+        charts: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Start today from this installation's queues, offices and vendors.
+        #[arg(long)]
+        from_database: bool,
+    },
     /// Micro-benchmarks of the domain core.
     Bench {
         #[command(subcommand)]
@@ -574,6 +596,27 @@ fn main() -> std::process::ExitCode {
                     service_code,
                     secret,
                 })
+                .await
+            }
+            Command::Simulate {
+                scenario,
+                json,
+                csv,
+                charts,
+                seed,
+                from_database,
+            } => {
+                commands::simulate::run(
+                    &cfg,
+                    commands::simulate::Simulate {
+                        scenario,
+                        json,
+                        csv,
+                        charts,
+                        seed,
+                        from_database,
+                    },
+                )
                 .await
             }
             Command::Bench { command } => match command {

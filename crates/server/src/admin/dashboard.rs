@@ -139,7 +139,9 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
 <li><a href=\"/api/v1/stats/national?format=csv\">آمار کل</a></li>\
 <li><a href=\"/api/v1/stats/lead-times?format=csv\">فاصلهٔ درخواست تا تحویل</a></li>\
 <li><a href=\"/api/v1/stats/uncollected?format=csv\">کارت‌های تحویل‌نگرفته</a></li>\
-<li><a href=\"/api/v1/stats/offices/load?format=csv\">بار دفترها</a></li></ul></section>",
+<li><a href=\"/api/v1/stats/offices/load?format=csv\">بار دفترها</a></li></ul></section>\
+<section class=\"card\" id=\"simulation\"><h2>شبیه‌سازی</h2><p class=\"lead\">اثر ظرفیت سازندگان، ساعات دفاتر، \
+پیامک و مهلت تحویل را پیش از اجرا ببینید: <a href=\"/admin/simulate\">اجرای یک سناریو</a></p></section>",
         median = days(lead.median_days),
         p90 = days(lead.p90_days),
         within = fa_pct(lead.within_aim_pct),

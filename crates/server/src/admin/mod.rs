@@ -9,6 +9,7 @@ pub mod figures;
 pub mod login;
 pub mod national;
 pub mod provinces;
+pub mod simulate;
 
 use crate::state::AppState;
 use axum::routing::{get, post};
@@ -25,4 +26,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .route("/admin/login", get(login::form).post(login::submit))
         .route("/admin/logout", post(login::logout))
         .route("/admin/stats", get(dashboard::show))
+        .route(
+            "/admin/simulate",
+            get(simulate::show).post(simulate::submit),
+        )
 }

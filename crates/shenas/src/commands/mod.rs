@@ -9,6 +9,7 @@ pub mod pki;
 pub mod production;
 pub mod seed;
 pub mod serve;
+pub mod simulate;
 pub mod users;
 pub mod ussd_sim;
 pub mod vendors;

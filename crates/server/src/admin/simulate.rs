@@ -1,0 +1,244 @@
+//! `GET/POST /admin/simulate`: administrators run a lifecycle simulation (`shenas-simulate`, docs/simulation.md)
+//! from a shipped scenario or one they paste, and see the end state per province and the chart set; the same form
+//! downloads the weekly rows as CSV or the whole report as JSON. Persian, right to left, no JavaScript.
+//!
+//! A run takes the CPU for a second or two (a national year): it runs on the blocking pool, one at a time; a
+//! second request meanwhile is told to try again rather than queued.
+
+use super::chart::{fa_count, fa_pct};
+use super::figures;
+use super::login;
+use crate::state::AppState;
+use crate::web::extract::PageForm;
+use crate::web::form::{html, message_page, see_other};
+use crate::web::html::{escape, fa_digits};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use shenas_simulate::{presets, render, Report, Scenario};
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
+
+/// The longest scenario text accepted (the shipped ones are under 4 KB).
+const MAX_TEXT: usize = 64 * 1024;
+
+static ONE_AT_A_TIME: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SimulateForm {
+    /// A preset's key, or `custom` for the text below.
+    #[serde(default)]
+    pub preset: String,
+    #[serde(default)]
+    pub scenario: String,
+    #[serde(default)]
+    pub seed: String,
+    /// `html` (default), `csv` or `json`.
+    #[serde(default)]
+    pub format: String,
+}
+
+fn form(f: &SimulateForm, error: &str) -> String {
+    let mut options = String::new();
+    for (key, title, _) in presets::ALL {
+        let selected = if f.preset == key { " selected" } else { "" };
+        options.push_str(&format!(
+            "<option value=\"{key}\"{selected}>{title}</option>"
+        ));
+    }
+    let custom = if f.preset == "custom" {
+        " selected"
+    } else {
+        ""
+    };
+    options.push_str(&format!(
+        "<option value=\"custom\"{custom}>سناریوی متن زیر (TOML)</option>"
+    ));
+    let alert = if error.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"alert\" role=\"alert\"><p class=\"error\">سناریو پذیرفته نشد:</p>\
+<p class=\"error\" dir=\"ltr\"><bdi>{}</bdi></p></div>",
+            escape(error)
+        )
+    };
+    format!(
+        "<section class=\"card\"><h1>شبیه‌سازی چرخهٔ صدور کارت</h1>\
+<p class=\"lead\">یک سال از تقاضا تا تحویل کارت را با فرض‌های یک سناریو پیش می‌برد: صف دفترها، ظرفیت و \
+توقف تولیدکنندگان، ارسال، پیامک (شمارهٔ واردشده یا شماره‌های متصل به کد ملی در «چاپار») و رفتار تحویل \
+(scenario TOML؛ راهنما در docs/simulation.md).</p>{alert}\
+<form method=\"post\" action=\"/admin/simulate\">\
+<div class=\"field\"><label for=\"preset\">سناریو</label><select id=\"preset\" name=\"preset\">{options}</select></div>\
+<div class=\"field\"><label for=\"scenario\">متن سناریو (TOML)، برای گزینهٔ آخر</label>\
+<textarea id=\"scenario\" name=\"scenario\" dir=\"ltr\" rows=\"12\" cols=\"80\" spellcheck=\"false\">{text}</textarea></div>\
+<div class=\"field\"><label for=\"seed\">بذر تصادفی (اختیاری)</label>\
+<input id=\"seed\" name=\"seed\" dir=\"ltr\" inputmode=\"numeric\" value=\"{seed}\"></div>\
+<div class=\"actions\"><button class=\"primary\" type=\"submit\" name=\"format\" value=\"html\">اجرا</button> \
+<button class=\"secondary\" type=\"submit\" name=\"format\" value=\"csv\">دریافت CSV هفتگی</button> \
+<button class=\"secondary\" type=\"submit\" name=\"format\" value=\"json\">دریافت JSON</button></div>\
+</form></section>",
+        text = escape(&f.scenario),
+        seed = escape(&f.seed),
+    )
+}
+
+async fn allowed(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    let Some(staff) = login::staff(state, headers).await else {
+        return Err(see_other("/admin/login", None));
+    };
+    figures::scope(&staff).map(|_| ()).map_err(|_| {
+        message_page(
+            StatusCode::FORBIDDEN,
+            "دسترسی ندارید",
+            "شبیه‌سازی را تنها مدیران کشوری و استانی اجرا می‌کنند.",
+        )
+    })
+}
+
+pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = allowed(&state, &headers).await {
+        return r;
+    }
+    let f = SimulateForm {
+        preset: presets::ALL[0].0.into(),
+        ..SimulateForm::default()
+    };
+    html(StatusCode::OK, "شبیه‌سازی", &form(&f, ""))
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageForm(f): PageForm<SimulateForm>,
+) -> Response {
+    if let Err(r) = allowed(&state, &headers).await {
+        return r;
+    }
+    let text = match presets::ALL.iter().find(|p| p.0 == f.preset) {
+        Some(p) => p.2.to_string(),
+        None => f.scenario.clone(),
+    };
+    let refuse = |message: String| {
+        html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "شبیه‌سازی",
+            &form(&f, &message),
+        )
+    };
+    if text.len() > MAX_TEXT {
+        return refuse(format!("the scenario is longer than {MAX_TEXT} bytes"));
+    }
+    let mut scenario = match Scenario::from_toml(&text) {
+        Ok(s) => s,
+        Err(e) => return refuse(e.to_string()),
+    };
+    let seed = f.seed.trim();
+    if !seed.is_empty() {
+        match domain::text::to_ascii_digits(seed).parse::<u64>() {
+            Ok(s) => scenario.seed = s,
+            Err(_) => return refuse(format!("seed {seed:?} is not a whole number")),
+        }
+    }
+    let Ok(_permit) = ONE_AT_A_TIME.try_acquire() else {
+        return message_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "شبیه‌سازی دیگری در حال اجراست",
+            "چند ثانیهٔ دیگر دوباره تلاش کنید.",
+        );
+    };
+    let report = match tokio::task::spawn_blocking(move || shenas_simulate::run(&scenario)).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "simulation: the run failed");
+            return message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "خطای سامانه",
+                "شبیه‌سازی کامل نشد.",
+            );
+        }
+    };
+    match f.format.as_str() {
+        "csv" => download(
+            render::csv::weeks(&report),
+            "text/csv; charset=utf-8",
+            "simulation.csv",
+        ),
+        "json" => download(render::json(&report), "application/json", "simulation.json"),
+        _ => html(
+            StatusCode::OK,
+            "شبیه‌سازی",
+            &format!("{}{}", form(&f, ""), results(&report)),
+        ),
+    }
+}
+
+fn download(body: String, content_type: &'static str, name: &'static str) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn results(r: &Report) -> String {
+    let days = |d: Option<u32>| {
+        d.map_or_else(|| "—".into(), |d| format!("{} روز", fa_count(u64::from(d))))
+    };
+    let rows: String = r
+        .end
+        .iter()
+        .map(|s| {
+            let name = match s.province.as_str() {
+                "all" => "همهٔ استان‌های سناریو".to_string(),
+                code => domain::ProvinceCode::parse(code)
+                    .map(|c| c.province().name_fa.to_string())
+                    .unwrap_or_else(|_| code.to_string()),
+            };
+            format!(
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+<td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&name),
+                fa_count(s.eligible),
+                fa_count(s.applied),
+                fa_count(s.delivered),
+                fa_count(s.in_production),
+                fa_count(s.at_offices),
+                fa_count(s.applications_per_working_day.round() as u64),
+                days(s.lead_times.p50_days),
+                days(s.lead_times.p90_days),
+                fa_pct(s.lead_times.within_30_days.unwrap_or(0.0) * 100.0),
+            )
+        })
+        .collect();
+    format!(
+        "<section class=\"card\" id=\"results\"><h2>{title}</h2>\
+<p class=\"lead\">{days} روز از {start}، {offices} دفتر، بذر {seed}. «در حال صدور» یعنی ثبت‌نام‌شده، در صف \
+تولید یا در راه دفتر؛ زمان‌ها از درخواست تا تحویل کارت‌هایی است که در این دوره تحویل شده‌اند.</p>\
+<div class=\"scroll\"><table class=\"history stats\"><thead><tr><th scope=\"col\">استان</th>\
+<th scope=\"col\">واجدان شرایط</th><th scope=\"col\">متقاضیان</th><th scope=\"col\">تحویل‌شده</th>\
+<th scope=\"col\">در حال صدور</th><th scope=\"col\">در دفترها</th><th scope=\"col\">درخواست در روز کاری</th>\
+<th scope=\"col\">میانهٔ زمان</th><th scope=\"col\">صدک نودم</th><th scope=\"col\">کمتر از یک ماه</th></tr></thead>\
+<tbody>{rows}</tbody></table></div></section>\
+<section class=\"card\"><h2>صف‌ها در پایان هر هفته</h2><div class=\"scroll\">{stages}</div></section>\
+<section class=\"card\"><h2>فاصلهٔ درخواست تا تحویل (هدف: یک ماه)</h2><div class=\"scroll\">{lead}</div></section>\
+<section class=\"card\"><h2>کارت‌های منتظر در دفترها به تفکیک مدت</h2><div class=\"scroll\">{ages}</div></section>",
+        title = escape(&r.scenario),
+        days = fa_count(u64::from(r.days)),
+        start = fa_digits(&r.start.replace('-', "/")),
+        offices = fa_count(r.offices),
+        seed = fa_digits(&r.seed.to_string()),
+        stages = render::svg::stages(r, "all"),
+        lead = render::svg::lead_times(r, "all"),
+        ages = render::svg::waiting_by_age(r, "all"),
+    )
+}
