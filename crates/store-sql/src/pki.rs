@@ -166,27 +166,14 @@ where
         Ok(())
     }
 
-    /// Lifts the holds on the holder certificates of the card `chip_serial` (its pickup).
+    /// Lifts the holds on the holder certificates of the card `chip_serial` (its pickup, or the card found again).
     pub(crate) async fn release_certificates_of_card(
         conn: &mut Conn<E>,
         chip_serial: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO pki_status_changes (authority, serial, reason, at) \
-             SELECT c.authority, c.serial, 'removeFromCRL', $1 FROM pki_certificates c \
-             JOIN documents d ON d.document_number = c.document_number \
-             JOIN batch_cards b ON b.batch_id = d.batch_id AND b.application_id = d.application_id \
-             WHERE b.chip_serial = $2 AND c.role IN {HOLDER_ROLES} \
-             AND (SELECT s.reason FROM pki_status_changes s WHERE s.serial = c.serial \
-                  ORDER BY s.id DESC LIMIT 1) = 'certificateHold'"
-        ))
-        .bind(at)
-        .bind(chip_serial)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-        Ok(())
+        Self::change_holder_certificates(conn, chip_serial, "certificateHold", "removeFromCRL", at)
+            .await
     }
 
     /// Puts on hold the holder certificates of the card `chip_serial` that are good (its loss reported).
@@ -195,17 +182,31 @@ where
         chip_serial: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        Self::change_holder_certificates(conn, chip_serial, "removeFromCRL", "certificateHold", at)
+            .await
+    }
+
+    /// Appends `to` for each holder certificate of the card whose last change is `from`.
+    async fn change_holder_certificates(
+        conn: &mut Conn<E>,
+        chip_serial: &str,
+        from: &str,
+        to: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO pki_status_changes (authority, serial, reason, at) \
-             SELECT c.authority, c.serial, 'certificateHold', $1 FROM pki_certificates c \
+             SELECT c.authority, c.serial, $1, $2 FROM pki_certificates c \
              JOIN documents d ON d.document_number = c.document_number \
              JOIN batch_cards b ON b.batch_id = d.batch_id AND b.application_id = d.application_id \
-             WHERE b.chip_serial = $2 AND c.role IN {HOLDER_ROLES} \
+             WHERE b.chip_serial = $3 AND c.role IN {HOLDER_ROLES} \
              AND (SELECT s.reason FROM pki_status_changes s WHERE s.serial = c.serial \
-                  ORDER BY s.id DESC LIMIT 1) = 'removeFromCRL'"
+                  ORDER BY s.id DESC LIMIT 1) = $4"
         ))
+        .bind(to)
         .bind(at)
         .bind(chip_serial)
+        .bind(from)
         .execute(&mut *conn)
         .await
         .map_err(err)?;

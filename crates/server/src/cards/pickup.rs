@@ -95,6 +95,52 @@ pub async fn match_finger(
     })
 }
 
+/// A holder's finger at `office`'s desk against the card of `application` (its id and templates' key): refused
+/// after [`MAX_FAILED_MATCHES`] failures (counted from `since`, or all), matched, and recorded with the operator,
+/// office and time among the card's pickup attempts; a mismatch is 403 `fingerprint_mismatch`.
+pub async fn desk_match(
+    state: &AppState,
+    staff: &Staff,
+    office: &domain::OfficeId,
+    (application_id, templates_key): (i64, &str),
+    probe: &ProbeInput,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> ApiResult<Matched> {
+    let attempts = state.store.pickup_attempts(application_id).await?;
+    let failed = attempts
+        .iter()
+        .filter(|a| !a.matched && since.is_none_or(|s| a.at >= s))
+        .count();
+    if failed >= MAX_FAILED_MATCHES {
+        return Err(too_many_attempts());
+    }
+    let m = match_finger(state, templates_key, probe).await?;
+    state
+        .store
+        .record_pickup_attempt(
+            application_id,
+            office,
+            &PickupAttempt {
+                at: chrono::Utc::now(),
+                operator: staff.username.clone(),
+                position: m.position,
+                score: f64::from(m.score),
+                matched: m.matched,
+            },
+        )
+        .await?;
+    if !m.matched {
+        tracing::info!(
+            operator = %staff.username,
+            office = office.as_str(),
+            position = m.position,
+            "a finger at the desk did not match"
+        );
+        return Err(mismatch());
+    }
+    Ok(m)
+}
+
 /// 409 `too_many_attempts`: the failed matches on one card have reached [`MAX_FAILED_MATCHES`].
 pub fn too_many_attempts() -> ApiError {
     ApiError::conflict(
@@ -119,33 +165,16 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
     if !matches!(card.state, S::ReadyForPickup | S::Uncollected) {
         return Err(super::enroll::wrong_state(card.state));
     }
-    let attempts = state.store.pickup_attempts(card.application_id).await?;
-    if attempts.iter().filter(|a| !a.matched).count() >= MAX_FAILED_MATCHES {
-        return Err(too_many_attempts());
-    }
-    let Matched {
-        position,
-        score,
-        matched,
-    } = match_finger(state, &card.templates_key, &input.fingerprint).await?;
+    let Matched { position, .. } = desk_match(
+        state,
+        staff,
+        &office,
+        (card.application_id, &card.templates_key),
+        &input.fingerprint,
+        None,
+    )
+    .await?;
     let now = chrono::Utc::now();
-    state
-        .store
-        .record_pickup_attempt(
-            card.application_id,
-            &office,
-            &PickupAttempt {
-                at: now,
-                operator: staff.username.clone(),
-                position,
-                score: f64::from(score),
-                matched,
-            },
-        )
-        .await?;
-    if !matched {
-        return Err(mismatch());
-    }
     let fee = state.settings.fees.for_year(today().year()).pickup_rials;
     let delivered = state
         .store

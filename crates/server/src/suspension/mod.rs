@@ -15,8 +15,7 @@ pub mod api;
 pub mod pages;
 
 use crate::auth::Staff;
-use crate::cards::pickup::{match_finger, mismatch, too_many_attempts, ProbeInput};
-use crate::cards::pickup::{Matched, MAX_FAILED_MATCHES};
+use crate::cards::pickup::{desk_match, Matched, ProbeInput};
 use crate::error::{ApiError, ApiResult};
 use crate::journey::holder;
 use crate::state::{tehran_day, AppState};
@@ -25,7 +24,6 @@ use domain::{AtField, ChipSerial, HistoryReason, NationalCode};
 use serde::{Deserialize, Serialize};
 use store::cards::{Card, Suspended};
 use store::journey::{Application, Change};
-use store::production::PickupAttempt;
 use utoipa::ToSchema;
 
 /// The routes of this feature: its JSON API and its pages.
@@ -171,41 +169,16 @@ pub async fn reactivate(
         .enrollment(&card.tracking_code)
         .await?
         .ok_or_else(holder::not_found)?;
-    let tried = state.store.pickup_attempts(card.application_id).await?;
-    let failed = tried.iter().filter(|a| !a.matched && a.at >= since).count();
-    if failed >= MAX_FAILED_MATCHES {
-        return Err(too_many_attempts());
-    }
-    let Matched {
-        position,
-        score,
-        matched,
-    } = match_finger(state, &enrollment.templates_key, &input.fingerprint).await?;
+    let Matched { position, .. } = desk_match(
+        state,
+        staff,
+        &office,
+        (card.application_id, &enrollment.templates_key),
+        &input.fingerprint,
+        Some(since),
+    )
+    .await?;
     let now = Utc::now();
-    state
-        .store
-        .record_pickup_attempt(
-            card.application_id,
-            &office,
-            &PickupAttempt {
-                at: now,
-                operator: staff.username.clone(),
-                position,
-                score: f64::from(score),
-                matched,
-            },
-        )
-        .await?;
-    if !matched {
-        tracing::info!(
-            operator = %staff.username,
-            office = office.as_str(),
-            tracking_code = %card.tracking_code.masked(),
-            position,
-            "reactivation refused: the finger does not match"
-        );
-        return Err(mismatch());
-    }
     let change = Change {
         actor: format!("operator:{}", staff.username),
         at: now,
