@@ -4,7 +4,7 @@
 //! Frame: pixels at 500 ppi (196.85 px/cm), x rightwards, y downwards, and the direction in
 //! radians measured in that same frame (so a rotation of the print is a rotation of both).
 
-use crate::matcher::cylinder::{build_cylinders, Cylinder};
+use crate::matcher::cylinder::{build_cylinders, convex_hull, hull_edges, Cylinder, Edge};
 use crate::record::{FingerView, MinutiaKind};
 use std::f32::consts::TAU;
 use std::fmt;
@@ -30,6 +30,8 @@ pub struct TemplateMinutia {
 pub struct Template {
     minutiae: Vec<TemplateMinutia>,
     cylinders: Vec<Cylinder>,
+    /// Edges of the minutiae's convex hull (the print's extent as the matcher sees it).
+    edges: Vec<Edge>,
 }
 
 impl fmt::Debug for Template {
@@ -77,11 +79,7 @@ impl Template {
         for m in &mut minutiae {
             *m = dequantise(&quantise(m));
         }
-        let cylinders = build_cylinders(&minutiae);
-        Template {
-            minutiae,
-            cylinders,
-        }
+        Self::build(minutiae)
     }
 
     /// Builds a template from a record's finger view, scaling its resolution to 500 ppi and
@@ -115,6 +113,17 @@ impl Template {
         Self::from_minutiae(minutiae)
     }
 
+    fn build(minutiae: Vec<TemplateMinutia>) -> Self {
+        let points: Vec<(f32, f32)> = minutiae.iter().map(|m| (m.x, m.y)).collect();
+        let hull = convex_hull(&points);
+        let cylinders = build_cylinders(&minutiae, &hull);
+        Template {
+            minutiae,
+            cylinders,
+            edges: hull_edges(&hull),
+        }
+    }
+
     /// The minutiae, in the normalised frame.
     pub fn minutiae(&self) -> &[TemplateMinutia] {
         &self.minutiae
@@ -122,6 +131,11 @@ impl Template {
 
     pub(crate) fn cylinders(&self) -> &[Cylinder] {
         &self.cylinders
+    }
+
+    /// Edges of the minutiae's convex hull: a point on each and its inward unit normal.
+    pub(crate) fn hull_edges(&self) -> &[Edge] {
+        &self.edges
     }
 
     /// Compact storage form: `SBT1`, a count, then 7 bytes per minutia (x and y in signed 1/4
@@ -168,11 +182,7 @@ impl Template {
                 c[6],
             )));
         }
-        let cylinders = build_cylinders(&minutiae);
-        Ok(Template {
-            minutiae,
-            cylinders,
-        })
+        Ok(Self::build(minutiae))
     }
 }
 

@@ -48,18 +48,23 @@ fn thresholds(genuine: &[f64], impostor: &[f64]) -> Vec<f64> {
 /// Equal error rate: where FMR and FNMR cross, taken as their mean at the threshold where
 /// they are closest.
 pub fn eer(genuine: &[f64], impostor: &[f64]) -> f64 {
+    eer_point(genuine, impostor).1
+}
+
+/// The EER threshold (the lowest where FMR and FNMR are closest) and the EER there.
+pub fn eer_point(genuine: &[f64], impostor: &[f64]) -> (f64, f64) {
     let g = sorted(genuine);
     let i = sorted(impostor);
-    let mut best = (f64::INFINITY, 1.0);
+    let mut best = (f64::INFINITY, 0.0, 1.0);
     for t in thresholds(genuine, impostor) {
         let fmr = share_at_least(&i, t);
         let fnmr = 1.0 - share_at_least(&g, t);
         let gap = (fmr - fnmr).abs();
         if gap < best.0 {
-            best = (gap, (fmr + fnmr) / 2.0);
+            best = (gap, t, (fmr + fnmr) / 2.0);
         }
     }
-    best.1
+    (best.1, best.2)
 }
 
 /// The lowest threshold whose FMR is at most `fmr`, and the FNMR there.

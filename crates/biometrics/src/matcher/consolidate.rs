@@ -72,8 +72,19 @@ struct Pair {
     sim: f32,
 }
 
+/// The outcome of LSS-R: its score and the minutia pairs it rests on.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Consolidated {
+    /// Mean relaxed similarity of the `np` kept pairs, in `[0, 1]`.
+    pub score: f32,
+    /// The kept pairs: (minutia of `ta`, minutia of `tb`, relaxed similarity λ).
+    pub kept: Vec<(usize, usize, f32)>,
+}
+
 /// Consolidates `local` (row per cylinder of `ta`, column per cylinder of `tb`) into a score.
-pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
+/// `d1_rel` widens the distance tolerance of the pair compatibility in proportion to the
+/// distance (skin stretches: 0 is the paper's absolute tolerance).
+pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32], d1_rel: f32) -> Consolidated {
     let ca = ta.cylinders();
     let cb = tb.cylinders();
     let (na, nb) = (ca.len(), cb.len());
@@ -128,7 +139,7 @@ pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
     }
     let nr = pairs.len();
     if nr == 0 {
-        return 0.0;
+        return Consolidated::default();
     }
     let ma = ta.minutiae();
     let mb = tb.minutiae();
@@ -143,7 +154,7 @@ pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
             let (b1, b2) = (&mb[pairs[t].b], &mb[pairs[k].b]);
             let da = ((a1.x - a2.x).powi(2) + (a1.y - a2.y).powi(2)).sqrt();
             let db = ((b1.x - b2.x).powi(2) + (b1.y - b2.y).powi(2)).sqrt();
-            let d1 = (da - db).abs();
+            let d1 = ((da - db).abs() - d1_rel * 0.5 * (da + db)).max(0.0);
             if d1 > D1_CUT {
                 continue;
             }
@@ -182,8 +193,16 @@ pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
     // Keep the np pairs that best preserved their similarity (efficiency), average their λ.
     let mut eff: Vec<(f32, usize)> = (0..nr).map(|t| (lambda[t] / pairs[t].sim, t)).collect();
     eff.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-    let total: f32 = eff.iter().take(np).map(|&(_, t)| lambda[t]).sum();
-    (total / np as f32).clamp(0.0, 1.0)
+    let kept: Vec<(usize, usize, f32)> = eff
+        .iter()
+        .take(np)
+        .map(|&(_, t)| (pairs[t].a, pairs[t].b, lambda[t]))
+        .collect();
+    let total: f32 = kept.iter().map(|k| k.2).sum();
+    Consolidated {
+        score: (total / np as f32).clamp(0.0, 1.0),
+        kept,
+    }
 }
 
 #[cfg(test)]

@@ -7,16 +7,71 @@
 
 pub(crate) mod consolidate;
 pub(crate) mod cylinder;
+mod overlap;
 
 use crate::template::Template;
 use cylinder::{similarity, MIN_COMMON};
+use overlap::Tolerances;
 
-/// Similarity of two finger templates in `[0, 1]`; higher means more likely the same finger.
-pub fn score(a: &Template, b: &Template) -> f32 {
+/// Settings of the matcher that the evaluation may vary (the built-in ones are
+/// [`MatchParams::DEFAULT`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchParams {
+    /// LSS-R distance tolerance widened by this share of the distance (0: the paper's).
+    pub d1_rel: f32,
+    /// Mate radius after alignment, frame pixels (500 ppi).
+    pub mate_radius: f32,
+    /// Mate radius growth per pixel of distance from the alignment centre.
+    pub mate_radius_rel: f32,
+    /// Mate direction tolerance, radians.
+    pub mate_angle: f32,
+    /// Hull margin of the overlap count, frame pixels.
+    pub overlap_margin: f32,
+    /// Overlap counts below this are raised to it (a tiny overlap proves little).
+    pub min_overlap: f32,
+}
+
+impl MatchParams {
+    /// The built-in settings.
+    pub const DEFAULT: MatchParams = MatchParams {
+        d1_rel: 0.0,
+        mate_radius: 12.0,
+        mate_radius_rel: 0.08,
+        mate_angle: std::f32::consts::PI / 6.0,
+        overlap_margin: 10.0,
+        min_overlap: 12.0,
+    };
+}
+
+impl Default for MatchParams {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Everything one comparison measured (for the evaluation and diagnostics).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Comparison {
+    /// LSS-R score before normalisation.
+    pub lss_r: f32,
+    /// Minutiae of each print.
+    pub minutiae: (usize, usize),
+    /// Minutiae of each print inside the other's extent, once aligned.
+    pub overlap: (usize, usize),
+    /// One-to-one mates inside the overlap.
+    pub mates: usize,
+}
+
+/// Compares two templates and returns the measurements the score is made of.
+pub fn compare(a: &Template, b: &Template, p: &MatchParams) -> Comparison {
     let ca = a.cylinders();
     let cb = b.cylinders();
+    let minutiae = (a.minutiae().len(), b.minutiae().len());
     if ca.is_empty() || cb.is_empty() {
-        return 0.0;
+        return Comparison {
+            minutiae,
+            ..Comparison::default()
+        };
     }
     let mut local = Vec::with_capacity(ca.len() * cb.len());
     for x in ca {
@@ -29,7 +84,29 @@ pub fn score(a: &Template, b: &Template) -> f32 {
             });
         }
     }
-    consolidate::lss_r(a, b, &local)
+    let c = consolidate::lss_r(a, b, &local, p.d1_rel);
+    let o = overlap::overlap(
+        a,
+        b,
+        &c.kept,
+        &Tolerances {
+            radius: p.mate_radius,
+            radius_rel: p.mate_radius_rel,
+            angle: p.mate_angle,
+            margin: p.overlap_margin,
+        },
+    );
+    Comparison {
+        lss_r: c.score,
+        minutiae,
+        overlap: (o.in_a, o.in_b),
+        mates: o.mates,
+    }
+}
+
+/// Similarity of two finger templates in `[0, 1]`; higher means more likely the same finger.
+pub fn score(a: &Template, b: &Template) -> f32 {
+    compare(a, b, &MatchParams::DEFAULT).lss_r
 }
 
 /// 1:1 verification (pickup) at the calibrated FMR 1e-4 operating point.
