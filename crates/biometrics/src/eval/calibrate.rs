@@ -29,6 +29,11 @@ pub const STATED_VERIFY_FMR: f64 = 1e-4;
 pub const STATED_DEDUP_PERSON_FMR: f64 = 1e-9;
 /// Share of the impostor scores above the tail model's threshold `u`.
 const TAIL_SHARE: f64 = 0.01;
+/// Candidate margins between the stated FMR and the one the thresholds are fitted at.
+const MARGINS: [f64; 10] = [1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 1000.0];
+/// The held-out upper bound a margin must keep in every fold and frame: twice the stated FMR,
+/// the least a set of ~20,000 impostor pairs can show (no error: 1.7e-4).
+pub const MAX_HELD_OUT_UPPER: f64 = 2.0 * STATED_VERIFY_FMR;
 /// Fingers fused per person.
 const FINGERS: usize = 10;
 /// Histogram bins on `[0, 1]` for the fused-score convolution.
@@ -72,8 +77,14 @@ pub struct TailModel {
     pub exceedances: usize,
     /// Mean excess above `u`.
     pub mean_excess: f64,
-    /// Its one-sided 95 % upper confidence bound (used for thresholds).
+    /// Its one-sided 95 % upper confidence bound.
     pub mean_excess_upper_95: f64,
+    /// Shape of the generalised Pareto tail (method of moments), floored at 0: 0 is the
+    /// exponential tail, above 0 a heavier one.
+    pub shape: f64,
+    /// Scale of the tail used for thresholds: the moment estimate raised by the same factor
+    /// as the mean excess's upper bound.
+    pub scale_upper_95: f64,
     /// Highest impostor score.
     pub max_score: f64,
 }
@@ -103,12 +114,24 @@ impl TailModel {
         let beta = (excess.iter().sum::<f64>() / k as f64).max(1e-6);
         // 2kβ̂/β ~ χ²(2k): β ≤ 2kβ̂ / χ²₀.₀₅(2k) with 95 % confidence.
         let upper = 2.0 * k as f64 * beta / chi2_quantile(2.0 * k as f64, -1.644_854);
+        // Generalised Pareto by the method of moments (Hosking & Wallis 1987): with mean m
+        // and variance v of the excesses, ξ = (1 − m²/v)/2 and σ = m (m²/v + 1)/2.
+        let var = excess.iter().map(|e| (e - beta).powi(2)).sum::<f64>() / k as f64;
+        let ratio = if var > 0.0 { beta * beta / var } else { 1.0 };
+        let shape = (0.5 * (1.0 - ratio)).max(0.0);
+        let scale = if shape > 0.0 {
+            0.5 * beta * (ratio + 1.0)
+        } else {
+            beta
+        };
         TailModel {
             impostor_scores: n,
             u,
             exceedances: excess.len(),
             mean_excess: beta,
             mean_excess_upper_95: upper,
+            shape,
+            scale_upper_95: scale * upper / beta,
             max_score: s[0],
         }
     }
@@ -122,7 +145,12 @@ impl TailModel {
         if t <= self.u {
             return self.p_u();
         }
-        self.p_u() * (-(t - self.u) / self.mean_excess_upper_95).exp()
+        let z = (t - self.u) / self.scale_upper_95;
+        if self.shape > 0.0 {
+            self.p_u() * (1.0 + self.shape * z).powf(-1.0 / self.shape)
+        } else {
+            self.p_u() * (-z).exp()
+        }
     }
 
     /// Lowest threshold whose model FMR is at most `fmr`.
@@ -131,7 +159,11 @@ impl TailModel {
         if p <= fmr {
             return self.u;
         }
-        self.u + self.mean_excess_upper_95 * (p / fmr).ln()
+        if self.shape > 0.0 {
+            self.u + self.scale_upper_95 / self.shape * ((p / fmr).powf(self.shape) - 1.0)
+        } else {
+            self.u + self.scale_upper_95 * (p / fmr).ln()
+        }
     }
 
     /// The per-finger score distribution on `BINS` bins: the empirical histogram below `u`,
@@ -198,9 +230,11 @@ fn fused_fmr(h: &[f64], t: f64) -> f64 {
 /// Thresholds fitted on some sets.
 #[derive(Debug, Clone, Copy, Serialize, Default)]
 pub struct Fitted {
-    /// 1:1 threshold at the stated FMR (tail model).
+    /// The thresholds are the model's at the stated rates divided by this margin.
+    pub margin: f64,
+    /// 1:1 threshold: the tail model's at the stated FMR / margin.
     pub verify: f64,
-    /// De-duplication threshold on fused ten-finger scores at the stated person FMR.
+    /// De-duplication threshold on fused ten-finger scores at the stated person FMR / margin.
     pub dedup: f64,
     /// Threshold where FMR and FNMR cross on the fitting sets (within-set impostors).
     pub eer_threshold: f64,
@@ -208,7 +242,7 @@ pub struct Fitted {
     pub tail: TailModel,
 }
 
-fn fit(keys: &[PairKey], frames: &[FrameScores], sets: &[usize]) -> Fitted {
+fn fit(keys: &[PairKey], frames: &[FrameScores], sets: &[usize], margin: f64) -> Fitted {
     let mut imp = Vec::new();
     let (mut gen, mut imp_within) = (Vec::new(), Vec::new());
     for f in frames {
@@ -229,11 +263,64 @@ fn fit(keys: &[PairKey], frames: &[FrameScores], sets: &[usize]) -> Fitted {
     let tail = TailModel::fit(&imp);
     let h = tail.histogram(&imp);
     Fitted {
-        verify: tail.threshold(STATED_VERIFY_FMR),
-        dedup: fused_threshold(&h, STATED_DEDUP_PERSON_FMR),
+        margin,
+        verify: tail.threshold(STATED_VERIFY_FMR / margin),
+        dedup: fused_threshold(&h, STATED_DEDUP_PERSON_FMR / margin),
         eer_threshold: eer_point(&gen, &imp_within).0,
         tail,
     }
+}
+
+/// The smallest candidate margin at which every fold's 1:1 threshold (fitted on the other
+/// sets) keeps the held-out FMR's upper bound within [`MAX_HELD_OUT_UPPER`], in every frame;
+/// and, per candidate, the worst upper bound.
+fn choose_margin(
+    keys: &[PairKey],
+    frames: &[FrameScores],
+    n_sets: usize,
+) -> (f64, Vec<(f64, f64)>) {
+    let all: Vec<usize> = (0..n_sets).collect();
+    let tails: Vec<TailModel> = all
+        .iter()
+        .map(|&k| {
+            let rest: Vec<usize> = all.iter().copied().filter(|&s| s != k).collect();
+            let imp: Vec<f64> = frames
+                .iter()
+                .flat_map(|f| {
+                    keys.iter()
+                        .zip(&f.scores)
+                        .filter(|(p, _)| {
+                            !p.genuine && rest.contains(&p.set_a) && rest.contains(&p.set_b)
+                        })
+                        .map(|(_, &s)| s)
+                })
+                .collect();
+            TailModel::fit(&imp)
+        })
+        .collect();
+    let mut search = Vec::new();
+    let mut chosen = None;
+    for &m in &MARGINS {
+        let mut worst = 0.0f64;
+        for (&k, tail) in all.iter().zip(&tails) {
+            let t = tail.threshold(STATED_VERIFY_FMR / m);
+            for f in frames {
+                let (mut errors, mut trials) = (0, 0);
+                for (p, &s) in keys.iter().zip(&f.scores) {
+                    if !p.genuine && p.involves(k) {
+                        trials += 1;
+                        errors += usize::from(s >= t);
+                    }
+                }
+                worst = worst.max(Rate::new(errors, trials).upper_95);
+            }
+        }
+        search.push((m, worst));
+        if chosen.is_none() && worst <= MAX_HELD_OUT_UPPER {
+            chosen = Some(m);
+        }
+    }
+    (chosen.unwrap_or(MARGINS[MARGINS.len() - 1]), search)
 }
 
 /// One held-out set in one frame.
@@ -305,7 +392,11 @@ pub struct Calibration {
     pub builtin_verify: f64,
     /// The crate's built-in de-dup threshold.
     pub builtin_dedup: f64,
-    /// Thresholds fitted on all sets.
+    /// For each candidate margin: the highest upper bound of the held-out FMR at the fold
+    /// thresholds (all folds and frames). The smallest margin whose bound is within
+    /// `MAX_HELD_OUT_UPPER` is used.
+    pub margin_search: Vec<(f64, f64)>,
+    /// Thresholds fitted on all sets at the chosen margin: what the built-in ones are set from.
     pub all_sets: Fitted,
     /// Leave one set out.
     pub folds: Vec<Fold>,
@@ -375,13 +466,14 @@ pub fn calibrate(
     builtin: &Thresholds,
 ) -> Calibration {
     let all: Vec<usize> = (0..set_names.len()).collect();
+    let (margin, margin_search) = choose_margin(keys, frames, set_names.len());
     let folds: Vec<Fold> = if set_names.len() < 2 {
         Vec::new()
     } else {
         all.iter()
             .map(|&k| {
                 let rest: Vec<usize> = all.iter().copied().filter(|&s| s != k).collect();
-                let fitted = fit(keys, frames, &rest);
+                let fitted = fit(keys, frames, &rest, margin);
                 Fold {
                     held_out: set_names[k].clone(),
                     fitted,
@@ -445,7 +537,8 @@ pub fn calibrate(
         stated_dedup_person_fmr: STATED_DEDUP_PERSON_FMR,
         builtin_verify: f64::from(builtin.verify),
         builtin_dedup: f64::from(builtin.dedup),
-        all_sets: fit(keys, frames, &all),
+        margin_search,
+        all_sets: fit(keys, frames, &all, margin),
         folds,
         all_pairs,
         mean_held_out_eer,

@@ -7,7 +7,7 @@
 //! the number of minutiae both prints offer, and falls with a small overlap, whatever the
 //! finger; counting mates only where both prints could show them removes both effects.
 
-use super::cylinder::angle_diff;
+use super::cylinder::{angle_diff, Edge};
 use crate::template::Template;
 
 /// Counts after alignment.
@@ -109,7 +109,7 @@ fn align(ta: &Template, tb: &Template, pairs: &[(usize, usize, f32)]) -> Option<
 }
 
 /// Whether `q` is within `margin` of the hull whose edges are given (inside counts).
-fn inside(edges: &[((f32, f32), (f32, f32))], q: (f32, f32), margin: f32) -> bool {
+fn inside(edges: &[Edge], q: (f32, f32), margin: f32) -> bool {
     edges.len() >= 3
         && edges
             .iter()
