@@ -24,6 +24,7 @@ fn main() {
     let mut threads = 1usize;
     let mut p = MatchParams::DEFAULT;
     let mut d1_grid = vec![0.0f32, 0.05, 0.1];
+    let mut with_images = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--d1" => {
@@ -34,6 +35,7 @@ fn main() {
                     .filter_map(|v| v.parse().ok())
                     .collect()
             }
+            "--images" => with_images = true,
             "--threads" => threads = args.next().and_then(|v| v.parse().ok()).unwrap_or(1),
             "--set" => {
                 let kv = args.next().unwrap_or_default();
@@ -76,7 +78,7 @@ fn main() {
         }
     }
     let names: Vec<String> = sets.iter().map(|(n, _)| n.clone()).collect();
-    let templates: Vec<Vec<Template>> = [Frame::Stretched, Frame::Image]
+    let mut templates: Vec<Vec<Template>> = [Frame::Stretched, Frame::Image]
         .iter()
         .map(|&f| {
             sets.iter()
@@ -84,6 +86,32 @@ fn main() {
                 .collect()
         })
         .collect();
+    if with_images {
+        let paths: Vec<PathBuf> = sets
+            .iter()
+            .flat_map(|(_, s)| s.iter().filter_map(|i| i.image_path.clone()))
+            .collect();
+        let chunk = paths.len().div_ceil(threads);
+        let extracted: Vec<Template> = std::thread::scope(|scope| {
+            let hs: Vec<_> = paths
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|p| {
+                                let bytes = std::fs::read(p).expect("image reads");
+                                biometrics::extract::extract(&bytes).expect("extracts").0
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .flat_map(|h| h.join().expect("extraction thread"))
+                .collect()
+        });
+        templates.push(extracted);
+    }
     let mut grid: Vec<(MatchParams, f32, Vec<Vec<f64>>)> = Vec::new();
     for d1 in d1_grid {
         let mut p = p;
@@ -139,6 +167,10 @@ fn main() {
 
 /// The candidate score: LSS-R times the overlap-normalised mate ratio to the power `gamma`.
 fn normalised(c: &Comparison, gamma: f32, m0: f32) -> f64 {
+    if std::env::var("TUNE_MIN").is_ok() {
+        let d = (c.overlap.0.min(c.overlap.1) as f32).max(m0).max(1.0);
+        return f64::from(c.lss_r * (c.mates as f32 / d).min(1.0).powf(gamma));
+    }
     f64::from(c.lss_r * c.mate_ratio(m0).powf(gamma))
 }
 
@@ -149,7 +181,7 @@ fn comparisons(
     threads: usize,
 ) -> Vec<(String, Vec<Comparison>)> {
     let mut per_frame: Vec<(String, Vec<Comparison>)> = Vec::new();
-    for (frame, t) in [Frame::Stretched, Frame::Image].iter().zip(templates) {
+    for (frame, t) in ["stretched", "image", "extracted"].iter().zip(templates) {
         let chunk = pairs.len().div_ceil(threads);
         let c: Vec<Comparison> = std::thread::scope(|scope| {
             let hs: Vec<_> = pairs
@@ -167,17 +199,18 @@ fn comparisons(
                 .flat_map(|h| h.join().expect("scoring thread"))
                 .collect()
         });
-        per_frame.push((frame.name().to_string(), c));
+        per_frame.push((frame.to_string(), c));
     }
     per_frame
 }
 
 /// Per set: EER (mean of the frames); and on a subset of sets, FNMR at the 1:1 threshold the
 /// tail model fits on that subset's impostors (both frames).
-fn objective(keys: &[PairKey], scores: &[Vec<f64>], sets: &[usize]) -> (f64, f64) {
+fn objective(keys: &[PairKey], scores: &[Vec<f64>], sets: &[usize]) -> (f64, f64, Vec<f64>) {
     let mut eer = 0.0;
+    let mut per_frame = vec![0.0; scores.len()];
     for &s in sets {
-        for f in scores {
+        for (fi, f) in scores.iter().enumerate() {
             let (mut g, mut i) = (Vec::new(), Vec::new());
             for (k, &v) in keys.iter().zip(f) {
                 if k.set_a == s && k.set_b == s {
@@ -188,7 +221,9 @@ fn objective(keys: &[PairKey], scores: &[Vec<f64>], sets: &[usize]) -> (f64, f64
                     }
                 }
             }
-            eer += metrics::eer(&g, &i) / (sets.len() * scores.len()) as f64;
+            let e = metrics::eer(&g, &i);
+            eer += e / (sets.len() * scores.len()) as f64;
+            per_frame[fi] += e / sets.len() as f64;
         }
     }
     let (mut g, mut i) = (Vec::new(), Vec::new());
@@ -205,7 +240,7 @@ fn objective(keys: &[PairKey], scores: &[Vec<f64>], sets: &[usize]) -> (f64, f64
     }
     let t = TailModel::fit(&i).threshold(STATED_VERIFY_FMR);
     let fnmr = g.iter().filter(|&&v| v < t).count() as f64 / g.len().max(1) as f64;
-    (eer, fnmr)
+    (eer, fnmr, per_frame)
 }
 
 fn report(names: &[String], keys: &[PairKey], grid: &[(MatchParams, f32, Vec<Vec<f64>>)]) {
@@ -219,8 +254,15 @@ fn report(names: &[String], keys: &[PairKey], grid: &[(MatchParams, f32, Vec<Vec
     println!("pooled (all sets, in-sample): EER % / FNMR % at the fitted 1:1 threshold");
     let mut pooled: Vec<(f64, usize)> = Vec::new();
     for (i, cfg) in grid.iter().enumerate() {
-        let (e, f) = objective(keys, &cfg.2, &all);
-        println!("  {:<44} {:.2} / {:.2}", label(cfg), e * 100.0, f * 100.0);
+        let (e, f, pf) = objective(keys, &cfg.2, &all);
+        let pf: Vec<String> = pf.iter().map(|x| format!("{:.2}", x * 100.0)).collect();
+        println!(
+            "  {:<44} {:.2} / {:.2}   EER per source {}",
+            label(cfg),
+            e * 100.0,
+            f * 100.0,
+            pf.join(" ")
+        );
         pooled.push((e + f / 4.0, i));
     }
     pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -231,13 +273,13 @@ fn report(names: &[String], keys: &[PairKey], grid: &[(MatchParams, f32, Vec<Vec
         let rest: Vec<usize> = all.iter().copied().filter(|&s| s != k).collect();
         let best = (0..grid.len())
             .map(|i| {
-                let (e, f) = objective(keys, &grid[i].2, &rest);
+                let (e, f, _) = objective(keys, &grid[i].2, &rest);
                 (e + f / 4.0, i)
             })
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map_or(0, |x| x.1);
         let cfg = &grid[best];
-        let (e, _) = objective(keys, &cfg.2, &[k]);
+        let (e, _, _) = objective(keys, &cfg.2, &[k]);
         let frames: Vec<FrameScores> = cfg
             .2
             .iter()

@@ -241,3 +241,53 @@ pub fn protocol(set: &[Impression]) -> Protocol {
     }
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(p: &Path) {
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, b"").expect("write");
+    }
+
+    #[test]
+    fn discovers_a_plain_folder_or_the_folders_below() {
+        let root = std::env::temp_dir().join(format!("shenas-fvc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        touch(&root.join("fvc2004/DB1_A/101_1.iso"));
+        touch(&root.join("fvc2004/DB1_A/101_2.iso"));
+        touch(&root.join("fvc2004/DB2_A/101_1.iso"));
+        touch(&root.join("invalid/101_1_truncate_1_byte.iso"));
+        touch(&root.join("notes/readme.txt"));
+        let found = discover(&root).expect("sets");
+        let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["fvc2004/DB1_A", "fvc2004/DB2_A"]);
+        let plain = discover(&root.join("fvc2004/DB2_A")).expect("one set");
+        assert_eq!(plain.len(), 1);
+        assert_eq!(plain[0].0, "DB2_A");
+        assert!(discover(&root.join("notes")).is_err());
+        assert!(discover(&root.join("missing")).is_err());
+        // Empty records are refused by the parser with the file named.
+        let err = load_dir(&root.join("fvc2004/DB2_A")).expect_err("empty record");
+        assert!(err.to_string().contains("101_1.iso"), "{err}");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn shared_data_loads_as_four_sets_from_the_parent_or_one_from_a_set() {
+        let Some(dir) = crate::testdata::fingerprints_dir() else {
+            return;
+        };
+        let sets = discover(&dir).expect("sets");
+        assert_eq!(sets.len(), 4, "{sets:?}");
+        assert_eq!(sets[0].0, "fvc2002/DB1_B");
+        let one = discover(&dir.join("fvc2002/DB3_B")).expect("one");
+        let set = load_dir(&one[0].1).expect("loads");
+        assert_eq!(set.len(), 80);
+        assert!(set.iter().all(|i| i.image_path.is_some()));
+        // DB3_B's images are 300 x 300 while the records say 300 x 400.
+        assert_eq!(set[0].image_size, (300, 300));
+        assert_eq!(set[0].record_size, (300, 400));
+    }
+}

@@ -1,12 +1,13 @@
-//! `shenas biometrics eval` and `shenas biometrics bench-1n`: the fingerprint engine measured on an FVC-layout
-//! folder (`fvc2002/DB1_B` …), side by side with NIST Bozorth3.
+//! `shenas biometrics eval` and `shenas biometrics bench-1n`: the fingerprint engine measured on FVC-layout
+//! folders (`FFF_I.iso` records with `FFF_I.tif` images), side by side with NIST Bozorth3.
 
 use biometrics::eval::{bench_identification, run_eval, BenchOptions, EvalOptions};
 use std::path::Path;
 
-pub fn eval(data: &Path, json: bool, images: bool) -> anyhow::Result<()> {
+pub fn eval(data: &Path, json: bool, images: bool, threads: usize) -> anyhow::Result<()> {
     let opts = EvalOptions {
         images,
+        threads: threads.max(1),
         ..EvalOptions::default()
     };
     let report = run_eval(data, &opts)
@@ -27,6 +28,43 @@ pub fn eval(data: &Path, json: bool, images: bool) -> anyhow::Result<()> {
             pct(img.ours.eer),
             pct(img.bozorth3.eer)
         );
+    }
+    if let Some(s) = &report.synthetic_speed {
+        println!(
+            "    speed: synthetic templates of {:.1} minutiae: ours {:.0}, bozorth3 {:.0} comparisons/s/core",
+            s.mean_minutiae, s.ours_per_sec_per_core, s.bozorth3_per_sec_per_core
+        );
+    }
+    let c = &report.calibration;
+    println!(
+        "thresholds: 1:1 {:.4} (stated FMR {:.0e}), de-dup {:.3} (stated {:.0e} per person); fitted on all sets: {:.4}, {:.3} (margin {})",
+        c.builtin_verify,
+        c.stated_verify_fmr,
+        c.builtin_dedup,
+        c.stated_dedup_person_fmr,
+        c.all_sets.verify,
+        c.all_sets.dedup,
+        c.all_sets.margin
+    );
+    println!("held out ({}):", c.interval);
+    for fold in &c.folds {
+        for f in &fold.frames {
+            let r = &f.fmr_at_builtin_verify;
+            println!(
+                "  {} [{}]: EER {:.2} %, at the other sets' EER threshold {:.2} %; built-in 1:1: FMR {}/{} = {:.1e} [{:.1e}, {:.1e}], FNMR {:.1} %; de-dup person FMR (model) {:.1e}",
+                fold.held_out,
+                f.frame,
+                pct(f.eer),
+                pct(f.held_out_eer),
+                r.errors,
+                r.trials,
+                r.rate,
+                r.lower_95,
+                r.upper_95,
+                pct(f.fnmr_at_builtin_verify),
+                f.person_fmr_at_builtin_dedup_model
+            );
+        }
     }
     if json {
         super::print_json(&serde_json::to_value(&report)?);
