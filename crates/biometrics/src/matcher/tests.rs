@@ -123,8 +123,7 @@ fn mate_ratio_counts_the_overlap_only() {
     );
     // The same upper part with as many spurious minutiae inside it: the ratio falls.
     let mut noisy = upper.clone();
-    for k in 0..upper.len() {
-        let base = upper[k];
+    for base in &upper {
         noisy.push(TemplateMinutia {
             x: base.x + 9.0,
             y: base.y - 9.0,
