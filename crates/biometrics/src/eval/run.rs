@@ -293,6 +293,8 @@ fn evaluate_sets(sets: &Sets, templates: &[Vec<Template>]) -> (MatcherPair, Vec<
             s.eer += x.eer / n;
             s.fnmr_at_fmr_1e_2 += x.fnmr_at_fmr_1e_2 / n;
             s.fnmr_at_fmr_1e_3 += x.fnmr_at_fmr_1e_3 / n;
+            s.fmr_at_builtin_verify += x.fmr_at_builtin_verify / n;
+            s.fnmr_at_builtin_verify += x.fnmr_at_builtin_verify / n;
             s.comparisons_per_sec_per_core += x.comparisons_per_sec_per_core / n;
         }
         s
@@ -347,24 +349,32 @@ fn evaluate_one(name: &str, p: &Protocol, t: &[Template]) -> SetReport {
         .collect();
     let pick = |v: &[f64]| first.iter().map(|&k| v[k]).collect::<Vec<f64>>();
     let ours_speed = n_all / (ot1 + ot2).max(1e-9);
+    let builtin = f64::from(Thresholds::calibrated().verify);
     let boz_speed = n_all / (bt1 + bt2).max(1e-9);
     SetReport {
         set: name.to_string(),
         all_impostors: MatcherPair {
-            ours: figures(&og, &oi, ours_speed),
-            bozorth3: figures(&bg, &bi, boz_speed),
+            ours: figures(&og, &oi, ours_speed, Some(builtin)),
+            bozorth3: figures(&bg, &bi, boz_speed, None),
             bozorth3_panics: panics,
         },
         fvc_45_impostors: MatcherPair {
-            ours: figures(&og, &pick(&oi), ours_speed),
-            bozorth3: figures(&bg, &pick(&bi), boz_speed),
+            ours: figures(&og, &pick(&oi), ours_speed, Some(builtin)),
+            bozorth3: figures(&bg, &pick(&bi), boz_speed, None),
             bozorth3_panics: panics,
         },
     }
 }
 
-fn figures(genuine: &[f64], impostor: &[f64], speed: f64) -> Figures {
+fn figures(genuine: &[f64], impostor: &[f64], speed: f64, threshold: Option<f64>) -> Figures {
+    let share =
+        |v: &[f64], t: f64| v.iter().filter(|&&s| s >= t).count() as f64 / v.len().max(1) as f64;
+    let (fmr_b, fnmr_b) = threshold.map_or((0.0, 0.0), |t| {
+        (share(impostor, t), 1.0 - share(genuine, t))
+    });
     Figures {
+        fmr_at_builtin_verify: fmr_b,
+        fnmr_at_builtin_verify: fnmr_b,
         eer: eer(genuine, impostor),
         fnmr_at_fmr_1e_2: fnmr_at_fmr(genuine, impostor, 0.01).1,
         fnmr_at_fmr_1e_3: fnmr_at_fmr(genuine, impostor, 0.001).1,
