@@ -564,7 +564,12 @@ pub fn calibrate(
     builtin: &Thresholds,
 ) -> Calibration {
     let all: Vec<usize> = (0..set_names.len()).collect();
-    let (margin, margin_search) = choose_margin(keys, frames, set_names.len());
+    // One set cannot be split: the thresholds are then fitted without a margin, unchecked.
+    let (margin, margin_search) = if set_names.len() < 2 {
+        (1.0, Vec::new())
+    } else {
+        choose_margin(keys, frames, set_names.len())
+    };
     let (dedup_margin, dedup_margin_search) = if set_names.len() < 2 {
         (1.0, Vec::new())
     } else {

@@ -47,7 +47,11 @@ pub fn eval(data: &Path, json: bool, images: bool, threads: usize) -> anyhow::Re
         c.all_sets.dedup,
         c.all_sets.margin
     );
-    println!("held out ({}):", c.interval);
+    if c.folds.is_empty() {
+        println!("held out: leave-one-set-out needs at least two sets (the thresholds above are fitted without a margin and unchecked)");
+    } else {
+        println!("held out ({}):", c.interval);
+    }
     for fold in &c.folds {
         for f in &fold.frames {
             let r = &f.fmr_at_builtin_verify;
