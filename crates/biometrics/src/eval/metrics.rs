@@ -15,10 +15,10 @@ pub struct Figures {
     /// FNMR at the lowest threshold with FMR at most 0.1 %.
     #[serde(rename = "fnmr_at_fmr_1e-3")]
     pub fnmr_at_fmr_1e_3: f64,
-    /// FMR at the built-in 1:1 (pickup) threshold.
-    pub fmr_at_builtin_verify: f64,
-    /// FNMR at the built-in 1:1 (pickup) threshold.
-    pub fnmr_at_builtin_verify: f64,
+    /// FMR at the built-in 1:1 (pickup) threshold (our matcher only).
+    pub fmr_at_builtin_verify: Option<f64>,
+    /// FNMR at the built-in 1:1 (pickup) threshold (our matcher only).
+    pub fnmr_at_builtin_verify: Option<f64>,
     /// 1:1 comparisons per second on one core.
     pub comparisons_per_sec_per_core: f64,
 }

@@ -293,8 +293,12 @@ fn evaluate_sets(sets: &Sets, templates: &[Vec<Template>]) -> (MatcherPair, Vec<
             s.eer += x.eer / n;
             s.fnmr_at_fmr_1e_2 += x.fnmr_at_fmr_1e_2 / n;
             s.fnmr_at_fmr_1e_3 += x.fnmr_at_fmr_1e_3 / n;
-            s.fmr_at_builtin_verify += x.fmr_at_builtin_verify / n;
-            s.fnmr_at_builtin_verify += x.fnmr_at_builtin_verify / n;
+            s.fmr_at_builtin_verify = x
+                .fmr_at_builtin_verify
+                .map(|v| s.fmr_at_builtin_verify.unwrap_or(0.0) + v / n);
+            s.fnmr_at_builtin_verify = x
+                .fnmr_at_builtin_verify
+                .map(|v| s.fnmr_at_builtin_verify.unwrap_or(0.0) + v / n);
             s.comparisons_per_sec_per_core += x.comparisons_per_sec_per_core / n;
         }
         s
@@ -369,12 +373,9 @@ fn evaluate_one(name: &str, p: &Protocol, t: &[Template]) -> SetReport {
 fn figures(genuine: &[f64], impostor: &[f64], speed: f64, threshold: Option<f64>) -> Figures {
     let share =
         |v: &[f64], t: f64| v.iter().filter(|&&s| s >= t).count() as f64 / v.len().max(1) as f64;
-    let (fmr_b, fnmr_b) = threshold.map_or((0.0, 0.0), |t| {
-        (share(impostor, t), 1.0 - share(genuine, t))
-    });
     Figures {
-        fmr_at_builtin_verify: fmr_b,
-        fnmr_at_builtin_verify: fnmr_b,
+        fmr_at_builtin_verify: threshold.map(|t| share(impostor, t)),
+        fnmr_at_builtin_verify: threshold.map(|t| 1.0 - share(genuine, t)),
         eer: eer(genuine, impostor),
         fnmr_at_fmr_1e_2: fnmr_at_fmr(genuine, impostor, 0.01).1,
         fnmr_at_fmr_1e_3: fnmr_at_fmr(genuine, impostor, 0.001).1,

@@ -26,7 +26,7 @@ pub fn eval(data: &Path, json: bool, images: bool, threads: usize) -> anyhow::Re
         println!(
             "   images: ours EER {:.2} % (FNMR {:.2} % at the built-in 1:1 threshold), bozorth3 EER {:.2} % (templates extracted from the images)",
             pct(img.ours.eer),
-            pct(img.ours.fnmr_at_builtin_verify),
+            pct(img.ours.fnmr_at_builtin_verify.unwrap_or(f64::NAN)),
             pct(img.bozorth3.eer)
         );
     }
