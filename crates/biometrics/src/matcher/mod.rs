@@ -1,9 +1,15 @@
 //! The 1:1 matcher: Minutia Cylinder-Code local similarities (bit-based variant) consolidated
 //! by Local Similarity Sort with Relaxation (LSS-R), after Cappelli, Ferrara and Maltoni,
-//! "Minutia Cylinder-Code", IEEE TPAMI 32(12), 2010. Pure Rust and deterministic.
+//! "Minutia Cylinder-Code", IEEE TPAMI 32(12), 2010 (with the paper's normalisation for the
+//! number of minutiae, `n_P`), then normalised for the prints' overlap: the LSS-R score is
+//! multiplied by the share of the overlap's minutiae that found a mate once the prints are
+//! aligned (the square root of Bazen and Gerez's `m² / (n'_A · n'_B)`, Pattern Recognition
+//! 36(8), 2003). Lengths are in the template frame (197 px/cm), built from each record's own
+//! resolutions. Pure Rust and deterministic.
 //!
-//! The score lies in `[0, 1]` and is symmetric up to floating-point rounding. [`Thresholds`]
-//! gives the operating points.
+//! The score lies in `[0, 1]` and is symmetric up to floating-point rounding (alignment and
+//! greedy choices may differ slightly between the two orders). [`Thresholds`] gives the
+//! operating points; `docs/biometrics-calibration.md` how they were derived.
 
 pub(crate) mod consolidate;
 pub(crate) mod cylinder;
