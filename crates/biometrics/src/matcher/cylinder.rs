@@ -366,9 +366,16 @@ pub(crate) fn similarity(a: &Cylinder, b: &Cylinder, min_common: u32) -> f32 {
     let a_whole = m == a.mask;
     let b_whole = m == b.mask;
     let mut nd = 0u32;
-    for k in 0..ND {
-        for w in 0..MW {
-            nd += ((a.bits[k * MW + w] ^ b.bits[k * MW + w]) & m[w]).count_ones();
+    if a_whole && b_whole {
+        // Both masks are the common one, and value bits are zero outside a cylinder's mask.
+        for i in 0..VW {
+            nd += (a.bits[i] ^ b.bits[i]).count_ones();
+        }
+    } else {
+        for k in 0..ND {
+            for w in 0..MW {
+                nd += ((a.bits[k * MW + w] ^ b.bits[k * MW + w]) & m[w]).count_ones();
+            }
         }
     }
     let masked_count = |c: &Cylinder| {
