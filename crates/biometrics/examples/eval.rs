@@ -1,6 +1,7 @@
 //! Runs the FVC2002 evaluation and prints the report as JSON.
 //!
-//! `cargo run --release --example eval -- [DATA_DIR] [--no-images] [--frame image|stretched]`
+//! `cargo run --release --example eval -- [DATA_DIR] [--no-images] [--one-frame]
+//!  [--frame image|stretched] [--threads N] [--no-synthetic]`
 
 use biometrics::eval::{run_eval, EvalOptions, Frame};
 use std::path::PathBuf;
@@ -16,6 +17,10 @@ fn main() {
         match a.as_str() {
             "--no-images" => opts.images = false,
             "--one-frame" => opts.both_frames = false,
+            "--no-synthetic" => opts.synthetic_speed = false,
+            "--threads" => {
+                opts.threads = args.next().and_then(|v| v.parse().ok()).unwrap_or(1);
+            }
             "--frame" => {
                 opts.frame = match args.next().as_deref() {
                     Some("image") => Frame::Image,

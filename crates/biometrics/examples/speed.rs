@@ -1,8 +1,54 @@
-//! Times `matcher::score` on the FVC ISO templates (all pairs of DB1_B), one core.
+//! Development aid: `matcher::score` speed on one core, on FVC DB1_B's ISO templates and on
+//! synthetic templates of 36+ minutiae, beside Bozorth3 in the same run.
+//!
+//! `cargo run --release --example speed -- [--gate COS] [--rounds N]`
+use biometrics::eval::clock::CpuClock;
+use biometrics::eval::{bozorth_minutiae, bozorth_score};
+use biometrics::matcher::{score_with, MatchParams};
 use biometrics::record::MinutiaeRecord;
+use biometrics::synth::{synthetic_minutiae, Rng};
 use biometrics::Template;
 
+fn time(name: &str, t: &[Template], p: &MatchParams, rounds: usize) {
+    let mut n = 0usize;
+    let mut acc = 0.0f32;
+    let s = CpuClock::start();
+    for _ in 0..rounds {
+        for a in t {
+            for b in t {
+                acc += score_with(a, b, p);
+                n += 1;
+            }
+        }
+    }
+    let ours = n as f64 / s.seconds();
+    let bz: Vec<_> = t.iter().map(bozorth_minutiae).collect();
+    let s = CpuClock::start();
+    let mut m = 0usize;
+    for a in &bz {
+        for b in &bz {
+            m += bozorth_score(a, b).unwrap_or(0) as usize;
+        }
+    }
+    let boz = (bz.len() * bz.len()) as f64 / s.seconds();
+    let mean = t.iter().map(|x| x.minutiae().len()).sum::<usize>() as f64 / t.len() as f64;
+    println!(
+        "{name}: {} templates, {mean:.1} minutiae: ours {ours:.0}/s, bozorth3 {boz:.0}/s (checksums {acc:.3} {m})",
+        t.len()
+    );
+}
+
 fn main() {
+    let mut p = MatchParams::DEFAULT;
+    let mut rounds = 3;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--gate" => p.direction_gate = args.next().and_then(|v| v.parse().ok()).unwrap_or(0.0),
+            "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).unwrap_or(3),
+            _ => {}
+        }
+    }
     let dir = std::path::PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/data/fingerprints/fvc2002/DB1_B"
@@ -10,45 +56,24 @@ fn main() {
     let mut t = Vec::new();
     for f in 101..=110 {
         for i in 1..=8 {
-            let Ok(b) = std::fs::read(dir.join(format!("{f}_{i}.iso"))) else {
-                return;
-            };
-            let Ok(r) = MinutiaeRecord::parse(&b) else {
-                return;
-            };
-            t.push(Template::from_record_view(&r.views[0]));
-        }
-    }
-    let ms: Vec<Vec<biometrics::TemplateMinutia>> =
-        t.iter().map(|x| x.minutiae().to_vec()).collect();
-    let s = biometrics::eval::clock::CpuClock::start();
-    let mut k = 0usize;
-    for _ in 0..10 {
-        for m in &ms {
-            k += Template::from_minutiae(m.clone()).minutiae().len();
-        }
-    }
-    println!(
-        "template build: {:.1} us ({k})",
-        s.seconds() * 1e6 / (10 * ms.len()) as f64
-    );
-    let mut n = 0usize;
-    let mut acc = 0.0f32;
-    let s = biometrics::eval::clock::CpuClock::start();
-    for _ in 0..3 {
-        for a in &t {
-            for b in &t {
-                acc += biometrics::matcher::score(a, b);
-                n += 1;
+            if let Some(r) = std::fs::read(dir.join(format!("{f}_{i}.iso")))
+                .ok()
+                .and_then(|b| MinutiaeRecord::parse(&b).ok())
+            {
+                t.push(Template::from_record_view(&r.views[0]));
             }
         }
     }
-    let e = s.seconds();
-    println!(
-        "{n} comparisons in {e:.3}s: {:.0}/s (checksum {acc})",
-        n as f64 / e
-    );
+    if !t.is_empty() {
+        time("FVC2002 DB1_B", &t, &p, rounds);
+    }
+    let mut rng = Rng::new(2026);
+    let mut s = Vec::new();
+    while s.len() < 60 {
+        let m = synthetic_minutiae(&mut rng);
+        if m.len() >= 36 {
+            s.push(Template::from_minutiae(m));
+        }
+    }
+    time("synthetic", &s, &p, rounds);
 }
-
-#[allow(dead_code)]
-fn unused() {}

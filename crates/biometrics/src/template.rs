@@ -4,7 +4,7 @@
 //! Frame: pixels at 500 ppi (196.85 px/cm), x rightwards, y downwards, and the direction in
 //! radians measured in that same frame (so a rotation of the print is a rotation of both).
 
-use crate::matcher::cylinder::{build_cylinders, Cylinder};
+use crate::matcher::cylinder::{build_cylinders, convex_hull, hull_edges, Cylinder, Edge};
 use crate::record::{FingerView, MinutiaKind};
 use std::f32::consts::TAU;
 use std::fmt;
@@ -30,6 +30,8 @@ pub struct TemplateMinutia {
 pub struct Template {
     minutiae: Vec<TemplateMinutia>,
     cylinders: Vec<Cylinder>,
+    /// Edges of the minutiae's convex hull (the print's extent as the matcher sees it).
+    edges: Vec<Edge>,
 }
 
 impl fmt::Debug for Template {
@@ -77,11 +79,7 @@ impl Template {
         for m in &mut minutiae {
             *m = dequantise(&quantise(m));
         }
-        let cylinders = build_cylinders(&minutiae);
-        Template {
-            minutiae,
-            cylinders,
-        }
+        Self::build(minutiae)
     }
 
     /// Builds a template from a record's finger view, scaling its resolution to 500 ppi and
@@ -115,6 +113,17 @@ impl Template {
         Self::from_minutiae(minutiae)
     }
 
+    fn build(minutiae: Vec<TemplateMinutia>) -> Self {
+        let points: Vec<(f32, f32)> = minutiae.iter().map(|m| (m.x, m.y)).collect();
+        let hull = convex_hull(&points);
+        let cylinders = build_cylinders(&minutiae, &hull);
+        Template {
+            minutiae,
+            cylinders,
+            edges: hull_edges(&hull),
+        }
+    }
+
     /// The minutiae, in the normalised frame.
     pub fn minutiae(&self) -> &[TemplateMinutia] {
         &self.minutiae
@@ -122,6 +131,11 @@ impl Template {
 
     pub(crate) fn cylinders(&self) -> &[Cylinder] {
         &self.cylinders
+    }
+
+    /// Edges of the minutiae's convex hull: a point on each and its inward unit normal.
+    pub(crate) fn hull_edges(&self) -> &[Edge] {
+        &self.edges
     }
 
     /// Compact storage form: `SBT1`, a count, then 7 bytes per minutia (x and y in signed 1/4
@@ -168,11 +182,7 @@ impl Template {
                 c[6],
             )));
         }
-        let cylinders = build_cylinders(&minutiae);
-        Ok(Template {
-            minutiae,
-            cylinders,
-        })
+        Ok(Self::build(minutiae))
     }
 }
 
@@ -213,5 +223,73 @@ mod tests {
         assert_eq!(Template::from_bytes(&b).expect("parses"), t);
         assert!(Template::from_bytes(&b[..b.len() - 1]).is_err());
         assert!(Template::from_bytes(b"nope").is_err());
+    }
+
+    fn view(points: &[(u16, u16, u8)], x_res: u16, y_res: u16) -> FingerView {
+        use crate::record::{Minutia, RecordFormat};
+        FingerView {
+            format: RecordFormat::Iso19794_2_2005,
+            position: 1,
+            view_number: 0,
+            impression_type: 0,
+            quality: 0,
+            x_resolution: x_res,
+            y_resolution: y_res,
+            minutiae: points
+                .iter()
+                .map(|&(x, y, angle)| Minutia {
+                    kind: MinutiaKind::RidgeEnding,
+                    x,
+                    y,
+                    y_reserved: 0,
+                    angle,
+                    quality: 0,
+                })
+                .collect(),
+            extended: None,
+        }
+    }
+
+    /// The same finger recorded at 500 ppi, at 250 ppi, and with a different resolution per
+    /// axis lands on the same millimetres, so the matcher sees one print.
+    #[test]
+    fn records_at_any_resolution_land_on_the_same_millimetres() {
+        let mut rng = crate::synth::Rng::new(17);
+        let pts: Vec<(u16, u16, u8)> = (0..35)
+            .map(|_| {
+                (
+                    2 * (20 + (rng.unit() * 140.0) as u16),
+                    2 * (20 + (rng.unit() * 180.0) as u16),
+                    (rng.unit() * 255.0) as u8,
+                )
+            })
+            .collect();
+        let full = Template::from_record_view(&view(&pts, 197, 197));
+        let half: Vec<(u16, u16, u8)> = pts.iter().map(|&(x, y, a)| (x / 2, y / 2, a)).collect();
+        let low = Template::from_record_view(&view(&half, 98, 98));
+        // 197 px/cm across, 98 px/cm down: y is halved in the record's pixel grid, and so is
+        // the direction measured in it (the record's angle is that of its own grid).
+        let unit = 360.0f32 / 256.0;
+        let aniso: Vec<(u16, u16, u8)> = pts
+            .iter()
+            .map(|&(x, y, a)| {
+                let t = -(f32::from(a) * unit).to_radians();
+                let squashed = (0.5 * t.sin()).atan2(t.cos());
+                let byte = ((-squashed).to_degrees() / unit).round().rem_euclid(256.0) as u8;
+                (x, y / 2, byte)
+            })
+            .collect();
+        let mixed = Template::from_record_view(&view(&aniso, 197, 98));
+        for t in [&low, &mixed] {
+            for (a, b) in full.minutiae().iter().zip(t.minutiae()) {
+                assert!(
+                    (a.x - b.x).abs() < 2.5 && (a.y - b.y).abs() < 2.5,
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+        let self_score = crate::matcher::score(&full, &full);
+        assert!(crate::matcher::score(&full, &low) > 0.6 * self_score);
+        assert!(crate::matcher::score(&full, &mixed) > 0.6 * self_score);
     }
 }

@@ -203,9 +203,11 @@ enum OfficesCommand {
 
 #[derive(Subcommand)]
 enum BiometricsCommand {
-    /// EER, FNMR at FMR 1 % and 0.1 %, and comparisons/s/core, ours beside Bozorth3, on an FVC-layout folder.
+    /// EER, FNMR at FMR 1 % and 0.1 %, comparisons/s/core, ours beside Bozorth3, and the thresholds checked
+    /// leave-one-set-out, on FVC-layout folders.
     Eval {
-        /// The folder holding `fvc2002/DB1_B` … (e.g. ../shared/data/fingerprints).
+        /// A folder of `FFF_I.iso` records (with `FFF_I.tif` images beside them), or a folder holding several
+        /// such folders at any depth up to three (e.g. ../shared/data/fingerprints, which holds fvc2002/DB1_B …).
         #[arg(long)]
         data: PathBuf,
         #[arg(long)]
@@ -213,6 +215,9 @@ enum BiometricsCommand {
         /// Skip the evaluation of templates extracted from the images (faster).
         #[arg(long)]
         no_images: bool,
+        /// Threads for extraction and the calibration's scoring (speed figures always use one).
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
     },
     /// 1:N identification: latency of a 10-finger probe and rank-1 rate against exhaustive search.
     #[command(name = "bench-1n")]
@@ -497,7 +502,8 @@ fn main() -> std::process::ExitCode {
                     data,
                     json,
                     no_images,
-                } => commands::biometrics::eval(&data, json, !no_images),
+                    threads,
+                } => commands::biometrics::eval(&data, json, !no_images, threads),
                 BiometricsCommand::Bench1n { data, sizes, json } => {
                     commands::biometrics::bench_1n(&data, &sizes, json)
                 }

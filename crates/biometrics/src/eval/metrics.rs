@@ -15,6 +15,10 @@ pub struct Figures {
     /// FNMR at the lowest threshold with FMR at most 0.1 %.
     #[serde(rename = "fnmr_at_fmr_1e-3")]
     pub fnmr_at_fmr_1e_3: f64,
+    /// FMR at the built-in 1:1 (pickup) threshold (our matcher only).
+    pub fmr_at_builtin_verify: Option<f64>,
+    /// FNMR at the built-in 1:1 (pickup) threshold (our matcher only).
+    pub fnmr_at_builtin_verify: Option<f64>,
     /// 1:1 comparisons per second on one core.
     pub comparisons_per_sec_per_core: f64,
 }
@@ -48,18 +52,23 @@ fn thresholds(genuine: &[f64], impostor: &[f64]) -> Vec<f64> {
 /// Equal error rate: where FMR and FNMR cross, taken as their mean at the threshold where
 /// they are closest.
 pub fn eer(genuine: &[f64], impostor: &[f64]) -> f64 {
+    eer_point(genuine, impostor).1
+}
+
+/// The EER threshold (the lowest where FMR and FNMR are closest) and the EER there.
+pub fn eer_point(genuine: &[f64], impostor: &[f64]) -> (f64, f64) {
     let g = sorted(genuine);
     let i = sorted(impostor);
-    let mut best = (f64::INFINITY, 1.0);
+    let mut best = (f64::INFINITY, 0.0, 1.0);
     for t in thresholds(genuine, impostor) {
         let fmr = share_at_least(&i, t);
         let fnmr = 1.0 - share_at_least(&g, t);
         let gap = (fmr - fnmr).abs();
         if gap < best.0 {
-            best = (gap, (fmr + fnmr) / 2.0);
+            best = (gap, t, (fmr + fnmr) / 2.0);
         }
     }
-    best.1
+    (best.1, best.2)
 }
 
 /// The lowest threshold whose FMR is at most `fmr`, and the FNMR there.

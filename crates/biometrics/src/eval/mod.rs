@@ -1,19 +1,24 @@
-//! Evaluation: FVC2002 accuracy and speed of our matcher beside NIST Bozorth3 on the same
-//! templates (ISO records, and images through our extraction), threshold calibration, and the
-//! 1:N identification benchmark ([`bench_identification`]).
+//! Evaluation: accuracy and speed of our matcher beside NIST Bozorth3 on the same templates
+//! of FVC-layout sets (ISO records, and images through our extraction), threshold
+//! calibration checked leave-one-set-out ([`calibrate`]), and the 1:N identification
+//! benchmark ([`bench_identification`]).
 
 pub mod bench;
-mod calibrate;
+pub mod calibrate;
 pub mod clock;
 pub mod fvc;
+pub mod interval;
 pub mod metrics;
 mod run;
 
 pub use bench::{bench_identification, BenchOptions, BenchReport, BenchRow};
 pub use calibrate::Calibration;
 pub use fvc::Frame;
+pub use interval::Rate;
 pub use metrics::Figures;
-pub use run::{run_eval, EvalOptions, EvalReport, ImagesReport, MatcherPair, SetReport};
+pub use run::{
+    run_eval, EvalOptions, EvalReport, ImagesReport, MatcherPair, SetReport, SyntheticSpeed,
+};
 
 use crate::record::RecordError;
 use std::fmt;

@@ -72,8 +72,34 @@ struct Pair {
     sim: f32,
 }
 
-/// Consolidates `local` (row per cylinder of `ta`, column per cylinder of `tb`) into a score.
-pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
+/// The outcome of LSS-R: its score and the minutia pairs it rests on.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Consolidated {
+    /// Mean relaxed similarity of the `np` kept pairs, in `[0, 1]`.
+    pub score: f32,
+    /// The kept pairs: (minutia of `ta`, minutia of `tb`, relaxed similarity λ).
+    pub kept: Vec<(usize, usize, f32)>,
+    /// Mean local (cylinder) similarity of the kept pairs before relaxation.
+    pub local: f32,
+}
+
+/// The sort key of a local similarity: positive f32 scores order like their bit patterns, so
+/// keys order by score, then by cylinder indices (`i` of the first template, `j` of the
+/// second, lower first).
+#[inline]
+pub(crate) fn pair_key(sim: f32, i: usize, j: usize) -> u64 {
+    (u64::from(sim.to_bits()) << 32) | u64::from(u32::MAX - ((i as u32) << 16 | j as u32))
+}
+
+/// Consolidates the positive local similarities, given as [`pair_key`]s (any order), into a
+/// score. `d1_rel` widens the distance tolerance of the pair compatibility in proportion to
+/// the distance (skin stretches: 0 is the paper's absolute tolerance).
+pub(crate) fn lss_r(
+    ta: &Template,
+    tb: &Template,
+    mut order: Vec<u64>,
+    d1_rel: f32,
+) -> Consolidated {
     let ca = ta.cylinders();
     let cb = tb.cylinders();
     let (na, nb) = (ca.len(), cb.len());
@@ -81,13 +107,6 @@ pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
     let np = (MIN_NP + (sigmoid(n_min as f32, MU_P, TAU_P) * (MAX_NP - MIN_NP)).round()) as usize;
 
     // Greedy one-to-one choice of the n_min best pairs.
-    // Positive f32 scores order like their bit patterns: sort u64 keys (score, then index).
-    let mut order: Vec<u64> = local
-        .iter()
-        .enumerate()
-        .filter(|(_, &s)| s > 0.0)
-        .map(|(i, &s)| (u64::from(s.to_bits()) << 32) | u64::from(u32::MAX - i as u32))
-        .collect();
     // Only the best few pairs are ever used: sort a head of 4 n_min keys, the rest only if
     // the greedy one-to-one choice runs out of them.
     let head = (4 * n_min).max(16);
@@ -110,8 +129,8 @@ pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
         let key = order[at];
         at += 1;
         let sim = f32::from_bits((key >> 32) as u32);
-        let idx = (u32::MAX - key as u32) as usize;
-        let (i, j) = (idx / nb, idx % nb);
+        let idx = u32::MAX - key as u32;
+        let (i, j) = ((idx >> 16) as usize, (idx & 0xffff) as usize);
         if used_a[i] || used_b[j] {
             continue;
         }
@@ -128,62 +147,78 @@ pub(crate) fn lss_r(ta: &Template, tb: &Template, local: &[f32]) -> f32 {
     }
     let nr = pairs.len();
     if nr == 0 {
-        return 0.0;
+        return Consolidated::default();
     }
     let ma = ta.minutiae();
     let mb = tb.minutiae();
+    let pa: Vec<(f32, f32, f32)> = pairs
+        .iter()
+        .map(|p| (ma[p.a].x, ma[p.a].y, ma[p.a].angle))
+        .collect();
+    let pb: Vec<(f32, f32, f32)> = pairs
+        .iter()
+        .map(|p| (mb[p.b].x, mb[p.b].y, mb[p.b].angle))
+        .collect();
 
-    // Pairwise compatibility rho(t, k), symmetric. Each factor is a falling sigmoid, so a pair
-    // whose distance or direction disagreement already drives rho below 1e-3 is left at 0
-    // without computing the rest (the common case between impostors).
-    let mut rho = vec![0.0f32; nr * nr];
+    // Pairwise compatibility rho(t, k), symmetric, kept sparse. Each factor is a falling
+    // sigmoid, so a pair whose distance or direction disagreement already drives rho below
+    // 1e-3 is left out without computing the rest (the common case between impostors).
+    let mut edges: Vec<(u16, u16, f32)> = Vec::new();
     for t in 0..nr {
+        let (a1, b1) = (pa[t], pb[t]);
         for k in t + 1..nr {
-            let (a1, a2) = (&ma[pairs[t].a], &ma[pairs[k].a]);
-            let (b1, b2) = (&mb[pairs[t].b], &mb[pairs[k].b]);
-            let da = ((a1.x - a2.x).powi(2) + (a1.y - a2.y).powi(2)).sqrt();
-            let db = ((b1.x - b2.x).powi(2) + (b1.y - b2.y).powi(2)).sqrt();
-            let d1 = (da - db).abs();
+            let (a2, b2) = (pa[k], pb[k]);
+            let da = ((a1.0 - a2.0).powi(2) + (a1.1 - a2.1).powi(2)).sqrt();
+            let db = ((b1.0 - b2.0).powi(2) + (b1.1 - b2.1).powi(2)).sqrt();
+            let d1 = ((da - db).abs() - d1_rel * 0.5 * (da + db)).max(0.0);
             if d1 > D1_CUT {
                 continue;
             }
-            let d2 = angle_diff(
-                angle_diff(a1.angle, a2.angle),
-                angle_diff(b1.angle, b2.angle),
-            )
-            .abs();
+            let d2 = angle_diff(angle_diff(a1.2, a2.2), angle_diff(b1.2, b2.2)).abs();
             if d2 > D23_CUT {
                 continue;
             }
-            let ra = angle_diff(a1.angle, atan2(a1.y - a2.y, a1.x - a2.x));
-            let rb = angle_diff(b1.angle, atan2(b1.y - b2.y, b1.x - b2.x));
+            let ra = angle_diff(a1.2, atan2(a1.1 - a2.1, a1.0 - a2.0));
+            let rb = angle_diff(b1.2, atan2(b1.1 - b2.1, b1.0 - b2.0));
             let d3 = angle_diff(ra, rb).abs();
             if d3 > D23_CUT {
                 continue;
             }
             let r = sigmoid(d1, MU_1, TAU_1) * sigmoid(d2, MU_2, TAU_2) * sigmoid(d3, MU_3, TAU_3);
-            rho[t * nr + k] = r;
-            rho[k * nr + t] = r;
+            edges.push((t as u16, k as u16, r));
         }
     }
 
     let mut lambda: Vec<f32> = pairs.iter().map(|p| p.sim).collect();
-    let mut next = vec![0.0f32; nr];
+    let mut support = vec![0.0f32; nr];
     let denom = (nr.max(2) - 1) as f32;
     for _ in 0..N_REL {
-        for t in 0..nr {
-            let row = &rho[t * nr..(t + 1) * nr];
-            let support: f32 = row.iter().zip(&lambda).map(|(r, l)| r * l).sum();
-            next[t] = W_R * lambda[t] + (1.0 - W_R) * support / denom;
+        support.iter_mut().for_each(|s| *s = 0.0);
+        for &(t, k, r) in &edges {
+            let (t, k) = (usize::from(t), usize::from(k));
+            support[t] += r * lambda[k];
+            support[k] += r * lambda[t];
         }
-        std::mem::swap(&mut lambda, &mut next);
+        for (l, s) in lambda.iter_mut().zip(&support) {
+            *l = W_R * *l + (1.0 - W_R) * s / denom;
+        }
     }
 
     // Keep the np pairs that best preserved their similarity (efficiency), average their λ.
     let mut eff: Vec<(f32, usize)> = (0..nr).map(|t| (lambda[t] / pairs[t].sim, t)).collect();
     eff.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-    let total: f32 = eff.iter().take(np).map(|&(_, t)| lambda[t]).sum();
-    (total / np as f32).clamp(0.0, 1.0)
+    let kept: Vec<(usize, usize, f32)> = eff
+        .iter()
+        .take(np)
+        .map(|&(_, t)| (pairs[t].a, pairs[t].b, lambda[t]))
+        .collect();
+    let total: f32 = kept.iter().map(|k| k.2).sum();
+    let local: f32 = eff.iter().take(np).map(|&(_, t)| pairs[t].sim).sum();
+    Consolidated {
+        score: (total / np as f32).clamp(0.0, 1.0),
+        kept,
+        local: local / np as f32,
+    }
 }
 
 #[cfg(test)]

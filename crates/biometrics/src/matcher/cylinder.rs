@@ -147,7 +147,7 @@ fn directional_fast(table: &[f32], alpha: f32) -> f32 {
 }
 
 /// Convex hull (counter-clockwise in a y-up reading) by the monotone chain.
-fn convex_hull(points: &[(f32, f32)]) -> Vec<(f32, f32)> {
+pub(crate) fn convex_hull(points: &[(f32, f32)]) -> Vec<(f32, f32)> {
     let mut p: Vec<(f32, f32)> = points.to_vec();
     p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     p.dedup();
@@ -211,10 +211,10 @@ fn hull_depth(hull: &[(f32, f32)], q: (f32, f32)) -> f32 {
 }
 
 /// A hull edge line: a point on it and its inward unit normal.
-type Edge = ((f32, f32), (f32, f32));
+pub(crate) type Edge = ((f32, f32), (f32, f32));
 
 /// Edge lines of a counter-clockwise hull.
-fn hull_edges(hull: &[(f32, f32)]) -> Vec<Edge> {
+pub(crate) fn hull_edges(hull: &[(f32, f32)]) -> Vec<Edge> {
     (0..hull.len())
         .filter_map(|i| {
             let a = hull[i];
@@ -237,11 +237,9 @@ fn near_hull(edges: &[Edge], q: (f32, f32)) -> bool {
         .all(|&(a, n)| n.0 * (q.0 - a.0) + n.1 * (q.1 - a.1) >= -OMEGA)
 }
 
-/// Builds the valid cylinders of a template's minutiae.
-pub(crate) fn build_cylinders(minutiae: &[TemplateMinutia]) -> Vec<Cylinder> {
-    let points: Vec<(f32, f32)> = minutiae.iter().map(|m| (m.x, m.y)).collect();
-    let hull = convex_hull(&points);
-    let edges = hull_edges(&hull);
+/// Builds the valid cylinders of a template's minutiae, given their convex hull.
+pub(crate) fn build_cylinders(minutiae: &[TemplateMinutia], hull: &[(f32, f32)]) -> Vec<Cylinder> {
+    let edges = hull_edges(hull);
     let delta_s = 2.0 * RADIUS / NS as f32;
     let half = (NS as f32 - 1.0) / 2.0;
     let gs_norm = 1.0 / (SIGMA_S * (TAU).sqrt());
@@ -316,7 +314,7 @@ pub(crate) fn build_cylinders(minutiae: &[TemplateMinutia]) -> Vec<Cylinder> {
             }
         }
         // A minutia deep enough inside the hull has every cell of its circle valid.
-        let all_valid = hull_depth(&hull, (m.x, m.y)) >= RADIUS - OMEGA;
+        let all_valid = hull_depth(hull, (m.x, m.y)) >= RADIUS - OMEGA;
         let mut valid = 0usize;
         for cell in 0..CELLS {
             let p = PACKED[cell];
@@ -368,9 +366,16 @@ pub(crate) fn similarity(a: &Cylinder, b: &Cylinder, min_common: u32) -> f32 {
     let a_whole = m == a.mask;
     let b_whole = m == b.mask;
     let mut nd = 0u32;
-    for k in 0..ND {
-        for w in 0..MW {
-            nd += ((a.bits[k * MW + w] ^ b.bits[k * MW + w]) & m[w]).count_ones();
+    if a_whole && b_whole {
+        // Both masks are the common one, and value bits are zero outside a cylinder's mask.
+        for i in 0..VW {
+            nd += (a.bits[i] ^ b.bits[i]).count_ones();
+        }
+    } else {
+        for k in 0..ND {
+            for w in 0..MW {
+                nd += ((a.bits[k * MW + w] ^ b.bits[k * MW + w]) & m[w]).count_ones();
+            }
         }
     }
     let masked_count = |c: &Cylinder| {
