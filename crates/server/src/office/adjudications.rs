@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 pub struct CaseView {
     pub tracking_code: String,
     pub candidate_tracking_code: String,
-    /// The fused fingerprint score (the duplicate threshold is 0.21).
+    /// The fused fingerprint score (the duplicate threshold is 0.24).
     pub score: f64,
     pub found_at: String,
     /// `duplicate` or `distinct` once decided.
