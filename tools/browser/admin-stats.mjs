@@ -1,5 +1,6 @@
 // The statistics dashboard in headless Chromium with JavaScript DISABLED: log in at /admin/login and take a
-// full-page screenshot of /admin/stats (funnel, provinces, lead times, uncollected cards, office load, CSV links).
+// full-page screenshot of /admin/stats (funnel, provinces, lead times, uncollected cards, office load, CSV links),
+// then follow its link to /admin/simulate, run the Razavi Khorasan 1398 scenario and take the result.
 //
 //   node tools/browser/admin-stats.mjs --base http://127.0.0.1:8098 --user admin --password office-demo-password
 //
@@ -32,4 +33,14 @@ for (const id of ['lead-times', 'uncollected', 'office-load', 'exports']) {
 }
 await page.screenshot({ path: path.join(out, '13-admin-stats.png'), fullPage: true });
 console.log('ok: 13-admin-stats.png');
+await Promise.all([page.waitForNavigation(), page.click('a[href="/admin/simulate"]')]);
+if (!(await page.content()).includes('dir="rtl"') || /<script/i.test(await page.content())) {
+  throw new Error('/admin/simulate: not rtl, or a script');
+}
+await page.screenshot({ path: path.join(out, '15-admin-simulate.png'), fullPage: true });
+await Promise.all([page.waitForNavigation(), page.click('button[value=html]')]);
+const ran = await page.content();
+if (!ran.includes('<svg')) throw new Error('/admin/simulate: no chart after a run');
+await page.screenshot({ path: path.join(out, '16-admin-simulated.png'), fullPage: true });
+console.log('ok: 15-admin-simulate.png, 16-admin-simulated.png');
 await browser.close();
