@@ -1,11 +1,11 @@
 //! The administrators' simulation page: behind the dashboard's login, refused to operators; a pasted scenario runs
-//! and draws its charts; a bad one is answered on the form with the field at fault; CSV and JSON downloads.
+//! (or is uploaded as a file) and draws its charts; a bad one is answered on the form with the field at fault; CSV and JSON downloads.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use axum::http::{header, StatusCode};
 use domain::Role;
-use testkit::{TestApp, TestStore, PASSWORD};
+use testkit::{Multipart, TestApp, TestStore, PASSWORD};
 
 const SMALL: &str = r#"
 name = "Ilam test"
@@ -125,5 +125,20 @@ async fn an_administrator_runs_a_scenario_and_sees_its_charts() {
         .await;
     let report: serde_json::Value = serde_json::from_str(&a.text()).unwrap();
     assert_eq!(report["seed"], 3);
+    assert_eq!(report["end"][0]["province"], "16");
+
+    // A scenario file uploaded (multipart) stands for the text box, whatever preset is chosen.
+    let upload = Multipart::new()
+        .text("preset", "razavi-khorasan-1398")
+        .text("scenario", "")
+        .text("format", "json")
+        .file("file", "ilam.toml", SMALL.as_bytes().to_vec());
+    let a = app
+        .post("/admin/simulate")
+        .multipart(&upload)
+        .cookie(&nat)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let report: serde_json::Value = serde_json::from_str(&a.text()).unwrap();
     assert_eq!(report["end"][0]["province"], "16");
 }

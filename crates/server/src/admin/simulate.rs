@@ -9,9 +9,9 @@ use super::chart::{fa_count, fa_pct};
 use super::figures;
 use super::login;
 use crate::state::AppState;
-use crate::web::extract::PageForm;
 use crate::web::form::{html, message_page, see_other};
 use crate::web::html::{escape, fa_digits};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -69,10 +69,12 @@ fn form(f: &SimulateForm, error: &str) -> String {
 <p class=\"lead\">یک سال از تقاضا تا تحویل کارت را با فرض‌های یک سناریو پیش می‌برد: صف دفترها، ظرفیت و \
 توقف تولیدکنندگان، ارسال، پیامک (شمارهٔ واردشده یا شماره‌های متصل به کد ملی در «چاپار») و رفتار تحویل \
 (scenario TOML؛ راهنما در docs/simulation.md).</p>{alert}\
-<form method=\"post\" action=\"/admin/simulate\">\
+<form method=\"post\" action=\"/admin/simulate\" enctype=\"multipart/form-data\">\
 <div class=\"field\"><label for=\"preset\">سناریو</label><select id=\"preset\" name=\"preset\">{options}</select></div>\
 <div class=\"field\"><label for=\"scenario\">متن سناریو (TOML)، برای گزینهٔ آخر</label>\
 <textarea id=\"scenario\" name=\"scenario\" dir=\"ltr\" rows=\"12\" cols=\"80\" spellcheck=\"false\">{text}</textarea></div>\
+<div class=\"field\"><label for=\"file\">یا پروندهٔ سناریو (TOML)</label>\
+<input type=\"file\" id=\"file\" name=\"file\" accept=\".toml,text/plain\"></div>\
 <div class=\"field\"><label for=\"seed\">بذر تصادفی (اختیاری)</label>\
 <input id=\"seed\" name=\"seed\" dir=\"ltr\" inputmode=\"numeric\" value=\"{seed}\"></div>\
 <div class=\"actions\"><button class=\"primary\" type=\"submit\" name=\"format\" value=\"html\">اجرا</button> \
@@ -108,14 +110,46 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
     html(StatusCode::OK, "شبیه‌سازی", &form(&f, ""))
 }
 
-pub async fn submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageForm(f): PageForm<SimulateForm>,
-) -> Response {
+/// The form as sent: urlencoded, or multipart with the scenario as an uploaded file (`file`), which then stands
+/// for the text box.
+async fn read_form(headers: &HeaderMap, body: Bytes) -> Option<SimulateForm> {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return serde_urlencoded::from_bytes(&body).ok();
+    }
+    let fields = crate::web::office::multipart::request_fields(headers, body)
+        .await
+        .ok()?;
+    let mut f = SimulateForm {
+        preset: fields.text("preset"),
+        scenario: fields.text("scenario"),
+        seed: fields.text("seed"),
+        format: fields.text("format"),
+    };
+    if let Some(file) = fields.file("file") {
+        f.scenario = String::from_utf8_lossy(file).into_owned();
+        f.preset = "custom".into();
+    }
+    Some(f)
+}
+
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = allowed(&state, &headers).await {
         return r;
     }
+    let Some(f) = read_form(&headers, body).await else {
+        return html(
+            StatusCode::BAD_REQUEST,
+            "شبیه‌سازی",
+            &form(
+                &SimulateForm::default(),
+                "the form did not arrive whole; send it again",
+            ),
+        );
+    };
     let text = match presets::ALL.iter().find(|p| p.0 == f.preset) {
         Some(p) => p.2.to_string(),
         None => f.scenario.clone(),
