@@ -248,6 +248,16 @@ pub fn sms_reminder(tracking: &TrackingCode, office_name: &str, days: u32) -> St
     )
 }
 
+/// The receipt will stop standing in for the card waiting at `office_name` on `ends`.
+pub fn sms_receipt_ending(tracking: &TrackingCode, office_name: &str, ends: &JalaliDate) -> String {
+    format!(
+        "کارت هوشمند ملی شما (کد رهگیری {}) در {} منتظر شماست. رسید ثبت‌نام از {} دیگر به جای کارت پذیرفته نمی‌شود؛ کارت را تحویل بگیرید.",
+        to_persian_digits(tracking.as_str()),
+        office_name,
+        to_persian_digits(&ends.to_string()),
+    )
+}
+
 /// The card was suspended on a report of its loss; it is revoked on `revoke_on` unless found again.
 pub fn sms_card_suspended(tracking: &TrackingCode, revoke_on: &JalaliDate) -> String {
     format!(

@@ -53,6 +53,9 @@ pub struct Settings {
     pub vendor_answer_timeout: Duration,
     /// A card waiting this many days at an office becomes `uncollected`.
     pub pickup_period_days: u32,
+    /// Days a card may wait at the office before its enrollment receipt stops standing in for it (verification
+    /// answers no, with where the card waits); 0 turns this off.
+    pub receipt_grace_days: u32,
     /// A card suspended on a report of its loss and not found again within this many days is revoked.
     pub suspension_days: u32,
     /// Reminders go after these many days of waiting.
@@ -102,6 +105,7 @@ impl Default for Settings {
             vendor_answer_timeout: Duration::from_secs(72 * 3600),
             pickup_period_days: 90,
             suspension_days: 90,
+            receipt_grace_days: 30,
             reminder_days: vec![7, 30],
             sms_max_attempts: 8,
             idempotency_ttl: Duration::from_secs(24 * 3600),

@@ -50,6 +50,8 @@ pub struct Config {
     pub kannel: Option<KannelSection>,
     /// Days a card waits at an office before it is `uncollected`.
     pub pickup_period_days: u32,
+    /// Days a card may wait at the office before its receipt no longer verifies (0: off).
+    pub receipt_grace_days: u32,
     /// Days a card suspended on a report of its loss may wait to be found again before it is revoked.
     pub suspension_days: u32,
     /// At most this many cards in one manufacturer's batch.
@@ -243,6 +245,7 @@ impl Default for Config {
             kannel: None,
             pickup_period_days: s.pickup_period_days,
             suspension_days: s.suspension_days,
+            receipt_grace_days: s.receipt_grace_days,
             production_batch_size: s.production_batch_size,
             production: ProductionSection::default(),
             filings_per_operator_per_minute: s.filings_per_operator_per_minute,

@@ -33,12 +33,13 @@ fn card(row: &impl Columns) -> Result<Card> {
             .transpose()
             .map_err(corrupt("office_id"))?,
         uncollected_reason: reason.as_deref().and_then(UncollectedReason::parse),
+        ready_at: get(row, "ready_at")?,
         suspended_at: get(row, "suspended_at")?,
     })
 }
 
 const CARD_SQL: &str = "SELECT c.chip_serial, c.application_id, a.tracking_code, c.national_code, \
-    c.status, c.office_id, c.uncollected_reason, c.suspended_at FROM cards c \
+    c.status, c.office_id, c.uncollected_reason, c.ready_at, c.suspended_at FROM cards c \
     JOIN applications a ON a.id = c.application_id";
 
 impl<E: Engine> SqlStore<E>

@@ -21,6 +21,8 @@ pub struct Card {
     pub status: String,
     pub office: Option<OfficeId>,
     pub uncollected_reason: Option<UncollectedReason>,
+    /// When it reached the office where it waits (or last reached one); `None` before.
+    pub ready_at: Option<DateTime<Utc>>,
     /// Set while the card is suspended (its loss reported, not yet found again nor revoked).
     pub suspended_at: Option<DateTime<Utc>>,
 }

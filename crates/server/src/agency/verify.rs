@@ -58,6 +58,10 @@ pub struct VerifyAnswer {
     pub document: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<AttributesOut>,
+    /// Beside the contract: when a receipt no longer verifies because the person's card has waited at an office
+    /// past the grace period, where it waits (the person must collect it); only for the receipt's own holder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_waiting: Option<crate::cards::receipt::CardWaiting>,
 }
 
 enum Document {
@@ -170,10 +174,24 @@ async fn answer(
             ))
         }
     };
+    let mut card_waiting = None;
     let (matched, document) = match document {
         Document::Receipt(tc) => {
             let app = state.store.owner_and_state(&tc).await?;
-            let ok = app.is_some_and(|(owner, st)| owner == code && receipt_valid(st));
+            let mut ok = app.is_some_and(|(owner, st)| owner == code && receipt_valid(st));
+            let waiting = matches!(
+                app,
+                Some((
+                    _,
+                    ApplicationState::ReadyForPickup | ApplicationState::Uncollected
+                ))
+            );
+            if ok && waiting {
+                if let Some(a) = state.store.application(&tc).await? {
+                    card_waiting = crate::cards::receipt::waiting_past_grace(&state, a.id).await?;
+                    ok = card_waiting.is_none();
+                }
+            }
             (ok, ok.then_some("receipt"))
         }
         // Only a card handed to its holder, not revoked and not suspended, verifies.
@@ -231,5 +249,6 @@ async fn answer(
         matched,
         document,
         attributes,
+        card_waiting,
     }))
 }

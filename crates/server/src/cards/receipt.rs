@@ -88,3 +88,60 @@ pub async fn pdf(
         ApiError::internal()
     })
 }
+
+/// A card that has waited at its office past the receipt's grace period (`receipt_grace_days`): from then on the
+/// receipt no longer stands in for it, and who checks it is told where the card waits.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CardWaiting {
+    /// The office where the card waits.
+    pub office_id: String,
+    pub office_name: String,
+    /// The Tehran day (Solar Hijri) the card reached the office.
+    #[schema(example = "1405-08-01")]
+    pub ready_since_jalali: String,
+    /// The day the receipt stopped verifying.
+    #[schema(example = "1405-09-01")]
+    pub receipt_ended_jalali: String,
+}
+
+/// The day a receipt stops standing in for a card that reached its office at `ready_at`; `None` when the grace
+/// period is off.
+pub fn receipt_end(
+    state: &AppState,
+    ready_at: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let days = state.settings.receipt_grace_days;
+    (days > 0).then(|| ready_at + chrono::Duration::days(i64::from(days)))
+}
+
+/// The card of `application_id` when it waits at an office past the grace period (so the receipt no longer
+/// verifies); `None` otherwise, also when the grace period is off.
+pub async fn waiting_past_grace(
+    state: &AppState,
+    application_id: i64,
+) -> ApiResult<Option<CardWaiting>> {
+    let Some(card) = state.store.card_of_application(application_id).await? else {
+        return Ok(None);
+    };
+    let (Some(ready_at), Some(office)) = (card.ready_at, card.office.as_ref()) else {
+        return Ok(None);
+    };
+    let Some(end) = receipt_end(state, ready_at).filter(|e| *e <= chrono::Utc::now()) else {
+        return Ok(None);
+    };
+    if card.status != "produced" {
+        return Ok(None);
+    }
+    let office_name = state
+        .store
+        .office(office)
+        .await?
+        .map_or_else(|| office.as_str().to_string(), |o| o.name);
+    let day = |t| tehran_day(t).map(|d| d.to_string()).unwrap_or_default();
+    Ok(Some(CardWaiting {
+        office_id: office.as_str().to_string(),
+        office_name,
+        ready_since_jalali: day(ready_at),
+        receipt_ended_jalali: day(end),
+    }))
+}

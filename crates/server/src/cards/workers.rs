@@ -152,6 +152,52 @@ pub async fn remind(state: &AppState) -> store::Result<u64> {
     Ok(n)
 }
 
+/// Holders whose receipt will stop standing in for their waiting card within a week (half the grace period when
+/// it is shorter) are told so, once per card's arrival at an office.
+pub async fn warn_receipt_ending(state: &AppState) -> store::Result<u64> {
+    let grace = state.settings.receipt_grace_days;
+    if grace == 0 {
+        return Ok(0);
+    }
+    let ahead = grace.min(14) / 2;
+    let before = Utc::now() - Duration::days(i64::from(grace - ahead));
+    let mut n = 0;
+    for w in state
+        .store
+        .waiting_without(before, "receipt_ending:", 1000)
+        .await?
+    {
+        let (Some(app), Some(card)) = (
+            state.store.application(&w.tracking_code).await?,
+            state.store.pickup_card(&w.tracking_code).await?,
+        ) else {
+            continue;
+        };
+        let name = match state.store.office(&card.office).await? {
+            Some(o) => o.name,
+            None => card.office.as_str().into(),
+        };
+        let ends = w.ready_at + Duration::days(i64::from(grace));
+        let Some(ends) = crate::state::tehran_day(ends) else {
+            continue;
+        };
+        let text = domain::production::sms_receipt_ending(&w.tracking_code, &name, &ends);
+        let kind = format!("receipt_ending:{}", w.ready_at.timestamp());
+        let queued = state
+            .store
+            .enqueue_sms(
+                Some(w.application_id),
+                &app.mobile,
+                &kind,
+                &text,
+                Utc::now(),
+            )
+            .await?;
+        n += u64::from(queued.is_some());
+    }
+    Ok(n)
+}
+
 /// Cards past the pickup period become `uncollected`, each with its reason.
 pub async fn expire_pickups(state: &AppState) -> store::Result<u64> {
     let before = Utc::now() - Duration::days(i64::from(state.settings.pickup_period_days));
@@ -289,6 +335,7 @@ pub fn spawn(state: &AppState) {
             let s = s.clone();
             async move {
                 remind(&s).await?;
+                warn_receipt_ending(&s).await?;
                 expire_pickups(&s).await?;
                 crate::suspension::revoke_overdue(&s).await?;
                 if deaths(&s).await? > 0 {

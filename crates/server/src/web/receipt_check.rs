@@ -64,6 +64,27 @@ pub async fn show(
     }) {
         return invalid(&refused.detail.message);
     }
+    if matches!(
+        e.state,
+        ApplicationState::ReadyForPickup | ApplicationState::Uncollected
+    ) {
+        let app = state.store.application(&tracking).await.ok().flatten();
+        let waiting = match app {
+            Some(a) => crate::cards::receipt::waiting_past_grace(&state, a.id)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        if let Some(w) = waiting {
+            return invalid(&format!(
+                "کارت دارندهٔ این رسید از {} در «{}» آمادهٔ تحویل است و این رسید از {} دیگر به جای کارت پذیرفته نمی‌شود؛ دارنده باید کارت را تحویل بگیرد.",
+                fa_digits(&w.ready_since_jalali),
+                w.office_name,
+                fa_digits(&w.receipt_ended_jalali),
+            ));
+        }
+    }
     let nc = &e.holder.national_code;
     let tail = &nc[nc.len().saturating_sub(4)..];
     html(

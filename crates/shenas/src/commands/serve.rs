@@ -149,6 +149,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         idempotency_ttl: hours(cfg.idempotency_ttl_hours),
         pickup_period_days: cfg.pickup_period_days,
         suspension_days: cfg.suspension_days.max(1),
+        receipt_grace_days: cfg.receipt_grace_days,
         production_batch_size: cfg.production_batch_size.max(1),
         batch_schedule: cfg.production.schedule()?,
         filings_per_operator_per_minute: cfg.filings_per_operator_per_minute.max(1),
