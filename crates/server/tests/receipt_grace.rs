@@ -6,7 +6,6 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
-use store::Outbox;
 use store_suite::fixtures::code;
 use store_suite::lifecycle::{ready, setup};
 use testkit::{TestApp, TestStore};
