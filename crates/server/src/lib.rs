@@ -21,6 +21,7 @@ pub mod kannel;
 pub mod metrics;
 pub mod office;
 pub mod ops;
+pub mod pickup;
 pub mod pki;
 pub mod ratelimit;
 pub mod sandbox_bank;
@@ -98,6 +99,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(vendor::routes())
         .merge(pki::routes())
         .merge(suspension::routes())
+        .merge(pickup::routes())
         .merge(agency::routes())
         .merge(admin::routes())
         .merge(sandbox_bank::routes())

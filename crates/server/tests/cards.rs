@@ -976,7 +976,7 @@ async fn an_office_brings_a_card_to_itself_only_with_the_holders_finger() {
         );
         assert!(last["at"].as_str().is_some());
         // Back to the first office: after six failed matches the desk must call a supervisor.
-        for _ in 0..server::cards::pickup::MAX_FAILED_MATCHES {
+        for _ in 0..server::pickup::MAX_FAILED_MATCHES {
             let (st, b) = app
                 .call("POST", &pull)
                 .header_opt(op1)

@@ -7,7 +7,6 @@ pub mod adjudicate;
 pub mod dedup;
 pub mod enroll;
 pub mod personalisation;
-pub mod pickup;
 pub mod receipt;
 pub mod signing;
 pub mod templates;

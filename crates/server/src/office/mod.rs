@@ -6,7 +6,6 @@ pub mod adjudications;
 pub mod applications;
 pub mod enrollments;
 pub mod login;
-pub mod pickups;
 pub mod records;
 pub mod shipments;
 pub mod throttle;
@@ -35,5 +34,4 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(adjudications::decide))
         .routes(routes!(shipments::list))
         .routes(routes!(shipments::receive))
-        .routes(routes!(pickups::create))
 }

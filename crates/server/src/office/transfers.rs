@@ -9,12 +9,10 @@
 //! operator may ask for a limited number of transfers a minute.
 
 use crate::auth::Staff;
-use crate::cards::pickup::{
-    match_finger, mismatch, too_many_attempts, ProbeInput, MAX_FAILED_MATCHES,
-};
 use crate::error::{ApiError, ApiResult};
 use crate::journey::holder;
 use crate::office::records::{same_office, transfer_to, TransferOutcome};
+use crate::pickup::{match_finger, mismatch, too_many_attempts, ProbeInput, MAX_FAILED_MATCHES};
 use crate::state::AppState;
 use domain::{ApplicationState as S, AtField, NationalCode, TrackingCode};
 use serde::Deserialize;

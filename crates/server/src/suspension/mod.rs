@@ -15,9 +15,9 @@ pub mod api;
 pub mod pages;
 
 use crate::auth::Staff;
-use crate::cards::pickup::{desk_match, Matched, ProbeInput};
 use crate::error::{ApiError, ApiResult};
 use crate::journey::holder;
+use crate::pickup::{desk_match, Matched, ProbeInput};
 use crate::state::{tehran_day, AppState};
 use chrono::{DateTime, Duration, Utc};
 use domain::{AtField, ChipSerial, HistoryReason, NationalCode};

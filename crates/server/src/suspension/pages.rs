@@ -5,7 +5,7 @@
 //! printed on the card, and one finger from the scanner.
 
 use super::ReactivationInput;
-use crate::cards::pickup::ProbeInput;
+use crate::pickup::ProbeInput;
 use crate::state::{tehran_day, AppState};
 use crate::web::access::{open, Opened};
 use crate::web::dates;

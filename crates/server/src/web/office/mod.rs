@@ -11,7 +11,6 @@ pub mod desk;
 pub mod enroll;
 pub mod login;
 pub mod multipart;
-pub mod pickup;
 pub mod record;
 pub mod shipments;
 pub mod transfer;
@@ -58,10 +57,6 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/office/shipments/{shipment_id}/receive",
             post(shipments::receive),
-        )
-        .route(
-            "/office/pickup",
-            get(pickup::form).post(pickup::submit.layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
         )
         .route("/office/applications/{tracking_code}", get(record::show))
         .route(

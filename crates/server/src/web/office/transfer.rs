@@ -6,9 +6,9 @@
 use super::multipart;
 use super::record::render;
 use super::{desk, failure, finger_choices, format_choices, Desk};
-use crate::cards::pickup::ProbeInput;
 use crate::error::ApiError;
 use crate::office::transfers::{with_holder, OfficeTransferInput};
+use crate::pickup::ProbeInput;
 use crate::state::AppState;
 use crate::web::extract::PagePath;
 use crate::web::form::{see_other, select_field, text_field, Errors};

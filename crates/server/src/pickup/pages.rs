@@ -1,14 +1,16 @@
 //! `GET/POST /office/pickup`: handing a card over. The tracking code, a finger (position and capture format) and
-//! the scanner's file go to the shared `crate::cards::pickup::pickup` (1:1 against the finger enrolled at that
+//! the scanner's file go to the shared `crate::pickup::pickup` (1:1 against the finger enrolled at that
 //! position); the result is the delivery with the pickup fee, or the mismatch inviting another finger.
 
-use super::multipart;
-use super::{desk, failure, finger_choices, flash, format_choices, respond, tc_fa, Desk};
-use crate::cards::pickup::{pickup, PickupInput, ProbeInput};
+use super::{pickup, PickupInput, ProbeInput};
 use crate::state::AppState;
 use crate::web::extract::PageQuery;
 use crate::web::form::{select_field, text_field, Errors};
 use crate::web::html::{escape, fa_digits, rials_fa};
+use crate::web::office::multipart;
+use crate::web::office::{
+    desk, failure, finger_choices, flash, format_choices, respond, tc_fa, Desk,
+};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

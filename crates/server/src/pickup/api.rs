@@ -1,7 +1,7 @@
 //! `POST /api/v1/office/pickups`: the card handed over after a 1:1 fingerprint match.
 
+use super::{PickupDone, PickupInput};
 use crate::auth::Staff;
-use crate::cards::pickup::{self, PickupDone, PickupInput};
 use crate::error::ApiResult;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -28,5 +28,5 @@ pub async fn create(
     staff: Staff,
     ApiJson(input): ApiJson<PickupInput>,
 ) -> ApiResult<Json<PickupDone>> {
-    Ok(Json(pickup::pickup(&state, &staff, input).await?))
+    Ok(Json(super::pickup(&state, &staff, input).await?))
 }

@@ -1,6 +1,10 @@
-//! Pickup at the office where the card waits: the holder's finger is checked 1:1 against the finger enrolled at
+//! Pickup at the office where the card waits (one feature, one folder: the operation here, the JSON API in [`api`],
+//! the desk's page in [`pages`], registered by [`routes`]): the holder's finger is checked 1:1 against the finger enrolled at
 //! the same position; a failed match is recorded (and may be retried with another finger); a match hands the card
 //! over, with the pickup fee, and activates it.
+
+pub mod api;
+pub mod pages;
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
@@ -64,14 +68,14 @@ pub async fn match_finger(
     templates_key: &str,
     probe: &ProbeInput,
 ) -> ApiResult<Matched> {
-    let data = super::base64_field("fingerprint.data", &probe.data)?;
+    let data = crate::cards::base64_field("fingerprint.data", &probe.data)?;
     let (position, format) = (probe.position, probe.format.clone());
     let (position, probe) =
         tokio::task::spawn_blocking(move || intake::check_probe(position, &format, &data))
             .await
             .map_err(|_| ApiError::internal())??;
-    let enrolled_bytes = super::stored(state, templates_key, "templates").await?;
-    let enrolled = super::templates::decode(&enrolled_bytes).map_err(|e| {
+    let enrolled_bytes = crate::cards::stored(state, templates_key, "templates").await?;
+    let enrolled = crate::cards::templates::decode(&enrolled_bytes).map_err(|e| {
         tracing::error!(error = %e, "templates corrupt");
         ApiError::internal()
     })?;
@@ -160,10 +164,10 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
         .await?
         .ok_or_else(|| ApiError::not_found("کارت آمادهٔ تحویل", "card waiting for pickup"))?;
     if card.office != office {
-        return Err(super::enroll::other_office());
+        return Err(crate::cards::enroll::other_office());
     }
     if !matches!(card.state, S::ReadyForPickup | S::Uncollected) {
-        return Err(super::enroll::wrong_state(card.state));
+        return Err(crate::cards::enroll::wrong_state(card.state));
     }
     let Matched { position, .. } = desk_match(
         state,
@@ -203,4 +207,18 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
         pickup_fee_rials: fee,
         chip_serial: card.chip_serial.to_string(),
     })
+}
+
+/// The routes of this feature: `POST /api/v1/office/pickups` with its OpenAPI path, and the desk's page.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::handler::Handler;
+    use axum::routing::get;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(api::create))
+        .route(
+            "/office/pickup",
+            get(pages::form)
+                .post(pages::submit.layer(DefaultBodyLimit::max(crate::ENROLLMENT_BODY_LIMIT))),
+        )
 }
