@@ -29,16 +29,9 @@ pub struct OfficeTransferInput {
     pub fingerprint: ProbeInput,
 }
 
-/// Sends the card named by `tracking` to the operator's office, once the holder proved to be there.
-pub async fn with_holder(
-    state: &AppState,
-    staff: &Staff,
-    tracking: &str,
-    input: &OfficeTransferInput,
-) -> ApiResult<TransferOutcome> {
-    let office = staff.office()?.clone();
-    let tracking = TrackingCode::parse(tracking).at("tracking_code")?;
-    let code = NationalCode::parse(&input.national_code).at("national_code")?;
+/// Counts a finger-matched action (a transfer to the desk, a reactivation) against the operator's
+/// `transfers_per_operator_per_minute`, when rate limits are on.
+pub fn limit_operator(state: &AppState, staff: &Staff) -> ApiResult<()> {
     if state.settings.rate_limits {
         state
             .services
@@ -49,6 +42,20 @@ pub async fn with_holder(
             )
             .map_err(ApiError::rate_limited)?;
     }
+    Ok(())
+}
+
+/// Sends the card named by `tracking` to the operator's office, once the holder proved to be there.
+pub async fn with_holder(
+    state: &AppState,
+    staff: &Staff,
+    tracking: &str,
+    input: &OfficeTransferInput,
+) -> ApiResult<TransferOutcome> {
+    let office = staff.office()?.clone();
+    let tracking = TrackingCode::parse(tracking).at("tracking_code")?;
+    let code = NationalCode::parse(&input.national_code).at("national_code")?;
+    limit_operator(state, staff)?;
     let app = state
         .store
         .application(&tracking)
