@@ -837,6 +837,16 @@ async fn a_card_from_enrollment_to_pickup_checked_with_openssl() {
             .call("POST", "/api/v1/verify", agency, Some(&by_number))
             .await;
         assert_eq!(b["match"], false, "a suspended card does not verify");
+        let record = format!("/api/v1/office/applications/{tc1}");
+        let (_, b) = app.call("GET", &record, op, None).await;
+        assert_eq!(b["card_status"], "suspended", "{b}");
+        let kinds: Vec<&str> = b["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["kind"].as_str())
+            .collect();
+        assert!(kinds.iter().any(|k| k.starts_with("card_suspended")), "{b}");
         let finger = |person: u64| {
             json!({"position": 2, "format": "iso19794_2",
             "data": B64.encode(intake::fixtures::iso_probe(2, intake::fixtures::finger_seed(person, 2), 1))})
@@ -869,6 +879,8 @@ async fn a_card_from_enrollment_to_pickup_checked_with_openssl() {
             .call("POST", "/api/v1/verify", agency, Some(&by_number))
             .await;
         assert_eq!(b["match"], true, "a card found again verifies");
+        let (_, b) = app.call("GET", &record, op, None).await;
+        assert_eq!(b["card_status"], "active", "{b}");
 
         // --- Reported lost: revoked (keyCompromise) at once, in OCSP and the CRL. ---
         let (st, b) = app

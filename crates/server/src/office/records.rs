@@ -65,7 +65,7 @@ pub struct ApplicationRecord {
     /// `pending`, `clear`, `hit`, `distinct` or `duplicate`.
     pub dedup: Option<String>,
     pub chip_serial: Option<String>,
-    /// `produced`, `active` or `revoked`.
+    /// `produced`, `active`, `suspended` (in its holder's hands, its loss reported) or `revoked`.
     pub card_status: Option<String>,
     pub uncollected_reason: Option<String>,
     pub sms_failed: bool,
@@ -117,7 +117,10 @@ pub async fn record(
         destination_office_id: enrollment.as_ref().map(|e| e.destination.as_str().into()),
         dedup: enrollment.as_ref().map(|e| e.dedup.as_str().into()),
         chip_serial: card.as_ref().map(|c| c.chip_serial.to_string()),
-        card_status: card.as_ref().map(|c| c.status.clone()),
+        card_status: card.as_ref().map(|c| match c.suspended_at {
+            Some(_) if c.status == "active" => "suspended".to_string(),
+            _ => c.status.clone(),
+        }),
         uncollected_reason: card
             .as_ref()
             .and_then(|c| c.uncollected_reason.map(|r| r.as_str().into())),

@@ -84,6 +84,12 @@ fn sms_kind_fa(kind: &str) -> &'static str {
         "آماده بودن کارت"
     } else if kind.starts_with("reminder") {
         "یادآوری تحویل"
+    } else if kind.starts_with("receipt_ending") {
+        "پایان اعتبار رسید"
+    } else if kind.starts_with("card_suspended") {
+        "تعلیق کارت"
+    } else if kind.starts_with("card_reactivated") {
+        "فعال‌سازی دوبارهٔ کارت"
     } else if kind.starts_with("receipt") || kind.starts_with("filed") {
         "ثبت درخواست"
     } else {
@@ -105,6 +111,7 @@ fn card_status_fa(s: &str) -> &'static str {
     match s {
         "produced" => "ساخته‌شده",
         "active" => "فعال",
+        "suspended" => "معلق (اعلام مفقودی)",
         "revoked" => "باطل",
         _ => "نامعلوم",
     }
