@@ -26,6 +26,10 @@ pub trait MobileOwnership: Send + Sync {
 
     /// The national codes the number is registered to (a family may share one number), in no set order.
     async fn linked_codes(&self, mobile: &Mobile) -> Result<Vec<NationalCode>, OwnershipError>;
+
+    /// The mobile numbers registered to the national code at the operators (Chapar's reverse lookup), in no set
+    /// order.
+    async fn linked_numbers(&self, code: &NationalCode) -> Result<Vec<Mobile>, OwnershipError>;
 }
 
 /// Answers from the registry's `mobiles` column.
@@ -56,6 +60,15 @@ impl MobileOwnership for RegistryOwnership {
             .await
             .map_err(|e| OwnershipError::Unavailable(e.to_string()))
     }
+
+    async fn linked_numbers(&self, code: &NationalCode) -> Result<Vec<Mobile>, OwnershipError> {
+        let person = self
+            .store
+            .person(code)
+            .await
+            .map_err(|e| OwnershipError::Unavailable(e.to_string()))?;
+        Ok(person.map(|p| p.mobiles).unwrap_or_default())
+    }
 }
 
 #[derive(Serialize)]
@@ -79,12 +92,25 @@ struct LinkedAnswer {
     national_codes: Vec<String>,
 }
 
+#[derive(Serialize)]
+struct AskNumbers<'a> {
+    national_code: &'a str,
+}
+
+#[derive(Deserialize)]
+struct NumbersAnswer {
+    mobiles: Vec<String>,
+}
+
 /// `POST {url}` with `{"national_code", "mobile"}`, answered `{"matched": bool}`; and for the codes linked to a
-/// number, `POST {linked_url}` with `{"mobile"}`, answered `{"national_codes": ["…", …]}`. The linked-codes
-/// endpoint is `{url}/linked` unless [`HttpOwnership::with_linked_url`] names another.
+/// number, `POST {linked_url}` with `{"mobile"}`, answered `{"national_codes": ["…", …]}`; and for the numbers
+/// linked to a national code (Chapar), `POST {url}/numbers` with `{"national_code"}`, answered
+/// `{"mobiles": ["09…", …]}`. The linked-codes endpoint is `{url}/linked` unless [`HttpOwnership::with_linked_url`]
+/// names another.
 pub struct HttpOwnership {
     url: String,
     linked_url: String,
+    numbers_url: String,
     client: reqwest::Client,
 }
 
@@ -93,6 +119,7 @@ impl HttpOwnership {
         let url = url.into();
         Ok(Self {
             linked_url: format!("{}/linked", url.trim_end_matches('/')),
+            numbers_url: format!("{}/numbers", url.trim_end_matches('/')),
             url,
             client: reqwest::Client::builder()
                 .timeout(timeout)
@@ -167,6 +194,28 @@ impl MobileOwnership for HttpOwnership {
             })
             .collect()
     }
+
+    /// A number the service answers that is not a valid mobile number is an error of the service, not skipped.
+    async fn linked_numbers(&self, code: &NationalCode) -> Result<Vec<Mobile>, OwnershipError> {
+        let a: NumbersAnswer = self
+            .post(
+                &self.numbers_url,
+                &AskNumbers {
+                    national_code: code.as_str(),
+                },
+            )
+            .await?;
+        a.mobiles
+            .iter()
+            .map(|m| {
+                Mobile::parse(m).map_err(|_| {
+                    OwnershipError::Unavailable(
+                        "the service answered an invalid mobile number".into(),
+                    )
+                })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -196,6 +245,17 @@ mod tests {
                         _ => vec![],
                     };
                     Json(serde_json::json!({ "national_codes": codes }))
+                }),
+            )
+            .route(
+                "/shahkar/numbers",
+                post(|Json(v): Json<serde_json::Value>| async move {
+                    let numbers: Vec<&str> = match v["national_code"].as_str() {
+                        Some("0012345679") => vec!["09121234567", "09351234567"],
+                        Some("0499370899") => vec!["0912"],
+                        _ => vec![],
+                    };
+                    Json(serde_json::json!({ "mobiles": numbers }))
                 }),
             )
             .route(
@@ -294,5 +354,25 @@ mod tests {
             .await
             .unwrap());
         db.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn http_adapter_lists_the_numbers_linked_to_a_code() {
+        let o = HttpOwnership::new(serve().await, Duration::from_secs(5)).unwrap();
+        let numbers = o
+            .linked_numbers(&NationalCode::parse("0012345679").unwrap())
+            .await
+            .unwrap();
+        let numbers: Vec<&str> = numbers.iter().map(|m| m.as_str()).collect();
+        assert_eq!(numbers, ["09121234567", "09351234567"]);
+        assert!(o
+            .linked_numbers(&NationalCode::parse("0084575948").unwrap())
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(o
+            .linked_numbers(&NationalCode::parse("0499370899").unwrap())
+            .await
+            .is_err());
     }
 }

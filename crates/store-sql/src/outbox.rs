@@ -43,6 +43,21 @@ where
     f64: Scalar<Db<E>>,
     DateTime<Utc>: Scalar<Db<E>>,
 {
+    /// The holder is unreachable when every "ready" message of the application failed (the typed number and each
+    /// linked one); before the card is ready, when any message failed.
+    async fn reflag(conn: &mut Conn<E>, application_id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE applications SET sms_failed = NOT EXISTS (SELECT 1 FROM sms_outbox s \
+             WHERE s.application_id = $1 AND s.kind LIKE 'ready%' AND s.state <> 'failed') \
+             WHERE id = $1",
+        )
+        .bind(application_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
     pub(crate) async fn queue_sms(
         conn: &mut Conn<E>,
         application_id: Option<i64>,
@@ -159,11 +174,7 @@ where
         .await
         .map_err(err)?;
         if let Some(Some(app)) = app {
-            sqlx::query("UPDATE applications SET sms_failed = TRUE WHERE id = $1")
-                .bind(app)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
+            Self::reflag(&mut tx, app).await?;
         }
         tx.commit().await.map_err(err)
     }
@@ -184,15 +195,20 @@ where
             return Ok(false);
         }
         if delivered {
-            sqlx::query(
+            let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
+            let app: Option<Option<i64>> = sqlx::query_scalar(
                 "UPDATE sms_outbox SET state = 'delivered', reported_at = $1 \
-                 WHERE id = $2 AND state IN ('pending', 'sent')",
+                 WHERE id = $2 AND state IN ('pending', 'sent') RETURNING application_id",
             )
             .bind(at)
             .bind(id)
-            .execute(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(err)?;
+            if let Some(Some(app)) = app {
+                Self::reflag(&mut tx, app).await?;
+            }
+            tx.commit().await.map_err(err)?;
         } else {
             self.sms_failed(id, detail, at).await?;
         }
@@ -233,6 +249,41 @@ where
                 .await
                 .map_err(err)?;
         Ok(f.unwrap_or(false))
+    }
+
+    async fn ready_without_linked(&self, limit: u32) -> Result<Vec<Waiting>> {
+        let rows = sqlx::query(
+            "SELECT c.application_id, a.tracking_code, c.ready_at FROM cards c \
+             JOIN applications a ON a.id = c.application_id \
+             WHERE c.status = 'produced' AND c.ready_at IS NOT NULL AND a.state = 'ready_for_pickup' \
+             AND (c.linked_notified_at IS NULL OR c.linked_notified_at < c.ready_at) \
+             ORDER BY c.ready_at LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Waiting {
+                    application_id: get(r, "application_id")?,
+                    tracking_code: tracking(r, "tracking_code")?,
+                    ready_at: get(r, "ready_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn linked_notified(&self, application_id: i64, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE cards SET linked_notified_at = $1 WHERE application_id = $2 AND status = 'produced'",
+        )
+        .bind(at)
+        .bind(application_id)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
     }
 
     async fn waiting_without(

@@ -96,8 +96,16 @@ pub trait Outbox: Send + Sync {
 
     async fn sms_by_id(&self, id: i64) -> Result<Option<OutboxSms>>;
 
-    /// Whether the application's mobile number is flagged as failing.
+    /// Whether the application's holder is flagged as unreachable by SMS: once its card is ready, every "ready"
+    /// message (to the typed number and to each linked number) failed; before, any message failed.
     async fn sms_flagged(&self, application_id: i64) -> Result<bool>;
+
+    /// Cards ready for pickup whose "ready" message has not yet gone to the numbers linked to the holder's national
+    /// code (Chapar), oldest first.
+    async fn ready_without_linked(&self, limit: u32) -> Result<Vec<Waiting>>;
+
+    /// The card of the application had its "ready" message sent to the linked numbers (or it has none).
+    async fn linked_notified(&self, application_id: i64, at: DateTime<Utc>) -> Result<()>;
 
     /// Cards ready for pickup since before `ready_before` with no message of `kind` yet.
     async fn waiting_without(

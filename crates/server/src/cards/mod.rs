@@ -4,6 +4,7 @@
 //! [`workers`].
 
 pub mod adjudicate;
+pub mod chapar;
 pub mod dedup;
 pub mod enroll;
 pub mod personalisation;

@@ -133,6 +133,14 @@ pub async fn remind(state: &AppState) -> store::Result<u64> {
                 .unwrap_or_else(|| card.office.as_str().into());
             let text = domain::production::sms_reminder(&w.tracking_code, &name, days);
             let kind = format!("{kind}{}", w.ready_at.timestamp());
+            // The linked numbers too (Chapar).
+            if let Some(to) =
+                super::chapar::numbers(state, w.application_id, &app.national_code, &app.mobile)
+                    .await?
+            {
+                super::chapar::queue(state, w.application_id, &to, &kind, &text, Utc::now())
+                    .await?;
+            }
             if state
                 .store
                 .enqueue_sms(
@@ -293,6 +301,18 @@ pub fn spawn(state: &AppState) {
             }
         }
     }));
+    let s = state.clone();
+    tokio::spawn(every(
+        "chapar",
+        std::time::Duration::from_secs(30),
+        move || {
+            let s = s.clone();
+            async move {
+                super::chapar::notify_ready(&s).await?;
+                Ok(())
+            }
+        },
+    ));
     let s = state.clone();
     let last_batched = std::sync::Arc::new(std::sync::Mutex::new(None));
     tokio::spawn(every(

@@ -29,6 +29,9 @@ pub struct HistoryRow {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageRow {
     pub kind: String,
+    /// The recipient, masked (`0912****567`): the typed number or one linked to the holder's national code.
+    #[schema(example = "0912****567")]
+    pub to: String,
     pub state: String,
     pub attempts: u32,
     pub last_error: Option<String>,
@@ -140,6 +143,7 @@ pub async fn record(
             .iter()
             .map(|m| MessageRow {
                 kind: m.kind.clone(),
+                to: m.mobile.masked(),
                 state: m.state.as_str().into(),
                 attempts: m.attempts,
                 last_error: m.last_error.clone(),

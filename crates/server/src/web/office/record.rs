@@ -284,9 +284,10 @@ async fn page_body(
             .iter()
             .map(|m| {
                 format!(
-                    "<tr><td class=\"when\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                    "<tr><td class=\"when\">{}</td><td>{}</td><td dir=\"ltr\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                     rfc3339_fa(&m.created_at),
                     sms_kind_fa(&m.kind),
+                    escape(&fa_digits(&m.to)),
                     sms_state_fa(&m.state),
                     fa_digits(&m.attempts.to_string()),
                     m.last_error.as_deref().map(escape).unwrap_or_default(),
@@ -295,7 +296,7 @@ async fn page_body(
             .collect();
         format!(
             "<div class=\"scroll\"><table class=\"history\" id=\"messages\"><thead><tr><th scope=\"col\">زمان</th>\
-<th scope=\"col\">پیامک</th><th scope=\"col\">وضعیت</th><th scope=\"col\">تلاش‌ها</th><th scope=\"col\">آخرین خطا</th>\
+<th scope=\"col\">پیامک</th><th scope=\"col\">گیرنده</th><th scope=\"col\">وضعیت</th><th scope=\"col\">تلاش‌ها</th><th scope=\"col\">آخرین خطا</th>\
 </tr></thead><tbody>{rows}</tbody></table></div>"
         )
     };
