@@ -2,7 +2,8 @@
 //! message reaches the fake SMS centre in Persian, its delivery report comes back to `/sms/dlr` and marks it
 //! delivered; a citizen's SMS with a national code to the short number gets the status back when the number is
 //! linked to that code, and the same "nothing found" otherwise; a gateway that stays down gets the message failed
-//! after the last attempt and the number flagged. The callbacks answer only Kannel (this machine by default, else the
+//! after the last attempt and the number flagged; a holder whose typed number is dead is reached on a number linked to
+//! the national code (Chapar) and collects the card. The callbacks answer only Kannel (this machine by default, else the
 //! configured secret, which Kannel sends in its `get-url` and the sender puts in every `dlr-url`); a delivery report
 //! needs its message's token; status replies are limited per number and in all. SQLite only: the outbox's SQL is
 //! tested on both databases by the store suite.
