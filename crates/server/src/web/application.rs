@@ -134,6 +134,10 @@ fn flash(q: &Notices) -> String {
         ),
         (_, "booked") => (true, "نوبت شما ثبت شد"),
         (_, "cancelled") => (true, "نوبت شما لغو شد؛ می‌توانید نوبت تازه‌ای بگیرید"),
+        (_, "moved") => (
+            true,
+            "دفتر تحویل کارت تغییر کرد؛ وقتی کارت به دفتر تازه برسد پیامک می‌گیرید",
+        ),
         (_, "suspended") => (
             true,
             "کارت شما معلق شد و دیگر برای استعلام پذیرفته نمی‌شود؛ پیامکی با همین خبر برایتان فرستادیم",
@@ -186,6 +190,11 @@ async fn next_step(state: &AppState, o: &Opened) -> String {
             )
         }
         ApplicationState::Delivered => crate::suspension::pages::card_section(state, o).await,
+        s if crate::web::destination::movable(s) => format!(
+            r#"<section class="card next" id="destination-box"><h2>دفتر تحویل کارت</h2>
+<p>اگر جای دیگری زندگی می‌کنید یا دفتر دیگری برایتان آسان‌تر است، دفتر تحویل را تغییر دهید.</p>
+<p><a class="button" href="/applications/{tc}/office" id="destination-link">تغییر دفتر تحویل</a></p></section>"#
+        ),
         _ => String::new(),
     }
 }
