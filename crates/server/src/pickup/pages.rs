@@ -2,7 +2,7 @@
 //! the scanner's file go to the shared `crate::pickup::pickup` (1:1 against the finger enrolled at that
 //! position); the result is the delivery with the pickup fee, or the mismatch inviting another finger.
 
-use super::{pickup, PickupInput, ProbeInput};
+use super::{pickup, PickupInput};
 use crate::state::AppState;
 use crate::web::extract::PageQuery;
 use crate::web::form::{select_field, text_field, Errors};
@@ -15,7 +15,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use base64::Engine;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,24 +85,16 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         format: fields.text("format"),
     };
     let mut errors = Errors::default();
-    let Ok(position) = f.position.trim().parse::<i64>() else {
-        errors.field("position", "انگشت را انتخاب کنید");
-        return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
-    };
-    let Some(data) = fields.file("data") else {
-        errors.field(
-            "data",
-            "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید",
-        );
-        return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    let fingerprint = match fields.probe() {
+        Ok(p) => p,
+        Err((field, message)) => {
+            errors.field(field, message);
+            return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+        }
     };
     let input = PickupInput {
         tracking_code: f.tracking_code.clone(),
-        fingerprint: ProbeInput {
-            position,
-            format: f.format.clone(),
-            data: base64::engine::general_purpose::STANDARD.encode(data),
-        },
+        fingerprint,
     };
     match pickup(&state, &desk.staff, input).await {
         Ok(done) => delivered(

@@ -5,7 +5,6 @@
 //! printed on the card, and one finger from the scanner.
 
 use super::ReactivationInput;
-use crate::pickup::ProbeInput;
 use crate::state::{tehran_day, AppState};
 use crate::web::access::{open, Opened};
 use crate::web::dates;
@@ -19,7 +18,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use base64::Engine;
 use domain::ApplicationState;
 
 /// The card box of a delivered application's page (empty for other states, and for a revoked card).
@@ -142,25 +140,17 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         position: fields.text("position"),
         format: fields.text("format"),
     };
-    let Ok(position) = f.position.trim().parse::<i64>() else {
-        errors.field("position", "انگشت را انتخاب کنید");
-        return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
-    };
-    let Some(data) = fields.file("data") else {
-        errors.field(
-            "data",
-            "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید",
-        );
-        return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    let fingerprint = match fields.probe() {
+        Ok(p) => p,
+        Err((field, message)) => {
+            errors.field(field, message);
+            return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+        }
     };
     let input = ReactivationInput {
         national_code: f.national_code.clone(),
         card_serial: f.card_serial.trim().to_string(),
-        fingerprint: ProbeInput {
-            position,
-            format: f.format.clone(),
-            data: base64::engine::general_purpose::STANDARD.encode(data),
-        },
+        fingerprint,
     };
     match super::reactivate(&state, &desk.staff, &input).await {
         Ok(_) => {

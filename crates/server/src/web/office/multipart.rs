@@ -80,6 +80,26 @@ impl Fields {
         self.0.iter().any(|p| p.name == name)
     }
 
+    /// The finger a desk form sends (`position`, `format` and the scanner's file `data`) as the API's probe; else
+    /// the field at fault with its Persian message.
+    pub fn probe(&self) -> Result<crate::pickup::ProbeInput, (&'static str, &'static str)> {
+        use base64::Engine;
+        let Ok(position) = self.text("position").trim().parse::<i64>() else {
+            return Err(("position", "انگشت را انتخاب کنید"));
+        };
+        let Some(data) = self.file("data") else {
+            return Err((
+                "data",
+                "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید",
+            ));
+        };
+        Ok(crate::pickup::ProbeInput {
+            position,
+            format: self.text("format"),
+            data: base64::engine::general_purpose::STANDARD.encode(data),
+        })
+    }
+
     /// A file's bytes; `None` when no file was chosen.
     pub fn file(&self, name: &str) -> Option<&[u8]> {
         self.0

@@ -8,7 +8,6 @@ use super::record::render;
 use super::{desk, failure, finger_choices, format_choices, Desk};
 use crate::error::ApiError;
 use crate::office::transfers::{with_holder, OfficeTransferInput};
-use crate::pickup::ProbeInput;
 use crate::state::AppState;
 use crate::web::extract::PagePath;
 use crate::web::form::{see_other, select_field, text_field, Errors};
@@ -17,7 +16,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use base64::Engine;
 use domain::TrackingCode;
 
 /// What the form sends besides the file, as typed (kept to fill the form again).
@@ -113,24 +111,16 @@ pub async fn submit(
         format: fields.text("format"),
     };
     let unprocessable = Some(StatusCode::UNPROCESSABLE_ENTITY);
-    let Ok(position) = f.position.trim().parse::<i64>() else {
-        errors.field("position", "انگشت را انتخاب کنید");
-        return render(&state, &desk, &tc, "", &errors, &f, unprocessable).await;
-    };
-    let Some(data) = fields.file("data") else {
-        errors.field(
-            "data",
-            "پروندهٔ اثر انگشتی را که دستگاه گرفته است انتخاب کنید",
-        );
-        return render(&state, &desk, &tc, "", &errors, &f, unprocessable).await;
+    let fingerprint = match fields.probe() {
+        Ok(p) => p,
+        Err((field, message)) => {
+            errors.field(field, message);
+            return render(&state, &desk, &tc, "", &errors, &f, unprocessable).await;
+        }
     };
     let input = OfficeTransferInput {
         national_code: f.national_code.clone(),
-        fingerprint: ProbeInput {
-            position,
-            format: f.format.clone(),
-            data: base64::engine::general_purpose::STANDARD.encode(data),
-        },
+        fingerprint,
     };
     match with_holder(&state, &desk.staff, tc.as_str(), &input).await {
         Ok(o) => see_other(
