@@ -187,10 +187,8 @@ async fn answer(
                 ))
             );
             if ok && waiting {
-                if let Some(a) = state.store.application(&tc).await? {
-                    card_waiting = crate::cards::receipt::waiting_past_grace(&state, a.id).await?;
-                    ok = card_waiting.is_none();
-                }
+                card_waiting = crate::cards::receipt::waiting_past_grace(&state, &tc).await?;
+                ok = card_waiting.is_none();
             }
             (ok, ok.then_some("receipt"))
         }

@@ -114,13 +114,19 @@ pub fn receipt_end(
     (days > 0).then(|| ready_at + chrono::Duration::days(i64::from(days)))
 }
 
-/// The card of `application_id` when it waits at an office past the grace period (so the receipt no longer
-/// verifies); `None` otherwise, also when the grace period is off.
+/// The card of the application `tracking` names when it waits at an office past the grace period (so the receipt
+/// no longer verifies); `None` otherwise, and without a lookup when the grace period is off.
 pub async fn waiting_past_grace(
     state: &AppState,
-    application_id: i64,
+    tracking: &TrackingCode,
 ) -> ApiResult<Option<CardWaiting>> {
-    let Some(card) = state.store.card_of_application(application_id).await? else {
+    if state.settings.receipt_grace_days == 0 {
+        return Ok(None);
+    }
+    let Some(app) = state.store.application(tracking).await? else {
+        return Ok(None);
+    };
+    let Some(card) = state.store.card_of_application(app.id).await? else {
         return Ok(None);
     };
     let (Some(ready_at), Some(office)) = (card.ready_at, card.office.as_ref()) else {

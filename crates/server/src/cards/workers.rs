@@ -185,8 +185,9 @@ pub async fn warn_receipt_ending(state: &AppState) -> store::Result<u64> {
             Some(o) => o.name,
             None => card.office.as_str().into(),
         };
-        let ends = w.ready_at + Duration::days(i64::from(grace));
-        let Some(ends) = crate::state::tehran_day(ends) else {
+        let Some(ends) =
+            super::receipt::receipt_end(state, w.ready_at).and_then(crate::state::tehran_day)
+        else {
             continue;
         };
         let text = domain::production::sms_receipt_ending(&w.tracking_code, &name, &ends);

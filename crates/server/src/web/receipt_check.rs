@@ -68,15 +68,8 @@ pub async fn show(
         e.state,
         ApplicationState::ReadyForPickup | ApplicationState::Uncollected
     ) {
-        let app = state.store.application(&tracking).await.ok().flatten();
-        let waiting = match app {
-            Some(a) => crate::cards::receipt::waiting_past_grace(&state, a.id)
-                .await
-                .ok()
-                .flatten(),
-            None => None,
-        };
-        if let Some(w) = waiting {
+        let waiting = crate::cards::receipt::waiting_past_grace(&state, &tracking).await;
+        if let Ok(Some(w)) = waiting {
             return invalid(&format!(
                 "کارت دارندهٔ این رسید از {} در «{}» آمادهٔ تحویل است و این رسید از {} دیگر به جای کارت پذیرفته نمی‌شود؛ دارنده باید کارت را تحویل بگیرد.",
                 fa_digits(&w.ready_since_jalali),
