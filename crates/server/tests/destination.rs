@@ -27,6 +27,18 @@ async fn the_holder_sends_the_card_to_another_office() {
         let (waiting, _) = ready(&app.db, 951, 1).await[0];
         let making = queue(&app.db, 950, 1, "10001").await[0];
         for (tc, n, outcome) in [(making, 950, "destination"), (waiting, 951, "shipped")] {
+            // Without the portal's cookie for this application: to the tracking form, nothing moved.
+            let none = app
+                .post_form(
+                    &format!("/applications/{}/office", tc.as_str()),
+                    &[("office_id", "10002")],
+                )
+                .await;
+            assert_eq!(none.status, StatusCode::SEE_OTHER);
+            assert!(none.headers["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/track"));
             let cookie = opened(&app, tc.as_str(), n).await;
             let page = app
                 .get(&format!("/applications/{}", tc.as_str()))

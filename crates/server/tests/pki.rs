@@ -856,6 +856,11 @@ async fn a_card_from_enrollment_to_pickup_checked_with_openssl() {
             "fingerprint": finger(person)})
         };
         let reactivate = "/api/v1/office/cards/reactivate";
+        // Only staff reactivate: no token, or a manufacturer's key, is 401 and changes nothing.
+        for who in [None, vendor] {
+            let (st, b) = app.call("POST", reactivate, who, Some(&found(1))).await;
+            assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+        }
         let (st, b) = app.call("POST", reactivate, op, Some(&found(2))).await;
         assert_eq!(
             (st, b["error"]["code"].as_str()),

@@ -41,6 +41,13 @@ async fn an_administrator_runs_a_scenario_and_sees_its_charts() {
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     assert_eq!(a.headers[header::LOCATION], "/admin/login");
 
+    let a = app
+        .post_form(
+            "/admin/simulate",
+            &[("preset", "custom"), ("scenario", SMALL)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "no run without a login");
     let op = cookie(&app, "op").await;
     assert_eq!(
         app.get("/admin/simulate").cookie(&op).await.status,

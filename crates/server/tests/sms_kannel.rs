@@ -148,6 +148,30 @@ async fn ready(state: &AppState, n: u32) -> (TrackingCode, i64) {
 
 use domain::ChipSerial;
 
+/// The service on a real port, sending through a real Kannel whose delivery reports come back to it.
+async fn served_with_kannel(db: &TestStore) -> (AppState, sms::testing::KannelHarness) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let kannel = sms::testing::KannelHarness::start(&format!("http://{addr}"))
+        .await
+        .unwrap();
+    let state = AppState::new(db.store.clone(), Settings::default()).with_services(|s| {
+        s.sms = Arc::new(
+            sms::KannelSender::new(kannel.sendsms_config()).with_dlr_tokens(s.dlr_tokens.clone()),
+        );
+    });
+    let app = server::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    (state, kannel)
+}
+
 async fn eventually<F, Fut>(what: &str, mut f: F)
 where
     F: FnMut() -> Fut,
@@ -176,25 +200,7 @@ async fn ready_sms_delivery_reports_and_status_by_sms_through_kannel() {
         .upsert_offices(&[office("30-0001").build()])
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let kannel = sms::testing::KannelHarness::start(&format!("http://{addr}"))
-        .await
-        .unwrap();
-    let state = AppState::new(db.store.clone(), Settings::default()).with_services(|s| {
-        s.sms = Arc::new(
-            sms::KannelSender::new(kannel.sendsms_config()).with_dlr_tokens(s.dlr_tokens.clone()),
-        );
-    });
-    let app = server::router(state.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    let (state, kannel) = served_with_kannel(&db).await;
 
     let (tc, app_id) = ready(&state, 1).await;
     let sent = server::cards::workers::send_sms(&state, 100, 16)
@@ -764,25 +770,7 @@ async fn chapar_reaches_a_holder_whose_typed_number_is_dead() {
         .upsert_offices(&[office("30-0001").build()])
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let kannel = sms::testing::KannelHarness::start(&format!("http://{addr}"))
-        .await
-        .unwrap();
-    let state = AppState::new(db.store.clone(), Settings::default()).with_services(|s| {
-        s.sms = Arc::new(
-            sms::KannelSender::new(kannel.sendsms_config()).with_dlr_tokens(s.dlr_tokens.clone()),
-        );
-    });
-    let app = server::router(state.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    let (state, kannel) = served_with_kannel(&db).await;
 
     let (tc, app_id) = ready(&state, 3).await;
     // The typed number is dead: its message failed for good (the operator's permanent failure).
