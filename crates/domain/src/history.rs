@@ -25,11 +25,12 @@ pub enum HistoryEvent {
 }
 
 /// Rows that record without a transition, by their stored names.
-const NOTES: [(&str, &str); 4] = [
+const NOTES: [(&str, &str); 5] = [
     ("dedup_distinct", "بررسی تکرار: فرد دیگری است"),
     ("destination_changed", "تغییر دفتر مقصد"),
     ("card_suspended", "تعلیق کارت"),
     ("card_reactivated", "فعال‌سازی دوبارهٔ کارت"),
+    ("card_destroyed", "امحای کارت باطل‌شده در دفتر"),
 ];
 
 impl HistoryEvent {
@@ -42,6 +43,8 @@ impl HistoryEvent {
     pub const CARD_SUSPENDED: Self = Self::Note("card_suspended");
     /// A suspended card was found again and its holder's finger matched at an office.
     pub const CARD_REACTIVATED: Self = Self::Note("card_reactivated");
+    /// A card revoked while it waited at an office was destroyed there.
+    pub const CARD_DESTROYED: Self = Self::Note("card_destroyed");
 
     /// The stored name: `filed`, an [`Event`]'s name, or a note's.
     pub fn code(self) -> &'static str {
@@ -285,6 +288,10 @@ mod tests {
             Some(HistoryEvent::CARD_SUSPENDED)
         );
         assert_eq!(HistoryEvent::CARD_REACTIVATED.fa(), "فعال‌سازی دوبارهٔ کارت");
+        assert_eq!(
+            HistoryEvent::parse("card_destroyed"),
+            Some(HistoryEvent::CARD_DESTROYED)
+        );
         for e in Event::ALL {
             let h = HistoryEvent::Transition(e);
             assert_eq!(HistoryEvent::parse(h.code()), Some(h));

@@ -275,6 +275,27 @@ pub fn sms_card_reactivated(tracking: &TrackingCode) -> String {
     )
 }
 
+/// A backlog campaign's reminder: the card has waited `days` days at `office_name`.
+pub fn sms_campaign_reminder(tracking: &TrackingCode, office_name: &str, days: u32) -> String {
+    format!(
+        "کارت هوشمند ملی شما (کد رهگیری {}) {} روز است در {} آمادهٔ تحویل است. با رسید یا کارت قبلی در ساعات اداری مراجعه کنید؛ پس از مهلت، رسید به جای کارت پذیرفته نمی‌شود.",
+        to_persian_digits(tracking.as_str()),
+        to_persian_digits(&days.to_string()),
+        office_name
+    )
+}
+
+/// A backlog campaign to a holder who moved: the card waits at `office_name`; `link` is the portal's page where
+/// the holder has it sent to an office near them.
+pub fn sms_campaign_moved(tracking: &TrackingCode, office_name: &str, link: &str) -> String {
+    format!(
+        "کارت هوشمند ملی شما (کد رهگیری {}) در {} منتظر شماست. اگر نشانی‌تان تغییر کرده، دفتر نزدیک خود را برای ارسال کارت انتخاب کنید: {}",
+        to_persian_digits(tracking.as_str()),
+        office_name,
+        link
+    )
+}
+
 /// The document number of the `sequence`-th card put in a batch (1, 2, …): 9 characters for the TD1 MRZ, a letter
 /// that counts hundreds of millions (`A` first) and eight digits, e.g. `A00000001`. Numbers follow the sequence, so
 /// a number is never handed out twice; `None` past `Z99999999` (2.6 billion cards).

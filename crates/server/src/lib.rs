@@ -9,6 +9,7 @@ pub mod admin;
 pub mod agency;
 pub mod apidoc;
 pub mod auth;
+pub mod backlog;
 pub mod cards;
 pub mod citizen;
 pub mod client;
@@ -99,6 +100,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(vendor::routes())
         .merge(pki::routes())
         .merge(suspension::routes())
+        .merge(backlog::routes())
         .merge(pickup::routes())
         .merge(agency::routes())
         .merge(admin::routes())

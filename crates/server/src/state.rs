@@ -56,6 +56,8 @@ pub struct Settings {
     /// Days a card may wait at the office before its enrollment receipt stops standing in for it (verification
     /// answers no, with where the card waits); 0 turns this off.
     pub receipt_grace_days: u32,
+    /// Messages a backlog campaign sends per minute at most: its messages are queued this far apart.
+    pub campaign_sms_per_minute: u32,
     /// A card suspended on a report of its loss and not found again within this many days is revoked.
     pub suspension_days: u32,
     /// Reminders go after these many days of waiting.
@@ -106,6 +108,7 @@ impl Default for Settings {
             pickup_period_days: 90,
             suspension_days: 90,
             receipt_grace_days: 30,
+            campaign_sms_per_minute: 600,
             reminder_days: vec![7, 30],
             sms_max_attempts: 8,
             idempotency_ttl: Duration::from_secs(24 * 3600),

@@ -52,6 +52,8 @@ pub struct Config {
     pub pickup_period_days: u32,
     /// Days a card may wait at the office before its receipt no longer verifies (0: off).
     pub receipt_grace_days: u32,
+    /// Messages a backlog campaign sends per minute at most (its messages leave the outbox spread out).
+    pub campaign_sms_per_minute: u32,
     /// Days a card suspended on a report of its loss may wait to be found again before it is revoked.
     pub suspension_days: u32,
     /// At most this many cards in one manufacturer's batch.
@@ -246,6 +248,7 @@ impl Default for Config {
             pickup_period_days: s.pickup_period_days,
             suspension_days: s.suspension_days,
             receipt_grace_days: s.receipt_grace_days,
+            campaign_sms_per_minute: s.campaign_sms_per_minute,
             production_batch_size: s.production_batch_size,
             production: ProductionSection::default(),
             filings_per_operator_per_minute: s.filings_per_operator_per_minute,

@@ -25,6 +25,7 @@ use store::{PersonWriter, Result, Store, UpsertCounts};
 mod applications;
 mod appointments;
 mod audit;
+mod backlog;
 mod bank;
 mod cards;
 mod columns;

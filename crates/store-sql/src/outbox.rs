@@ -207,6 +207,7 @@ where
             .map_err(err)?;
             if let Some(Some(app)) = app {
                 Self::reflag(&mut tx, app).await?;
+                Self::count_reached(&mut tx, app, at).await?;
             }
             tx.commit().await.map_err(err)?;
         } else {

@@ -116,8 +116,8 @@ where
     ) -> Result<bool> {
         let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
         let row = sqlx::query(
-            "SELECT a.id, a.state, a.national_code, a.province_code, a.created_at, c.chip_serial \
-             FROM applications a JOIN cards c ON c.application_id = a.id AND c.status = 'produced' \
+            "SELECT a.id, a.state, a.national_code, a.province_code, a.created_at, c.chip_serial, \
+             c.ready_at FROM applications a JOIN cards c ON c.application_id = a.id AND c.status = 'produced' \
              WHERE a.tracking_code = $1 AND c.office_id = $2",
         )
         .bind(t.as_str())
@@ -149,6 +149,11 @@ where
         .execute(&mut *tx)
         .await
         .map_err(err)?;
+        if let Some(ready) = get::<Option<DateTime<Utc>>, _>(&row, "ready_at")? {
+            let days = (change.at - ready).num_days();
+            let p = province.as_deref().unwrap_or("");
+            Self::count_wait(&mut tx, p, at_office.as_str(), days).await?;
+        }
         // The card the new one replaces stops being valid.
         let old = sqlx::query(
             "SELECT chip_serial, application_id FROM cards WHERE national_code = $1 \

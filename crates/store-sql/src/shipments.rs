@@ -208,7 +208,8 @@ where
                     .await
                     .map_err(err)?;
                 sqlx::query(
-                    "UPDATE cards SET office_id = $1, ready_at = $2 WHERE chip_serial = $3",
+                    "UPDATE cards SET office_id = $1, ready_at = $2, reached_at = NULL \
+                     WHERE chip_serial = $3",
                 )
                 .bind(at_office.as_str())
                 .bind(change.at)
@@ -216,6 +217,7 @@ where
                 .execute(&mut *tx)
                 .await
                 .map_err(err)?;
+                Self::count_arrival(&mut tx, app, at_office.as_str(), change.at).await?;
                 let t = tracking(c, "tracking_code")?;
                 let mobile: String = get(c, "mobile")?;
                 let text = domain::production::sms_ready(&t, &office_name);

@@ -24,7 +24,7 @@ where
     DateTime<Utc>: Scalar<Db<E>>,
 {
     /// The application's state, for a history row that does not move it.
-    async fn state_of(conn: &mut Conn<E>, application_id: i64) -> Result<S> {
+    pub(crate) async fn state_of(conn: &mut Conn<E>, application_id: i64) -> Result<S> {
         let st: String = sqlx::query_scalar("SELECT state FROM applications WHERE id = $1")
             .bind(application_id)
             .fetch_one(&mut *conn)

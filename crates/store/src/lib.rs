@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub mod applications;
 pub mod appointments;
 pub mod audit;
+pub mod backlog;
 pub mod bank;
 pub mod cards;
 pub mod codec;
@@ -37,6 +38,7 @@ pub mod verification;
 pub use applications::Applications;
 pub use appointments::Appointments;
 pub use audit::Audit;
+pub use backlog::Backlog;
 pub use bank::SandboxBank;
 pub use cards::Cards;
 pub use dedup::Dedup;
@@ -84,6 +86,7 @@ pub trait Store:
     + Stats
     + Audit
     + Pki
+    + Backlog
     + Send
     + Sync
     + 'static

@@ -173,6 +173,53 @@ pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> String {
     )
 }
 
+/// The backlog over time: cards waiting at offices (blue) and, of them, uncollected (red), one point a day, the
+/// first and last day labelled under the axis. An empty history draws nothing.
+pub fn backlog(points: &[crate::backlog::figures::BacklogPoint]) -> String {
+    if points.is_empty() {
+        return String::new();
+    }
+    let (h, top, bottom, left, right) = (220u64, 20u64, 180u64, 70u64, WIDTH - 20);
+    let max = points.iter().map(|p| p.waiting).max().unwrap_or(0).max(1);
+    let x = |i: usize| {
+        if points.len() == 1 {
+            right
+        } else {
+            left + (right - left) * i as u64 / (points.len() as u64 - 1)
+        }
+    };
+    let y = |v: u64| bottom - (bottom - top) * v / max;
+    let line = |f: &dyn Fn(&crate::backlog::figures::BacklogPoint) -> u64| -> String {
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{},{}", x(i), y(f(p))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = svg_open(h, "backlog-title", "کارت‌های منتظر در دفترها، روز به روز");
+    out.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{bottom}\" stroke=\"#9aa7b4\"/>\
+<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" fill=\"#5b6b7c\">{max_fa}</text>\
+<text x=\"{lx}\" y=\"{by}\" text-anchor=\"end\" fill=\"#5b6b7c\">۰</text>\
+<polyline points=\"{waiting}\" fill=\"none\" stroke=\"#0b5d7a\" stroke-width=\"3\"/>\
+<polyline points=\"{unc}\" fill=\"none\" stroke=\"#b3412e\" stroke-width=\"3\"/>\
+<text x=\"{left}\" y=\"{dy}\" text-anchor=\"start\" fill=\"#5b6b7c\">{first}</text>\
+<text x=\"{right}\" y=\"{dy}\" text-anchor=\"end\" fill=\"#5b6b7c\">{last}</text>",
+        lx = left - 8,
+        ty = top + 5,
+        by = bottom + 5,
+        dy = bottom + 30,
+        max_fa = fa_count(max),
+        waiting = line(&|p| p.waiting),
+        unc = line(&|p| p.uncollected),
+        first = fa_digits(&points[0].day_jalali.replace('-', "/")),
+        last = fa_digits(&points[points.len() - 1].day_jalali.replace('-', "/")),
+    ));
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +243,23 @@ mod tests {
         assert!(svg.contains("width=\"420\""));
         assert!(svg.contains("width=\"210\""));
         assert!(svg.contains("تحویل‌شده"));
+    }
+
+    #[test]
+    fn backlog_lines_scale_to_the_largest() {
+        use crate::backlog::figures::BacklogPoint;
+        let p = |day: &str, waiting, uncollected| BacklogPoint {
+            day_jalali: day.into(),
+            waiting,
+            uncollected,
+            in_production: 0,
+        };
+        assert_eq!(backlog(&[]), "");
+        let svg = backlog(&[p("1405-09-01", 100, 10), p("1405-09-02", 50, 20)]);
+        // The first day's 100 waiting at the top (y 20), the second's 50 half-way down (y 100), 20 uncollected
+        // at y 148.
+        assert!(svg.contains("points=\"70,20 620,100\""), "{svg}");
+        assert!(svg.contains("points=\"70,164 620,148\""), "{svg}");
+        assert!(svg.contains("۱۴۰۵/۰۹/۰۱"));
     }
 }

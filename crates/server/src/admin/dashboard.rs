@@ -84,12 +84,13 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         body_rows.push_str(&format!("<tr>{}</tr>", cells("کل کشور", &total)));
     }
     let today = crate::state::today();
-    let (lead, unc, load) = match (
+    let (lead, unc, load, backlog) = match (
         super::cards::lead_times_in(&state, scope).await,
         super::cards::uncollected_in(&state, scope).await,
         super::cards::office_load_in(&state, scope, today, 10).await,
+        crate::backlog::figures::compute(&state, scope).await,
     ) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
         _ => {
             return message_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -133,13 +134,20 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
 <section class=\"card\" id=\"uncollected\"><h2>کارت‌های تحویل‌نگرفته</h2>\
 <div class=\"scroll\">{unc_chart}</div><div class=\"scroll\"><table class=\"history stats\">\
 <thead><tr><th scope=\"col\">علت</th>{ages}<th scope=\"col\">جمع</th></tr></thead><tbody>{reasons}</tbody></table></div></section>\
+<section class=\"card\" id=\"backlog\"><h2>کارت‌های منتظر در دفترها</h2>\
+<p class=\"lead\">منتظر: <strong>{waiting}</strong> · تحویل‌نگرفته پس از مهلت: <strong>{unc_n}</strong> · \
+پیامک به دارنده رسید: <strong>{reached}</strong> · میانهٔ انتظار در دفتر تا تحویل: <strong>{wait_median}</strong></p>\
+<div class=\"scroll\">{backlog_chart}</div>\
+<p class=\"note\">آبی: کارت‌های منتظر؛ قرمز: تحویل‌نگرفته‌ها. \
+<a href=\"/admin/backlog\" id=\"backlog-link\">فهرست به تفکیک دفتر، علت و مدت؛ پویش پیامکی</a></p></section>\
 <section class=\"card\" id=\"office-load\"><h2>پرکارترین دفترها، امروز {day}</h2><div class=\"scroll\">{load_chart}</div></section>\
 <section class=\"card\" id=\"exports\"><h2>خروجی CSV</h2><ul class=\"exports\">\
 <li><a href=\"/api/v1/stats/provinces?format=csv\">آمار استان‌ها</a></li>\
 <li><a href=\"/api/v1/stats/national?format=csv\">آمار کل</a></li>\
 <li><a href=\"/api/v1/stats/lead-times?format=csv\">فاصلهٔ درخواست تا تحویل</a></li>\
 <li><a href=\"/api/v1/stats/uncollected?format=csv\">کارت‌های تحویل‌نگرفته</a></li>\
-<li><a href=\"/api/v1/stats/offices/load?format=csv\">بار دفترها</a></li></ul></section>\
+<li><a href=\"/api/v1/stats/offices/load?format=csv\">بار دفترها</a></li>\
+<li><a href=\"/api/v1/backlog/figures?format=csv\">کارت‌های منتظر به تفکیک دفتر</a></li></ul></section>\
 <section class=\"card\" id=\"simulation\"><h2>شبیه‌سازی</h2><p class=\"lead\">اثر ظرفیت سازندگان، ساعات دفاتر، \
 پیامک و مهلت تحویل را پیش از اجرا ببینید: <a href=\"/admin/simulate\">اجرای یک سناریو</a></p></section>",
         median = days(lead.median_days),
@@ -148,6 +156,15 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         n = fa_count(lead.deliveries),
         lead_chart = super::chart::lead_times(&lead),
         unc_chart = super::chart::uncollected(&unc),
+        waiting = fa_count(backlog.total.waiting),
+        unc_n = fa_count(backlog.total.uncollected),
+        reached = backlog
+            .total
+            .reached_pct
+            .map(fa_pct)
+            .unwrap_or_else(|| "—".into()),
+        wait_median = days(backlog.total.median_days_to_delivery),
+        backlog_chart = super::chart::backlog(&backlog.over_time),
         day = crate::web::html::fa_digits(&today.to_string().replace('-', "/")),
     );
     let body = format!(

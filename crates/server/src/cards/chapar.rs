@@ -43,7 +43,7 @@ pub async fn numbers(
 }
 
 /// A number's mark in a message kind: unique per number, without the number (kinds are shown on records).
-fn mark(m: &Mobile) -> String {
+pub fn mark(m: &Mobile) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(m.as_str().as_bytes())[..6])
 }

@@ -359,6 +359,7 @@ pub fn spawn(state: &AppState) {
                 warn_receipt_ending(&s).await?;
                 expire_pickups(&s).await?;
                 crate::suspension::revoke_overdue(&s).await?;
+                crate::backlog::figures::snapshot(&s).await?;
                 if deaths(&s).await? > 0 {
                     crate::pki::status_changed(&s).await;
                 }

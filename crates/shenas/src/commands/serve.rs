@@ -150,6 +150,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         pickup_period_days: cfg.pickup_period_days,
         suspension_days: cfg.suspension_days.max(1),
         receipt_grace_days: cfg.receipt_grace_days,
+        campaign_sms_per_minute: cfg.campaign_sms_per_minute.max(1),
         production_batch_size: cfg.production_batch_size.max(1),
         batch_schedule: cfg.production.schedule()?,
         filings_per_operator_per_minute: cfg.filings_per_operator_per_minute.max(1),

@@ -144,7 +144,7 @@ pub fn page(title: &str, desk: Option<&Desk>, body: &str) -> String {
             format!(
                 "<nav class=\"desk-nav\" aria-label=\"صفحه‌های دفتر\">\
 <a href=\"/office\">میز امروز</a><a href=\"/office/pickup\">تحویل کارت</a>\
-<a href=\"/office/shipments\">محموله‌ها</a>{adjudications}</nav>\
+<a href=\"/office/shipments\">محموله‌ها</a><a href=\"/office/backlog\">کارت‌های منتظر</a>{adjudications}</nav>\
 <div class=\"who\"><span><bdi>{user}</bdi> · {role} · {office}</span>\
 <form method=\"post\" action=\"/office/logout\"><button type=\"submit\" class=\"link\">خروج</button></form></div>",
                 user = escape(&d.staff.username),
