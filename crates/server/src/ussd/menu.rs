@@ -5,13 +5,20 @@
 //! ```text
 //! main ─1→ the number's applications (pages: 0) ─n→ stage ┐
 //!      └2→ national code → tracking code ───────────→ stage ┴─ card waits at an office → 1: the address
+//!                                                                                    └ 2: another office ┐
+//!                                                   not yet on its way (enrolled, in production) → 2: ───┤
+//!   another office: province area code → the province's offices (pages: 0) → n → 1: yes (sent) / 2: no ─┘
 //! ```
+//!
+//! The holder reaches an application either through the calling number (registered to the national code at the
+//! operators) or with the national code and tracking code together, as on the portal; the office change is the
+//! portal's (`crate::office::records::transfer_to`), and happens only on the session's last input.
 
 use super::screens::{self, Screen};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use domain::text::digit_value;
-use domain::{ApplicationState, Mobile, NationalCode, TrackingCode};
+use domain::{ApplicationState, Mobile, NationalCode, Office, TrackingCode};
 use store::journey::StatusView;
 
 /// Characters of one input looked at; the rest is ignored.
@@ -43,8 +50,18 @@ enum Step {
     },
     AskCode,
     AskTracking(NationalCode),
-    /// The card waits at an office; `1` shows the address.
-    Waiting(StatusView),
+    /// The card waits at an office; `1` shows the address, `2` sends it to another office.
+    Waiting(StatusView, TrackingCode),
+    /// Not yet on its way: `2` changes the office it goes to.
+    Changeable(StatusView, TrackingCode),
+    /// The province (by its area code) of the office to send the card to.
+    AskArea(TrackingCode),
+    PickOffice {
+        tracking: TrackingCode,
+        offices: Vec<Office>,
+        start: usize,
+    },
+    Confirm(TrackingCode, Office),
 }
 
 enum Next {
@@ -84,11 +101,24 @@ fn show(step: &Step, hint: bool) -> Screen {
         Step::Pick { items, start } => list(items, *start, hint).0,
         Step::AskCode => screens::ask_code(hint),
         Step::AskTracking(_) => screens::ask_tracking(hint),
-        Step::Waiting(v) => {
+        Step::Waiting(v, _) => {
             let name = v.office.as_ref().map(|(_, n)| n.as_str()).unwrap_or("");
             screens::waiting(v, name, hint)
         }
+        Step::Changeable(v, _) => screens::changeable(v, hint),
+        Step::AskArea(_) => screens::ask_area(hint),
+        Step::PickOffice { offices, start, .. } => office_page(offices, *start, hint).0,
+        Step::Confirm(_, office) => screens::confirm(office, hint),
     }
+}
+
+fn office_page(offices: &[Office], start: usize, hint: bool) -> (Screen, Option<usize>) {
+    let lines: Vec<String> = offices
+        .iter()
+        .enumerate()
+        .map(|(i, o)| screens::office_line(i, o))
+        .collect();
+    screens::titled_page(screens::OFFICES, &lines, start, hint)
 }
 
 fn list(items: &[Item], start: usize, hint: bool) -> (Screen, Option<usize>) {
@@ -152,10 +182,92 @@ async fn advance(caller: &Caller<'_>, step: Step, input: &str, hinted: bool, las
             }
             Err(_) => Next::Wrong(Step::AskTracking(code)),
         },
-        Step::Waiting(v) => match choice(input) {
+        Step::Waiting(v, t) => match choice(input) {
             Some(1) => Next::End(office_address(caller, &v).await),
-            _ => Next::Wrong(Step::Waiting(v)),
+            Some(2) => Next::Go(Step::AskArea(t)),
+            _ => Next::Wrong(Step::Waiting(v, t)),
         },
+        Step::Changeable(v, t) => match choice(input) {
+            Some(2) => Next::Go(Step::AskArea(t)),
+            _ => Next::Wrong(Step::Changeable(v, t)),
+        },
+        Step::AskArea(t) => {
+            let Ok(province) = domain::Province::by_area_code(input) else {
+                return Next::Wrong(Step::AskArea(t));
+            };
+            match caller
+                .state
+                .store
+                .offices_in_province(province.code())
+                .await
+            {
+                Ok(offices) if offices.is_empty() => Next::End(Screen::end(screens::NO_OFFICES)),
+                Ok(offices) => Next::Go(Step::PickOffice {
+                    tracking: t,
+                    offices,
+                    start: 0,
+                }),
+                Err(e) => {
+                    tracing::warn!(error = %e, "ussd: offices unavailable");
+                    Next::End(Screen::end(screens::UNAVAILABLE))
+                }
+            }
+        }
+        Step::PickOffice {
+            tracking,
+            offices,
+            start,
+        } => match choice(input) {
+            Some(0) => match office_page(&offices, start, hinted).1 {
+                Some(next) => Next::Go(Step::PickOffice {
+                    tracking,
+                    offices,
+                    start: next,
+                }),
+                None => Next::Wrong(Step::PickOffice {
+                    tracking,
+                    offices,
+                    start,
+                }),
+            },
+            Some(n) if (1..=offices.len()).contains(&(n as usize)) => {
+                let office = offices[n as usize - 1].clone();
+                Next::Go(Step::Confirm(tracking, office))
+            }
+            _ => Next::Wrong(Step::PickOffice {
+                tracking,
+                offices,
+                start,
+            }),
+        },
+        Step::Confirm(t, office) => match choice(input) {
+            Some(1) if last => Next::End(send_to(caller, &t, &office).await),
+            // Replayed from an earlier request of the session: already done.
+            Some(1) => Next::End(screens::moved(&office)),
+            Some(2) => Next::End(Screen::end(screens::KEPT)),
+            _ => Next::Wrong(Step::Confirm(t, office)),
+        },
+    }
+}
+
+/// The card goes to `office`: the portal's operation, recorded as the citizen's by USSD. A card that already goes
+/// there is reported as sent (a gateway's retry of the same request).
+async fn send_to(caller: &Caller<'_>, tracking: &TrackingCode, office: &Office) -> Screen {
+    match crate::office::records::transfer_to(
+        caller.state,
+        tracking,
+        &office.id,
+        "citizen:ussd".into(),
+    )
+    .await
+    {
+        Ok(_) => screens::moved(office),
+        Err(e) if e.detail.code == "same_office" => screens::moved(office),
+        Err(e) if e.status.is_client_error() => Screen::end(e.detail.message.clone()),
+        Err(e) => {
+            tracing::warn!(error = %e.detail.message_en, "ussd: office change failed");
+            Screen::end(screens::UNAVAILABLE)
+        }
     }
 }
 
@@ -198,7 +310,15 @@ async fn mine(caller: &Caller<'_>) -> Next {
 /// The stage of one application, by the pair of codes (checked together, as on the API).
 async fn stage(caller: &Caller<'_>, code: &NationalCode, tracking: &TrackingCode) -> Next {
     match crate::journey::status::lookup(caller.state, code, tracking).await {
-        Ok(v) if v.office.is_some() => Next::Go(Step::Waiting(v)),
+        Ok(v) if v.office.is_some() => Next::Go(Step::Waiting(v, *tracking)),
+        Ok(v)
+            if matches!(
+                v.state,
+                ApplicationState::Enrolled | ApplicationState::InProduction
+            ) =>
+        {
+            Next::Go(Step::Changeable(v, *tracking))
+        }
         Ok(v) => Next::End(screens::status_end(&v)),
         Err(e) if e.status == StatusCode::NOT_FOUND => Next::End(Screen::end(screens::NOT_FOUND)),
         Err(e) => {

@@ -18,7 +18,15 @@ pub const PICK: &str = "درخواست‌ها:";
 pub const MORE: &str = "۰- بیشتر";
 pub const ASK_CODE: &str = "کد ملی ۱۰ رقمی را وارد کنید:";
 pub const ASK_TRACKING: &str = "کد رهگیری ۱۲ رقمی را وارد کنید:";
-pub const OPTION_ADDRESS: &str = "۱- نشانی دفتر";
+/// The waiting card's two choices on one line (the office's name needs the room): its address, another office.
+pub const OPTIONS_WAITING: &str = "۱- نشانی ۲- دفتر دیگر";
+pub const OPTION_CHANGE: &str = "۲- دفتر دیگر";
+pub const ASK_AREA: &str = "پیش‌شمارهٔ استان دفتر تازه (مثلاً ۰۲۱):";
+pub const HINT_AREA: &str = "پیش‌شماره درست نیست.";
+pub const OFFICES: &str = "دفترها:";
+pub const YES_NO: &str = "۱- بله\n۲- خیر";
+pub const NO_OFFICES: &str = "در این استان دفتری نیست.";
+pub const KEPT: &str = "دفتر تحویل تغییر نکرد.";
 
 pub const HINT_MENU: &str = "ورودی نادرست است.";
 pub const HINT_CODE: &str = "کد ملی درست نیست.";
@@ -160,7 +168,17 @@ pub fn list_line(index: usize, code: &NationalCode, state: ApplicationState) -> 
 
 /// The page of the list that starts at `start`, and where the next page starts (`None` on the last page).
 pub fn list_page(lines: &[String], start: usize, hint: bool) -> (Screen, Option<usize>) {
-    let mut body = String::from(if hint { HINT_MENU } else { PICK });
+    titled_page(PICK, lines, start, hint)
+}
+
+/// [`list_page`] under another title.
+pub fn titled_page(
+    title: &str,
+    lines: &[String],
+    start: usize,
+    hint: bool,
+) -> (Screen, Option<usize>) {
+    let mut body = String::from(if hint { HINT_MENU } else { title });
     let more = 1 + chars(MORE);
     let mut end = start;
     while let Some(line) = lines.get(end) {
@@ -194,16 +212,66 @@ pub fn status_end(v: &StatusView) -> Screen {
     ))
 }
 
-/// The card waits at an office: the stage, since when, the office's name, and the address on request.
+/// The card waits at an office: the stage, since when, the office's name, the address on request, and the
+/// choice of sending it to another office.
 pub fn waiting(v: &StatusView, office_name: &str, hint: bool) -> Screen {
     let at = format!("در {}", strip_controls(office_name));
     let body = if hint {
-        fit_lines(&[HINT_MENU, &at, OPTION_ADDRESS], 1)
+        fit_lines(&[HINT_MENU, &at, OPTIONS_WAITING], 1)
     } else {
         let stage = format!("{} از {}", short_state(v.state), day_fa(v.updated_at));
-        fit_lines(&[&stage, &at, OPTION_ADDRESS], 1)
+        fit_lines(&[&stage, &at, OPTIONS_WAITING], 1)
     };
     Screen::con(body)
+}
+
+/// The card is not yet on its way: the stage, and the choice of another office to send it to.
+pub fn changeable(v: &StatusView, hint: bool) -> Screen {
+    let head = if hint {
+        HINT_MENU.to_string()
+    } else {
+        masked(&v.national_code)
+    };
+    Screen::con(format!(
+        "{head}\n{} از {}\n{OPTION_CHANGE}",
+        short_state(v.state),
+        day_fa(v.updated_at)
+    ))
+}
+
+pub fn ask_area(hint: bool) -> Screen {
+    Screen::con(if hint {
+        format!("{HINT_AREA}\n{ASK_AREA}")
+    } else {
+        ASK_AREA.to_string()
+    })
+}
+
+/// One office of the list: its name, cut to a line.
+pub fn office_line(index: usize, office: &Office) -> String {
+    let line = format!(
+        "{}- {}",
+        to_persian_digits(&(index + 1).to_string()),
+        strip_controls(&office.name)
+    );
+    cut(&line, 30)
+}
+
+/// Send the card to `office`?
+pub fn confirm(office: &Office, hint: bool) -> Screen {
+    let head = if hint {
+        HINT_MENU
+    } else {
+        "ارسال کارت به:"
+    };
+    let name = strip_controls(&office.name);
+    Screen::con(fit_lines(&[head, &name, YES_NO], 1))
+}
+
+/// The card goes to `office` from now.
+pub fn moved(office: &Office) -> Screen {
+    let name = strip_controls(&office.name);
+    Screen::end(fit_lines(&["کارت به این دفتر فرستاده می‌شود:", &name], 1))
 }
 
 /// The office's name and address.
@@ -277,6 +345,8 @@ mod tests {
             NONE_FOR_NUMBER,
             NOT_FOUND,
             NO_ADDRESS,
+            NO_OFFICES,
+            KEPT,
         ] {
             assert!(PREFIX_CHARS + chars(m) <= MAX_CHARS, "{m}");
         }
@@ -306,7 +376,10 @@ mod tests {
                 for hint in [false, true] {
                     let w = waiting(&v, long_name, hint);
                     fits(&w);
-                    assert!(w.render().ends_with(OPTION_ADDRESS));
+                    assert!(w.render().ends_with(OPTIONS_WAITING));
+                    let c = changeable(&v, hint);
+                    fits(&c);
+                    assert_eq!(c.render(), format!("CON {}", c.body));
                     let w = waiting(&v, "دفتر پیشخوان کرج", hint);
                     assert!(w.render().contains("دفتر پیشخوان کرج"), "{}", w.render());
                 }
