@@ -11,7 +11,8 @@
 //! With `--serve`, also starts the service on a throw-away SQLite database with office `30-0001` (operator `op1`,
 //! supervisor `sup1`, password `office-demo-password`) and today's appointments there: some waiting to enroll
 //! (one of them for the files above), one duplicate hit for the supervisor, one card waiting for pickup, one card
-//! in a shipment on its way, one card uncollected; a national administrator `admin` for `/admin/stats`. It writes `demo.json` (who and which tracking codes) and `probe-match.iso` /
+//! in a shipment on its way, one card uncollected (and a backlog campaign to it, and sixty days of made-up backlog
+//! history for the chart); a national administrator `admin` for `/admin/stats` and `/admin/backlog`. It writes `demo.json` (who and which tracking codes) and `probe-match.iso` /
 //! `probe-stranger.iso` (the waiting card's holder's right index finger, and someone else's), then serves until
 //! stopped.
 
@@ -274,6 +275,34 @@ async fn serve(dir: &Path, addr: &str) {
     )
     .await
     .unwrap();
+
+    // The backlog's history for the dashboard's chart: sixty days of a backlog falling after a campaign. The
+    // rows are made up for the demo (the hourly pass writes one a day in service); today's is the real count.
+    let mut history = String::new();
+    for d in 1..=60i64 {
+        let day = store::backlog::tehran_day(Utc::now() - chrono::Duration::days(d));
+        let waiting = 420 + d * 9 - if d < 20 { 0 } else { (d - 20) * 4 };
+        history.push_str(&format!(
+            "INSERT INTO backlog_days (day, province_code, waiting, uncollected, in_production) \
+             VALUES ('{day}', '30', {waiting}, {}, 150);",
+            waiting / 3
+        ));
+    }
+    db.exec_raw(&history, &history).await;
+    server::backlog::figures::snapshot(&state).await.unwrap();
+    let boss = Staff {
+        username: "admin".into(),
+        role: Role::NationalAdmin,
+        office: None,
+        province: None,
+    };
+    let campaign = server::backlog::CampaignInput {
+        kind: "reminder".into(),
+        selection: server::backlog::Selection::default(),
+    };
+    server::backlog::start_campaign(&state, &boss, server::admin::figures::Scope::All, &campaign)
+        .await
+        .unwrap();
 
     let demo = serde_json::json!({
         "base": format!("http://{addr}"),
