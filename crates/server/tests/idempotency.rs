@@ -302,3 +302,66 @@ async fn a_key_whose_request_died_is_released_or_taken_over() {
         db.cleanup().await;
     }
 }
+
+/// Housekeeping (F2, F21): the worker's pass deletes kept answers past `idempotency_ttl` and expired staff
+/// sessions, and nothing younger; a key whose answer was purged is not repeated.
+#[tokio::test]
+async fn the_housekeeping_pass_purges_old_answers_and_expired_sessions() {
+    use server::cards::workers::{purge, Purged};
+    for db in TestStore::all().await {
+        let name = db.name;
+        let app = TestApp::builder()
+            .with_settings(|s| s.idempotency_ttl = std::time::Duration::from_secs(1))
+            .persons(&[holder(1).build()])
+            .offices(&[office("30-0001").build()])
+            .staff("op", domain::Role::Operator, Some("30-0001"), None)
+            .on(db)
+            .await;
+        let token = app.token("op").await;
+        let user = app.db.store.user_by_name("op").await.unwrap().unwrap();
+        let old = chrono::Utc::now() - chrono::Duration::minutes(1);
+        app.db
+            .store
+            .create_session(&server::auth::token_hash("expired"), user.id, old)
+            .await
+            .unwrap();
+        let file = || {
+            app.post_json("/api/v1/applications", &testkit::filing(&holder(1)))
+                .header("idempotency-key", "purge-1")
+        };
+        let first = file().await;
+        assert_eq!(
+            first.status,
+            StatusCode::CREATED,
+            "{name}: {}",
+            first.text()
+        );
+        assert!(replayed(&file().await), "{name}: kept within its time");
+
+        // Within the time to live only the expired session goes.
+        let p = purge(&app.state).await.unwrap();
+        assert_eq!(
+            p,
+            Purged {
+                idempotency_keys: 0,
+                sessions: 1
+            },
+            "{name}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let p = purge(&app.state).await.unwrap();
+        assert_eq!(
+            p,
+            Purged {
+                idempotency_keys: 1,
+                sessions: 0
+            },
+            "{name}"
+        );
+        let again = file().await;
+        assert!(!replayed(&again), "{name}: {}", again.text());
+        // The live session still opens the office's pages.
+        let a = app.get("/api/v1/office/shipments").bearer(&token).await;
+        assert_eq!(a.status, StatusCode::OK, "{name}");
+    }
+}
