@@ -272,6 +272,34 @@ async fn a_key_whose_request_died_is_released_or_taken_over() {
         }
         assert_eq!(status, StatusCode::OK, "{name}: the retry runs");
 
+        // A request dropped while its key is being claimed (polled once, then dropped: the client closed the
+        // connection right after sending) leaves no claim behind either.
+        let claiming = || {
+            Request::post("/slow")
+                .header("idempotency-key", "disc-2")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let dropped = tokio::time::timeout(
+            std::time::Duration::ZERO,
+            router.clone().oneshot(claiming()),
+        )
+        .await;
+        assert!(dropped.is_err(), "{name}: dropped during the claim");
+        let mut status = StatusCode::CONFLICT;
+        for _ in 0..50 {
+            status = router.clone().oneshot(claiming()).await.unwrap().status();
+            if status != StatusCode::CONFLICT {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{name}: the retry runs, not 409 until the claim is old"
+        );
+
         // A claim left by a process that died (no release ran) is taken over once it is old enough.
         let old = chrono::Utc::now() - chrono::Duration::minutes(5);
         let scope = "POST /slow anonymous";
