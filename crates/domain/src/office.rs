@@ -204,6 +204,30 @@ mod tests {
         bad[0] = "a b";
         assert_eq!(Office::from_row(&bad).unwrap_err().field, "office_id");
     }
+
+    #[test]
+    fn directional_controls_are_refused_in_office_text() {
+        // Security review F20: an office's name, city or address cannot carry an override or an isolate.
+        let good = [
+            "23-0001",
+            "دفتر پیشخوان ۱",
+            "counter",
+            "23",
+            "تهران",
+            "021",
+            "خیابان انقلاب",
+            "120",
+        ];
+        for (i, field) in [(1, "name"), (4, "city"), (6, "address")] {
+            for c in ['\u{202E}', '\u{2066}'] {
+                let mut bad = good;
+                let text = format!("{}{c}", good[i]);
+                bad[i] = &text;
+                let e = Office::from_row(&bad).unwrap_err();
+                assert_eq!((e.field.as_str(), e.error.code), (field, "invalid_text"));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@
 //!   rebuilt from its id, never stored) or nothing at all ([`NoStore`]: every verification is checked, limited
 //!   and audited anew);
 //! - buffer a large body for an anonymous caller ([`ANONYMOUS_BODY_LIMIT`]);
-//! - leave a key "in progress" forever: a dropped request releases its key, and one whose process died is taken
-//!   over after [`ABANDONED_AFTER`]. Rows expire after the configured time and are purged by a worker.
+//! - leave a key "in progress" forever: a dropped request releases its key (also when it is dropped while the
+//!   key is being claimed), and one whose process died is taken over after [`ABANDONED_AFTER`]. Rows expire after the configured time and are purged by a worker.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -140,10 +140,25 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let abandoned = chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or(chrono::Duration::MAX);
     let ttl = chrono::Duration::from_std(state.settings.idempotency_ttl)
         .unwrap_or(chrono::Duration::hours(24));
-    let claim = state
-        .store
-        .idempotency_claim(&scope, &key, &hash, now, now - abandoned, now - ttl)
-        .await;
+    // The claim runs in a task of its own: a request dropped while its key is being claimed (the client went
+    // away) would otherwise leave a claim that no guard releases. A claim nobody is waiting for is released.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    {
+        let (store, scope, key) = (state.store.clone(), scope.clone(), key.clone());
+        tokio::spawn(async move {
+            let claim = store
+                .idempotency_claim(&scope, &key, &hash, now, now - abandoned, now - ttl)
+                .await;
+            if let Err(Ok(IdempotencyClaim::Fresh)) = tx.send(claim) {
+                if let Err(e) = store.idempotency_release(&scope, &key).await {
+                    tracing::warn!(error = %e, "idempotency key not released");
+                }
+            }
+        });
+    }
+    let Ok(claim) = rx.await else {
+        return ApiError::internal().into_response();
+    };
     let aad = format!("{scope}\n{key}");
     match claim {
         Err(e) => return ApiError::from(e).into_response(),

@@ -214,6 +214,11 @@ async fn malformed_requests_answer_in_the_error_shape() {
         .status_json();
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(is_error_shape(&body), "{body}");
+    // A POST to the OCSP responder that is not an OCSP request at all (schemathesis: no body, no content type):
+    // 415 in the shape, where it answered 200 with an OCSP `malformedRequest`.
+    let (status, body) = app.post("/ocsp").await.status_json();
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_body", "{body}");
 }
 
 /// F18: the answers every operation can give because of the shared extractors and layers are in the document.

@@ -272,6 +272,34 @@ async fn a_key_whose_request_died_is_released_or_taken_over() {
         }
         assert_eq!(status, StatusCode::OK, "{name}: the retry runs");
 
+        // A request dropped while its key is being claimed (polled once, then dropped: the client closed the
+        // connection right after sending) leaves no claim behind either.
+        let claiming = || {
+            Request::post("/slow")
+                .header("idempotency-key", "disc-2")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let dropped = tokio::time::timeout(
+            std::time::Duration::ZERO,
+            router.clone().oneshot(claiming()),
+        )
+        .await;
+        assert!(dropped.is_err(), "{name}: dropped during the claim");
+        let mut status = StatusCode::CONFLICT;
+        for _ in 0..50 {
+            status = router.clone().oneshot(claiming()).await.unwrap().status();
+            if status != StatusCode::CONFLICT {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{name}: the retry runs, not 409 until the claim is old"
+        );
+
         // A claim left by a process that died (no release ran) is taken over once it is old enough.
         let old = chrono::Utc::now() - chrono::Duration::minutes(5);
         let scope = "POST /slow anonymous";
@@ -300,5 +328,68 @@ async fn a_key_whose_request_died_is_released_or_taken_over() {
             .unwrap();
         assert_eq!(a.status(), StatusCode::OK, "{name}: not 409 forever");
         db.cleanup().await;
+    }
+}
+
+/// Housekeeping (F2, F21): the worker's pass deletes kept answers past `idempotency_ttl` and expired staff
+/// sessions, and nothing younger; a key whose answer was purged is not repeated.
+#[tokio::test]
+async fn the_housekeeping_pass_purges_old_answers_and_expired_sessions() {
+    use server::cards::workers::{purge, Purged};
+    for db in TestStore::all().await {
+        let name = db.name;
+        let app = TestApp::builder()
+            .with_settings(|s| s.idempotency_ttl = std::time::Duration::from_secs(1))
+            .persons(&[holder(1).build()])
+            .offices(&[office("30-0001").build()])
+            .staff("op", domain::Role::Operator, Some("30-0001"), None)
+            .on(db)
+            .await;
+        let token = app.token("op").await;
+        let user = app.db.store.user_by_name("op").await.unwrap().unwrap();
+        let old = chrono::Utc::now() - chrono::Duration::minutes(1);
+        app.db
+            .store
+            .create_session(&server::auth::token_hash("expired"), user.id, old)
+            .await
+            .unwrap();
+        let file = || {
+            app.post_json("/api/v1/applications", &testkit::filing(&holder(1)))
+                .header("idempotency-key", "purge-1")
+        };
+        let first = file().await;
+        assert_eq!(
+            first.status,
+            StatusCode::CREATED,
+            "{name}: {}",
+            first.text()
+        );
+        assert!(replayed(&file().await), "{name}: kept within its time");
+
+        // Within the time to live only the expired session goes.
+        let p = purge(&app.state).await.unwrap();
+        assert_eq!(
+            p,
+            Purged {
+                idempotency_keys: 0,
+                sessions: 1
+            },
+            "{name}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let p = purge(&app.state).await.unwrap();
+        assert_eq!(
+            p,
+            Purged {
+                idempotency_keys: 1,
+                sessions: 0
+            },
+            "{name}"
+        );
+        let again = file().await;
+        assert!(!replayed(&again), "{name}: {}", again.text());
+        // The live session still opens the office's pages.
+        let a = app.get("/api/v1/office/shipments").bearer(&token).await;
+        assert_eq!(a.status, StatusCode::OK, "{name}");
     }
 }

@@ -525,6 +525,15 @@ async fn supervisors_adjudicate_with_both_photos() {
     assert!(page.contains(&format!("src=\"/office/photos/{}.jpg\"", first.as_str())));
     assert!(page.contains(&format!("src=\"/office/photos/{}.jpg\"", second.as_str())));
     assert!(page.contains("۰٫۴۳"), "{page}");
+    // The note says how the fused score runs (a sum over up to ten fingers) and names the threshold in use
+    // (security review F21: the page said "from 0 to 1" beside a score of 9.97, and an old threshold).
+    let threshold = server::web::office::adjudications::score_fa(f64::from(
+        biometrics::matcher::Thresholds::calibrated().dedup,
+    ));
+    assert!(
+        page.contains(&format!("از {threshold} به بالا")) && page.contains("۰ تا ۱۰"),
+        "{page}"
+    );
     assert!(page.contains("value=\"duplicate\"") && page.contains("value=\"distinct\""));
 
     let a = app

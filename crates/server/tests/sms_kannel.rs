@@ -5,7 +5,7 @@
 //! after the last attempt and the number flagged; a holder whose typed number is dead is reached on a number linked to
 //! the national code (Chapar) and collects the card. The callbacks answer only Kannel (this machine by default, else the
 //! configured secret, which Kannel sends in its `get-url` and the sender puts in every `dlr-url`); a delivery report
-//! needs its message's token; status replies are limited per number and in all. SQLite only: the outbox's SQL is
+//! needs its message's token; status replies are limited per number (also through Kannel) and in all. SQLite only: the outbox's SQL is
 //! tested on both databases by the store suite.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
@@ -751,6 +751,79 @@ async fn a_secret_admits_kannel_from_elsewhere_and_a_posted_form() {
             .sent,
         2
     );
+}
+
+/// Status replies through a real Kannel (F6): a phone texting the short number again and again gets at most
+/// `sms_replies_per_number_per_hour` replies at the fake SMS centre; another number is still answered.
+#[tokio::test]
+async fn replies_through_kannel_are_limited_per_number() {
+    if !sms::testing::kannel_available_or_skip("replies_through_kannel_are_limited_per_number") {
+        return;
+    }
+    let db = TestStore::sqlite().await;
+    db.store
+        .upsert_persons(&[person(12), person(13)])
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let kannel = sms::testing::KannelHarness::start(&format!("http://{addr}"))
+        .await
+        .unwrap();
+    let settings = Settings {
+        sms_replies_per_number_per_hour: 2,
+        ..Settings::default()
+    };
+    let state = AppState::new(db.store.clone(), settings).with_services(|s| {
+        s.sms = Arc::new(
+            sms::KannelSender::new(kannel.sendsms_config()).with_dlr_tokens(s.dlr_tokens.clone()),
+        );
+    });
+    let app = server::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+
+    for _ in 0..4 {
+        kannel
+            .inject_mo(&mobile(12), code(12).as_str())
+            .await
+            .unwrap();
+    }
+    kannel
+        .inject_mo(&mobile(13), code(13).as_str())
+        .await
+        .unwrap();
+    let to = |n: u32| {
+        let number = mobile(n);
+        kannel
+            .received()
+            .iter()
+            .filter(|r| r.to.ends_with(&number[1..]))
+            .count()
+    };
+    for _ in 0..150 {
+        server::cards::workers::send_sms(&state, 100, 16)
+            .await
+            .unwrap();
+        if to(12) >= 2 && to(13) >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A while more for anything over the limit to show up.
+    for _ in 0..15 {
+        server::cards::workers::send_sms(&state, 100, 16)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((to(12), to(13)), (2, 1), "{:?}", kannel.received());
 }
 
 /// Chapar through a real Kannel: the holder's typed number is dead (its "ready" message failed for good), the

@@ -1,7 +1,8 @@
 //! Staff access through the router: every login costs one argon2 verification, also for an unknown or disabled user;
 //! a client failing for an account backs off while the account's owner, from another client, still logs in; behind
 //! trusted proxies the client is the forwarded one (and a stranger's forwarding header is ignored); a disabled user's
-//! token is refused at once; the administrators' logout ends the session and forgets the cookie.
+//! token is refused at once, and so are the tokens of revoked sessions and a revoked manufacturer key; the
+//! administrators' logout ends the session and forgets the cookie.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -323,4 +324,74 @@ async fn the_administrators_logout_ends_the_session() {
         )
         .await;
     assert_eq!(none.status, StatusCode::SEE_OTHER);
+}
+
+/// Offboarding through the router (F14): the store calls behind `shenas users sessions-revoke` and `shenas vendors
+/// key-revoke` take effect at once, on both databases.
+#[tokio::test]
+async fn revoked_sessions_and_vendor_keys_are_refused_at_once() {
+    for db in TestStore::all().await {
+        let app = app_on(db, quiet()).await;
+        // Every session of the user ends; the account stays and logs in again.
+        let shipments = "/api/v1/office/shipments";
+        let tokens = [app.token("op").await, app.token("op").await];
+        let other = app.token("op2").await;
+        for t in &tokens {
+            assert_eq!(
+                get(&app, shipments, Some(t), None).await.status,
+                StatusCode::OK
+            );
+        }
+        assert_eq!(app.db.store.end_user_sessions("op").await.unwrap(), 2);
+        for t in &tokens {
+            assert_eq!(
+                get(&app, shipments, Some(t), None).await.status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        assert_eq!(
+            get(&app, shipments, Some(&other), None).await.status,
+            StatusCode::OK,
+            "another user's session is untouched"
+        );
+        assert_eq!(
+            login(&app, "127.0.0.1", "op", PASSWORD).await.status,
+            StatusCode::OK
+        );
+
+        // A manufacturer's leaked key: a second key is added, the first revoked and refused at the next call.
+        let first = app.vendor("pars-card").await;
+        let (second, prefix, hash) = server::agency::key::new_api_key();
+        app.db
+            .store
+            .add_vendor_key("pars-card", &prefix, &hash, chrono::Utc::now())
+            .await
+            .unwrap()
+            .unwrap();
+        let claim = |key: String| {
+            let app = &app;
+            async move {
+                app.post("/api/v1/vendor/batches/claim")
+                    .header("x-api-key", &key)
+                    .await
+                    .status
+            }
+        };
+        assert_eq!(claim(first.clone()).await, StatusCode::NO_CONTENT);
+        assert_eq!(claim(second.clone()).await, StatusCode::NO_CONTENT);
+        let first_prefix = first.split('_').nth(1).unwrap();
+        assert!(app
+            .db
+            .store
+            .revoke_vendor_key(first_prefix, chrono::Utc::now())
+            .await
+            .unwrap());
+        let refused = app
+            .post("/api/v1/vendor/batches/claim")
+            .header("x-api-key", &first)
+            .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.json()["error"]["code"], "invalid_api_key");
+        assert_eq!(claim(second).await, StatusCode::NO_CONTENT);
+    }
 }

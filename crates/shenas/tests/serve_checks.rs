@@ -1,7 +1,8 @@
 //! What `shenas serve` refuses at start. `--demo` (security review F5): staff and a manufacturer only in an
 //! empty database, with a password and a key drawn per install and printed once; a database the demo made is
 //! reused as it is; any other database is refused. The blob key (F12): never created beside sealed blobs, and a
-//! key that does not open the store refused. Production mode (F21): no sandbox bank, no default public URL.
+//! key that does not open the store refused; files private and SQLite synced in full (F19). Production mode (F21):
+//! no sandbox bank, no default public URL.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -166,6 +167,13 @@ async fn a_blob_key_is_never_made_beside_sealed_blobs_nor_used_on_a_store_it_doe
             assert_eq!(mode, 0o600, "{}", f.display());
         }
     }
+    // Acknowledged writes are synced in full (F19): the store opens SQLite with synchronous=FULL (2).
+    let store = store_sqlite::SqliteStore::connect(&db.url).await.unwrap();
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(synchronous, 2, "synchronous=FULL");
     db.cleanup().await;
 }
 

@@ -3,6 +3,8 @@
 //! (a status change forgets it, `super::status_changed`), otherwise the statuses are looked up in the store and the
 //! answer is signed by the CA's delegated responder. Bad input gets OCSP's own error statuses
 //! (`malformedRequest`, `unauthorized`, `tryLater`), never the JSON error shape: relying parties speak OCSP here.
+//! A POST that is not an OCSP request at all (no `application/ocsp-request` content type, RFC 6960 A.1) is refused
+//! at the HTTP level instead: 415 in the API's error shape.
 
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -78,9 +80,26 @@ pub async fn respond(state: &AppState, request: &[u8]) -> Arc<[u8]> {
     request_body(content = Vec<u8>, content_type = "application/ocsp-request", description = "A DER OCSPRequest (RFC 6960)"),
     responses(
         (status = 200, description = "A DER OCSPResponse: `good`, `revoked` (with its reason; a certificate on hold is `revoked` with `certificateHold`) or `unknown`; or an OCSP error status (`malformedRequest`, `unauthorized` for an issuer not served here, `tryLater`)", content_type = "application/ocsp-response", body = Vec<u8>),
+        (status = 415, description = "`invalid_body`: the request is not `application/ocsp-request`", body = crate::error::ErrorBody),
     )
 )]
-pub async fn post(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ocsp_request = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ocsp-request"));
+    if !ocsp_request {
+        return crate::extract::malformed_body(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type: application/ocsp-request (RFC 6960 A.1)",
+        )
+        .into_response();
+    }
     answer(respond(&state, &body).await, false)
 }
 

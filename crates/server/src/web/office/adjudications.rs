@@ -115,7 +115,12 @@ async fn render(
         "<section class=\"card\"><h1>بررسی موارد تکرار اثر انگشت</h1>\
 <p class=\"lead\">جست‌وجوی اثر انگشت، ثبت‌نام‌های زیر را به ثبت‌نام‌های پیشین نزدیک یافته است. دو عکس را مقایسه کنید \
 و تصمیم بگیرید: «همان شخص» درخواست تازه را رد می‌کند؛ «دو شخص متفاوت» آن را به صدور می‌فرستد.</p>\
-<p class=\"note\">امتیاز اثر انگشت از ۰ تا ۱ است؛ از ۰٫۲۱ به بالا تکرار احتمالی شمرده می‌شود.</p>{done}{top}</section>{items}",
+<p class=\"note\" id=\"score-note\">امتیاز، جمع امتیاز انگشت‌هایی است که هر دو ثبت‌نام دارند (هر انگشت از ۰ تا ۱، \
+پس برای ده انگشت از ۰ تا ۱۰)؛ از {threshold} به بالا تکرار احتمالی شمرده می‌شود.</p>{done}{top}</section>{items}",
+        // The threshold the de-duplication pass uses, so that the page cannot drift from it.
+        threshold = score_fa(f64::from(
+            biometrics::matcher::Thresholds::calibrated().dedup
+        )),
         top = errors.render_top(),
     );
     respond(status, "بررسی تکرار", Some(desk), &body)
