@@ -317,4 +317,44 @@ async fn the_pages_list_start_a_campaign_and_record_a_destruction() {
         app.get("/office/backlog").await.status,
         StatusCode::SEE_OTHER
     );
+
+    // Who may not: no token, an operator starting a campaign, an administrator recording a destruction.
+    assert_eq!(
+        app.get("/api/v1/backlog/cards").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let body = json!({"kind": "reminder"});
+    let refused = app
+        .post_json("/api/v1/backlog/campaigns", &body)
+        .auth(&op)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let nat = format!("Bearer {}", app.token("nat-pg").await);
+    let refused = app
+        .post(&format!(
+            "/api/v1/office/cards/{}/destroyed",
+            serials[0].as_str()
+        ))
+        .auth(&nat)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // A replayed campaign request is answered from the first: one campaign, not two.
+    let first = app
+        .post_json("/api/v1/backlog/campaigns", &body)
+        .auth(&nat)
+        .header("idempotency-key", "campaign-2026-12-02")
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    let again = app
+        .post_json("/api/v1/backlog/campaigns", &body)
+        .auth(&nat)
+        .header("idempotency-key", "campaign-2026-12-02")
+        .await;
+    assert_eq!(again.json()["campaign_id"], first.json()["campaign_id"]);
+    let listed = app.get("/api/v1/backlog/campaigns").auth(&nat).await.json();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        2,
+        "the page's and this one: {listed}"
+    );
 }
