@@ -21,9 +21,10 @@ use crate::{
 const WAITING: &str = "c.status = 'produced' AND c.ready_at IS NOT NULL \
     AND a.state IN ('ready_for_pickup', 'uncollected')";
 
+/// A stored reason; `NULL` or empty (a card within its pickup period) is none.
 fn reason(s: Option<String>) -> Result<Option<UncollectedReason>> {
     s.filter(|s| !s.is_empty())
-        .map(|s| UncollectedReason::parse(&s).ok_or_else(|| StoreError::corrupt("reason", &s)))
+        .map(|s| crate::stats::reason(&s))
         .transpose()
 }
 
@@ -449,10 +450,17 @@ where
         Ok(true)
     }
 
-    async fn reach_counts(&self) -> Result<Vec<ReachCount>> {
+    async fn reach_counts(
+        &self,
+        province: Option<&str>,
+        since_day: &str,
+    ) -> Result<Vec<ReachCount>> {
         sqlx::query(
-            "SELECT province_code, office_id, day, arrived, reached FROM reach_counts ORDER BY day",
+            "SELECT province_code, office_id, day, arrived, reached FROM reach_counts \
+             WHERE day >= $1 AND (CAST($2 AS TEXT) IS NULL OR province_code = $2) ORDER BY day",
         )
+        .bind(since_day)
+        .bind(province)
         .fetch_all(&self.pool)
         .await
         .map_err(err)?
@@ -469,21 +477,25 @@ where
         .collect()
     }
 
-    async fn wait_counts(&self) -> Result<Vec<WaitCount>> {
-        sqlx::query("SELECT province_code, office_id, days, n FROM wait_counts WHERE n > 0")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?
-            .iter()
-            .map(|r| {
-                Ok(WaitCount {
-                    province_code: get(r, "province_code")?,
-                    office: get(r, "office_id")?,
-                    days: u32::try_from(get::<i64, _>(r, "days")?).unwrap_or(0),
-                    n: back(get(r, "n")?),
-                })
+    async fn wait_counts(&self, province: Option<&str>) -> Result<Vec<WaitCount>> {
+        sqlx::query(
+            "SELECT province_code, office_id, days, n FROM wait_counts WHERE n > 0 \
+             AND (CAST($1 AS TEXT) IS NULL OR province_code = $1)",
+        )
+        .bind(province)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?
+        .iter()
+        .map(|r| {
+            Ok(WaitCount {
+                province_code: get(r, "province_code")?,
+                office: get(r, "office_id")?,
+                days: u32::try_from(get::<i64, _>(r, "days")?).unwrap_or(0),
+                n: back(get(r, "n")?),
             })
-            .collect()
+        })
+        .collect()
     }
 
     async fn snapshot_backlog(&self, day: &str) -> Result<()> {

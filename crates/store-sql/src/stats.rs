@@ -22,7 +22,7 @@ fn bucket(since: &str, cutoffs: &[String; 3]) -> AgeBucket {
     }
 }
 
-fn reason(s: &str) -> Result<UncollectedReason> {
+pub(crate) fn reason(s: &str) -> Result<UncollectedReason> {
     UncollectedReason::parse(s).ok_or_else(|| StoreError::corrupt("uncollected reason", s))
 }
 

@@ -246,9 +246,16 @@ pub trait Backlog: Send + Sync {
         change: &Change,
     ) -> Result<bool>;
 
-    async fn reach_counts(&self) -> Result<Vec<ReachCount>>;
+    /// Arrivals and holders reached, by office and arrival day, since `since_day` (inclusive), in a province
+    /// (or all).
+    async fn reach_counts(
+        &self,
+        province: Option<&str>,
+        since_day: &str,
+    ) -> Result<Vec<ReachCount>>;
 
-    async fn wait_counts(&self) -> Result<Vec<WaitCount>>;
+    /// Deliveries by office and days waited, in a province (or all).
+    async fn wait_counts(&self, province: Option<&str>) -> Result<Vec<WaitCount>>;
 
     /// Writes the backlog of each province as it stands now under `day` (replacing that day's row).
     async fn snapshot_backlog(&self, day: &str) -> Result<()>;

@@ -165,10 +165,11 @@ pub async fn compute(state: &AppState, scope: Scope) -> ApiResult<BacklogFigures
         o.0.add_waiting(r.age, unc, r.n);
     }
     let since = tehran_day(now - Duration::days(REACH_WINDOW_DAYS));
-    for r in state.store.reach_counts().await? {
-        if !scope.includes(&r.province_code) || r.day < since {
-            continue;
-        }
+    for r in state
+        .store
+        .reach_counts(province.as_deref(), &since)
+        .await?
+    {
         for p in [
             &mut total.0,
             &mut provinces
@@ -184,10 +185,7 @@ pub async fn compute(state: &AppState, scope: Scope) -> ApiResult<BacklogFigures
             p.reached += r.reached;
         }
     }
-    for w in state.store.wait_counts().await? {
-        if !scope.includes(&w.province_code) {
-            continue;
-        }
+    for w in state.store.wait_counts(province.as_deref()).await? {
         *total.1.entry(w.days).or_default() += w.n;
         *provinces
             .entry(w.province_code.clone())

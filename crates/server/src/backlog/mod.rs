@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use domain::{ChipSerial, Mobile, OfficeId, Role, UncollectedReason};
+use domain::{ChipSerial, OfficeId, Role, UncollectedReason};
 use serde::Deserialize;
 use store::applications::Change;
 use store::backlog::{
@@ -191,33 +191,6 @@ pub struct CampaignInput {
     pub selection: Selection,
 }
 
-/// The numbers a message to the holder of `card` may go to: the typed number and the numbers linked to the
-/// national code at the operators, leaving out those that failed for good for this application. `None` when the
-/// linked numbers could not be looked up (the typed number is then the only one).
-async fn numbers(state: &AppState, card: &WaitingCard) -> ApiResult<Vec<Mobile>> {
-    let failed: Vec<Mobile> = state
-        .store
-        .sms_of(card.application_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.state == store::production::SmsState::Failed)
-        .map(|m| m.mobile)
-        .collect();
-    let mut out = Vec::new();
-    if !failed.contains(&card.mobile) {
-        out.push(card.mobile);
-    }
-    let linked = crate::cards::chapar::numbers(
-        state,
-        card.application_id,
-        &card.national_code,
-        &card.mobile,
-    )
-    .await?;
-    out.extend(linked.unwrap_or_default());
-    Ok(out)
-}
-
 /// Starts a campaign to the selected cards: one message per reachable number of each card, at most one campaign
 /// message per number per day, spread at the configured rate.
 pub async fn start_campaign(
@@ -265,7 +238,14 @@ pub async fn start_campaign(
                 ),
             ),
         };
-        for m in numbers(state, card).await? {
+        let to = crate::cards::chapar::reachable(
+            state,
+            card.application_id,
+            &card.national_code,
+            &card.mobile,
+        )
+        .await?;
+        for m in to {
             messages.push(CampaignMessage {
                 application_id: card.application_id,
                 kind: format!("campaign:{mark}:{}", crate::cards::chapar::mark(&m)),

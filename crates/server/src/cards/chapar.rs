@@ -18,28 +18,64 @@ pub async fn numbers(
     code: &domain::NationalCode,
     typed: &Mobile,
 ) -> store::Result<Option<Vec<Mobile>>> {
-    let linked = match state.services.ownership.linked_numbers(code).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!(error = %e, "Chapar: the linked numbers could not be looked up; tried again later");
-            return Ok(None);
-        }
-    };
-    let failed: Vec<Mobile> = state
+    let failed = failed(state, application_id).await?;
+    Ok(linked_except(state, code, typed, &failed).await)
+}
+
+/// Every number a message to the holder may go to: the typed one unless it failed for good for this application,
+/// then the linked ones as [`numbers`] gives them (none when their lookup failed).
+pub async fn reachable(
+    state: &AppState,
+    application_id: i64,
+    code: &domain::NationalCode,
+    typed: &Mobile,
+) -> store::Result<Vec<Mobile>> {
+    let failed = failed(state, application_id).await?;
+    let mut out = Vec::new();
+    if !failed.contains(typed) {
+        out.push(*typed);
+    }
+    out.extend(
+        linked_except(state, code, typed, &failed)
+            .await
+            .unwrap_or_default(),
+    );
+    Ok(out)
+}
+
+/// The numbers that failed for good for this application.
+async fn failed(state: &AppState, application_id: i64) -> store::Result<Vec<Mobile>> {
+    Ok(state
         .store
         .sms_of(application_id)
         .await?
         .into_iter()
         .filter(|m| m.state == SmsState::Failed)
         .map(|m| m.mobile)
-        .collect();
+        .collect())
+}
+
+/// The numbers registered to `code`, less `typed` and `failed`, each once; `None` when the lookup failed.
+async fn linked_except(
+    state: &AppState,
+    code: &domain::NationalCode,
+    typed: &Mobile,
+    failed: &[Mobile],
+) -> Option<Vec<Mobile>> {
+    let linked = match state.services.ownership.linked_numbers(code).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, "Chapar: the linked numbers could not be looked up; tried again later");
+            return None;
+        }
+    };
     let mut out: Vec<Mobile> = Vec::new();
     for m in linked {
         if &m != typed && !failed.contains(&m) && !out.contains(&m) {
             out.push(m);
         }
     }
-    Ok(Some(out))
+    Some(out)
 }
 
 /// A number's mark in a message kind: unique per number, without the number (kinds are shown on records).
