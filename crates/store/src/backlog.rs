@@ -19,16 +19,6 @@ pub fn tehran_day(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// The age bucket of a card that has waited since `since`, on `now`.
-pub fn age_of(since: DateTime<Utc>, now: DateTime<Utc>) -> AgeBucket {
-    match (now - since).num_days() {
-        d if d < 30 => AgeBucket::Under30Days,
-        d if d < 90 => AgeBucket::Days30To90,
-        d if d < 365 => AgeBucket::Days90To365,
-        _ => AgeBucket::OverAYear,
-    }
-}
-
 /// Which waiting cards: in a province (or all), at an office, waiting since before `ready_before`, only the
 /// uncollected ones (past the pickup period), with one reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
