@@ -2,7 +2,7 @@
 //! of the form, labelled inputs and selects, hidden fields, and the responses pages answer (HTML, 303 redirects).
 
 use crate::error::ApiError;
-use crate::web::html::{escape, fa_digits, page};
+use crate::web::html::{escape, fa_digits, html, page, portal, Markup, PreEscaped};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -58,32 +58,47 @@ impl Errors {
             .map(|(_, m)| m.as_str())
     }
 
-    /// The form-wide messages, as an alert box (empty when there are none). Digits are shown in Persian.
-    pub fn render_top(&self) -> String {
-        if self.top.is_empty() {
-            return String::new();
+    /// The form-wide messages, as an alert box (nothing when there are none). Digits are shown in Persian.
+    pub fn top_box(&self) -> Markup {
+        html! {
+            @if !self.top.is_empty() {
+                div.alert #err-form role="alert" {
+                    @for m in &self.top { p.error { (fa_digits(m)) } }
+                }
+            }
         }
-        let items: String = self
-            .top
-            .iter()
-            .map(|m| format!("<p class=\"error\">{}</p>", escape(&fa_digits(m))))
-            .collect();
-        format!("<div class=\"alert\" id=\"err-form\" role=\"alert\">{items}</div>")
     }
 
-    /// The message beside `field` (empty when none).
+    /// The message beside `field` (nothing when none).
+    pub fn beside(&self, field: &str) -> Markup {
+        html! {
+            @if let Some(m) = self.get(field) {
+                p.error id=(format!("err-{field}")) { (fa_digits(m)) }
+            }
+        }
+    }
+
+    /// `aria-invalid`'s value for an input tied to `field`: `true` when it has a message.
+    pub fn invalid(&self, field: &str) -> Option<&'static str> {
+        self.get(field).map(|_| "true")
+    }
+
+    /// `aria-describedby`'s value for an input tied to `field`: its message's id, when it has one.
+    pub fn described_by(&self, field: &str) -> Option<String> {
+        self.get(field).map(|_| format!("err-{field}"))
+    }
+
+    /// Transitional, for pages still on `format!`: [`Errors::top_box`] as text.
+    pub fn render_top(&self) -> String {
+        self.top_box().into_string()
+    }
+
+    /// Transitional, for pages still on `format!`: [`Errors::beside`] as text.
     pub fn render(&self, field: &str) -> String {
-        self.get(field)
-            .map(|m| {
-                format!(
-                    "<p class=\"error\" id=\"err-{field}\">{}</p>",
-                    escape(&fa_digits(m))
-                )
-            })
-            .unwrap_or_default()
+        self.beside(field).into_string()
     }
 
-    /// Attributes that tie an input to its message for screen readers.
+    /// Transitional, for pages still on `format!`: the aria attributes as text.
     pub fn aria(&self, field: &str) -> String {
         match self.get(field) {
             Some(_) => format!(" aria-invalid=\"true\" aria-describedby=\"err-{field}\""),
@@ -100,7 +115,139 @@ impl Errors {
     }
 }
 
-/// A labelled text input with its hint and error; `attrs` adds attributes (`inputmode`, `dir`, …).
+/// What an input adds to its name and value: how phones key it, whether browsers fill it, its length, its
+/// direction and its class.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Input {
+    pub inputmode: Option<&'static str>,
+    pub autocomplete: Option<&'static str>,
+    pub maxlength: Option<u16>,
+    pub dir: Option<&'static str>,
+    pub class: Option<&'static str>,
+}
+
+impl Input {
+    /// Digits typed left to right, not remembered by the browser (codes, serials).
+    pub const fn code(maxlength: u16) -> Self {
+        Self {
+            inputmode: Some("numeric"),
+            autocomplete: Some("off"),
+            maxlength: Some(maxlength),
+            dir: Some("ltr"),
+            class: None,
+        }
+    }
+
+    /// Digits typed left to right (area codes, years).
+    pub const fn digits(maxlength: u16) -> Self {
+        Self {
+            inputmode: Some("numeric"),
+            autocomplete: None,
+            maxlength: Some(maxlength),
+            dir: Some("ltr"),
+            class: None,
+        }
+    }
+
+    pub const fn class(mut self, class: &'static str) -> Self {
+        self.class = Some(class);
+        self
+    }
+}
+
+/// A labelled text input with its hint and error.
+pub fn text_input(
+    errors: &Errors,
+    name: &str,
+    label: &str,
+    value: &str,
+    hint: &str,
+    input: Input,
+) -> Markup {
+    html! {
+        div class=(errors.class(name)) {
+            label for=(name) { (label) }
+            input id=(name) name=(name) value=(value) inputmode=[input.inputmode]
+                autocomplete=[input.autocomplete] maxlength=[input.maxlength] dir=[input.dir]
+                class=[input.class] aria-invalid=[errors.invalid(name)]
+                aria-describedby=[errors.described_by(name)];
+            @if !hint.is_empty() { p.hint { (hint) } }
+            (errors.beside(name))
+        }
+    }
+}
+
+/// `<option>`s with `selected` marked; the first pair may be an empty choice.
+pub fn option_list(choices: &[(String, String)], selected: &str) -> Markup {
+    html! {
+        @for (value, text) in choices {
+            option value=(value) selected[value == selected] { (text) }
+        }
+    }
+}
+
+/// A labelled `<select>` with its error.
+pub fn select_input(
+    errors: &Errors,
+    name: &str,
+    label: &str,
+    choices: &[(String, String)],
+    selected: &str,
+) -> Markup {
+    html! {
+        div class=(errors.class(name)) {
+            label for=(name) { (label) }
+            select id=(name) name=(name) aria-invalid=[errors.invalid(name)]
+                aria-describedby=[errors.described_by(name)] {
+                (option_list(choices, selected))
+            }
+            (errors.beside(name))
+        }
+    }
+}
+
+/// A date as three labelled selects (day, month, year) in one fieldset with its error; `after` goes under them.
+pub fn date_input(
+    errors: &Errors,
+    field: &str,
+    legend: &str,
+    names: [&str; 3],
+    values: [&str; 3],
+    choices: [Vec<(String, String)>; 3],
+    after: Markup,
+) -> Markup {
+    let labels = ["روز", "ماه", "سال"];
+    let class = if errors.get(field).is_some() {
+        "group date invalid"
+    } else {
+        "group date"
+    };
+    html! {
+        fieldset class=(class) id=(field) {
+            legend { (legend) }
+            div.row {
+                @for i in 0..3 {
+                    div.part {
+                        label for=(names[i]) class="sub" { (labels[i]) }
+                        select id=(names[i]) name=(names[i]) aria-invalid=[errors.invalid(field)]
+                            aria-describedby=[errors.described_by(field)] {
+                            (option_list(&choices[i], values[i].trim()))
+                        }
+                    }
+                }
+            }
+            (after)
+            (errors.beside(field))
+        }
+    }
+}
+
+/// A hidden field.
+pub fn hidden_input(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
+}
+
+/// Transitional, for pages still on `format!`: [`text_input`] with its extra attributes already as text.
 pub fn text_field(
     errors: &Errors,
     name: &str,
@@ -124,22 +271,12 @@ pub fn text_field(
     )
 }
 
-/// `<option>`s with `selected` marked; the first pair may be an empty choice.
+/// Transitional: [`option_list`] as text.
 pub fn options(choices: &[(String, String)], selected: &str) -> String {
-    choices
-        .iter()
-        .map(|(value, text)| {
-            let sel = if value == selected { " selected" } else { "" };
-            format!(
-                "<option value=\"{}\"{sel}>{}</option>",
-                escape(value),
-                escape(text)
-            )
-        })
-        .collect()
+    option_list(choices, selected).into_string()
 }
 
-/// A labelled `<select>` with its error.
+/// Transitional: [`select_input`] as text.
 pub fn select_field(
     errors: &Errors,
     name: &str,
@@ -147,17 +284,10 @@ pub fn select_field(
     choices: &[(String, String)],
     selected: &str,
 ) -> String {
-    format!(
-        "<div class=\"{class}\"><label for=\"{name}\">{label}</label>\
-<select id=\"{name}\" name=\"{name}\"{aria}>{opts}</select>{error}</div>",
-        class = errors.class(name),
-        aria = errors.aria(name),
-        opts = options(choices, selected),
-        error = errors.render(name),
-    )
+    select_input(errors, name, label, choices, selected).into_string()
 }
 
-/// A date as three labelled selects (day, month, year) in one fieldset with its error; `after` goes under them.
+/// Transitional: [`date_input`] as text, `after` already HTML.
 pub fn date_field(
     errors: &Errors,
     field: &str,
@@ -167,36 +297,26 @@ pub fn date_field(
     choices: [Vec<(String, String)>; 3],
     after: &str,
 ) -> String {
-    let labels = ["روز", "ماه", "سال"];
-    let selects: String = (0..3)
-        .map(|i| {
-            format!(
-                "<div class=\"part\"><label for=\"{n}\" class=\"sub\">{l}</label>\
-<select id=\"{n}\" name=\"{n}\"{aria}>{o}</select></div>",
-                n = names[i],
-                l = labels[i],
-                aria = errors.aria(field),
-                o = options(&choices[i], values[i].trim()),
-            )
-        })
-        .collect();
-    let class = if errors.get(field).is_some() {
-        "group date invalid"
-    } else {
-        "group date"
-    };
-    format!(
-        "<fieldset class=\"{class}\" id=\"{field}\"><legend>{legend}</legend>\
-<div class=\"row\">{selects}</div>{after}{err}</fieldset>",
-        err = errors.render(field),
+    date_input(
+        errors,
+        field,
+        legend,
+        names,
+        values,
+        choices,
+        PreEscaped(after.to_owned()),
     )
+    .into_string()
 }
 
+/// Transitional: [`hidden_input`] as text.
 pub fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-        escape(value)
-    )
+    hidden_input(name, value).into_string()
+}
+
+/// A whole portal page as a response.
+pub fn respond(status: StatusCode, title: &str, body: Markup) -> Response {
+    html_document(status, portal(title, body).into_string())
 }
 
 /// A whole portal page as a response.
@@ -216,13 +336,14 @@ pub fn html_document(status: StatusCode, document: String) -> Response {
 
 /// A page for something that went wrong outside any form.
 pub fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!(
-        "<section class=\"card\"><h1>{}</h1><p>{}</p>\
-<p><a class=\"button\" href=\"/\">بازگشت به صفحهٔ نخست</a></p></section>",
-        escape(title),
-        escape(message)
-    );
-    html(status, title, &body)
+    let body = html! {
+        section.card {
+            h1 { (title) }
+            p { (message) }
+            p { a.button href="/" { "بازگشت به صفحهٔ نخست" } }
+        }
+    };
+    respond(status, title, body)
 }
 
 /// 303 See Other to `location`, setting a cookie when given.
@@ -253,7 +374,7 @@ mod tests {
         assert_eq!(e.get("serial"), Some("سریال بد"));
         assert!(e.render("serial").contains("id=\"err-serial\""));
         assert!(e.render_top().contains("&lt;b&gt;خطا&lt;/b&gt;"));
-        let field = text_field(&e, "serial", "سریال", "\"x", "", "");
+        let field = text_input(&e, "serial", "سریال", "\"x", "", Input::default()).into_string();
         assert!(field.contains("value=\"&quot;x\""), "{field}");
         assert!(field.contains("aria-invalid=\"true\""), "{field}");
         assert_eq!(Errors::default().render_top(), "");

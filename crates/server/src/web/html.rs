@@ -1,6 +1,10 @@
-//! HTML building blocks: escaping, the page layout (Vazirmatn, right to left), Persian digits and amounts.
+//! HTML building blocks: the page layout (Vazirmatn, right to left), Persian digits and amounts.
+//!
+//! Pages are written with `maud::html!`, which escapes every value it is given: a value reaches a page as text
+//! unless it is wrapped in `PreEscaped`, which only this module's callers use for markup they built themselves.
 
 use domain::text::to_persian_digits;
+pub use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -52,8 +56,6 @@ pub struct Chrome<'a> {
     /// The header's brand link and text.
     pub home: &'a str,
     pub brand: &'a str,
-    /// More of the header after the brand (a menu); already HTML.
-    pub header: &'a str,
     pub footer: &'a str,
 }
 
@@ -64,49 +66,40 @@ pub const PORTAL: Chrome<'static> = Chrome {
     body_class: None,
     home: "/",
     brand: "شناس · کارت هوشمند ملی",
-    header: "",
     footer: "سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی",
 };
 
 /// A whole page of the portal: Persian, right to left, the product's stylesheet and font.
-pub fn page(title: &str, body: &str) -> String {
-    framed(&PORTAL, title, body)
+pub fn portal(title: &str, body: Markup) -> Markup {
+    document(&PORTAL, title, html! {}, body)
 }
 
-/// A whole page in the given frame.
-pub fn framed(chrome: &Chrome<'_>, title: &str, body: &str) -> String {
-    let sheet = chrome
-        .stylesheet
-        .map(|h| format!("\n<link rel=\"stylesheet\" href=\"{h}\">"))
-        .unwrap_or_default();
-    let body_tag = chrome
-        .body_class
-        .map(|c| format!("<body class=\"{c}\">"))
-        .unwrap_or_else(|| "<body>".into());
-    format!(
-        r#"<!doctype html>
-<html lang="fa" dir="rtl">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} | {site}</title>
-<link rel="stylesheet" href="/assets/portal.css">{sheet}
-</head>
-{body_tag}
-<header class="top"><a href="{home}" class="brand">{brand}</a>{header}</header>
-<main>
-{body}
-</main>
-<footer class="bottom">{footer}</footer>
-</body>
-</html>"#,
-        title = escape(title),
-        site = chrome.site,
-        home = chrome.home,
-        brand = chrome.brand,
-        header = chrome.header,
-        footer = chrome.footer,
-    )
+/// A whole page in the given frame; `header` follows the brand in the page's header (a menu).
+pub fn document(chrome: &Chrome<'_>, title: &str, header: Markup, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="fa" dir="rtl" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " | " (chrome.site) }
+                link rel="stylesheet" href="/assets/portal.css";
+                @if let Some(sheet) = chrome.stylesheet {
+                    link rel="stylesheet" href=(sheet);
+                }
+            }
+            body class=[chrome.body_class] {
+                header.top { a.brand href=(chrome.home) { (chrome.brand) } (header) }
+                main { (body) }
+                footer.bottom { (chrome.footer) }
+            }
+        }
+    }
+}
+
+/// Transitional: a portal page from a body already written as HTML text (pages still on `format!`).
+pub fn page(title: &str, body: &str) -> String {
+    portal(title, PreEscaped(body.to_owned())).into_string()
 }
 
 #[cfg(test)]

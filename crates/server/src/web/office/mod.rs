@@ -19,7 +19,7 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::form::see_other;
-use crate::web::html::{escape, fa_digits, Chrome};
+use crate::web::html::{escape, fa_digits, html, Chrome, Markup, PreEscaped};
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -132,61 +132,66 @@ fn role_fa(role: Role) -> &'static str {
     }
 }
 
-/// A whole office page: Persian, right to left, the portal's stylesheet and the office's, the desk's menu.
-pub fn page(title: &str, desk: Option<&Desk>, body: &str) -> String {
-    let nav = match desk {
-        Some(d) => {
-            let adjudications = if d.is_supervisor() {
-                "<a href=\"/office/adjudications\">بررسی تکرار</a>"
-            } else {
-                ""
-            };
-            format!(
-                "<nav class=\"desk-nav\" aria-label=\"صفحه‌های دفتر\">\
-<a href=\"/office\">میز امروز</a><a href=\"/office/pickup\">تحویل کارت</a>\
-<a href=\"/office/shipments\">محموله‌ها</a><a href=\"/office/backlog\">کارت‌های منتظر</a>{adjudications}</nav>\
-<div class=\"who\"><span><bdi>{user}</bdi> · {role} · {office}</span>\
-<form method=\"post\" action=\"/office/logout\"><button type=\"submit\" class=\"link\">خروج</button></form></div>",
-                user = escape(&d.staff.username),
-                role = role_fa(d.staff.role),
-                office = escape(&d.office_name),
-            )
+/// The desk's menu and who is signed in, after the brand in the header.
+fn menu(desk: Option<&Desk>) -> Markup {
+    html! {
+        @if let Some(d) = desk {
+            nav.desk-nav aria-label="صفحه‌های دفتر" {
+                a href="/office" { "میز امروز" }
+                a href="/office/pickup" { "تحویل کارت" }
+                a href="/office/shipments" { "محموله‌ها" }
+                a href="/office/backlog" { "کارت‌های منتظر" }
+                @if d.is_supervisor() { a href="/office/adjudications" { "بررسی تکرار" } }
+            }
+            div.who {
+                span { bdi { (d.staff.username) } " · " (role_fa(d.staff.role)) " · " (d.office_name) }
+                form method="post" action="/office/logout" {
+                    button type="submit" class="link" { "خروج" }
+                }
+            }
         }
-        None => String::new(),
-    };
-    crate::web::html::framed(
-        &Chrome {
-            site: "شناس · دفتر پیشخوان",
-            stylesheet: Some("/office/office.css"),
-            body_class: Some("office"),
-            home: "/office",
-            brand: "شناس · دفتر پیشخوان",
-            header: &nav,
-            footer: "سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی · میز دفتر",
-        },
-        title,
-        body,
-    )
+    }
+}
+
+/// The office desk's frame.
+const DESK: Chrome<'static> = Chrome {
+    site: "شناس · دفتر پیشخوان",
+    stylesheet: Some("/office/office.css"),
+    body_class: Some("office"),
+    home: "/office",
+    brand: "شناس · دفتر پیشخوان",
+    footer: "سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی · میز دفتر",
+};
+
+/// A whole office page: Persian, right to left, the portal's stylesheet and the office's, the desk's menu.
+pub fn document(title: &str, desk: Option<&Desk>, body: Markup) -> Markup {
+    crate::web::html::document(&DESK, title, menu(desk), body)
 }
 
 /// A whole office page as a response, never cached.
+pub fn reply(status: StatusCode, title: &str, desk: Option<&Desk>, body: Markup) -> Response {
+    crate::web::form::html_document(status, document(title, desk, body).into_string())
+}
+
+/// Transitional, for pages still on `format!`: [`reply`] with a body already written as HTML text.
 pub fn respond(status: StatusCode, title: &str, desk: Option<&Desk>, body: &str) -> Response {
-    crate::web::form::html_document(status, page(title, desk, body))
+    reply(status, title, desk, PreEscaped(body.to_owned()))
 }
 
 /// A page that only says something (a refusal, a failure), with a way back to the desk.
 pub fn message(desk: Option<&Desk>, status: StatusCode, title: &str, text: &str) -> Response {
-    let back = if desk.is_some() {
-        "<p><a class=\"button\" href=\"/office\">بازگشت به میز</a></p>"
-    } else {
-        "<p><a class=\"button\" href=\"/office/login\">ورود کارکنان</a></p>"
+    let body = html! {
+        section.card {
+            h1 { (title) }
+            p.error role="alert" { (fa_digits(text)) }
+            @if desk.is_some() {
+                p { a.button href="/office" { "بازگشت به میز" } }
+            } @else {
+                p { a.button href="/office/login" { "ورود کارکنان" } }
+            }
+        }
     };
-    let body = format!(
-        "<section class=\"card\"><h1>{}</h1><p class=\"error\" role=\"alert\">{}</p>{back}</section>",
-        escape(title),
-        escape(&fa_digits(text)),
-    );
-    respond(status, title, desk, &body)
+    reply(status, title, desk, body)
 }
 
 /// An operation's refusal as a page: its Persian message, under a title that fits its status.
@@ -204,17 +209,23 @@ pub fn failure(desk: Option<&Desk>, e: &ApiError) -> Response {
 }
 
 /// A flash line above a page (`ok` or `fail`).
+pub fn flash_line(ok: bool, text: &str) -> Markup {
+    html! { p class={ "flash " (if ok { "ok" } else { "fail" }) } role="status" { (fa_digits(text)) } }
+}
+
+/// Transitional: [`flash_line`] as text.
 pub fn flash(ok: bool, text: &str) -> String {
-    format!(
-        "<p class=\"flash {}\" role=\"status\">{}</p>",
-        if ok { "ok" } else { "fail" },
-        escape(&fa_digits(text))
-    )
+    flash_line(ok, text).into_string()
 }
 
 /// A tracking code, shown with Persian digits and kept left to right.
+pub fn tracking_code(tc: &str) -> Markup {
+    html! { bdi.code { (fa_digits(tc)) } }
+}
+
+/// Transitional: [`tracking_code`] as text.
 pub fn tc_fa(tc: &str) -> String {
-    format!("<bdi class=\"code\">{}</bdi>", escape(&fa_digits(tc)))
+    tracking_code(tc).into_string()
 }
 
 /// An instant as `۱۹ آبان ۱۴۰۳ · ۰۹:۳۵` (Tehran).
