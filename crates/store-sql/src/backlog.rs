@@ -11,6 +11,8 @@ use store::backlog::*;
 use store::stats::AgeBucket;
 use store::{Backlog, Result, StoreError};
 
+mod counters;
+
 use crate::{
     back, corrupt, db_err as err, get,
     rows::{office, serial, state, tracking},
@@ -63,80 +65,6 @@ where
     f64: Scalar<Db<E>>,
     DateTime<Utc>: Scalar<Db<E>>,
 {
-    /// A card reached an office: counted as arrived on its day, its holder not yet reached.
-    pub(crate) async fn count_arrival(
-        conn: &mut Conn<E>,
-        application_id: i64,
-        office_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO reach_counts (province_code, office_id, day, arrived, reached) \
-             SELECT COALESCE(province_code, ''), $1, $2, 1, 0 FROM applications WHERE id = $3 \
-             ON CONFLICT (province_code, office_id, day) DO UPDATE SET arrived = reach_counts.arrived + 1",
-        )
-        .bind(office_id)
-        .bind(tehran_day(at))
-        .bind(application_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-        Ok(())
-    }
-
-    /// A message to the holder of a waiting card was delivered: the first since the card's arrival counts the
-    /// holder as reached, on the arrival's day.
-    pub(crate) async fn count_reached(
-        conn: &mut Conn<E>,
-        application_id: i64,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let row = sqlx::query(
-            "UPDATE cards SET reached_at = $1 WHERE application_id = $2 AND status = 'produced' \
-             AND ready_at IS NOT NULL AND reached_at IS NULL RETURNING office_id, ready_at",
-        )
-        .bind(at)
-        .bind(application_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
-        let Some(row) = row else { return Ok(()) };
-        let office_id: String = get(&row, "office_id")?;
-        let ready_at: DateTime<Utc> = get(&row, "ready_at")?;
-        sqlx::query(
-            "INSERT INTO reach_counts (province_code, office_id, day, arrived, reached) \
-             SELECT COALESCE(province_code, ''), $1, $2, 0, 1 FROM applications WHERE id = $3 \
-             ON CONFLICT (province_code, office_id, day) DO UPDATE SET reached = reach_counts.reached + 1",
-        )
-        .bind(office_id.as_str())
-        .bind(tehran_day(ready_at))
-        .bind(application_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-        Ok(())
-    }
-
-    /// A card was collected after `days` whole days at its office.
-    pub(crate) async fn count_wait(
-        conn: &mut Conn<E>,
-        province: &str,
-        office_id: &str,
-        days: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO wait_counts (province_code, office_id, days, n) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (province_code, office_id, days) DO UPDATE SET n = wait_counts.n + 1",
-        )
-        .bind(province)
-        .bind(office_id)
-        .bind(days.max(0))
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-        Ok(())
-    }
-
     async fn campaign_outcome(&self, c: &mut Campaign) -> Result<()> {
         let rows = sqlx::query(
             "SELECT o.state, COUNT(*) AS n FROM campaign_messages m JOIN sms_outbox o ON o.id = m.outbox_id \
