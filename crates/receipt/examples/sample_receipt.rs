@@ -1,4 +1,4 @@
-//! Writes a sample receipt PDF: `cargo run -p shenas-receipt --example sample -- out.pdf`.
+//! Writes a sample receipt PDF: `cargo run -p shenas-receipt --example sample_receipt -- out.pdf`.
 #[path = "../tests/common/mod.rs"]
 mod common;
 

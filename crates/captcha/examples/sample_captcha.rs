@@ -1,6 +1,6 @@
 //! Writes sample captcha pictures, to look at them.
 //!
-//! `cargo run -p shenas-captcha --example sample -- OUT.png [N [ZOOM]]` writes one picture, or
+//! `cargo run -p shenas-captcha --example sample_captcha -- OUT.png [N [ZOOM]]` writes one picture, or
 //! with N > 1 a sheet of N pictures one under another, enlarged ZOOM times (default 1), and
 //! prints each answer. The secret is a
 //! fixed, public one: these pictures are samples, never challenges.
