@@ -23,7 +23,7 @@ use domain::{
     ApplicationState, Channel, Event, Mobile, NationalCode, OfficeId, Reason, Role, TrackingCode,
 };
 use server::auth::Staff;
-use server::cards::enroll::{enroll, Documents, EnrollmentInput, FingerprintInput};
+use server::enrollment::{enroll, Documents, EnrollmentInput, FingerprintInput};
 use server::state::today;
 use server::{AppState, Settings};
 use std::path::{Path, PathBuf};

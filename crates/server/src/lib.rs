@@ -13,6 +13,8 @@ pub mod backlog;
 pub mod cards;
 pub mod citizen;
 pub mod client;
+pub mod dedup;
+pub mod enrollment;
 pub mod error;
 pub mod extract;
 pub mod gateway;
@@ -27,8 +29,10 @@ pub mod pki;
 pub mod ratelimit;
 pub mod sandbox_bank;
 pub mod security;
+pub mod shipments;
 pub mod state;
 pub mod suspension;
+pub mod transfer;
 pub mod ussd;
 pub mod vendor;
 pub mod web;
@@ -97,6 +101,10 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(ops::routes())
         .merge(citizen::routes())
         .merge(office::routes())
+        .merge(enrollment::routes())
+        .merge(dedup::routes())
+        .merge(shipments::routes())
+        .merge(transfer::routes())
         .merge(vendor::routes())
         .merge(pki::routes())
         .merge(suspension::routes())

@@ -152,7 +152,7 @@ pub struct Services {
     /// Photos, signatures and fingerprint templates (sealed at rest).
     pub blobs: Arc<dyn blobs::BlobStore>,
     /// The 1:N de-duplication gallery.
-    pub dedup: Arc<crate::cards::dedup::Dedup>,
+    pub dedup: Arc<crate::dedup::Dedup>,
     /// Signs card personalisation data and receipt links.
     pub signer: crate::cards::signing::Signer,
     /// Where SMS go (Kannel, or the log).

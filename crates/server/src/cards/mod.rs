@@ -3,10 +3,7 @@
 //! here are shared by the office API, the vendor API and the office pages; the background passes are in
 //! [`workers`].
 
-pub mod adjudicate;
 pub mod chapar;
-pub mod dedup;
-pub mod enroll;
 pub mod personalisation;
 pub mod receipt;
 pub mod signing;

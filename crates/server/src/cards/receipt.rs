@@ -50,7 +50,7 @@ pub async fn pdf(
         .await?
         .ok_or_else(|| ApiError::not_found("ثبت‌نام", "enrollment"))?;
     if &e.office != office {
-        return Err(super::enroll::other_office());
+        return Err(crate::enrollment::other_office());
     }
     if let Some(refused) = refusal(e.state) {
         return Err(refused);

@@ -7,7 +7,6 @@ pub mod captcha_images;
 pub mod offices;
 pub mod payments;
 pub mod status;
-pub mod transfer;
 
 use crate::state::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -24,5 +23,4 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(offices::list))
         .routes(routes!(appointment::book, appointment::cancel))
         .routes(routes!(status::status))
-        .routes(routes!(transfer::transfer))
 }

@@ -1,19 +1,17 @@
 //! An application as its offices see it (`GET /api/v1/office/applications/{tracking_code}`: state, history with
-//! time, actor and reason, enrollment, card, messages, pickup and transfer attempts), and a transfer of the card
-//! to the operator's office (`POST …/transfer`) for a holder who moved and is at the desk (see
-//! [`crate::office::transfers`]).
+//! time, actor and reason, enrollment, card, messages, pickup and transfer attempts). Transfers are in
+//! [`crate::transfer`].
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath};
-use crate::office::transfers::{with_holder, OfficeTransferInput};
+use crate::extract::ApiPath;
 use crate::state::AppState;
+/// Transitional until the portal's destination page moves into `crate::transfer`.
+pub use crate::transfer::transfer_to;
 use axum::extract::State;
 use axum::Json;
 use domain::{OfficeId, TrackingCode};
 use serde::Serialize;
-use store::journey::Change;
-use store::production::Transferred;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,7 +99,7 @@ pub async fn record(
         || mine(enrollment.as_ref().map(|e| &e.destination))
         || mine(card.as_ref().and_then(|c| c.office.as_ref())))
     {
-        return Err(crate::cards::enroll::other_office());
+        return Err(crate::enrollment::other_office());
     }
     let history = state.store.history(tracking).await?;
     let messages = state.store.sms_of(app.id).await?;
@@ -191,88 +189,4 @@ pub async fn show(
 ) -> ApiResult<Json<ApplicationRecord>> {
     let tracking = TrackingCode::parse(&code).map_err(ApiError::validation)?;
     Ok(Json(record(&state, &staff, &tracking).await?))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransferOutcome {
-    /// `redirected` (not yet at an office: only the destination changed) or `shipped`.
-    pub outcome: String,
-    pub shipment_id: Option<i64>,
-    pub to_office_id: String,
-}
-
-/// 409 `same_office`: the card already goes to that office.
-pub fn same_office() -> ApiError {
-    ApiError::conflict(
-        "same_office",
-        "کارت هم‌اکنون به همین دفتر فرستاده می‌شود",
-        "the card already goes to this office",
-    )
-}
-
-/// Sends the card to `to`, recorded in the history with `actor` and the time; shared by the office's transfer
-/// with the holder present (`crate::office::transfers`) and the citizen's own request. Callers check who asks.
-pub async fn transfer_to(
-    state: &AppState,
-    tracking: &TrackingCode,
-    to: &OfficeId,
-    actor: String,
-) -> ApiResult<TransferOutcome> {
-    let change = Change {
-        actor,
-        at: chrono::Utc::now(),
-        reason: None,
-    };
-    let done = state.store.transfer(tracking, to, &change).await?;
-    if matches!(done, Transferred::Redirected | Transferred::Shipped { .. }) {
-        tracing::info!(
-            actor = %change.actor,
-            tracking_code = %tracking.masked(),
-            to = to.as_str(),
-            "card transferred"
-        );
-    }
-    match done {
-        Transferred::Redirected => Ok(TransferOutcome {
-            outcome: "redirected".into(),
-            shipment_id: None,
-            to_office_id: to.as_str().into(),
-        }),
-        Transferred::Shipped { shipment_id } => Ok(TransferOutcome {
-            outcome: "shipped".into(),
-            shipment_id: Some(shipment_id),
-            to_office_id: to.as_str().into(),
-        }),
-        Transferred::NotFound => Err(ApiError::not_found(
-            "درخواست ثبت‌نام‌شده یا دفتر",
-            "enrolled application or office",
-        )),
-        Transferred::SameOffice => Err(same_office()),
-        Transferred::WrongState(s) => Err(crate::cards::enroll::wrong_state(s)),
-    }
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/office/applications/{tracking_code}/transfer",
-    tag = "office",
-    params(("tracking_code" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
-    request_body(content = OfficeTransferInput, description = "The holder at the desk: their national code and one finger, matched 1:1 against the finger enrolled at that position"),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The holder's finger matched: the card now goes to this office", body = TransferOutcome),
-        (status = 403, description = "`fingerprint_mismatch` (recorded; another finger may be tried), `forbidden` (not an office's staff)", body = crate::error::ErrorBody),
-        (status = 404, description = "`not_found`: no such application, or the national code is not its holder's (one answer for both)", body = crate::error::ErrorBody),
-        (status = 409, description = "`same_office`, `invalid_transition` (not enrolled yet, on its way, delivered or closed), `too_many_attempts` (failed matches on this card: a supervisor must look into it)", body = crate::error::ErrorBody),
-        (status = 422, description = "`invalid_tracking_code`, `invalid_national_code`, `finger_not_enrolled`, `invalid_base64`, the probe's format and quality refusals, `invalid_body`", body = crate::error::ErrorBody),
-        (status = 429, description = "`rate_limited`: too many transfers asked by this operator this minute", body = crate::error::ErrorBody),
-    )
-)]
-pub async fn transfer(
-    State(state): State<AppState>,
-    staff: Staff,
-    ApiPath(code): ApiPath<String>,
-    ApiJson(input): ApiJson<OfficeTransferInput>,
-) -> ApiResult<Json<TransferOutcome>> {
-    Ok(Json(with_holder(&state, &staff, &code, &input).await?))
 }

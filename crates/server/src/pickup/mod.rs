@@ -164,10 +164,10 @@ pub async fn pickup(state: &AppState, staff: &Staff, input: PickupInput) -> ApiR
         .await?
         .ok_or_else(|| ApiError::not_found("کارت آمادهٔ تحویل", "card waiting for pickup"))?;
     if card.office != office {
-        return Err(crate::cards::enroll::other_office());
+        return Err(crate::enrollment::other_office());
     }
     if !matches!(card.state, S::ReadyForPickup | S::Uncollected) {
-        return Err(crate::cards::enroll::wrong_state(card.state));
+        return Err(crate::enrollment::wrong_state(card.state));
     }
     let Matched { position, .. } = desk_match(
         state,

@@ -12,7 +12,7 @@
 //!
 //! The holder reaches an application either through the calling number (registered to the national code at the
 //! operators) or with the national code and tracking code together, as on the portal; the office change is the
-//! portal's (`crate::office::records::transfer_to`), and happens only on the session's last input.
+//! portal's (`crate::transfer::transfer_to`), and happens only on the session's last input.
 
 use super::screens::{self, Screen};
 use crate::state::AppState;
@@ -253,13 +253,8 @@ async fn advance(caller: &Caller<'_>, step: Step, input: &str, hinted: bool, las
 /// The card goes to `office`: the portal's operation, recorded as the citizen's by USSD. A card that already goes
 /// there is reported as sent (a gateway's retry of the same request).
 async fn send_to(caller: &Caller<'_>, tracking: &TrackingCode, office: &Office) -> Screen {
-    match crate::office::records::transfer_to(
-        caller.state,
-        tracking,
-        &office.id,
-        "citizen:ussd".into(),
-    )
-    .await
+    match crate::transfer::transfer_to(caller.state, tracking, &office.id, "citizen:ussd".into())
+        .await
     {
         Ok(_) => screens::moved(office),
         Err(e) if e.detail.code == "same_office" => screens::moved(office),

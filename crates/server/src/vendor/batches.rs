@@ -4,7 +4,7 @@ use super::key::VendorKey;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::idempotency::{ReplayWith, Replaying};
-use crate::office::shipments::ShipmentView;
+use crate::shipments::ShipmentView;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

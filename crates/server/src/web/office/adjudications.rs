@@ -4,7 +4,7 @@
 //! enrolled photo by the shared `photo_for` (its rules decide who may see it).
 
 use super::{desk, failure, flash, message, respond, tc_fa, when_fa, Desk};
-use crate::cards::adjudicate::{decide as decide_case, open_cases};
+use crate::dedup::adjudicate::{decide as decide_case, open_cases};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::extract::{PageForm, PagePath, PageQuery};
@@ -209,7 +209,7 @@ pub async fn photo(
         Some(Ok(t)) => t,
         _ => return failure(Some(&desk), &ApiError::not_found("عکس", "photo")),
     };
-    match crate::office::adjudications::photo_for(&state, &desk.staff, &tc).await {
+    match crate::dedup::api::photo_for(&state, &desk.staff, &tc).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),

@@ -1,6 +1,6 @@
 //! `GET/POST /office/enroll/{tracking_code}`: the enrollment form (documents checklist, photo, ten fingers with
 //! their status, format and file, signature) posted as `multipart/form-data` to the shared
-//! `crate::cards::enroll::enroll`; a refusal shows its Persian message at the field (a finger's at its row) and
+//! `crate::enrollment::enroll`; a refusal shows its Persian message at the field (a finger's at its row) and
 //! keeps what was chosen (files must be chosen again: browsers do not refill file inputs).
 //!
 //! `GET /office/receipts/{tracking_code}.pdf`: the enrollment receipt for the cookie's session, by the shared
@@ -8,7 +8,7 @@
 
 use super::multipart;
 use super::{desk, failure, finger_fa, flash, format_choices, message, respond, tc_fa, Desk};
-use crate::cards::enroll::{booked_here, enroll, Documents, EnrollmentInput, FingerprintInput};
+use crate::enrollment::{booked_here, enroll, Documents, EnrollmentInput, FingerprintInput};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::dates::with_weekday;

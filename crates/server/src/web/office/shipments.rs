@@ -5,7 +5,7 @@
 
 use super::{desk, failure, respond, tc_fa, when_fa, Desk};
 use crate::error::ApiError;
-use crate::office::shipments::receive_at;
+use crate::shipments::receive_at;
 use crate::state::AppState;
 use crate::web::extract::{PageForm, PagePath};
 use crate::web::form::Errors;

@@ -1,14 +1,14 @@
 //! `POST /office/applications/{tracking_code}/transfer`: the record page's form that brings a card to this
 //! office for a holder who moved and stands at the desk: their national code and one finger (position, capture
-//! format, the scanner's file) go to the shared `crate::office::transfers::with_holder`, the same check the API
+//! format, the scanner's file) go to the shared `crate::transfer::with_holder`, the same check the API
 //! makes. A mismatch is recorded and invites another finger.
 
 use super::multipart;
 use super::record::render;
 use super::{desk, failure, finger_choices, format_choices, Desk};
 use crate::error::ApiError;
-use crate::office::transfers::{with_holder, OfficeTransferInput};
 use crate::state::AppState;
+use crate::transfer::{with_holder, OfficeTransferInput};
 use crate::web::extract::PagePath;
 use crate::web::form::{see_other, select_field, text_field, Errors};
 use crate::web::html::escape;

@@ -1,7 +1,7 @@
 //! `POST /api/v1/office/enrollments` and `GET /api/v1/office/receipts/{tracking_code}.pdf`.
 
+use super::{enroll, EnrollmentCreated, EnrollmentInput};
 use crate::auth::Staff;
-use crate::cards::enroll::{self, EnrollmentCreated, EnrollmentInput};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
@@ -32,7 +32,7 @@ pub async fn create(
     staff: Staff,
     ApiJson(input): ApiJson<EnrollmentInput>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentCreated>)> {
-    let done = enroll::enroll(&state, &staff, input).await?;
+    let done = enroll(&state, &staff, input).await?;
     Ok((StatusCode::CREATED, Json(done)))
 }
 

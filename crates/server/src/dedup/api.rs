@@ -2,7 +2,7 @@
 //! enrolled photos they compare (`GET /api/v1/office/enrollments/{tracking_code}/photo`).
 
 use crate::auth::Staff;
-use crate::cards::adjudicate;
+use crate::dedup::adjudicate;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
@@ -122,7 +122,7 @@ pub async fn photo_for(
                 .iter()
                 .any(|c| &c.candidate_tracking_code == tracking));
     if !allowed {
-        return Err(crate::cards::enroll::other_office());
+        return Err(crate::enrollment::other_office());
     }
     crate::cards::stored(state, &e.card_photo_key, "card photo").await
 }

@@ -2,6 +2,9 @@
 //! held in memory (loaded from the blob store at the first search) and kept up to date as enrollments are
 //! searched; a hit never stops the desk, it puts the application in the supervisors' adjudication queue.
 
+pub mod adjudicate;
+pub mod api;
+
 use crate::state::AppState;
 use biometrics::gallery::Gallery;
 use biometrics::matcher::Thresholds;
@@ -35,7 +38,7 @@ async fn templates(state: &AppState, key: &str) -> anyhow::Result<Vec<(u8, biome
         .get(key)
         .await?
         .ok_or_else(|| anyhow::anyhow!("templates {key} are missing from the blob store"))?;
-    super::templates::decode(&bytes).map_err(|e| anyhow::anyhow!("templates {key}: {e}"))
+    crate::cards::templates::decode(&bytes).map_err(|e| anyhow::anyhow!("templates {key}: {e}"))
 }
 
 impl Dedup {
@@ -126,4 +129,14 @@ impl Dedup {
             }
         }
     }
+}
+
+/// The routes of this feature (the supervisors' queue, its decisions and the photos they compare), with their
+/// OpenAPI paths.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(api::photo))
+        .routes(routes!(api::list))
+        .routes(routes!(api::decide))
 }

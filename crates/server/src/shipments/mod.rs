@@ -137,7 +137,7 @@ pub async fn receive_at(
             })
         }
         Received::NotFound => Err(ApiError::not_found("محموله", "shipment")),
-        Received::OtherOffice => Err(crate::cards::enroll::other_office()),
+        Received::OtherOffice => Err(crate::enrollment::other_office()),
         Received::AlreadyReceived => Err(ApiError::conflict(
             "shipment_already_received",
             "این محموله پیش‌تر تحویل گرفته شده است",
@@ -182,4 +182,12 @@ pub async fn receive(
             .unwrap_or_default()
     };
     Ok(Json(receive_at(&state, &staff, id, input.scanned).await?))
+}
+
+/// The routes of this feature, with their OpenAPI paths.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(receive))
 }

@@ -34,7 +34,7 @@ pub async fn cases_of(
         return Err(ApiError::not_found("پروندهٔ تکرار", "de-duplication case"));
     }
     if cases.iter().any(|c| &c.office != office) {
-        return Err(super::enroll::other_office());
+        return Err(crate::enrollment::other_office());
     }
     Ok(cases)
 }

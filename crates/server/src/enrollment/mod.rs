@@ -3,6 +3,8 @@
 //! (sealed); then one transaction moves the application to `enrolled`. A refusal changes nothing: blobs written for
 //! a refused enrollment are deleted.
 
+pub mod api;
+
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -129,8 +131,8 @@ pub async fn enroll(
             "برای تعویض، کارت قبلی باید تحویل گرفته شود",
         ));
     }
-    let photo = super::base64_field("photo", &input.photo)?;
-    let signature = super::base64_field("signature", &input.signature)?;
+    let photo = crate::cards::base64_field("photo", &input.photo)?;
+    let signature = crate::cards::base64_field("signature", &input.signature)?;
     let mut prints = Vec::with_capacity(input.fingerprints.len());
     for (i, f) in input.fingerprints.iter().enumerate() {
         let status = match f.status.as_deref() {
@@ -149,7 +151,7 @@ pub async fn enroll(
         let data = f
             .data
             .as_deref()
-            .map(|d| super::base64_field(&format!("fingerprints[{i}].data"), d))
+            .map(|d| crate::cards::base64_field(&format!("fingerprints[{i}].data"), d))
             .transpose()?;
         prints.push((f.position, status, f.format.clone(), data));
     }
@@ -236,7 +238,7 @@ pub async fn enroll(
         &personalisation_key,
     ];
     let now = chrono::Utc::now();
-    let card_data = super::personalisation::build(
+    let card_data = crate::cards::personalisation::build(
         &state.services.signer,
         tracking.as_str(),
         &holder,
@@ -245,7 +247,7 @@ pub async fn enroll(
         now,
     );
     let blobs = &state.services.blobs;
-    let templates = super::templates::encode(&captured);
+    let templates = crate::cards::templates::encode(&captured);
     let written = tokio::try_join!(
         blobs.put(&photo_key, &original),
         blobs.put(&card_photo_key, &photo.card_jpeg),
@@ -302,4 +304,18 @@ pub async fn enroll(
             }
         }
     }
+}
+
+/// The routes of this feature, with their OpenAPI paths.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::router::UtoipaMethodRouterExt;
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        // A photo of up to 2 MiB and ten images of up to 1 MiB each, in base64: more than the default 2 MB.
+        .routes(
+            routes!(api::create).layer(axum::extract::DefaultBodyLimit::max(
+                crate::ENROLLMENT_BODY_LIMIT,
+            )),
+        )
+        .routes(routes!(api::receipt))
 }

@@ -2,11 +2,11 @@
 //! another office. The national code must go with the tracking code, and the status lookup's rate limits apply
 //! (see [`crate::journey::holder`]).
 
+use super::{transfer_to, TransferOutcome};
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::journey::holder;
-use crate::office::records::{transfer_to, TransferOutcome};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;

@@ -8,16 +8,23 @@
 //! who and when); after [`MAX_FAILED_MATCHES`] failed matches on one card the desk must call a supervisor. Each
 //! operator may ask for a limited number of transfers a minute.
 
+pub mod api;
+pub mod citizen;
+
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::journey::holder;
-use crate::office::records::{same_office, transfer_to, TransferOutcome};
 use crate::pickup::{match_finger, mismatch, too_many_attempts, ProbeInput, MAX_FAILED_MATCHES};
 use crate::state::AppState;
+use domain::OfficeId;
 use domain::{ApplicationState as S, AtField, NationalCode, TrackingCode};
 use serde::Deserialize;
+use serde::Serialize;
 use store::audit::TransferAttempt;
+use store::journey::Change;
+use store::production::Transferred;
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The holder at the desk.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -66,12 +73,12 @@ pub async fn with_holder(
         .store
         .enrollment(&tracking)
         .await?
-        .ok_or_else(|| crate::cards::enroll::wrong_state(app.state))?;
+        .ok_or_else(|| crate::enrollment::wrong_state(app.state))?;
     if !matches!(
         app.state,
         S::Enrolled | S::InProduction | S::ProductionFailed | S::ReadyForPickup | S::Uncollected
     ) {
-        return Err(crate::cards::enroll::wrong_state(app.state));
+        return Err(crate::enrollment::wrong_state(app.state));
     }
     if enrollment.destination == office {
         return Err(same_office());
@@ -110,4 +117,71 @@ pub async fn with_holder(
         format!("operator:{}", staff.username),
     )
     .await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferOutcome {
+    /// `redirected` (not yet at an office: only the destination changed) or `shipped`.
+    pub outcome: String,
+    pub shipment_id: Option<i64>,
+    pub to_office_id: String,
+}
+
+/// 409 `same_office`: the card already goes to that office.
+pub fn same_office() -> ApiError {
+    ApiError::conflict(
+        "same_office",
+        "کارت هم‌اکنون به همین دفتر فرستاده می‌شود",
+        "the card already goes to this office",
+    )
+}
+
+/// Sends the card to `to`, recorded in the history with `actor` and the time; shared by the office's transfer
+/// with the holder present (`crate::transfer`) and the citizen's own request. Callers check who asks.
+pub async fn transfer_to(
+    state: &AppState,
+    tracking: &TrackingCode,
+    to: &OfficeId,
+    actor: String,
+) -> ApiResult<TransferOutcome> {
+    let change = Change {
+        actor,
+        at: chrono::Utc::now(),
+        reason: None,
+    };
+    let done = state.store.transfer(tracking, to, &change).await?;
+    if matches!(done, Transferred::Redirected | Transferred::Shipped { .. }) {
+        tracing::info!(
+            actor = %change.actor,
+            tracking_code = %tracking.masked(),
+            to = to.as_str(),
+            "card transferred"
+        );
+    }
+    match done {
+        Transferred::Redirected => Ok(TransferOutcome {
+            outcome: "redirected".into(),
+            shipment_id: None,
+            to_office_id: to.as_str().into(),
+        }),
+        Transferred::Shipped { shipment_id } => Ok(TransferOutcome {
+            outcome: "shipped".into(),
+            shipment_id: Some(shipment_id),
+            to_office_id: to.as_str().into(),
+        }),
+        Transferred::NotFound => Err(ApiError::not_found(
+            "درخواست ثبت‌نام‌شده یا دفتر",
+            "enrolled application or office",
+        )),
+        Transferred::SameOffice => Err(same_office()),
+        Transferred::WrongState(s) => Err(crate::enrollment::wrong_state(s)),
+    }
+}
+
+/// The routes of this feature, with their OpenAPI paths: the office's transfer with the holder at the desk and
+/// the citizen's own request.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::transfer))
+        .routes(routes!(citizen::transfer))
 }
