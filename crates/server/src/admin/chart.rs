@@ -8,7 +8,8 @@ use crate::web::html::{fa_digits, html, Markup, Render};
 
 pub use crate::web::html::fa_count;
 
-/// A drawing built by maud, kept whole: a page splices it as it is, and it reads as text (`svg.contains(..)`).
+/// A drawing built by maud, kept whole: a page splices it as it is, and it reads as text (`svg.contains(..)`,
+/// `{svg}`).
 #[derive(Debug, Clone, Default)]
 pub struct Svg(Markup);
 
@@ -23,6 +24,12 @@ impl std::ops::Deref for Svg {
 
     fn deref(&self) -> &str {
         &self.0 .0
+    }
+}
+
+impl std::fmt::Display for Svg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
     }
 }
 
