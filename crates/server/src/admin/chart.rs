@@ -49,7 +49,9 @@ const LABEL: u64 = 130;
 const NUMBER: u64 = 90;
 const ROW: u64 = 40;
 
-/// The `<svg>` root of a chart `height` pixels high, titled for screen readers; `body` is what it draws.
+/// The `<svg>` root of a chart `height` pixels high, titled for screen readers; `body` is what it draws. Its
+/// elements are closed (`rect .. {}`, not maud's void `rect ..;`): inside SVG an unclosed `<rect>` would take the
+/// elements after it as its children, which are not drawn.
 fn svg(height: u64, title_id: &str, title: &str, body: Markup) -> Svg {
     Svg(html! {
         svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (height) }
