@@ -4,9 +4,40 @@
 //! which the pages' Content-Security-Policy forbids); the Persian labels still read right to left in their boxes.
 
 use super::figures::Figures;
-use crate::web::html::{escape, fa_digits};
+use crate::web::html::{fa_digits, html, Markup, Render};
 
 pub use crate::web::html::fa_count;
+
+/// A drawing built by maud, kept whole: a page splices it as it is, and it reads as text (`svg.contains(..)`,
+/// `{svg}`).
+#[derive(Debug, Clone, Default)]
+pub struct Svg(Markup);
+
+impl Render for Svg {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push_str(&self.0 .0);
+    }
+}
+
+impl std::ops::Deref for Svg {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0 .0
+    }
+}
+
+impl std::fmt::Display for Svg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl PartialEq<&str> for Svg {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 .0 == *other
+    }
+}
 
 /// A percentage with one decimal, in Persian: `۱۲٫۵٪`.
 pub fn fa_pct(p: f64) -> String {
@@ -18,8 +49,22 @@ const LABEL: u64 = 130;
 const NUMBER: u64 = 90;
 const ROW: u64 = 40;
 
+/// The `<svg>` root of a chart `height` pixels high, titled for screen readers; `body` is what it draws. Its
+/// elements are closed (`rect .. {}`, not maud's void `rect ..;`): inside SVG an unclosed `<rect>` would take the
+/// elements after it as its children, which are not drawn.
+fn svg(height: u64, title_id: &str, title: &str, body: Markup) -> Svg {
+    Svg(html! {
+        svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (height) }
+            width=(WIDTH) height=(height) role="img" aria-labelledby=(title_id)
+            font-family="Vazirmatn, Tahoma, sans-serif" font-size="14" direction="ltr" {
+            title id=(title_id) { (title) }
+            (body)
+        }
+    })
+}
+
 /// eligible → applied → enrolled → in production → ready → delivered.
-pub fn funnel(f: &Figures) -> String {
+pub fn funnel(f: &Figures) -> Svg {
     let stages = [
         ("واجدان شرایط", f.eligible),
         ("متقاضیان", f.applied),
@@ -32,76 +77,52 @@ pub fn funnel(f: &Figures) -> String {
     let span = WIDTH - LABEL - NUMBER;
     let right = WIDTH - LABEL;
     let height = ROW * stages.len() as u64 + 10;
-    let mut out = format!(
-        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
-width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"funnel-title\" \
-font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\">\
-<title id=\"funnel-title\">قیف کشوری: از واجدان شرایط تا تحویل کارت</title>"
-    );
-    for (i, (label, v)) in stages.iter().enumerate() {
-        let y = 5 + ROW * i as u64;
-        let w = (span * v / max).max(u64::from(*v > 0));
-        let x = right - w;
-        let text_y = y + ROW / 2 + 5;
-        out.push_str(&format!(
-            "<text x=\"{lx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#1d2733\">{label}</text>\
-<rect x=\"{x}\" y=\"{ry}\" width=\"{w}\" height=\"{rh}\" rx=\"3\" fill=\"#0b5d7a\"/>\
-<text x=\"{nx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#5b6b7c\">{n}</text>",
-            lx = WIDTH - 4,
-            ry = y + 6,
-            rh = ROW - 12,
-            nx = x.saturating_sub(6),
-            label = escape(label),
-            n = fa_count(*v),
-        ));
-    }
-    out.push_str("</svg>");
-    out
-}
-
-fn svg_open(height: u64, title_id: &str, title: &str) -> String {
-    format!(
-        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
-width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"{title_id}\" \
-font-family=\"Vazirmatn, Tahoma, sans-serif\" font-size=\"14\" direction=\"ltr\">\
-<title id=\"{title_id}\">{}</title>",
-        escape(title)
+    let body = html! {
+        @for (i, (label, v)) in stages.iter().enumerate() {
+            @let y = 5 + ROW * i as u64;
+            @let w = (span * v / max).max(u64::from(*v > 0));
+            @let x = right - w;
+            @let text_y = y + ROW / 2 + 5;
+            text x=(WIDTH - 4) y=(text_y) text-anchor="end" fill="#1d2733" { (label) }
+            rect x=(x) y=(y + 6) width=(w) height=(ROW - 12) rx="3" fill="#0b5d7a" {}
+            text x=(x.saturating_sub(6)) y=(text_y) text-anchor="end" fill="#5b6b7c" { (fa_count(*v)) }
+        }
+    };
+    svg(
+        height,
+        "funnel-title",
+        "قیف کشوری: از واجدان شرایط تا تحویل کارت",
+        body,
     )
 }
 
 /// Horizontal bars growing from the right, one per `(label, value, shown value, colour)`, with the value's text
 /// beside; `label` pixels on the right hold the labels. Labels are embedded right to left (U+202B … U+202C) so one
 /// that starts with a number ("۰ تا ۷ روز") keeps its order inside the drawing's left-to-right layout.
-fn bars(title_id: &str, title: &str, label: u64, rows: &[(String, u64, String, &str)]) -> String {
+fn bars(title_id: &str, title: &str, label: u64, rows: &[(String, u64, String, &str)]) -> Svg {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     // Room on the left for a long value ("۹۵٫۰٪ (۴۵/۵۰)").
     let span = WIDTH - label - 180;
     let right = WIDTH - label - 10;
     let height = ROW * rows.len() as u64 + 10;
-    let mut out = svg_open(height, title_id, title);
-    for (i, (text, v, shown, colour)) in rows.iter().enumerate() {
-        let y = 5 + ROW * i as u64;
-        let w = (span * v / max).max(u64::from(*v > 0));
-        let x = right - w;
-        let text_y = y + ROW / 2 + 5;
-        out.push_str(&format!(
-            "<text x=\"{lx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#1d2733\">\u{202B}{label}\u{202C}</text>\
-<rect x=\"{x}\" y=\"{ry}\" width=\"{w}\" height=\"{rh}\" rx=\"3\" fill=\"{colour}\"/>\
-<text x=\"{nx}\" y=\"{text_y}\" text-anchor=\"end\" fill=\"#5b6b7c\">\u{202B}{n}\u{202C}</text>",
-            lx = WIDTH - 4,
-            ry = y + 6,
-            rh = ROW - 12,
-            nx = x.saturating_sub(6),
-            label = escape(text),
-            n = escape(shown),
-        ));
-    }
-    out.push_str("</svg>");
-    out
+    let body = html! {
+        @for (i, (text, v, shown, colour)) in rows.iter().enumerate() {
+            @let y = 5 + ROW * i as u64;
+            @let w = (span * v / max).max(u64::from(*v > 0));
+            @let x = right - w;
+            @let text_y = y + ROW / 2 + 5;
+            text x=(WIDTH - 4) y=(text_y) text-anchor="end" fill="#1d2733" { "\u{202B}" (text) "\u{202C}" }
+            rect x=(x) y=(y + 6) width=(w) height=(ROW - 12) rx="3" fill=(colour) {}
+            text x=(x.saturating_sub(6)) y=(text_y) text-anchor="end" fill="#5b6b7c" {
+                "\u{202B}" (shown) "\u{202C}"
+            }
+        }
+    };
+    svg(height, title_id, title, body)
 }
 
 /// Deliveries by days from application, the bins within the one-month aim in the funnel's colour, later ones in red.
-pub fn lead_times(lt: &super::cards::LeadTimes) -> String {
+pub fn lead_times(lt: &super::cards::LeadTimes) -> Svg {
     let rows: Vec<(String, u64, String, &str)> = lt
         .bins
         .iter()
@@ -126,7 +147,7 @@ pub fn lead_times(lt: &super::cards::LeadTimes) -> String {
 }
 
 /// Uncollected cards by age (since the pickup period ran out), each bar the sum over the reasons.
-pub fn uncollected(u: &super::cards::Uncollected) -> String {
+pub fn uncollected(u: &super::cards::Uncollected) -> Svg {
     let rows: Vec<(String, u64, String, &str)> = store::stats::AgeBucket::ALL
         .iter()
         .map(|a| {
@@ -143,7 +164,7 @@ pub fn uncollected(u: &super::cards::Uncollected) -> String {
 }
 
 /// The most loaded offices: booked share of the day's capacity.
-pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> String {
+pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> Svg {
     let rows: Vec<(String, u64, String, &str)> = rows
         .iter()
         .map(|r| {
@@ -175,9 +196,9 @@ pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> String {
 
 /// The backlog over time: cards waiting at offices (blue) and, of them, uncollected (red), one point a day, the
 /// first and last day labelled under the axis. An empty history draws nothing.
-pub fn backlog(points: &[crate::backlog::figures::BacklogPoint]) -> String {
+pub fn backlog(points: &[crate::backlog::figures::BacklogPoint]) -> Svg {
     if points.is_empty() {
-        return String::new();
+        return Svg::default();
     }
     let (h, top, bottom, left, right) = (220u64, 20u64, 180u64, 70u64, WIDTH - 20);
     let max = points.iter().map(|p| p.waiting).max().unwrap_or(0).max(1);
@@ -197,27 +218,23 @@ pub fn backlog(points: &[crate::backlog::figures::BacklogPoint]) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let mut out = svg_open(h, "backlog-title", "کارت‌های منتظر در دفترها، روز به روز");
-    out.push_str(&format!(
-        "<line x1=\"{left}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{bottom}\" stroke=\"#9aa7b4\"/>\
-<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" fill=\"#5b6b7c\">{max_fa}</text>\
-<text x=\"{lx}\" y=\"{by}\" text-anchor=\"end\" fill=\"#5b6b7c\">۰</text>\
-<polyline points=\"{waiting}\" fill=\"none\" stroke=\"#0b5d7a\" stroke-width=\"3\"/>\
-<polyline points=\"{unc}\" fill=\"none\" stroke=\"#b3412e\" stroke-width=\"3\"/>\
-<text x=\"{left}\" y=\"{dy}\" text-anchor=\"start\" fill=\"#5b6b7c\">{first}</text>\
-<text x=\"{right}\" y=\"{dy}\" text-anchor=\"end\" fill=\"#5b6b7c\">{last}</text>",
-        lx = left - 8,
-        ty = top + 5,
-        by = bottom + 5,
-        dy = bottom + 30,
-        max_fa = fa_count(max),
-        waiting = line(&|p| p.waiting),
-        unc = line(&|p| p.uncollected),
-        first = fa_digits(&points[0].day_jalali.replace('-', "/")),
-        last = fa_digits(&points[points.len() - 1].day_jalali.replace('-', "/")),
-    ));
-    out.push_str("</svg>");
-    out
+    let day =
+        |p: &crate::backlog::figures::BacklogPoint| fa_digits(&p.day_jalali.replace('-', "/"));
+    let body = html! {
+        line x1=(left) y1=(bottom) x2=(right) y2=(bottom) stroke="#9aa7b4" {}
+        text x=(left - 8) y=(top + 5) text-anchor="end" fill="#5b6b7c" { (fa_count(max)) }
+        text x=(left - 8) y=(bottom + 5) text-anchor="end" fill="#5b6b7c" { "۰" }
+        polyline points=(line(&|p| p.waiting)) fill="none" stroke="#0b5d7a" stroke-width="3" {}
+        polyline points=(line(&|p| p.uncollected)) fill="none" stroke="#b3412e" stroke-width="3" {}
+        text x=(left) y=(bottom + 30) text-anchor="start" fill="#5b6b7c" { (day(&points[0])) }
+        text x=(right) y=(bottom + 30) text-anchor="end" fill="#5b6b7c" { (day(&points[points.len() - 1])) }
+    };
+    svg(
+        h,
+        "backlog-title",
+        "کارت‌های منتظر در دفترها، روز به روز",
+        body,
+    )
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use super::chart::{fa_count, fa_pct, funnel};
 use super::figures::{self, Figures, Scope};
 use super::login;
 use crate::state::AppState;
-use crate::web::form::{html, message_page, see_other};
-use crate::web::html::escape;
+use crate::web::form::{message_page, respond, see_other};
+use crate::web::html::{fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -24,21 +24,23 @@ const COLUMNS: [&str; 9] = [
     "پوشش",
 ];
 
-fn cells(name: &str, f: &Figures) -> String {
-    let mut row = format!("<th scope=\"row\">{}</th>", escape(name));
-    for n in [
-        f.eligible,
-        f.applied,
-        f.enrolled,
-        f.in_production,
-        f.ready_for_pickup,
-        f.delivered,
-        f.uncollected,
-    ] {
-        row.push_str(&format!("<td>{}</td>", fa_count(n)));
+/// A table row's cells: the place's name, then its figures.
+fn cells(name: &str, f: &Figures) -> Markup {
+    html! {
+        th scope="row" { (name) }
+        @for n in [
+            f.eligible,
+            f.applied,
+            f.enrolled,
+            f.in_production,
+            f.ready_for_pickup,
+            f.delivered,
+            f.uncollected,
+        ] {
+            td { (fa_count(n)) }
+        }
+        td { (fa_pct(f.coverage_pct)) }
     }
-    row.push_str(&format!("<td>{}</td>", fa_pct(f.coverage_pct)));
-    row
 }
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -72,17 +74,6 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         Scope::All => "قیف کشوری",
         Scope::One(_) => "قیف استان",
     };
-    let head: String = COLUMNS
-        .iter()
-        .map(|c| format!("<th scope=\"col\">{c}</th>"))
-        .collect();
-    let mut body_rows: String = rows
-        .iter()
-        .map(|(p, f)| format!("<tr>{}</tr>", cells(p.name_fa, f)))
-        .collect();
-    if scope == Scope::All {
-        body_rows.push_str(&format!("<tr>{}</tr>", cells("کل کشور", &total)));
-    }
     let today = crate::state::today();
     let (lead, unc, load, backlog) = match (
         super::cards::lead_times_in(&state, scope).await,
@@ -103,80 +94,113 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         d.map(|d| format!("{} روز", fa_count(u64::from(d))))
             .unwrap_or_else(|| "—".into())
     };
-    let reasons: String = domain::UncollectedReason::ALL
-        .iter()
-        .map(|r| {
-            let cells: String = store::stats::AgeBucket::ALL
-                .iter()
-                .map(|a| format!("<td>{}</td>", fa_count(unc.count(Some(*r), Some(*a)))))
-                .collect();
-            format!(
-                "<tr><th scope=\"row\">{}</th>{cells}<td>{}</td></tr>",
-                r.fa(),
-                fa_count(unc.count(Some(*r), None))
-            )
-        })
-        .collect();
-    let ages: String = store::stats::AgeBucket::ALL
-        .iter()
-        .map(|a| format!("<th scope=\"col\">{}</th>", a.fa()))
-        .collect();
-    let load_chart = if load.is_empty() {
-        "<p class=\"note\">برای امروز نوبتی گرفته نشده است.</p>".to_string()
-    } else {
-        super::chart::office_load(&load)
+    let reached = backlog
+        .total
+        .reached_pct
+        .map(fa_pct)
+        .unwrap_or_else(|| "—".into());
+    let day = fa_digits(&today.to_string().replace('-', "/"));
+    let body = html! {
+        section.card {
+            h1 { "آمار کارت هوشمند ملی" }
+            p.lead { "کاربر: " bdi { (staff.username) } }
+            form method="post" action="/admin/logout" {
+                button type="submit" class="secondary small" id="logout" { "خروج" }
+            }
+            h2 { (heading) }
+            div.scroll { (funnel(&total)) }
+            p.note { "پوشش: نسبت کارت‌های تحویل‌شده به جمعیت زندهٔ ۱۵ سال و بیشتر." }
+        }
+        section.card {
+            h2 { "به تفکیک استان" }
+            div.scroll {
+                table class="history stats" {
+                    thead { tr { @for c in COLUMNS { th scope="col" { (c) } } } }
+                    tbody {
+                        @for (p, f) in &rows { tr { (cells(p.name_fa, f)) } }
+                        @if scope == Scope::All { tr { (cells("کل کشور", &total)) } }
+                    }
+                }
+            }
+        }
+        section.card id="lead-times" {
+            h2 { "فاصلهٔ درخواست تا تحویل" }
+            p.lead {
+                "میانه: " strong { (days(lead.median_days)) }
+                " · صدک نودم: " strong { (days(lead.p90_days)) }
+                " · تحویل در کمتر از یک ماه: " strong { (fa_pct(lead.within_aim_pct)) }
+                " از " (fa_count(lead.deliveries)) " کارت (هدف: یک ماه)"
+            }
+            div.scroll { (super::chart::lead_times(&lead)) }
+        }
+        section.card id="uncollected" {
+            h2 { "کارت‌های تحویل‌نگرفته" }
+            div.scroll { (super::chart::uncollected(&unc)) }
+            div.scroll {
+                table class="history stats" {
+                    thead {
+                        tr {
+                            th scope="col" { "علت" }
+                            @for a in store::stats::AgeBucket::ALL { th scope="col" { (a.fa()) } }
+                            th scope="col" { "جمع" }
+                        }
+                    }
+                    tbody {
+                        @for r in domain::UncollectedReason::ALL {
+                            tr {
+                                th scope="row" { (r.fa()) }
+                                @for a in store::stats::AgeBucket::ALL {
+                                    td { (fa_count(unc.count(Some(r), Some(a)))) }
+                                }
+                                td { (fa_count(unc.count(Some(r), None))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card id="backlog" {
+            h2 { "کارت‌های منتظر در دفترها" }
+            p.lead {
+                "منتظر: " strong { (fa_count(backlog.total.waiting)) }
+                " · تحویل‌نگرفته پس از مهلت: " strong { (fa_count(backlog.total.uncollected)) }
+                " · پیامک به دارنده رسید: " strong { (reached) }
+                " · میانهٔ انتظار در دفتر تا تحویل: " strong { (days(backlog.total.median_days_to_delivery)) }
+            }
+            div.scroll { (super::chart::backlog(&backlog.over_time)) }
+            p.note {
+                "آبی: کارت‌های منتظر؛ قرمز: تحویل‌نگرفته‌ها. "
+                a href="/admin/backlog" id="backlog-link" { "فهرست به تفکیک دفتر، علت و مدت؛ پویش پیامکی" }
+            }
+        }
+        section.card id="office-load" {
+            h2 { "پرکارترین دفترها، امروز " (day) }
+            div.scroll {
+                @if load.is_empty() {
+                    p.note { "برای امروز نوبتی گرفته نشده است." }
+                } @else {
+                    (super::chart::office_load(&load))
+                }
+            }
+        }
+        section.card id="exports" {
+            h2 { "خروجی CSV" }
+            ul.exports {
+                li { a href="/api/v1/stats/provinces?format=csv" { "آمار استان‌ها" } }
+                li { a href="/api/v1/stats/national?format=csv" { "آمار کل" } }
+                li { a href="/api/v1/stats/lead-times?format=csv" { "فاصلهٔ درخواست تا تحویل" } }
+                li { a href="/api/v1/stats/uncollected?format=csv" { "کارت‌های تحویل‌نگرفته" } }
+                li { a href="/api/v1/stats/offices/load?format=csv" { "بار دفترها" } }
+                li { a href="/api/v1/backlog/figures?format=csv" { "کارت‌های منتظر به تفکیک دفتر" } }
+            }
+        }
+        section.card id="simulation" {
+            h2 { "شبیه‌سازی" }
+            p.lead {
+                "اثر ظرفیت سازندگان، ساعات دفاتر، پیامک و مهلت تحویل را پیش از اجرا ببینید: "
+                a href="/admin/simulate" { "اجرای یک سناریو" }
+            }
+        }
     };
-    let cards_section = format!(
-        "<section class=\"card\" id=\"lead-times\"><h2>فاصلهٔ درخواست تا تحویل</h2>\
-<p class=\"lead\">میانه: <strong>{median}</strong> · صدک نودم: <strong>{p90}</strong> · \
-تحویل در کمتر از یک ماه: <strong>{within}</strong> از {n} کارت (هدف: یک ماه)</p>\
-<div class=\"scroll\">{lead_chart}</div></section>\
-<section class=\"card\" id=\"uncollected\"><h2>کارت‌های تحویل‌نگرفته</h2>\
-<div class=\"scroll\">{unc_chart}</div><div class=\"scroll\"><table class=\"history stats\">\
-<thead><tr><th scope=\"col\">علت</th>{ages}<th scope=\"col\">جمع</th></tr></thead><tbody>{reasons}</tbody></table></div></section>\
-<section class=\"card\" id=\"backlog\"><h2>کارت‌های منتظر در دفترها</h2>\
-<p class=\"lead\">منتظر: <strong>{waiting}</strong> · تحویل‌نگرفته پس از مهلت: <strong>{unc_n}</strong> · \
-پیامک به دارنده رسید: <strong>{reached}</strong> · میانهٔ انتظار در دفتر تا تحویل: <strong>{wait_median}</strong></p>\
-<div class=\"scroll\">{backlog_chart}</div>\
-<p class=\"note\">آبی: کارت‌های منتظر؛ قرمز: تحویل‌نگرفته‌ها. \
-<a href=\"/admin/backlog\" id=\"backlog-link\">فهرست به تفکیک دفتر، علت و مدت؛ پویش پیامکی</a></p></section>\
-<section class=\"card\" id=\"office-load\"><h2>پرکارترین دفترها، امروز {day}</h2><div class=\"scroll\">{load_chart}</div></section>\
-<section class=\"card\" id=\"exports\"><h2>خروجی CSV</h2><ul class=\"exports\">\
-<li><a href=\"/api/v1/stats/provinces?format=csv\">آمار استان‌ها</a></li>\
-<li><a href=\"/api/v1/stats/national?format=csv\">آمار کل</a></li>\
-<li><a href=\"/api/v1/stats/lead-times?format=csv\">فاصلهٔ درخواست تا تحویل</a></li>\
-<li><a href=\"/api/v1/stats/uncollected?format=csv\">کارت‌های تحویل‌نگرفته</a></li>\
-<li><a href=\"/api/v1/stats/offices/load?format=csv\">بار دفترها</a></li>\
-<li><a href=\"/api/v1/backlog/figures?format=csv\">کارت‌های منتظر به تفکیک دفتر</a></li></ul></section>\
-<section class=\"card\" id=\"simulation\"><h2>شبیه‌سازی</h2><p class=\"lead\">اثر ظرفیت سازندگان، ساعات دفاتر، \
-پیامک و مهلت تحویل را پیش از اجرا ببینید: <a href=\"/admin/simulate\">اجرای یک سناریو</a></p></section>",
-        median = days(lead.median_days),
-        p90 = days(lead.p90_days),
-        within = fa_pct(lead.within_aim_pct),
-        n = fa_count(lead.deliveries),
-        lead_chart = super::chart::lead_times(&lead),
-        unc_chart = super::chart::uncollected(&unc),
-        waiting = fa_count(backlog.total.waiting),
-        unc_n = fa_count(backlog.total.uncollected),
-        reached = backlog
-            .total
-            .reached_pct
-            .map(fa_pct)
-            .unwrap_or_else(|| "—".into()),
-        wait_median = days(backlog.total.median_days_to_delivery),
-        backlog_chart = super::chart::backlog(&backlog.over_time),
-        day = crate::web::html::fa_digits(&today.to_string().replace('-', "/")),
-    );
-    let body = format!(
-        "<section class=\"card\"><h1>آمار کارت هوشمند ملی</h1>\
-<p class=\"lead\">کاربر: <bdi>{user}</bdi></p>\
-<form method=\"post\" action=\"/admin/logout\"><button type=\"submit\" class=\"secondary small\" id=\"logout\">خروج</button></form>\
-<h2>{heading}</h2><div class=\"scroll\">{chart}</div>\
-<p class=\"note\">پوشش: نسبت کارت‌های تحویل‌شده به جمعیت زندهٔ ۱۵ سال و بیشتر.</p></section>\
-<section class=\"card\"><h2>به تفکیک استان</h2><div class=\"scroll\"><table class=\"history stats\">\
-<thead><tr>{head}</tr></thead><tbody>{body_rows}</tbody></table></div></section>{cards_section}",
-        user = escape(&staff.username),
-        chart = funnel(&total),
-    );
-    html(StatusCode::OK, "آمار استان‌ها", &body)
+    respond(StatusCode::OK, "آمار استان‌ها", body)
 }

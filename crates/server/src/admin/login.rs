@@ -6,8 +6,8 @@ use crate::client::ClientAddr;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::extract::PageForm;
-use crate::web::form::{html, see_other};
-use crate::web::html::escape;
+use crate::web::form::{respond, see_other};
+use crate::web::html::html;
 use axum::extract::State;
 use axum::http::{header::COOKIE, HeaderMap, StatusCode};
 use axum::response::Response;
@@ -56,26 +56,28 @@ pub async fn staff(state: &AppState, headers: &HeaderMap) -> Option<Staff> {
 }
 
 fn render(status: StatusCode, username: &str, error: &str) -> Response {
-    let alert = if error.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<div class=\"alert\" role=\"alert\"><p class=\"error\">{}</p></div>",
-            escape(error)
-        )
+    let body = html! {
+        section.card {
+            h1 { "ورود مدیران" }
+            p.lead { "برای دیدن آمار استان‌ها با نام کاربری و گذرواژهٔ سامانه وارد شوید." }
+            @if !error.is_empty() {
+                div class="alert" role="alert" { p.error { (error) } }
+            }
+            form method="post" action="/admin/login" {
+                div.field {
+                    label for="username" { "نام کاربری" }
+                    input id="username" name="username" dir="ltr" autocomplete="username" value=(username) required;
+                }
+                div.field {
+                    label for="password" { "گذرواژه" }
+                    input id="password" name="password" type="password" dir="ltr" autocomplete="current-password"
+                        required;
+                }
+                div.actions { button class="primary" type="submit" { "ورود" } }
+            }
+        }
     };
-    let body = format!(
-        "<section class=\"card\"><h1>ورود مدیران</h1>\
-<p class=\"lead\">برای دیدن آمار استان‌ها با نام کاربری و گذرواژهٔ سامانه وارد شوید.</p>{alert}\
-<form method=\"post\" action=\"/admin/login\">\
-<div class=\"field\"><label for=\"username\">نام کاربری</label>\
-<input id=\"username\" name=\"username\" dir=\"ltr\" autocomplete=\"username\" value=\"{}\" required></div>\
-<div class=\"field\"><label for=\"password\">گذرواژه</label>\
-<input id=\"password\" name=\"password\" type=\"password\" dir=\"ltr\" autocomplete=\"current-password\" required></div>\
-<div class=\"actions\"><button class=\"primary\" type=\"submit\">ورود</button></div></form></section>",
-        escape(username)
-    );
-    html(status, "ورود مدیران", &body)
+    respond(status, "ورود مدیران", body)
 }
 
 pub async fn form() -> Response {

@@ -9,8 +9,8 @@ use super::chart::{fa_count, fa_pct};
 use super::figures;
 use super::login;
 use crate::state::AppState;
-use crate::web::form::{html, message_page, see_other};
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::{message_page, respond, see_other};
+use crate::web::html::{fa_digits, html, Markup, PreEscaped};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -39,51 +39,55 @@ pub struct SimulateForm {
     pub format: String,
 }
 
-fn form(f: &SimulateForm, error: &str) -> String {
-    let mut options = String::new();
-    for (key, title, _) in presets::ALL {
-        let selected = if f.preset == key { " selected" } else { "" };
-        options.push_str(&format!(
-            "<option value=\"{key}\"{selected}>{title}</option>"
-        ));
+fn form(f: &SimulateForm, error: &str) -> Markup {
+    html! {
+        section.card {
+            h1 { "شبیه‌سازی چرخهٔ صدور کارت" }
+            p.lead {
+                "یک سال از تقاضا تا تحویل کارت را با فرض‌های یک سناریو پیش می‌برد: صف دفترها، ظرفیت و \
+    توقف تولیدکنندگان، ارسال، پیامک (شمارهٔ واردشده یا شماره‌های متصل به کد ملی در «چاپار») و رفتار تحویل \
+    (scenario TOML؛ راهنما در docs/simulation.md)."
+            }
+            @if !error.is_empty() {
+                div class="alert" role="alert" {
+                    p.error { "سناریو پذیرفته نشد:" }
+                    p class="error" dir="ltr" { bdi { (error) } }
+                }
+            }
+            form method="post" action="/admin/simulate" enctype="multipart/form-data" {
+                div.field {
+                    label for="preset" { "سناریو" }
+                    select id="preset" name="preset" {
+                        @for (key, title, _) in presets::ALL {
+                            option value=(key) selected[f.preset == key] { (title) }
+                        }
+                        option value="custom" selected[f.preset == "custom"] { "سناریوی متن زیر (TOML)" }
+                    }
+                }
+                div.field {
+                    label for="scenario" { "متن سناریو (TOML)، برای گزینهٔ آخر" }
+                    textarea id="scenario" name="scenario" dir="ltr" rows="12" cols="80" spellcheck="false" {
+                        (f.scenario)
+                    }
+                }
+                div.field {
+                    label for="file" { "یا پروندهٔ سناریو (TOML)" }
+                    input type="file" id="file" name="file" accept=".toml,text/plain";
+                }
+                div.field {
+                    label for="seed" { "بذر تصادفی (اختیاری)" }
+                    input id="seed" name="seed" dir="ltr" inputmode="numeric" value=(f.seed);
+                }
+                div.actions {
+                    button class="primary" type="submit" name="format" value="html" { "اجرا" }
+                    " "
+                    button class="secondary" type="submit" name="format" value="csv" { "دریافت CSV هفتگی" }
+                    " "
+                    button class="secondary" type="submit" name="format" value="json" { "دریافت JSON" }
+                }
+            }
+        }
     }
-    let custom = if f.preset == "custom" {
-        " selected"
-    } else {
-        ""
-    };
-    options.push_str(&format!(
-        "<option value=\"custom\"{custom}>سناریوی متن زیر (TOML)</option>"
-    ));
-    let alert = if error.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<div class=\"alert\" role=\"alert\"><p class=\"error\">سناریو پذیرفته نشد:</p>\
-<p class=\"error\" dir=\"ltr\"><bdi>{}</bdi></p></div>",
-            escape(error)
-        )
-    };
-    format!(
-        "<section class=\"card\"><h1>شبیه‌سازی چرخهٔ صدور کارت</h1>\
-<p class=\"lead\">یک سال از تقاضا تا تحویل کارت را با فرض‌های یک سناریو پیش می‌برد: صف دفترها، ظرفیت و \
-توقف تولیدکنندگان، ارسال، پیامک (شمارهٔ واردشده یا شماره‌های متصل به کد ملی در «چاپار») و رفتار تحویل \
-(scenario TOML؛ راهنما در docs/simulation.md).</p>{alert}\
-<form method=\"post\" action=\"/admin/simulate\" enctype=\"multipart/form-data\">\
-<div class=\"field\"><label for=\"preset\">سناریو</label><select id=\"preset\" name=\"preset\">{options}</select></div>\
-<div class=\"field\"><label for=\"scenario\">متن سناریو (TOML)، برای گزینهٔ آخر</label>\
-<textarea id=\"scenario\" name=\"scenario\" dir=\"ltr\" rows=\"12\" cols=\"80\" spellcheck=\"false\">{text}</textarea></div>\
-<div class=\"field\"><label for=\"file\">یا پروندهٔ سناریو (TOML)</label>\
-<input type=\"file\" id=\"file\" name=\"file\" accept=\".toml,text/plain\"></div>\
-<div class=\"field\"><label for=\"seed\">بذر تصادفی (اختیاری)</label>\
-<input id=\"seed\" name=\"seed\" dir=\"ltr\" inputmode=\"numeric\" value=\"{seed}\"></div>\
-<div class=\"actions\"><button class=\"primary\" type=\"submit\" name=\"format\" value=\"html\">اجرا</button> \
-<button class=\"secondary\" type=\"submit\" name=\"format\" value=\"csv\">دریافت CSV هفتگی</button> \
-<button class=\"secondary\" type=\"submit\" name=\"format\" value=\"json\">دریافت JSON</button></div>\
-</form></section>",
-        text = escape(&f.scenario),
-        seed = escape(&f.seed),
-    )
 }
 
 async fn allowed(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
@@ -107,7 +111,7 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         preset: presets::ALL[0].0.into(),
         ..SimulateForm::default()
     };
-    html(StatusCode::OK, "شبیه‌سازی", &form(&f, ""))
+    respond(StatusCode::OK, "شبیه‌سازی", form(&f, ""))
 }
 
 /// The form as sent: urlencoded, or multipart with the scenario as an uploaded file (`file`), which then stands
@@ -141,10 +145,10 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         return r;
     }
     let Some(f) = read_form(&headers, body).await else {
-        return html(
+        return respond(
             StatusCode::BAD_REQUEST,
             "شبیه‌سازی",
-            &form(
+            form(
                 &SimulateForm::default(),
                 "the form did not arrive whole; send it again",
             ),
@@ -155,10 +159,10 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         None => f.scenario.clone(),
     };
     let refuse = |message: String| {
-        html(
+        respond(
             StatusCode::UNPROCESSABLE_ENTITY,
             "شبیه‌سازی",
-            &form(&f, &message),
+            form(&f, &message),
         )
     };
     if text.len() > MAX_TEXT {
@@ -200,10 +204,10 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             "simulation.csv",
         ),
         "json" => download(render::json(&report), "application/json", "simulation.json"),
-        _ => html(
+        _ => respond(
             StatusCode::OK,
             "شبیه‌سازی",
-            &format!("{}{}", form(&f, ""), results(&report)),
+            html! { (form(&f, "")) (results(&report)) },
         ),
     }
 }
@@ -224,55 +228,73 @@ fn download(body: String, content_type: &'static str, name: &'static str) -> Res
         .into_response()
 }
 
-fn results(r: &Report) -> String {
+/// The run's end state per province and its charts. The charts are SVG that `shenas_simulate::render::svg` wrote,
+/// escaping the scenario's names itself.
+fn results(r: &Report) -> Markup {
     let days = |d: Option<u32>| {
         d.map_or_else(|| "—".into(), |d| format!("{} روز", fa_count(u64::from(d))))
     };
-    let rows: String = r
-        .end
-        .iter()
-        .map(|s| {
-            let name = match s.province.as_str() {
-                "all" => "همهٔ استان‌های سناریو".to_string(),
-                code => domain::ProvinceCode::parse(code)
-                    .map(|c| c.province().name_fa.to_string())
-                    .unwrap_or_else(|_| code.to_string()),
-            };
-            format!(
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-<td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&name),
-                fa_count(s.eligible),
-                fa_count(s.applied),
-                fa_count(s.delivered),
-                fa_count(s.in_production),
-                fa_count(s.at_offices),
-                fa_count(s.applications_per_working_day.round() as u64),
-                days(s.lead_times.p50_days),
-                days(s.lead_times.p90_days),
-                fa_pct(s.lead_times.within_30_days.unwrap_or(0.0) * 100.0),
-            )
-        })
-        .collect();
-    format!(
-        "<section class=\"card\" id=\"results\"><h2>{title}</h2>\
-<p class=\"lead\">{days} روز از {start}، {offices} دفتر، بذر {seed}. «در حال صدور» یعنی ثبت‌نام‌شده، در صف \
-تولید یا در راه دفتر؛ زمان‌ها از درخواست تا تحویل کارت‌هایی است که در این دوره تحویل شده‌اند.</p>\
-<div class=\"scroll\"><table class=\"history stats\"><thead><tr><th scope=\"col\">استان</th>\
-<th scope=\"col\">واجدان شرایط</th><th scope=\"col\">متقاضیان</th><th scope=\"col\">تحویل‌شده</th>\
-<th scope=\"col\">در حال صدور</th><th scope=\"col\">در دفترها</th><th scope=\"col\">درخواست در روز کاری</th>\
-<th scope=\"col\">میانهٔ زمان</th><th scope=\"col\">صدک نودم</th><th scope=\"col\">کمتر از یک ماه</th></tr></thead>\
-<tbody>{rows}</tbody></table></div></section>\
-<section class=\"card\"><h2>صف‌ها در پایان هر هفته</h2><div class=\"scroll\">{stages}</div></section>\
-<section class=\"card\"><h2>فاصلهٔ درخواست تا تحویل (هدف: یک ماه)</h2><div class=\"scroll\">{lead}</div></section>\
-<section class=\"card\"><h2>کارت‌های منتظر در دفترها به تفکیک مدت</h2><div class=\"scroll\">{ages}</div></section>",
-        title = escape(&r.scenario),
-        days = fa_count(u64::from(r.days)),
-        start = fa_digits(&r.start.replace('-', "/")),
-        offices = fa_count(r.offices),
-        seed = fa_digits(&r.seed.to_string()),
-        stages = render::svg::stages(r, "all"),
-        lead = render::svg::lead_times(r, "all"),
-        ages = render::svg::waiting_by_age(r, "all"),
-    )
+    let name = |province: &str| match province {
+        "all" => "همهٔ استان‌های سناریو".to_string(),
+        code => domain::ProvinceCode::parse(code)
+            .map(|c| c.province().name_fa.to_string())
+            .unwrap_or_else(|_| code.to_string()),
+    };
+    html! {
+        section.card id="results" {
+            h2 { (r.scenario) }
+            p.lead {
+                (fa_count(u64::from(r.days))) " روز از " (fa_digits(&r.start.replace('-', "/"))) "، "
+                (fa_count(r.offices)) " دفتر، بذر " (fa_digits(&r.seed.to_string()))
+                ". «در حال صدور» یعنی ثبت‌نام‌شده، در صف تولید یا در راه دفتر؛ زمان‌ها از درخواست تا تحویل \
+    کارت‌هایی است که در این دوره تحویل شده‌اند."
+            }
+            div.scroll {
+                table class="history stats" {
+                    thead {
+                        tr {
+                            th scope="col" { "استان" }
+                            th scope="col" { "واجدان شرایط" }
+                            th scope="col" { "متقاضیان" }
+                            th scope="col" { "تحویل‌شده" }
+                            th scope="col" { "در حال صدور" }
+                            th scope="col" { "در دفترها" }
+                            th scope="col" { "درخواست در روز کاری" }
+                            th scope="col" { "میانهٔ زمان" }
+                            th scope="col" { "صدک نودم" }
+                            th scope="col" { "کمتر از یک ماه" }
+                        }
+                    }
+                    tbody {
+                        @for s in &r.end {
+                            tr {
+                                th scope="row" { (name(s.province.as_str())) }
+                                td { (fa_count(s.eligible)) }
+                                td { (fa_count(s.applied)) }
+                                td { (fa_count(s.delivered)) }
+                                td { (fa_count(s.in_production)) }
+                                td { (fa_count(s.at_offices)) }
+                                td { (fa_count(s.applications_per_working_day.round() as u64)) }
+                                td { (days(s.lead_times.p50_days)) }
+                                td { (days(s.lead_times.p90_days)) }
+                                td { (fa_pct(s.lead_times.within_30_days.unwrap_or(0.0) * 100.0)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card {
+            h2 { "صف‌ها در پایان هر هفته" }
+            div.scroll { (PreEscaped(render::svg::stages(r, "all"))) }
+        }
+        section.card {
+            h2 { "فاصلهٔ درخواست تا تحویل (هدف: یک ماه)" }
+            div.scroll { (PreEscaped(render::svg::lead_times(r, "all"))) }
+        }
+        section.card {
+            h2 { "کارت‌های منتظر در دفترها به تفکیک مدت" }
+            div.scroll { (PreEscaped(render::svg::waiting_by_age(r, "all"))) }
+        }
+    }
 }

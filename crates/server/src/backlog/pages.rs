@@ -12,9 +12,11 @@ use crate::admin::login;
 use crate::state::AppState;
 use crate::web::dates::day_fa;
 use crate::web::extract::PagePath;
-use crate::web::form::{html, message_page, see_other, select_field, text_field, Errors};
-use crate::web::html::{escape, fa_digits};
-use crate::web::office::{desk, failure, flash, respond, Desk};
+use crate::web::form::{
+    hidden_input, message_page, respond, see_other, select_input, text_input, Errors, Input,
+};
+use crate::web::html::{fa_digits, html, Markup};
+use crate::web::office::{desk, failure, flash_line, reply, tracking_code, Desk};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -36,113 +38,128 @@ fn reason_fa(r: Option<&str>) -> &'static str {
         .map_or("در مهلت تحویل", |r| r.fa())
 }
 
-fn places_table(id: &str, first: &str, rows: &[Place], office_links: bool) -> String {
-    let ages: String = AgeBucket::ALL
-        .iter()
-        .map(|a| format!("<th scope=\"col\">{}</th>", a.fa()))
-        .collect();
-    let body: String = rows
-        .iter()
-        .map(|p| {
-            let name = if office_links {
-                format!(
-                    "<bdi>{}</bdi> <a href=\"/api/v1/backlog/call-list/{id}?format=csv\">فهرست تماس</a>",
-                    escape(&p.name),
-                    id = escape(&p.id)
-                )
-            } else {
-                format!("<bdi>{}</bdi>", escape(&p.name))
-            };
-            format!(
-                "<tr><th scope=\"row\">{name}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-<td>{}</td><td>{}</td><td>{}</td></tr>",
-                fa_count(p.waiting_under_30_days),
-                fa_count(p.waiting_30_to_90_days),
-                fa_count(p.waiting_90_to_365_days),
-                fa_count(p.waiting_over_a_year),
-                fa_count(p.waiting),
-                fa_count(p.uncollected),
-                p.reached_pct.map(fa_pct).unwrap_or_else(|| "—".into()),
-                days_fa(p.median_days_to_delivery),
-            )
-        })
-        .collect();
-    format!(
-        "<div class=\"scroll\"><table class=\"history stats\" id=\"{id}\"><thead><tr><th scope=\"col\">{first}</th>{ages}\
-<th scope=\"col\">جمع منتظر</th><th scope=\"col\">تحویل‌نگرفته</th><th scope=\"col\">پیامک رسید</th>\
-<th scope=\"col\">میانهٔ انتظار تا تحویل</th></tr></thead><tbody>{body}</tbody></table></div>"
-    )
-}
-
-fn cards_table(cards: &[BacklogCard], full: bool) -> String {
-    if cards.is_empty() {
-        return "<p class=\"note\" id=\"no-cards\">کارتی با این شرایط منتظر نیست.</p>".into();
+fn places_table(id: &str, first: &str, rows: &[Place], office_links: bool) -> Markup {
+    html! {
+        div.scroll {
+            table class="history stats" id=(id) {
+                thead {
+                    tr {
+                        th scope="col" { (first) }
+                        @for a in AgeBucket::ALL { th scope="col" { (a.fa()) } }
+                        th scope="col" { "جمع منتظر" }
+                        th scope="col" { "تحویل‌نگرفته" }
+                        th scope="col" { "پیامک رسید" }
+                        th scope="col" { "میانهٔ انتظار تا تحویل" }
+                    }
+                }
+                tbody {
+                    @for p in rows {
+                        tr {
+                            th scope="row" {
+                                bdi { (p.name) }
+                                @if office_links {
+                                    " "
+                                    a href={ "/api/v1/backlog/call-list/" (p.id) "?format=csv" } { "فهرست تماس" }
+                                }
+                            }
+                            td { (fa_count(p.waiting_under_30_days)) }
+                            td { (fa_count(p.waiting_30_to_90_days)) }
+                            td { (fa_count(p.waiting_90_to_365_days)) }
+                            td { (fa_count(p.waiting_over_a_year)) }
+                            td { (fa_count(p.waiting)) }
+                            td { (fa_count(p.uncollected)) }
+                            td { (p.reached_pct.map(fa_pct).unwrap_or_else(|| "—".into())) }
+                            td { (days_fa(p.median_days_to_delivery)) }
+                        }
+                    }
+                }
+            }
+        }
     }
-    let name_head = if full {
-        "<th scope=\"col\">نام</th>"
-    } else {
-        ""
-    };
-    let rows: String = cards
-        .iter()
-        .map(|c| {
-            let name = if full {
-                format!("<td>{}</td>", escape(&c.name))
-            } else {
-                String::new()
-            };
-            format!(
-                "<tr>{name}<td><bdi class=\"code\">{}</bdi></td><td><bdi class=\"code\">{}</bdi></td>\
-<td><bdi class=\"code\">{}</bdi></td><td><bdi>{}</bdi></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&fa_digits(&c.tracking_code)),
-                escape(&fa_digits(&c.national_code)),
-                escape(&fa_digits(&c.mobile)),
-                escape(&c.office_id),
-                days_fa(u32::try_from(c.waited_days).ok()),
-                reason_fa(c.reason.as_deref()),
-                if c.reached { "رسید" } else { "نرسید" },
-            )
-        })
-        .collect();
-    format!(
-        "<div class=\"scroll\"><table class=\"history stats\" id=\"cards\"><thead><tr>{name_head}\
-<th scope=\"col\">کد رهگیری</th><th scope=\"col\">کد ملی</th><th scope=\"col\">همراه</th><th scope=\"col\">دفتر</th>\
-<th scope=\"col\">انتظار</th><th scope=\"col\">علت</th><th scope=\"col\">پیامک</th></tr></thead><tbody>{rows}</tbody></table></div>"
-    )
 }
 
-fn campaigns_table(f: &BacklogFigures) -> String {
-    if f.campaigns.is_empty() {
-        return "<p class=\"note\">هنوز پویشی اجرا نشده است.</p>".into();
+/// The waiting cards; `full` (the office's own list) adds the holder's name.
+fn cards_table(cards: &[BacklogCard], full: bool) -> Markup {
+    html! {
+        @if cards.is_empty() {
+            p.note id="no-cards" { "کارتی با این شرایط منتظر نیست." }
+        } @else {
+            div.scroll {
+                table class="history stats" id="cards" {
+                    thead {
+                        tr {
+                            @if full { th scope="col" { "نام" } }
+                            th scope="col" { "کد رهگیری" }
+                            th scope="col" { "کد ملی" }
+                            th scope="col" { "همراه" }
+                            th scope="col" { "دفتر" }
+                            th scope="col" { "انتظار" }
+                            th scope="col" { "علت" }
+                            th scope="col" { "پیامک" }
+                        }
+                    }
+                    tbody {
+                        @for c in cards {
+                            tr {
+                                @if full { td { (c.name) } }
+                                td { (tracking_code(&c.tracking_code)) }
+                                td { bdi.code { (fa_digits(&c.national_code)) } }
+                                td { bdi.code { (fa_digits(&c.mobile)) } }
+                                td { bdi { (c.office_id) } }
+                                td { (days_fa(u32::try_from(c.waited_days).ok())) }
+                                td { (reason_fa(c.reason.as_deref())) }
+                                td { (if c.reached { "رسید" } else { "نرسید" }) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    let rows: String = f
-        .campaigns
-        .iter()
-        .map(|c| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
-                fa_digits(&c.id.to_string()),
-                day_fa(c.created_at),
-                CampaignKind::parse(&c.kind).map_or("", |k| k.fa()),
-                escape(&c.created_by),
-                fa_count(c.cards),
-                fa_count(c.messages),
-                fa_count(c.delivered),
-                fa_count(c.skipped),
-                fa_count(c.collected_within_14_days),
-                fa_pct(c.collected_pct),
-            )
-        })
-        .collect();
-    format!(
-        "<div class=\"scroll\"><table class=\"history stats\" id=\"campaigns\"><thead><tr><th scope=\"col\">شماره</th>\
-<th scope=\"col\">روز</th><th scope=\"col\">نوع</th><th scope=\"col\">به دستور</th><th scope=\"col\">کارت</th>\
-<th scope=\"col\">پیامک</th><th scope=\"col\">رسیده</th><th scope=\"col\">کنارگذاشته (همان روز)</th>\
-<th scope=\"col\">تحویل تا ۱۴ روز</th></tr></thead><tbody>{rows}</tbody></table></div>"
-    )
 }
 
-fn filter_form(sel: &Selection, errors: &Errors) -> String {
+fn campaigns_table(f: &BacklogFigures) -> Markup {
+    html! {
+        @if f.campaigns.is_empty() {
+            p.note { "هنوز پویشی اجرا نشده است." }
+        } @else {
+            div.scroll {
+                table class="history stats" id="campaigns" {
+                    thead {
+                        tr {
+                            th scope="col" { "شماره" }
+                            th scope="col" { "روز" }
+                            th scope="col" { "نوع" }
+                            th scope="col" { "به دستور" }
+                            th scope="col" { "کارت" }
+                            th scope="col" { "پیامک" }
+                            th scope="col" { "رسیده" }
+                            th scope="col" { "کنارگذاشته (همان روز)" }
+                            th scope="col" { "تحویل تا ۱۴ روز" }
+                        }
+                    }
+                    tbody {
+                        @for c in &f.campaigns {
+                            tr {
+                                td { (fa_digits(&c.id.to_string())) }
+                                td { (day_fa(c.created_at)) }
+                                td { (CampaignKind::parse(&c.kind).map_or("", |k| k.fa())) }
+                                td { (c.created_by) }
+                                td { (fa_count(c.cards)) }
+                                td { (fa_count(c.messages)) }
+                                td { (fa_count(c.delivered)) }
+                                td { (fa_count(c.skipped)) }
+                                td { (fa_count(c.collected_within_14_days)) " (" (fa_pct(c.collected_pct)) ")" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn filter_form(sel: &Selection, errors: &Errors) -> Markup {
     let state_choices = [
         ("waiting".to_string(), "همهٔ کارت‌های منتظر".to_string()),
         ("uncollected".to_string(), "تنها تحویل‌نگرفته‌ها".to_string()),
@@ -153,56 +170,57 @@ fn filter_form(sel: &Selection, errors: &Errors) -> String {
             .iter()
             .map(|r| (r.as_str().to_string(), r.fa().to_string())),
     );
-    format!(
-        "<form method=\"get\" action=\"/admin/backlog\" id=\"filter-form\"><div class=\"row\">{office}{state}</div>\
-<div class=\"row\">{reason}{days}</div><div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"filter-submit\">نمایش</button></div></form>",
-        office = text_field(
-            errors,
-            "office_id",
-            "دفتر (مثلاً ۲۳-۰۰۰۱)",
-            sel.office_id.as_deref().unwrap_or(""),
-            "خالی: همهٔ دفترها",
-            "dir=\"ltr\"",
-        ),
-        state = select_field(
-            errors,
-            "state",
-            "کارت‌ها",
-            &state_choices,
-            sel.state.as_deref().unwrap_or("waiting"),
-        ),
-        reason = select_field(
-            errors,
-            "reason",
-            "علت تحویل‌نگرفتن",
-            &reasons,
-            sel.reason.as_deref().unwrap_or(""),
-        ),
-        days = text_field(
-            errors,
-            "min_days",
-            "دست‌کم چند روز انتظار",
-            &sel.min_days.unwrap_or(0).to_string(),
-            "",
-            "inputmode=\"numeric\" dir=\"ltr\"",
-        ),
-    )
+    let ltr = Input {
+        dir: Some("ltr"),
+        ..Input::default()
+    };
+    let digits = Input {
+        inputmode: Some("numeric"),
+        ..ltr
+    };
+    html! {
+        form method="get" action="/admin/backlog" id="filter-form" {
+            div.row {
+                (text_input(
+                    errors,
+                    "office_id",
+                    "دفتر (مثلاً ۲۳-۰۰۰۱)",
+                    sel.office_id.as_deref().unwrap_or(""),
+                    "خالی: همهٔ دفترها",
+                    ltr,
+                ))
+                (select_input(
+                    errors,
+                    "state",
+                    "کارت‌ها",
+                    &state_choices,
+                    sel.state.as_deref().unwrap_or("waiting"),
+                ))
+            }
+            div.row {
+                (select_input(errors, "reason", "علت تحویل‌نگرفتن", &reasons, sel.reason.as_deref().unwrap_or("")))
+                (text_input(
+                    errors,
+                    "min_days",
+                    "دست‌کم چند روز انتظار",
+                    &sel.min_days.unwrap_or(0).to_string(),
+                    "",
+                    digits,
+                ))
+            }
+            div.actions { button type="submit" class="primary" id="filter-submit" { "نمایش" } }
+        }
+    }
 }
 
-fn hidden(sel: &Selection) -> String {
-    let f = |name: &str, v: &str| {
-        format!(
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-            escape(v)
-        )
-    };
-    [
-        f("office_id", sel.office_id.as_deref().unwrap_or("")),
-        f("state", sel.state.as_deref().unwrap_or("")),
-        f("reason", sel.reason.as_deref().unwrap_or("")),
-        f("min_days", &sel.min_days.unwrap_or(0).to_string()),
-    ]
-    .concat()
+/// The list's selection as hidden fields, for the campaign's form.
+fn hidden_selection(sel: &Selection) -> Markup {
+    html! {
+        (hidden_input("office_id", sel.office_id.as_deref().unwrap_or("")))
+        (hidden_input("state", sel.state.as_deref().unwrap_or("")))
+        (hidden_input("reason", sel.reason.as_deref().unwrap_or("")))
+        (hidden_input("min_days", &sel.min_days.unwrap_or(0).to_string()))
+    }
 }
 
 fn query_string(sel: &Selection) -> String {
@@ -297,56 +315,73 @@ pub async fn admin(
         .iter()
         .map(|c| BacklogCard::of(c, Reader::Administrator))
         .collect();
-    let notice = match q.started {
-        Some(id) => flash(
-            true,
-            &format!(
-                "پویش {} آغاز شد؛ پیامک‌ها به‌تدریج از صف ارسال می‌روند.",
-                fa_digits(&id.to_string())
-            ),
-        ),
-        None => String::new(),
+    let notice = html! {
+        @if let Some(id) = q.started {
+            (flash_line(
+                true,
+                &format!(
+                    "پویش {} آغاز شد؛ پیامک‌ها به‌تدریج از صف ارسال می‌روند.",
+                    fa_digits(&id.to_string())
+                ),
+            ))
+        }
     };
     let kinds: Vec<(String, String)> = CampaignKind::ALL
         .iter()
         .map(|k| (k.as_str().to_string(), k.fa().to_string()))
         .collect();
     let t = &f.total;
-    let body = format!(
-        "<section class=\"card\"><h1>کارت‌های منتظر تحویل</h1><p class=\"lead\">کاربر: <bdi>{user}</bdi> · \
-<a href=\"/admin/stats\">آمار</a></p>{notice}\
-<dl class=\"summary\" id=\"backlog-summary\"><dt>منتظر در دفترها</dt><dd>{waiting}</dd><dt>تحویل‌نگرفته (پس از مهلت)</dt><dd>{unc}</dd>\
-<dt>پیامک به دارنده رسید</dt><dd>{reached}</dd><dt>میانهٔ انتظار تا تحویل</dt><dd>{median}</dd></dl></section>\
-<section class=\"card\"><h2>به تفکیک دفتر (پرانبوه‌ترین‌ها)</h2>{offices}</section>\
-<section class=\"card\"><h2>فهرست کارت‌ها</h2>{top}{filter}\
-<p class=\"note\">{n} کارت نخست، از قدیمی‌ترین؛ کد ملی و شماره‌ها پوشیده‌اند. \
-<a href=\"/api/v1/backlog/cards?{qs}&amp;format=csv&amp;limit=10000\" id=\"cards-csv\">خروجی CSV</a></p>{cards}</section>\
-<section class=\"card\" id=\"campaign\"><h2>پویش پیامکی برای همین فهرست</h2>\
-<p class=\"note\">به شمارهٔ ثبت‌شده و شماره‌های به نام دارنده نزد اپراتورها (جز شماره‌هایی که برای همیشه ناموفق بوده‌اند) \
-فرستاده می‌شود؛ هر شماره در یک روز بیش از یک پیامک پویش نمی‌گیرد و ارسال با آهنگ {rate} پیامک در دقیقه است.</p>\
-<form method=\"post\" action=\"/admin/backlog/campaigns\" id=\"campaign-form\">{hidden}<div class=\"row\">{kind}</div>\
-<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"campaign-submit\">آغاز پویش</button></div></form>\
-<h3>پویش‌ها و اثرشان</h3>{campaigns}</section>\
-<section class=\"card\" id=\"destroy\"><h2>کارت‌های باطل‌شده برای امحا</h2><p class=\"note\">کارت‌هایی که در دفتر منتظر \
-بودند و باطل شدند (فوت دارنده، صدور کارت جایگزین): {destroy} کارت. دفترها امحا را در صفحهٔ خود ثبت می‌کنند.</p></section>",
-        user = escape(&user),
-        waiting = fa_count(t.waiting),
-        unc = fa_count(t.uncollected),
-        reached = t.reached_pct.map(fa_pct).unwrap_or_else(|| "—".into()),
-        median = days_fa(t.median_days_to_delivery),
-        offices = places_table("offices", "دفتر", &f.offices, true),
-        top = errors.render_top(),
-        filter = filter_form(&q.selection, &errors),
-        n = fa_count(shown.len() as u64),
-        qs = escape(&query_string(&q.selection)),
-        cards = cards_table(&shown, false),
-        rate = fa_count(u64::from(state.settings.campaign_sms_per_minute)),
-        hidden = hidden(&q.selection),
-        kind = select_field(&Errors::default(), "kind", "پیام", &kinds, "reminder"),
-        campaigns = campaigns_table(&f),
-        destroy = fa_count(destroy.len() as u64),
-    );
-    html(status, "کارت‌های منتظر تحویل", &body)
+    let body = html! {
+        section.card {
+            h1 { "کارت‌های منتظر تحویل" }
+            p.lead { "کاربر: " bdi { (user) } " · " a href="/admin/stats" { "آمار" } }
+            (notice)
+            dl.summary id="backlog-summary" {
+                dt { "منتظر در دفترها" } dd { (fa_count(t.waiting)) }
+                dt { "تحویل‌نگرفته (پس از مهلت)" } dd { (fa_count(t.uncollected)) }
+                dt { "پیامک به دارنده رسید" } dd { (t.reached_pct.map(fa_pct).unwrap_or_else(|| "—".into())) }
+                dt { "میانهٔ انتظار تا تحویل" } dd { (days_fa(t.median_days_to_delivery)) }
+            }
+        }
+        section.card {
+            h2 { "به تفکیک دفتر (پرانبوه‌ترین‌ها)" }
+            (places_table("offices", "دفتر", &f.offices, true))
+        }
+        section.card {
+            h2 { "فهرست کارت‌ها" }
+            (errors.top_box())
+            (filter_form(&q.selection, &errors))
+            p.note {
+                (fa_count(shown.len() as u64)) " کارت نخست، از قدیمی‌ترین؛ کد ملی و شماره‌ها پوشیده‌اند. "
+                a href={ "/api/v1/backlog/cards?" (query_string(&q.selection)) "&format=csv&limit=10000" }
+                    id="cards-csv" { "خروجی CSV" }
+            }
+            (cards_table(&shown, false))
+        }
+        section.card id="campaign" {
+            h2 { "پویش پیامکی برای همین فهرست" }
+            p.note {
+                "به شمارهٔ ثبت‌شده و شماره‌های به نام دارنده نزد اپراتورها (جز شماره‌هایی که برای همیشه ناموفق \
+    بوده‌اند) فرستاده می‌شود؛ هر شماره در یک روز بیش از یک پیامک پویش نمی‌گیرد و ارسال با آهنگ "
+                (fa_count(u64::from(state.settings.campaign_sms_per_minute))) " پیامک در دقیقه است."
+            }
+            form method="post" action="/admin/backlog/campaigns" id="campaign-form" {
+                (hidden_selection(&q.selection))
+                div.row { (select_input(&Errors::default(), "kind", "پیام", &kinds, "reminder")) }
+                div.actions { button type="submit" class="primary" id="campaign-submit" { "آغاز پویش" } }
+            }
+            h3 { "پویش‌ها و اثرشان" }
+            (campaigns_table(&f))
+        }
+        section.card id="destroy" {
+            h2 { "کارت‌های باطل‌شده برای امحا" }
+            p.note {
+                "کارت‌هایی که در دفتر منتظر بودند و باطل شدند (فوت دارنده، صدور کارت جایگزین): "
+                (fa_count(destroy.len() as u64)) " کارت. دفترها امحا را در صفحهٔ خود ثبت می‌کنند."
+            }
+        }
+    };
+    respond(status, "کارت‌های منتظر تحویل", body)
 }
 
 /// `POST /admin/backlog/campaigns` (urlencoded: the list's selection and the campaign's kind).
@@ -385,31 +420,45 @@ pub async fn start_campaign(
     }
 }
 
-fn destroy_table(list: &[store::backlog::ToDestroy]) -> String {
-    if list.is_empty() {
-        return "<p class=\"note\" id=\"none-to-destroy\">کارت باطل‌شده‌ای در این دفتر نمانده است.</p>".into();
+fn destroy_table(list: &[store::backlog::ToDestroy]) -> Markup {
+    html! {
+        @if list.is_empty() {
+            p.note id="none-to-destroy" { "کارت باطل‌شده‌ای در این دفتر نمانده است." }
+        } @else {
+            div.scroll {
+                table class="history stats" id="to-destroy" {
+                    thead {
+                        tr {
+                            th scope="col" { "سریال" }
+                            th scope="col" { "کد رهگیری" }
+                            th scope="col" { "علت ابطال" }
+                            th scope="col" { "روز ابطال" }
+                            th scope="col" {}
+                        }
+                    }
+                    tbody {
+                        @for d in list {
+                            tr {
+                                td { bdi.code { (d.chip_serial.as_str()) } }
+                                td { (tracking_code(d.tracking_code.as_str())) }
+                                td { (d.revoke_reason.as_deref().unwrap_or("")) }
+                                td { (d.revoked_at.map(day_fa).unwrap_or_default()) }
+                                td {
+                                    form method="post" action={ "/office/backlog/destroyed/" (d.chip_serial.as_str()) } {
+                                        button type="submit" class="secondary small" { "امحا شد" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    let rows: String = list
-        .iter()
-        .map(|d| {
-            format!(
-                "<tr><td><bdi class=\"code\">{serial}</bdi></td><td><bdi class=\"code\">{tc}</bdi></td><td>{why}</td><td>{at}</td>\
-<td><form method=\"post\" action=\"/office/backlog/destroyed/{serial}\"><button type=\"submit\" class=\"secondary small\">امحا شد</button></form></td></tr>",
-                serial = escape(d.chip_serial.as_str()),
-                tc = escape(&fa_digits(d.tracking_code.as_str())),
-                why = escape(d.revoke_reason.as_deref().unwrap_or("")),
-                at = d.revoked_at.map(day_fa).unwrap_or_default(),
-            )
-        })
-        .collect();
-    format!(
-        "<div class=\"scroll\"><table class=\"history stats\" id=\"to-destroy\"><thead><tr><th scope=\"col\">سریال</th>\
-<th scope=\"col\">کد رهگیری</th><th scope=\"col\">علت ابطال</th><th scope=\"col\">روز ابطال</th><th scope=\"col\"></th></tr></thead>\
-<tbody>{rows}</tbody></table></div>"
-    )
 }
 
-async fn office_page(state: &AppState, desk: &Desk, notice: &str) -> Response {
+/// The office's page; `notice` goes under its title.
+async fn office_page(state: &AppState, desk: &Desk, notice: Markup) -> Response {
     let (list, destroy) = match (
         super::call_list(state, &desk.staff, &desk.office).await,
         state.store.cards_to_destroy(Some(&desk.office), None).await,
@@ -422,23 +471,31 @@ async fn office_page(state: &AppState, desk: &Desk, notice: &str) -> Response {
         .iter()
         .map(|c| BacklogCard::of(c, Reader::Office))
         .collect();
-    let body = format!(
-        "<section class=\"card\"><h1>کارت‌های منتظر در این دفتر</h1>{notice}<p class=\"lead\">{n} کارت منتظر دارنده است، \
-از قدیمی‌ترین. با دارندگانی که پیامک به آن‌ها نرسیده تماس بگیرید. \
-<a href=\"/api/v1/backlog/call-list/{office}?format=csv\" id=\"call-list-csv\">فهرست تماس (CSV)</a></p>{cards}</section>\
-<section class=\"card\" id=\"destroy\"><h2>کارت‌های باطل‌شده برای امحا</h2>{destroy}</section>",
-        n = fa_count(cards.len() as u64),
-        office = escape(desk.office.as_str()),
-        cards = cards_table(&cards, true),
-        destroy = destroy_table(&destroy),
-    );
-    respond(StatusCode::OK, "کارت‌های منتظر", Some(desk), &body)
+    let body = html! {
+        section.card {
+            h1 { "کارت‌های منتظر در این دفتر" }
+            (notice)
+            p.lead {
+                (fa_count(cards.len() as u64)) " کارت منتظر دارنده است، از قدیمی‌ترین. با دارندگانی که پیامک به \
+    آن‌ها نرسیده تماس بگیرید. "
+                a href={ "/api/v1/backlog/call-list/" (desk.office.as_str()) "?format=csv" } id="call-list-csv" {
+                    "فهرست تماس (CSV)"
+                }
+            }
+            (cards_table(&cards, true))
+        }
+        section.card id="destroy" {
+            h2 { "کارت‌های باطل‌شده برای امحا" }
+            (destroy_table(&destroy))
+        }
+    };
+    reply(StatusCode::OK, "کارت‌های منتظر", Some(desk), body)
 }
 
 /// `GET /office/backlog`.
 pub async fn office(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match desk(&state, &headers).await {
-        Ok(d) => office_page(&state, &d, "").await,
+        Ok(d) => office_page(&state, &d, html! {}).await,
         Err(r) => r,
     }
 }
@@ -456,7 +513,7 @@ pub async fn destroyed(
     match super::destroyed(&state, &d.staff, &serial).await {
         Ok(()) => {
             let text = format!("امحای کارت {} ثبت شد.", serial.trim().to_uppercase());
-            office_page(&state, &d, &flash(true, &text)).await
+            office_page(&state, &d, flash_line(true, &text)).await
         }
         Err(e) => failure(Some(&d), &e),
     }
