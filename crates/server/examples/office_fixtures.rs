@@ -23,7 +23,7 @@ use domain::{
     ApplicationState, Channel, Event, Mobile, NationalCode, OfficeId, Reason, Role, TrackingCode,
 };
 use server::auth::Staff;
-use server::enrollment::{enroll, Documents, EnrollmentInput, FingerprintInput};
+use server::enrollment::{enroll, Capture, CapturedFinger, Documents};
 use server::state::today;
 use server::{AppState, Settings};
 use std::path::{Path, PathBuf};
@@ -179,28 +179,24 @@ async fn serve(dir: &Path, addr: &str) {
         office: Some(office_id.clone()),
         province: None,
     };
-    let b64 = |b: &[u8]| {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(b)
-    };
     let enroll_one = |tc: TrackingCode, seed: u64, photo_seed: u64| {
-        let input = EnrollmentInput {
-            tracking_code: tc.as_str().into(),
+        let input = Capture {
+            tracking: tc,
             documents: Documents {
                 birth_certificate_seen: true,
                 old_card_collected: false,
             },
-            photo: b64(&intake::fixtures::photo_jpeg(600, 800, photo_seed)),
+            photo: intake::fixtures::photo_jpeg(600, 800, photo_seed),
             fingerprints: intake::fixtures::ten_prints(seed)
                 .into_iter()
-                .map(|(p, d)| FingerprintInput {
+                .map(|(p, d)| CapturedFinger {
                     position: i64::from(p),
-                    status: None,
+                    status: intake::FingerStatus::Captured,
                     format: Some("iso19794_2".into()),
-                    data: Some(b64(&d)),
+                    data: Some(d),
                 })
                 .collect(),
-            signature: b64(&intake::fixtures::signature_png()),
+            signature: intake::fixtures::signature_png(),
         };
         let (state, op) = (state.clone(), op.clone());
         async move { enroll(&state, &op, input).await.unwrap() }

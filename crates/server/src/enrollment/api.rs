@@ -1,6 +1,6 @@
 //! `POST /api/v1/office/enrollments` and `GET /api/v1/office/receipts/{tracking_code}.pdf`.
 
-use super::{enroll, EnrollmentCreated, EnrollmentInput};
+use super::{enroll, Capture, EnrollmentCreated, EnrollmentInput};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
@@ -32,7 +32,7 @@ pub async fn create(
     staff: Staff,
     ApiJson(input): ApiJson<EnrollmentInput>,
 ) -> ApiResult<(StatusCode, Json<EnrollmentCreated>)> {
-    let done = enroll(&state, &staff, input).await?;
+    let done = enroll(&state, &staff, Capture::from_json(input)?).await?;
     Ok((StatusCode::CREATED, Json(done)))
 }
 

@@ -106,16 +106,86 @@ pub fn wrong_state(s: ApplicationState) -> ApiError {
     )
 }
 
+/// One enrollment as taken at the desk, whichever channel carried it: the images as bytes.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub tracking: TrackingCode,
+    pub documents: Documents,
+    pub photo: Vec<u8>,
+    /// The ten fingers, in the order given (a refusal names its index).
+    pub fingerprints: Vec<CapturedFinger>,
+    pub signature: Vec<u8>,
+}
+
+/// One finger as taken: captured with its record or image, or missing or bandaged without one.
+#[derive(Debug, Clone)]
+pub struct CapturedFinger {
+    pub position: i64,
+    pub status: intake::FingerStatus,
+    /// `iso19794_2`, `ansi378`, `png` or `wsq`.
+    pub format: Option<String>,
+    pub data: Option<Vec<u8>>,
+}
+
+impl Capture {
+    /// The JSON body of `POST /api/v1/office/enrollments`: its base64 decoded, each refusal at its field.
+    pub fn from_json(input: EnrollmentInput) -> ApiResult<Self> {
+        let tracking = TrackingCode::parse(&input.tracking_code)
+            .map_err(|e| ApiError::validation(e).with_field("tracking_code"))?;
+        let photo = crate::cards::base64_field("photo", &input.photo)?;
+        let signature = crate::cards::base64_field("signature", &input.signature)?;
+        let mut fingerprints = Vec::with_capacity(input.fingerprints.len());
+        for (i, f) in input.fingerprints.into_iter().enumerate() {
+            let status = match f.status.as_deref() {
+                None => intake::FingerStatus::Captured,
+                Some(s) => intake::FingerStatus::parse(s).ok_or_else(|| {
+                    ApiError::from(FieldError::new(
+                        format!("fingerprints[{i}].status"),
+                        ValidationError::new(
+                            "invalid_fingerprints",
+                            "status is captured, missing or bandaged",
+                            "وضعیت انگشت باید captured، missing یا bandaged باشد",
+                        ),
+                    ))
+                })?,
+            };
+            let data = f
+                .data
+                .as_deref()
+                .map(|d| crate::cards::base64_field(&format!("fingerprints[{i}].data"), d))
+                .transpose()?;
+            fingerprints.push(CapturedFinger {
+                position: f.position,
+                status,
+                format: f.format,
+                data,
+            });
+        }
+        Ok(Self {
+            tracking,
+            documents: input.documents,
+            photo,
+            fingerprints,
+            signature,
+        })
+    }
+}
+
 /// Checks and stores one enrollment.
 pub async fn enroll(
     state: &AppState,
     staff: &Staff,
-    input: EnrollmentInput,
+    input: Capture,
 ) -> ApiResult<EnrollmentCreated> {
-    let tracking = TrackingCode::parse(&input.tracking_code)
-        .map_err(|e| ApiError::validation(e).with_field("tracking_code"))?;
+    let Capture {
+        tracking,
+        documents,
+        photo,
+        fingerprints: prints,
+        signature,
+    } = input;
     let app = booked_here(state, staff, &tracking).await?;
-    if !input.documents.birth_certificate_seen {
+    if !documents.birth_certificate_seen {
         return Err(documents_incomplete(
             "documents.birth_certificate_seen",
             "the photo birth certificate must be seen before enrollment",
@@ -123,37 +193,13 @@ pub async fn enroll(
         ));
     }
     if matches!(app.reason, Reason::ReplaceOldCard | Reason::Damaged)
-        && !input.documents.old_card_collected
+        && !documents.old_card_collected
     {
         return Err(documents_incomplete(
             "documents.old_card_collected",
             "the old card must be collected when it is replaced",
             "برای تعویض، کارت قبلی باید تحویل گرفته شود",
         ));
-    }
-    let photo = crate::cards::base64_field("photo", &input.photo)?;
-    let signature = crate::cards::base64_field("signature", &input.signature)?;
-    let mut prints = Vec::with_capacity(input.fingerprints.len());
-    for (i, f) in input.fingerprints.iter().enumerate() {
-        let status = match f.status.as_deref() {
-            None => intake::FingerStatus::Captured,
-            Some(s) => intake::FingerStatus::parse(s).ok_or_else(|| {
-                ApiError::from(FieldError::new(
-                    format!("fingerprints[{i}].status"),
-                    ValidationError::new(
-                        "invalid_fingerprints",
-                        "status is captured, missing or bandaged",
-                        "وضعیت انگشت باید captured، missing یا bandaged باشد",
-                    ),
-                ))
-            })?,
-        };
-        let data = f
-            .data
-            .as_deref()
-            .map(|d| crate::cards::base64_field(&format!("fingerprints[{i}].data"), d))
-            .transpose()?;
-        prints.push((f.position, status, f.format.clone(), data));
     }
     // The image work is CPU-bound and takes up to ~50 MB a photo while it runs: off the async threads, and at
     // most a few at once however many uploads arrive (security review F10); the others wait their turn.
@@ -167,11 +213,11 @@ pub async fn enroll(
         let checked_photo = intake::check_photo(&photo)?;
         let inputs: Vec<intake::FingerInput<'_>> = prints
             .iter()
-            .map(|(position, status, format, data)| intake::FingerInput {
-                position: *position,
-                status: *status,
-                format: format.as_deref(),
-                data: data.as_deref(),
+            .map(|f| intake::FingerInput {
+                position: f.position,
+                status: f.status,
+                format: f.format.as_deref(),
+                data: f.data.as_deref(),
             })
             .collect();
         let fingers = intake::check_fingerprints(&inputs)?;
@@ -268,8 +314,8 @@ pub async fn enroll(
     let new = NewEnrollment {
         tracking_code: tracking,
         office: staff.office()?.clone(),
-        birth_certificate_seen: input.documents.birth_certificate_seen,
-        old_card_collected: input.documents.old_card_collected,
+        birth_certificate_seen: documents.birth_certificate_seen,
+        old_card_collected: documents.old_card_collected,
         holder,
         fingers: records,
         photo_key: photo_key.clone(),

@@ -213,7 +213,8 @@ pub async fn submit(
         fingerprints,
         signature: fields.file("signature").map(b64).unwrap_or_default(),
     };
-    match enroll(&state, &desk.staff, input).await {
+    let capture = crate::enrollment::Capture::from_json(input);
+    match async { enroll(&state, &desk.staff, capture?).await }.await {
         Ok(done) => enrolled(&desk, &done.tracking_code),
         Err(e) => {
             if e.status == StatusCode::UNAUTHORIZED {
