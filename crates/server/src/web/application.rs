@@ -200,7 +200,8 @@ async fn next_step(state: &AppState, o: &Opened) -> Markup {
                 }
             }
         }
-        // The card box is built as markup by `suspension::pages` (still text there).
+        // `suspension::pages::card_section` still returns its box as HTML text it built itself (its values
+        // escaped there); once it returns `Markup`, splice it directly and drop this `PreEscaped`.
         ApplicationState::Delivered => {
             PreEscaped(crate::suspension::pages::card_section(state, o).await)
         }
