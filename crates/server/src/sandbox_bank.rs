@@ -10,7 +10,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::journey::pay;
 use crate::state::AppState;
 use crate::web::extract::PageForm;
-use crate::web::html::{escape, page, rials_fa};
+use crate::web::html::{fa_digits, html, portal, rials_fa};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -58,36 +58,35 @@ pub async fn pay_page(
         Err(e) => return e.into_response(),
     };
     let body = match tx {
-        Ok(Some(tx)) if tx.state == "created" => format!(
-            r#"<section class="card bank">
-<h1>درگاه پرداخت آزمایشی</h1>
-<p class="note">این بانک آزمایشی است و پول واقعی جابه‌جا نمی‌کند.</p>
-<dl><dt>پذیرنده</dt><dd>سامانهٔ کارت هوشمند ملی (شناس)</dd>
-<dt>مبلغ</dt><dd class="amount">{amount}</dd>
-<dt>شمارهٔ سفارش</dt><dd>{order}</dd></dl>
-<form method="post" action="/sandbox-bank/pay">
-<input type="hidden" name="token" value="{token}">
-<label for="card">شمارهٔ کارت (آزمایشی)</label>
-<input id="card" name="card" inputmode="numeric" value="6037 9900 0000 0000" dir="ltr">
-<div class="actions">
-<button type="submit" name="outcome" value="success" class="primary">پرداخت</button>
-<button type="submit" name="outcome" value="insufficient_funds">پرداخت با موجودی ناکافی</button>
-<button type="submit" name="outcome" value="cancel" class="secondary">انصراف</button>
-</div></form></section>"#,
-            amount = rials_fa(tx.amount_rials),
-            order = crate::web::html::fa_digits(&tx.order_id.to_string()),
-            token = escape(&tx.token),
-        ),
-        Ok(Some(_)) => {
-            "<section class=\"card\"><h1>این پرداخت پیش‌تر انجام یا لغو شده است</h1></section>"
-                .into()
-        }
-        Ok(None) => {
-            "<section class=\"card\"><h1>پرداختی با این شناسه پیدا نشد</h1></section>".into()
-        }
+        Ok(Some(tx)) if tx.state == "created" => html! {
+            section.card.bank {
+                h1 { "درگاه پرداخت آزمایشی" }
+                p.note { "این بانک آزمایشی است و پول واقعی جابه‌جا نمی‌کند." }
+                dl {
+                    dt { "پذیرنده" }
+                    dd { "سامانهٔ کارت هوشمند ملی (شناس)" }
+                    dt { "مبلغ" }
+                    dd.amount { (rials_fa(tx.amount_rials)) }
+                    dt { "شمارهٔ سفارش" }
+                    dd { (fa_digits(&tx.order_id.to_string())) }
+                }
+                form method="post" action="/sandbox-bank/pay" {
+                    input type="hidden" name="token" value=(tx.token);
+                    label for="card" { "شمارهٔ کارت (آزمایشی)" }
+                    input id="card" name="card" inputmode="numeric" value="6037 9900 0000 0000" dir="ltr";
+                    div.actions {
+                        button type="submit" name="outcome" value="success" class="primary" { "پرداخت" }
+                        button type="submit" name="outcome" value="insufficient_funds" { "پرداخت با موجودی ناکافی" }
+                        button type="submit" name="outcome" value="cancel" class="secondary" { "انصراف" }
+                    }
+                }
+            }
+        },
+        Ok(Some(_)) => html! { section.card { h1 { "این پرداخت پیش‌تر انجام یا لغو شده است" } } },
+        Ok(None) => html! { section.card { h1 { "پرداختی با این شناسه پیدا نشد" } } },
         Err(e) => return refused(e).into_response(),
     };
-    Html(page("درگاه پرداخت آزمایشی", &body)).into_response()
+    Html(portal("درگاه پرداخت آزمایشی", body).into_string()).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,13 +106,10 @@ pub async fn pay_submit(State(state): State<AppState>, PageForm(f): PageForm<Pay
     let tx = match b.pay(&f.token, f.outcome).await {
         Ok(tx) => tx,
         Err(e) => {
-            let body = format!(
-                "<section class=\"card\"><h1>پرداخت انجام نشد</h1><p>{}</p></section>",
-                escape(&e.to_string())
-            );
+            let body = html! { section.card { h1 { "پرداخت انجام نشد" } p { (e.to_string()) } } };
             return (
                 StatusCode::CONFLICT,
-                Html(page("درگاه پرداخت آزمایشی", &body)),
+                Html(portal("درگاه پرداخت آزمایشی", body).into_string()),
             )
                 .into_response();
         }
@@ -123,19 +119,18 @@ pub async fn pay_submit(State(state): State<AppState>, PageForm(f): PageForm<Pay
         Outcome::Cancel => ("پرداخت لغو شد", "NOK"),
         Outcome::InsufficientFunds => ("موجودی کافی نیست؛ پرداخت انجام نشد", "NOK"),
     };
-    let body = format!(
-        r#"<section class="card bank"><h1>{title}</h1>
-<form method="post" action="{action}" id="back">
-<input type="hidden" name="token" value="{token}">
-<input type="hidden" name="status" value="{status}">
-<input type="hidden" name="ref_id" value="{ref_id}">
-<button type="submit" class="primary">بازگشت به سایت پذیرنده</button>
-</form></section>"#,
-        action = escape(&tx.callback_url),
-        token = escape(&tx.token),
-        ref_id = escape(tx.ref_id.as_deref().unwrap_or("")),
-    );
-    Html(page("درگاه پرداخت آزمایشی", &body)).into_response()
+    let body = html! {
+        section.card.bank {
+            h1 { (title) }
+            form method="post" action=(tx.callback_url) id="back" {
+                input type="hidden" name="token" value=(tx.token);
+                input type="hidden" name="status" value=(status);
+                input type="hidden" name="ref_id" value=(tx.ref_id.as_deref().unwrap_or(""));
+                button type="submit" class="primary" { "بازگشت به سایت پذیرنده" }
+            }
+        }
+    };
+    Html(portal("درگاه پرداخت آزمایشی", body).into_string()).into_response()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

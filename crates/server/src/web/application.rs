@@ -7,8 +7,8 @@ use crate::state::AppState;
 use crate::web::access::{open, Opened};
 use crate::web::dates;
 use crate::web::extract::{PagePath, PageQuery};
-use crate::web::form::{html, see_other, Errors};
-use crate::web::html::{escape, fa_digits, rials_fa};
+use crate::web::form::{respond, see_other, Errors};
+use crate::web::html::{fa_digits, html, rials_fa, Markup, PreEscaped};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -58,13 +58,13 @@ pub async fn applicant_name(state: &AppState, app: &Application) -> String {
 }
 
 /// The twelve digits in groups of four, Persian digits, kept left to right.
-pub fn tracking_fa(tc: &str) -> String {
+pub fn tracking_fa(tc: &str) -> Markup {
     let groups: Vec<String> = tc
         .as_bytes()
         .chunks(4)
         .map(|c| fa_digits(&String::from_utf8_lossy(c)))
         .collect();
-    format!("<bdi dir=\"ltr\">{}</bdi>", groups.join(" "))
+    html! { bdi dir="ltr" { (groups.join(" ")) } }
 }
 
 pub async fn show(
@@ -120,7 +120,7 @@ pub async fn cancel(
     }
 }
 
-fn flash(q: &Notices) -> String {
+fn flash(q: &Notices) -> Markup {
     let (ok, text) = match (q.payment.as_str(), q.notice.as_str()) {
         ("settled" | "verified", _) => (true, "پرداخت با موفقیت انجام شد"),
         ("failed", _) => (false, "پرداخت انجام نشد؛ دوباره تلاش کنید"),
@@ -142,91 +142,113 @@ fn flash(q: &Notices) -> String {
             true,
             "کارت شما معلق شد و دیگر برای استعلام پذیرفته نمی‌شود؛ پیامکی با همین خبر برایتان فرستادیم",
         ),
-        _ => return String::new(),
+        _ => return html! {},
     };
     let class = if ok { "flash ok" } else { "flash fail" };
-    format!("<p class=\"{class}\" id=\"flash\" role=\"status\">{text}</p>")
+    html! { p class=(class) id="flash" role="status" { (text) } }
 }
 
-async fn next_step(state: &AppState, o: &Opened) -> String {
+async fn next_step(state: &AppState, o: &Opened) -> Markup {
     let tc = o.tracking.as_str();
     match o.app.state {
-        ApplicationState::AwaitingPayment => format!(
-            r#"<section class="card next"><h2>گام بعد: پرداخت هزینه</h2>
-<p>هزینهٔ صدور کارت، {fee}، را با کارت بانکی عضو شتاب بپردازید. پس از پرداخت به همین صفحه بازمی‌گردید.</p>
-<form method="post" action="/applications/{tc}/pay" id="pay-form">
-<button type="submit" class="primary" id="pay-button">پرداخت هزینه</button>
-</form></section>"#,
-            fee = rials_fa(o.app.fee_rials),
-        ),
-        ApplicationState::AwaitingAppointment => format!(
-            r#"<section class="card next"><h2>گام بعد: گرفتن نوبت</h2>
-<p>دفتری نزدیک خود و روزی را برای ثبت اثر انگشت و عکس انتخاب کنید.</p>
-<p><a class="button primary" href="/applications/{tc}/appointment" id="appointment-link">گرفتن نوبت</a></p>
-</section>"#
-        ),
+        ApplicationState::AwaitingPayment => html! {
+            section.card.next {
+                h2 { "گام بعد: پرداخت هزینه" }
+                p {
+                    "هزینهٔ صدور کارت، " (rials_fa(o.app.fee_rials))
+                    "، را با کارت بانکی عضو شتاب بپردازید. پس از پرداخت به همین صفحه بازمی‌گردید."
+                }
+                form method="post" action={ "/applications/" (tc) "/pay" } id="pay-form" {
+                    button type="submit" class="primary" id="pay-button" { "پرداخت هزینه" }
+                }
+            }
+        },
+        ApplicationState::AwaitingAppointment => html! {
+            section.card.next {
+                h2 { "گام بعد: گرفتن نوبت" }
+                p { "دفتری نزدیک خود و روزی را برای ثبت اثر انگشت و عکس انتخاب کنید." }
+                p {
+                    a.button.primary href={ "/applications/" (tc) "/appointment" } id="appointment-link" {
+                        "گرفتن نوبت"
+                    }
+                }
+            }
+        },
         ApplicationState::AppointmentBooked => {
             let Some(b) = booking(state, &o.app).await else {
-                return String::new();
+                return html! {};
             };
-            format!(
-                r#"<section class="card next"><h2>نوبت شما</h2>
-<dl class="summary" id="appointment">
-<dt>دفتر</dt><dd id="office-name"><bdi>{name}</bdi> <span class="muted">({kind})</span></dd>
-<dt>نشانی</dt><dd id="office-address"><bdi>{city}</bdi>، <bdi>{address}</bdi></dd>
-<dt>روز</dt><dd id="appointment-date">{date}</dd>
-<dt>ساعت</dt><dd id="appointment-time">{time}</dd>
-</dl>
-<p class="note">اصل شناسنامهٔ عکس‌دار و کارت ملی قدیمی (اگر دارید) را همراه بیاورید.</p>
-<form method="post" action="/applications/{tc}/appointment/cancel" id="cancel-form">
-<button type="submit" class="secondary" id="cancel-button">لغو نوبت</button>
-</form></section>"#,
-                name = escape(&b.office.name),
-                kind = b.office.kind.fa(),
-                city = escape(&b.office.city),
-                address = escape(&b.office.address),
-                date = b.date_fa,
-                time = b.time_fa,
-            )
+            html! {
+                section.card.next {
+                    h2 { "نوبت شما" }
+                    dl.summary #appointment {
+                        dt { "دفتر" }
+                        dd id="office-name" {
+                            bdi { (b.office.name) } " " span.muted { "(" (b.office.kind.fa()) ")" }
+                        }
+                        dt { "نشانی" }
+                        dd id="office-address" { bdi { (b.office.city) } "، " bdi { (b.office.address) } }
+                        dt { "روز" }
+                        dd id="appointment-date" { (b.date_fa) }
+                        dt { "ساعت" }
+                        dd id="appointment-time" { (b.time_fa) }
+                    }
+                    p.note { "اصل شناسنامهٔ عکس‌دار و کارت ملی قدیمی (اگر دارید) را همراه بیاورید." }
+                    form method="post" action={ "/applications/" (tc) "/appointment/cancel" } id="cancel-form" {
+                        button type="submit" class="secondary" id="cancel-button" { "لغو نوبت" }
+                    }
+                }
+            }
         }
-        ApplicationState::Delivered => crate::suspension::pages::card_section(state, o).await,
-        s if crate::web::destination::movable(s) => format!(
-            r#"<section class="card next" id="destination-box"><h2>دفتر تحویل کارت</h2>
-<p>اگر جای دیگری زندگی می‌کنید یا دفتر دیگری برایتان آسان‌تر است، دفتر تحویل را تغییر دهید.</p>
-<p><a class="button" href="/applications/{tc}/office" id="destination-link">تغییر دفتر تحویل</a></p></section>"#
-        ),
-        _ => String::new(),
+        // `suspension::pages::card_section` still returns its box as HTML text it built itself (its values
+        // escaped there); once it returns `Markup`, splice it directly and drop this `PreEscaped`.
+        ApplicationState::Delivered => {
+            PreEscaped(crate::suspension::pages::card_section(state, o).await)
+        }
+        s if crate::web::destination::movable(s) => html! {
+            section.card.next #destination-box {
+                h2 { "دفتر تحویل کارت" }
+                p { "اگر جای دیگری زندگی می‌کنید یا دفتر دیگری برایتان آسان‌تر است، دفتر تحویل را تغییر دهید." }
+                p {
+                    a.button href={ "/applications/" (tc) "/office" } id="destination-link" { "تغییر دفتر تحویل" }
+                }
+            }
+        },
+        _ => html! {},
     }
 }
 
-async fn history(state: &AppState, o: &Opened) -> String {
-    let rows: String = match state.store.history(&o.tracking).await {
-        Ok(h) => h
-            .iter()
-            .map(|e| {
-                // A row that did not move the state (a suspension, say) is shown by what it records.
-                let what = match e.event {
-                    domain::HistoryEvent::Note(_) => e.event.fa(),
-                    _ => e.to.fa(),
-                };
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    dates::day_fa(e.at),
-                    dates::time_fa(e.at),
-                    what
-                )
-            })
-            .collect(),
+async fn history(state: &AppState, o: &Opened) -> Markup {
+    let events = match state.store.history(&o.tracking).await {
+        Ok(h) => h,
         Err(e) => {
             tracing::error!(error = %e, "application page: history failed");
-            String::new()
+            Vec::new()
         }
     };
-    format!(
-        r#"<section class="card"><h2>سابقهٔ درخواست</h2>
-<table class="history" id="history"><thead><tr><th>تاریخ</th><th>ساعت</th><th>وضعیت</th></tr></thead>
-<tbody>{rows}</tbody></table></section>"#
-    )
+    html! {
+        section.card {
+            h2 { "سابقهٔ درخواست" }
+            table.history #history {
+                thead { tr { th { "تاریخ" } th { "ساعت" } th { "وضعیت" } } }
+                tbody {
+                    @for e in &events {
+                        tr {
+                            td { (dates::day_fa(e.at)) }
+                            td { (dates::time_fa(e.at)) }
+                            // A row that did not move the state (a suspension, say) is shown by what it records.
+                            td {
+                                @match e.event {
+                                    domain::HistoryEvent::Note(_) => (e.event.fa()),
+                                    _ => (e.to.fa()),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// What was paid: the bank's reference of the settled payment, when there is one.
@@ -247,47 +269,54 @@ async fn render(
 ) -> Response {
     let tc = o.tracking.as_str();
     let name = applicant_name(state, &o.app).await;
-    let fee = match paid_ref(state, o).await {
-        Some(r) if !r.is_empty() => format!(
-            "{} <span class=\"muted\">(پرداخت شد؛ شمارهٔ مرجع بانک <bdi dir=\"ltr\">{}</bdi>)</span>",
-            rials_fa(o.app.fee_rials),
-            escape(&fa_digits(&r))
-        ),
-        Some(_) => format!("{} <span class=\"muted\">(پرداخت شد)</span>", rials_fa(o.app.fee_rials)),
-        None => rials_fa(o.app.fee_rials),
+    let paid = paid_ref(state, o).await;
+    let next = next_step(state, o).await;
+    let history = history(state, o).await;
+    let body = html! {
+        section.card {
+            p.steps { "درخواست کارت هوشمند ملی" }
+            h1 {
+                @if name.is_empty() { "درخواست شما" } @else { "درخواست " (name) }
+            }
+            (flash(q))
+            (errors.top_box())
+            div.tracking {
+                p.label { "کد رهگیری" }
+                p.code #tracking-code { (tracking_fa(tc)) }
+                p.hint {
+                    "برای رونوشت: " span dir="ltr" id="tracking-code-ascii" { (tc) }
+                    " · این کد را نگه دارید؛ برای پیگیری لازم است."
+                }
+            }
+            dl.summary {
+                dt { "متقاضی" }
+                dd id="applicant" { (name) }
+                dt { "وضعیت" }
+                dd id="state" {
+                    span.badge { (o.app.state.fa()) } " " span.muted { "از " (dates::day_fa(o.app.updated_at)) }
+                }
+                dt { "هزینه" }
+                dd id="fee" {
+                    (rials_fa(o.app.fee_rials))
+                    @match &paid {
+                        Some(r) if !r.is_empty() => {
+                            " " span.muted { "(پرداخت شد؛ شمارهٔ مرجع بانک " bdi dir="ltr" { (fa_digits(r)) } ")" }
+                        }
+                        Some(_) => { " " span.muted { "(پرداخت شد)" } }
+                        None => {}
+                    }
+                }
+            }
+        }
+        (next)
+        (history)
+        p.links {
+            a href={ "/applications/" (tc) "/print" } id="print-link" { "نسخهٔ چاپی" }
+            " · "
+            a href={ "/applications/" (tc) "/verifications" } id="verifications-link" { "استعلام‌های هویت شما" }
+            " · "
+            a href="/track" { "پیگیری درخواست دیگر" }
+        }
     };
-    let body = format!(
-        r#"<section class="card">
-<p class="steps">درخواست کارت هوشمند ملی</p>
-<h1>{heading}</h1>
-{flash}{top}
-<div class="tracking">
-<p class="label">کد رهگیری</p>
-<p class="code" id="tracking-code">{tc_fa}</p>
-<p class="hint">برای رونوشت: <span dir="ltr" id="tracking-code-ascii">{tc}</span> · این کد را نگه دارید؛ برای پیگیری لازم است.</p>
-</div>
-<dl class="summary">
-<dt>متقاضی</dt><dd id="applicant">{name}</dd>
-<dt>وضعیت</dt><dd id="state"><span class="badge">{state_fa}</span> <span class="muted">از {since}</span></dd>
-<dt>هزینه</dt><dd id="fee">{fee}</dd>
-</dl>
-</section>
-{next}
-{history}
-<p class="links"><a href="/applications/{tc}/print" id="print-link">نسخهٔ چاپی</a> · <a href="/applications/{tc}/verifications" id="verifications-link">استعلام‌های هویت شما</a> · <a href="/track">پیگیری درخواست دیگر</a></p>"#,
-        heading = if name.is_empty() {
-            "درخواست شما".to_string()
-        } else {
-            format!("درخواست {}", escape(&name))
-        },
-        flash = flash(q),
-        top = errors.render_top(),
-        tc_fa = tracking_fa(tc),
-        name = escape(&name),
-        state_fa = o.app.state.fa(),
-        since = dates::day_fa(o.app.updated_at),
-        next = next_step(state, o).await,
-        history = history(state, o).await,
-    );
-    html(status, "درخواست شما", &body)
+    respond(status, "درخواست شما", body)
 }

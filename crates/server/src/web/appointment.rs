@@ -8,8 +8,8 @@ use crate::state::{today, AppState};
 use crate::web::access::{open, Opened};
 use crate::web::dates;
 use crate::web::extract::{PageForm, PagePath, PageQuery};
-use crate::web::form::{hidden, html, options, see_other, text_field, Errors};
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::{hidden_input, option_list, respond, see_other, text_input, Errors, Input};
+use crate::web::html::{fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -91,15 +91,15 @@ fn open_days(state: &AppState) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn offices(state: &AppState, tc: &str, c: &Choice, errors: &mut Errors) -> String {
+async fn offices(state: &AppState, tc: &str, c: &Choice, errors: &mut Errors) -> Markup {
     if c.area_code.trim().is_empty() || c.date.trim().is_empty() {
-        return String::new();
+        return html! {};
     }
     let (province, date, list) = match book::offices(state, &c.area_code, &c.date, 50).await {
         Ok(found) => found,
         Err(e) => {
             errors.api(&on_form(e), &FIELDS);
-            return String::new();
+            return html! {};
         }
     };
     let heading = format!(
@@ -108,46 +108,43 @@ async fn offices(state: &AppState, tc: &str, c: &Choice, errors: &mut Errors) ->
         dates::with_weekday(date)
     );
     if list.is_empty() {
-        return format!(
-            "<section class=\"card\"><h2>{heading}</h2><p id=\"no-offices\">در این استان دفتری پیدا نشد.</p></section>"
-        );
+        return html! {
+            section.card { h2 { (heading) } p id="no-offices" { "در این استان دفتری پیدا نشد." } }
+        };
     }
-    let items: String = list
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let id = a.office.id.as_str();
-            let checked = if id == c.office_id { " checked" } else { "" };
-            let (disabled, free) = if a.free == 0 {
-                (" disabled", "ظرفیت این روز پر است".to_string())
-            } else {
-                ("", format!("{} نوبت خالی", fa_digits(&a.free.to_string())))
-            };
-            format!(
-                r#"<li class="office"><input type="radio" name="office_id" id="office-{n}" value="{id}"{checked}{disabled}>
-<label for="office-{n}"><strong><bdi>{name}</bdi></strong>
-<span class="where"><span class="kind">{kind}</span> <bdi>{city}</bdi>، <bdi>{address}</bdi></span><span class="free">{free}</span></label></li>"#,
-                n = i + 1,
-                id = escape(id),
-                name = escape(&a.office.name),
-                kind = a.office.kind.fa(),
-                city = escape(&a.office.city),
-                address = escape(&a.office.address),
-            )
-        })
-        .collect();
-    format!(
-        r#"<section class="card"><h2>{heading}</h2>
-<form method="post" action="/applications/{tc}/appointment" id="book-form" novalidate>
-{area}{day}
-<ul class="offices" id="offices">{items}</ul>
-{err}
-<div class="actions"><button type="submit" class="primary" id="book-submit">ثبت نوبت</button></div>
-</form></section>"#,
-        area = hidden("area_code", &c.area_code),
-        day = hidden("date", &date.to_string()),
-        err = errors.render("office_id"),
-    )
+    html! {
+        section.card {
+            h2 { (heading) }
+            form method="post" action={ "/applications/" (tc) "/appointment" } id="book-form" novalidate {
+                (hidden_input("area_code", &c.area_code))
+                (hidden_input("date", &date.to_string()))
+                ul.offices #offices {
+                    @for (i, a) in list.iter().enumerate() {
+                        li.office {
+                            input type="radio" name="office_id" id={ "office-" (i + 1) } value=(a.office.id.as_str())
+                                checked[a.office.id.as_str() == c.office_id] disabled[a.free == 0];
+                            label for={ "office-" (i + 1) } {
+                                strong { bdi { (a.office.name) } }
+                                span.where {
+                                    span.kind { (a.office.kind.fa()) } " " bdi { (a.office.city) } "، "
+                                    bdi { (a.office.address) }
+                                }
+                                span.free {
+                                    @if a.free == 0 {
+                                        "ظرفیت این روز پر است"
+                                    } @else {
+                                        (fa_digits(&a.free.to_string())) " نوبت خالی"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                (errors.beside("office_id"))
+                div.actions { button type="submit" class="primary" id="book-submit" { "ثبت نوبت" } }
+            }
+        }
+    }
 }
 
 async fn render(
@@ -158,9 +155,9 @@ async fn render(
     status: StatusCode,
 ) -> Response {
     let tc = o.tracking.as_str();
-    let back = format!(
-        "<p class=\"links\"><a href=\"/applications/{tc}\" id=\"back-link\">بازگشت به صفحهٔ درخواست</a></p>"
-    );
+    let back = html! {
+        p.links { a href={ "/applications/" (tc) } id="back-link" { "بازگشت به صفحهٔ درخواست" } }
+    };
     if o.app.state != ApplicationState::AwaitingAppointment {
         let why = match o.app.state {
             ApplicationState::AwaitingPayment => {
@@ -172,10 +169,11 @@ async fn render(
             }
             s => format!("درخواستی که در وضعیت «{}» است نوبت تازه نمی‌پذیرد.", s.fa()),
         };
-        let body = format!(
-            "<section class=\"card\"><h1>گرفتن نوبت</h1><p id=\"not-bookable\">{why}</p></section>{back}"
-        );
-        return html(StatusCode::CONFLICT, "گرفتن نوبت", &body);
+        let body = html! {
+            section.card { h1 { "گرفتن نوبت" } p id="not-bookable" { (why) } }
+            (back)
+        };
+        return respond(StatusCode::CONFLICT, "گرفتن نوبت", body);
     }
     let list = offices(state, tc, c, &mut errors).await;
     let area = if c.area_code.is_empty() {
@@ -185,41 +183,32 @@ async fn render(
     } else {
         c.area_code.clone()
     };
-    let day_class = if errors.get("date").is_some() {
-        "field invalid"
-    } else {
-        "field"
+    let body = html! {
+        section.card {
+            p.steps { "کد رهگیری " bdi dir="ltr" { (fa_digits(tc)) } }
+            h1 { "گرفتن نوبت" }
+            p.lead {
+                "پیش‌شمارهٔ تلفن استان خود و روز مراجعه را انتخاب کنید تا دفترهای آن استان، به ترتیب بیشترین نوبت خالی، نمایش داده شوند."
+            }
+            (errors.top_box())
+            form method="get" action={ "/applications/" (tc) "/appointment" } id="area-form" novalidate {
+                div.row {
+                    (text_input(&errors, "area_code", "پیش‌شمارهٔ استان", &area,
+                        "مانند ۰۲۶ برای البرز یا ۰۲۱ برای تهران", Input::digits(4).class("short")))
+                    div.field.invalid[errors.get("date").is_some()] {
+                        label for="date" { "روز مراجعه" }
+                        select id="date" name="date" aria-invalid=[errors.invalid("date")]
+                            aria-describedby=[errors.described_by("date")] {
+                            (option_list(&open_days(state), c.date.trim()))
+                        }
+                        (errors.beside("date"))
+                    }
+                }
+                div.actions { button type="submit" class="primary" id="search-submit" { "نمایش دفترها" } }
+            }
+        }
+        (list)
+        (back)
     };
-    let body = format!(
-        r#"<section class="card">
-<p class="steps">کد رهگیری <bdi dir="ltr">{tc_fa}</bdi></p>
-<h1>گرفتن نوبت</h1>
-<p class="lead">پیش‌شمارهٔ تلفن استان خود و روز مراجعه را انتخاب کنید تا دفترهای آن استان، به ترتیب بیشترین نوبت خالی، نمایش داده شوند.</p>
-{top}
-<form method="get" action="/applications/{tc}/appointment" id="area-form" novalidate>
-<div class="row">
-{area}
-<div class="{day_class}"><label for="date">روز مراجعه</label>
-<select id="date" name="date"{day_aria}>{days}</select>{day_err}</div>
-</div>
-<div class="actions"><button type="submit" class="primary" id="search-submit">نمایش دفترها</button></div>
-</form>
-</section>
-{list}
-{back}"#,
-        tc_fa = fa_digits(tc),
-        top = errors.render_top(),
-        area = text_field(
-            &errors,
-            "area_code",
-            "پیش‌شمارهٔ استان",
-            &area,
-            "مانند ۰۲۶ برای البرز یا ۰۲۱ برای تهران",
-            r#" inputmode="numeric" maxlength="4" dir="ltr" class="short""#,
-        ),
-        day_aria = errors.aria("date"),
-        days = options(&open_days(state), c.date.trim()),
-        day_err = errors.render("date"),
-    );
-    html(status, "گرفتن نوبت", &body)
+    respond(status, "گرفتن نوبت", body)
 }

@@ -8,8 +8,8 @@ use crate::office::records::transfer_to;
 use crate::state::AppState;
 use crate::web::access::{open, Opened};
 use crate::web::extract::{PageForm, PagePath, PageQuery};
-use crate::web::form::{html, see_other, text_field, Errors};
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::{respond, see_other, text_input, Errors, Input};
+use crate::web::html::{fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -70,15 +70,15 @@ pub async fn submit(
     }
 }
 
-async fn offices(state: &AppState, c: &Choice, errors: &mut Errors) -> String {
+async fn offices(state: &AppState, c: &Choice, errors: &mut Errors) -> Markup {
     if c.area_code.trim().is_empty() {
-        return String::new();
+        return html! {};
     }
     let province = match book::province_of_area_code(&c.area_code) {
         Ok(p) => p,
         Err(e) => {
             errors.api(&e, &["area_code"]);
-            return String::new();
+            return html! {};
         }
     };
     let list = match state.store.offices_in_province(province.code()).await {
@@ -86,35 +86,33 @@ async fn offices(state: &AppState, c: &Choice, errors: &mut Errors) -> String {
         Err(e) => {
             tracing::error!(error = %e, "destination page: offices failed");
             errors.top("فهرست دفترها در دسترس نیست؛ کمی بعد دوباره تلاش کنید.");
-            return String::new();
+            return html! {};
         }
     };
-    let items: String = list
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            format!(
-                r#"<li class="office"><input type="radio" name="office_id" id="office-{n}" value="{id}">
-<label for="office-{n}"><strong><bdi>{name}</bdi></strong>
-<span class="where"><span class="kind">{kind}</span> <bdi>{city}</bdi>، <bdi>{address}</bdi></span></label></li>"#,
-                n = i + 1,
-                id = escape(o.id.as_str()),
-                name = escape(&o.name),
-                kind = o.kind.fa(),
-                city = escape(&o.city),
-                address = escape(&o.address),
-            )
-        })
-        .collect();
-    format!(
-        r#"<section class="card"><h2>دفترهای استان {province}</h2>
-<form method="post" id="office-form" novalidate>
-<ul class="offices" id="offices">{items}</ul>{err}
-<div class="actions"><button type="submit" class="primary" id="office-submit">ارسال کارت به این دفتر</button></div>
-</form></section>"#,
-        province = province.name_fa,
-        err = errors.render("office_id"),
-    )
+    html! {
+        section.card {
+            h2 { "دفترهای استان " (province.name_fa) }
+            form method="post" id="office-form" novalidate {
+                ul.offices #offices {
+                    @for (i, o) in list.iter().enumerate() {
+                        li.office {
+                            input type="radio" name="office_id" id={ "office-" (i + 1) } value=(o.id.as_str());
+                            label for={ "office-" (i + 1) } {
+                                strong { bdi { (o.name) } }
+                                span.where {
+                                    span.kind { (o.kind.fa()) } " " bdi { (o.city) } "، " bdi { (o.address) }
+                                }
+                            }
+                        }
+                    }
+                }
+                (errors.beside("office_id"))
+                div.actions {
+                    button type="submit" class="primary" id="office-submit" { "ارسال کارت به این دفتر" }
+                }
+            }
+        }
+    }
 }
 
 async fn render(
@@ -125,15 +123,20 @@ async fn render(
     status: StatusCode,
 ) -> Response {
     let tc = o.tracking.as_str();
-    let back = format!(
-        "<p class=\"links\"><a href=\"/applications/{tc}\" id=\"back-link\">بازگشت به صفحهٔ درخواست</a></p>"
-    );
+    let back = html! {
+        p.links { a href={ "/applications/" (tc) } id="back-link" { "بازگشت به صفحهٔ درخواست" } }
+    };
     if !movable(o.app.state) {
-        let body = format!(
-            "<section class=\"card\"><h1>تغییر دفتر تحویل</h1><p id=\"not-movable\">کارتِ درخواستی که در وضعیت «{}» است به دفتر دیگری فرستاده نمی‌شود.</p></section>{back}",
-            o.app.state.fa()
-        );
-        return html(StatusCode::CONFLICT, "تغییر دفتر تحویل", &body);
+        let body = html! {
+            section.card {
+                h1 { "تغییر دفتر تحویل" }
+                p id="not-movable" {
+                    "کارتِ درخواستی که در وضعیت «" (o.app.state.fa()) "» است به دفتر دیگری فرستاده نمی‌شود."
+                }
+            }
+            (back)
+        };
+        return respond(StatusCode::CONFLICT, "تغییر دفتر تحویل", body);
     }
     let list = offices(state, c, &mut errors).await;
     let area = if c.area_code.is_empty() {
@@ -149,29 +152,20 @@ async fn render(
     } else {
         "کارت شما هنوز به دفتر نرسیده است. دفتری را که می‌خواهید کارت را از آن تحویل بگیرید انتخاب کنید."
     };
-    let body = format!(
-        r#"<section class="card">
-<p class="steps">کد رهگیری <bdi dir="ltr">{tc_fa}</bdi></p>
-<h1>تغییر دفتر تحویل کارت</h1>
-<p class="lead">{lead}</p>
-{top}
-<form method="get" id="area-form" novalidate>
-{area}
-<div class="actions"><button type="submit" class="primary" id="search-submit">نمایش دفترها</button></div>
-</form>
-</section>
-{list}
-{back}"#,
-        tc_fa = fa_digits(tc),
-        top = errors.render_top(),
-        area = text_field(
-            &errors,
-            "area_code",
-            "پیش‌شمارهٔ استان",
-            &area,
-            "مانند ۰۲۶ برای البرز یا ۰۲۱ برای تهران",
-            r#" inputmode="numeric" maxlength="4" dir="ltr" class="short""#,
-        ),
-    );
-    html(status, "تغییر دفتر تحویل", &body)
+    let body = html! {
+        section.card {
+            p.steps { "کد رهگیری " bdi dir="ltr" { (fa_digits(tc)) } }
+            h1 { "تغییر دفتر تحویل کارت" }
+            p.lead { (lead) }
+            (errors.top_box())
+            form method="get" id="area-form" novalidate {
+                (text_input(&errors, "area_code", "پیش‌شمارهٔ استان", &area,
+                    "مانند ۰۲۶ برای البرز یا ۰۲۱ برای تهران", Input::digits(4).class("short")))
+                div.actions { button type="submit" class="primary" id="search-submit" { "نمایش دفترها" } }
+            }
+        }
+        (list)
+        (back)
+    };
+    respond(status, "تغییر دفتر تحویل", body)
 }

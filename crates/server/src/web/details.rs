@@ -9,8 +9,10 @@ use crate::journey::file::{self, ApplicationInput, BirthCertificateInput, Filer}
 use crate::state::{today, AppState};
 use crate::web::dates::{self, Picked};
 use crate::web::extract::PageForm;
-use crate::web::form::{date_field, hidden, html, see_other, select_field, text_field, Errors};
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::{
+    date_input, hidden_input, respond, see_other, select_input, text_input, Errors, Input,
+};
+use crate::web::html::{fa_digits, html};
 use crate::web::register::{self, Step1Form};
 use crate::web::session::{Citizen, Refused, Step1};
 use axum::extract::State;
@@ -248,7 +250,7 @@ fn back_to_step1(state: &AppState, d: &Details, why: Refused) -> Response {
 /// Step two's form with `d`'s values; `note` is shown under the lunar date.
 pub fn render(d: &Details, errors: &Errors, note: &str, status: StatusCode) -> Response {
     let this_year = today().year();
-    let solar = date_field(
+    let solar = date_input(
         errors,
         "birth_date_jalali",
         "تاریخ تولد (شمسی)",
@@ -259,17 +261,9 @@ pub fn render(d: &Details, errors: &Errors, note: &str, status: StatusCode) -> R
             dates::solar_month_choices(),
             dates::year_choices(FIRST_SOLAR_YEAR, this_year),
         ],
-        "",
+        html! {},
     );
-    let note = if note.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<p class=\"note notice\" id=\"note-lunar\">{}</p>",
-            escape(note)
-        )
-    };
-    let lunar = date_field(
+    let lunar = date_input(
         errors,
         "birth_date_hijri",
         "تاریخ تولد (قمری)",
@@ -280,28 +274,15 @@ pub fn render(d: &Details, errors: &Errors, note: &str, status: StatusCode) -> R
             dates::lunar_month_choices(),
             dates::year_choices(LUNAR_YEARS.0, LUNAR_YEARS.1),
         ],
-        &format!(
-            "<button type=\"submit\" name=\"action\" value=\"propose_lunar\" id=\"propose-lunar\" \
-class=\"secondary small\">پیشنهاد تاریخ قمری از روی تاریخ شمسی</button>{note}"
-        ),
+        html! {
+            button type="submit" name="action" value="propose_lunar" id="propose-lunar" class="secondary small" {
+                "پیشنهاد تاریخ قمری از روی تاریخ شمسی"
+            }
+            @if !note.is_empty() {
+                p.note.notice #note-lunar { (note) }
+            }
+        },
     );
-    let genders: String = [Gender::Male, Gender::Female]
-        .iter()
-        .map(|g| {
-            let checked = if d.gender == g.as_str() {
-                " checked"
-            } else {
-                ""
-            };
-            format!(
-                "<label class=\"choice\" for=\"gender-{v}\"><input type=\"radio\" name=\"gender\" \
-id=\"gender-{v}\" value=\"{v}\"{checked}{aria}> {fa}</label>",
-                v = g.as_str(),
-                fa = g.fa(),
-                aria = errors.aria("gender"),
-            )
-        })
-        .collect();
     let religions: Vec<(String, String)> = std::iter::once((String::new(), "انتخاب کنید".into()))
         .chain(
             Religion::ALL
@@ -316,76 +297,72 @@ id=\"gender-{v}\" value=\"{v}\"{checked}{aria}> {fa}</label>",
                 .map(|r| (r.as_str().into(), r.fa().into())),
         )
         .collect();
-    let track_link = if errors.has_code("active_application_exists") {
-        "<p><a href=\"/track\" id=\"track-link\">پیگیری وضعیت درخواست پیشین</a></p>"
-    } else {
-        ""
-    };
-    let carried: String = [
+    let carried = [
         ("national_code", &d.national_code),
         ("series_letter", &d.series_letter),
         ("series_number", &d.series_number),
         ("serial", &d.serial),
         ("token", &d.token),
-    ]
-    .iter()
-    .map(|(n, v)| hidden(n, v))
-    .collect();
-    let body = format!(
-        r#"<section class="card">
-<p class="steps">مرحلهٔ ۲ از ۲</p>
-<h1>مشخصات متقاضی</h1>
-<dl class="summary">
-<dt>کد ملی</dt><dd><bdi dir="ltr">{nc}</bdi></dd>
-<dt>شناسنامه</dt><dd>سری {letter}/{number}، سریال <bdi dir="ltr">{serial}</bdi></dd>
-</dl>
-<p class="note"><a href="/register">تغییر کد ملی یا شناسنامه</a></p>
-{top}{track_link}
-<form method="post" action="/register/details" id="details-form" novalidate>
-<button type="submit" name="action" value="file" class="default-submit" tabindex="-1" aria-hidden="true">ثبت درخواست</button>
-{carried}
-{solar}
-{lunar}
-<fieldset class="group{gender_class}" id="gender"><legend>جنسیت</legend>
-<div class="row">{genders}</div>{gender_err}</fieldset>
-{religion}
-{mother_name}
-{mobile}
-{reason}
-<div class="actions">
-<button type="submit" name="action" value="file" class="primary" id="details-submit">ثبت درخواست</button>
-</div>
-</form>
-</section>"#,
-        nc = escape(&fa_digits(&d.national_code)),
-        letter = escape(&d.series_letter),
-        number = escape(&fa_digits(&d.series_number)),
-        serial = escape(&fa_digits(&d.serial)),
-        top = errors.render_top(),
-        gender_class = if errors.get("gender").is_some() {
-            " invalid"
-        } else {
-            ""
-        },
-        gender_err = errors.render("gender"),
-        religion = select_field(errors, "religion", "دین", &religions, &d.religion),
-        mother_name = text_field(
-            errors,
-            "mother_name",
-            "نام مادر",
-            &d.mother_name,
-            "همان‌گونه که در شناسنامه آمده است",
-            r#" autocomplete="off" maxlength="60""#,
-        ),
-        mobile = text_field(
-            errors,
-            "mobile",
-            "شمارهٔ همراه",
-            &d.mobile,
-            "شماره‌ای که به نام خود شماست، مانند ۰۹۱۲۱۲۳۴۵۶۷",
-            r#" inputmode="tel" autocomplete="tel" maxlength="16" dir="ltr""#,
-        ),
-        reason = select_field(errors, "reason", "علت درخواست", &reasons, &d.reason),
-    );
-    html(status, "مشخصات متقاضی", &body)
+    ];
+    let body = html! {
+        section.card {
+            p.steps { "مرحلهٔ ۲ از ۲" }
+            h1 { "مشخصات متقاضی" }
+            dl.summary {
+                dt { "کد ملی" }
+                dd { bdi dir="ltr" { (fa_digits(&d.national_code)) } }
+                dt { "شناسنامه" }
+                dd {
+                    "سری " (d.series_letter) "/" (fa_digits(&d.series_number)) "، سریال "
+                    bdi dir="ltr" { (fa_digits(&d.serial)) }
+                }
+            }
+            p.note { a href="/register" { "تغییر کد ملی یا شناسنامه" } }
+            (errors.top_box())
+            @if errors.has_code("active_application_exists") {
+                p { a href="/track" id="track-link" { "پیگیری وضعیت درخواست پیشین" } }
+            }
+            form method="post" action="/register/details" id="details-form" novalidate {
+                button type="submit" name="action" value="file" class="default-submit" tabindex="-1"
+                    aria-hidden="true" { "ثبت درخواست" }
+                @for (name, value) in &carried { (hidden_input(name, value)) }
+                (solar)
+                (lunar)
+                fieldset.group.invalid[errors.get("gender").is_some()] #gender {
+                    legend { "جنسیت" }
+                    div.row {
+                        @for g in [Gender::Male, Gender::Female] {
+                            label.choice for={ "gender-" (g.as_str()) } {
+                                input type="radio" name="gender" id={ "gender-" (g.as_str()) } value=(g.as_str())
+                                    checked[d.gender == g.as_str()] aria-invalid=[errors.invalid("gender")]
+                                    aria-describedby=[errors.described_by("gender")];
+                                " " (g.fa())
+                            }
+                        }
+                    }
+                    (errors.beside("gender"))
+                }
+                (select_input(errors, "religion", "دین", &religions, &d.religion))
+                (text_input(errors, "mother_name", "نام مادر", &d.mother_name,
+                    "همان‌گونه که در شناسنامه آمده است",
+                    Input { autocomplete: Some("off"), maxlength: Some(60), ..Input::default() }))
+                (text_input(errors, "mobile", "شمارهٔ همراه", &d.mobile,
+                    "شماره‌ای که به نام خود شماست، مانند ۰۹۱۲۱۲۳۴۵۶۷",
+                    Input {
+                        inputmode: Some("tel"),
+                        autocomplete: Some("tel"),
+                        maxlength: Some(16),
+                        dir: Some("ltr"),
+                        class: None,
+                    }))
+                (select_input(errors, "reason", "علت درخواست", &reasons, &d.reason))
+                div.actions {
+                    button type="submit" name="action" value="file" class="primary" id="details-submit" {
+                        "ثبت درخواست"
+                    }
+                }
+            }
+        }
+    };
+    respond(status, "مشخصات متقاضی", body)
 }

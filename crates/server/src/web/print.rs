@@ -6,8 +6,8 @@ use crate::web::access::open;
 use crate::web::application::{applicant_name, booking, tracking_fa};
 use crate::web::dates;
 use crate::web::extract::PagePath;
-use crate::web::form::html;
-use crate::web::html::{escape, fa_digits, rials_fa};
+use crate::web::form::respond;
+use crate::web::html::{fa_digits, html, rials_fa};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -22,48 +22,52 @@ pub async fn show(
         Err(res) => return res,
     };
     let tc = o.tracking.as_str();
-    let appointment = match booking(&state, &o.app).await {
-        Some(b) => format!(
-            r#"<dt>دفتر</dt><dd id="print-office"><bdi>{name}</bdi> ({kind})</dd>
-<dt>نشانی دفتر</dt><dd><bdi>{city}</bdi>، <bdi>{address}</bdi></dd>
-<dt>نوبت</dt><dd id="print-appointment">{date}، ساعت {time}</dd>"#,
-            name = escape(&b.office.name),
-            kind = b.office.kind.fa(),
-            city = escape(&b.office.city),
-            address = escape(&b.office.address),
-            date = b.date_fa,
-            time = b.time_fa,
-        ),
-        None => "<dt>نوبت</dt><dd>هنوز نوبتی گرفته نشده است</dd>".into(),
+    let booked = booking(&state, &o.app).await;
+    let name = applicant_name(&state, &o.app).await;
+    let body = html! {
+        p.no-print.print-hint #print-hint {
+            "برای چاپ این برگه از فرمان چاپ مرورگر استفاده کنید (کلیدهای Ctrl+P). "
+            a href={ "/applications/" (tc) } { "بازگشت به صفحهٔ درخواست" }
+        }
+        section.card.sheet {
+            p.steps { "سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی" }
+            h1 { "برگهٔ درخواست کارت هوشمند ملی" }
+            div.tracking {
+                p.label { "کد رهگیری" }
+                p.code #tracking-code { (tracking_fa(tc)) }
+            }
+            dl.summary {
+                dt { "نام و نام خانوادگی" }
+                dd id="print-name" { (name) }
+                dt { "کد ملی" }
+                dd { bdi dir="ltr" { (fa_digits(o.app.national_code.as_str())) } }
+                dt { "وضعیت" }
+                dd id="print-state" { (o.app.state.fa()) " (از " (dates::day_fa(o.app.updated_at)) ")" }
+                dt { "هزینه" }
+                dd { (rials_fa(o.app.fee_rials)) }
+                @match &booked {
+                    Some(b) => {
+                        dt { "دفتر" }
+                        dd id="print-office" { bdi { (b.office.name) } " (" (b.office.kind.fa()) ")" }
+                        dt { "نشانی دفتر" }
+                        dd { bdi { (b.office.city) } "، " bdi { (b.office.address) } }
+                        dt { "نوبت" }
+                        dd id="print-appointment" { (b.date_fa) "، ساعت " (b.time_fa) }
+                    }
+                    None => {
+                        dt { "نوبت" }
+                        dd { "هنوز نوبتی گرفته نشده است" }
+                    }
+                }
+                dt { "تاریخ ثبت‌نام" }
+                dd { (dates::day_fa(o.app.created_at)) }
+                dt { "تاریخ چاپ" }
+                dd { (crate::state::today().format_fa()) }
+            }
+            p.note {
+                "در روز نوبت، اصل شناسنامهٔ عکس‌دار و کارت ملی قدیمی (اگر دارید) را همراه بیاورید. این برگه جای کارت ملی را نمی‌گیرد."
+            }
+        }
     };
-    let body = format!(
-        r#"<p class="no-print print-hint" id="print-hint">برای چاپ این برگه از فرمان چاپ مرورگر استفاده کنید (کلیدهای Ctrl+P). <a href="/applications/{tc}">بازگشت به صفحهٔ درخواست</a></p>
-<section class="card sheet">
-<p class="steps">سازمان ثبت احوال کشور · سامانهٔ کارت هوشمند ملی</p>
-<h1>برگهٔ درخواست کارت هوشمند ملی</h1>
-<div class="tracking">
-<p class="label">کد رهگیری</p>
-<p class="code" id="tracking-code">{tc_fa}</p>
-</div>
-<dl class="summary">
-<dt>نام و نام خانوادگی</dt><dd id="print-name">{name}</dd>
-<dt>کد ملی</dt><dd><bdi dir="ltr">{nc}</bdi></dd>
-<dt>وضعیت</dt><dd id="print-state">{state_fa} (از {since})</dd>
-<dt>هزینه</dt><dd>{fee}</dd>
-{appointment}
-<dt>تاریخ ثبت‌نام</dt><dd>{created}</dd>
-<dt>تاریخ چاپ</dt><dd>{printed}</dd>
-</dl>
-<p class="note">در روز نوبت، اصل شناسنامهٔ عکس‌دار و کارت ملی قدیمی (اگر دارید) را همراه بیاورید. این برگه جای کارت ملی را نمی‌گیرد.</p>
-</section>"#,
-        tc_fa = tracking_fa(tc),
-        name = escape(&applicant_name(&state, &o.app).await),
-        nc = fa_digits(o.app.national_code.as_str()),
-        state_fa = o.app.state.fa(),
-        since = dates::day_fa(o.app.updated_at),
-        fee = rials_fa(o.app.fee_rials),
-        created = dates::day_fa(o.app.created_at),
-        printed = crate::state::today().format_fa(),
-    );
-    html(StatusCode::OK, "نسخهٔ چاپی", &body)
+    respond(StatusCode::OK, "نسخهٔ چاپی", body)
 }

@@ -4,8 +4,8 @@
 
 use crate::state::AppState;
 use crate::web::extract::{PagePath, PageQuery};
-use crate::web::form::html;
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::respond;
+use crate::web::html::{fa_digits, html};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -24,14 +24,13 @@ pub async fn show(
     PageQuery(tag): PageQuery<Tag>,
 ) -> Response {
     let invalid = |why: &str| {
-        html(
-            StatusCode::NOT_FOUND,
-            "بررسی رسید",
-            &format!(
-                r#"<section class="card" id="receipt-check"><h1>رسید معتبر نیست</h1><p class="lead" id="verdict" data-valid="false">{}</p></section>"#,
-                escape(why)
-            ),
-        )
+        let body = html! {
+            section.card #receipt-check {
+                h1 { "رسید معتبر نیست" }
+                p.lead #verdict data-valid="false" { (why) }
+            }
+        };
+        respond(StatusCode::NOT_FOUND, "بررسی رسید", body)
     };
     let Ok(tracking) = TrackingCode::parse(&code) else {
         return invalid("این نشانی به رسیدی اشاره نمی‌کند.");
@@ -48,10 +47,10 @@ pub async fn show(
         Ok(None) => return invalid("ثبت‌نامی با این رسید پیدا نشد."),
         Err(err) => {
             tracing::error!(error = %err, "receipt check failed");
-            return html(
+            return respond(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "بررسی رسید",
-                r#"<section class="card"><h1>سامانه موقتاً در دسترس نیست</h1></section>"#,
+                html! { section.card { h1 { "سامانه موقتاً در دسترس نیست" } } },
             );
         }
     };
@@ -80,17 +79,20 @@ pub async fn show(
     }
     let nc = &e.holder.national_code;
     let tail = &nc[nc.len().saturating_sub(4)..];
-    html(
-        StatusCode::OK,
-        "بررسی رسید",
-        &format!(
-            r#"<section class="card" id="receipt-check"><h1>رسید معتبر است</h1>
-<p class="lead" id="verdict" data-valid="true">این رسید ثبت‌نام کارت هوشمند ملی تا تحویل کارت معتبر است.</p>
-<dl class="facts"><dt>کد رهگیری</dt><dd dir="ltr">{tc}</dd><dt>چهار رقم آخر کد ملی</dt><dd dir="ltr">{tail}</dd><dt>وضعیت</dt><dd>{state}</dd></dl>
-<p>نام و عکس را با رسید کاغذی و شناسنامهٔ دارنده مقایسه کنید.</p></section>"#,
-            tc = fa_digits(tracking.as_str()),
-            tail = fa_digits(tail),
-            state = escape(e.state.fa()),
-        ),
-    )
+    let body = html! {
+        section.card #receipt-check {
+            h1 { "رسید معتبر است" }
+            p.lead #verdict data-valid="true" { "این رسید ثبت‌نام کارت هوشمند ملی تا تحویل کارت معتبر است." }
+            dl.facts {
+                dt { "کد رهگیری" }
+                dd dir="ltr" { (fa_digits(tracking.as_str())) }
+                dt { "چهار رقم آخر کد ملی" }
+                dd dir="ltr" { (fa_digits(tail)) }
+                dt { "وضعیت" }
+                dd { (e.state.fa()) }
+            }
+            p { "نام و عکس را با رسید کاغذی و شناسنامهٔ دارنده مقایسه کنید." }
+        }
+    };
+    respond(StatusCode::OK, "بررسی رسید", body)
 }

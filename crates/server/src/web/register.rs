@@ -5,8 +5,8 @@ use crate::journey::file::{self, BirthCertificateInput};
 use crate::state::AppState;
 use crate::web::details::{self, Details};
 use crate::web::extract::PageForm;
-use crate::web::form::{hidden, html, select_field, text_field, Errors};
-use crate::web::html::escape;
+use crate::web::form::{hidden_input, respond, select_input, text_input, Errors, Input};
+use crate::web::html::html;
 use crate::web::session::Step1;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -108,88 +108,50 @@ pub fn render(state: &AppState, f: &Step1Form, errors: &Errors, status: StatusCo
                 .map(|l| (l.to_string(), l.to_string())),
         )
         .collect();
-    let captcha = if state.settings.captcha {
-        let c = state.services.captcha.issue(SystemTime::now());
-        format!(
-            r#"<fieldset class="captcha"><legend>کد امنیتی</legend>
-<img src="/api/v1/captcha/{id}.png" alt="تصویر کد امنیتی: پنج رقم" width="200" height="70" id="captcha-image">
-{hidden}
-{answer}
-</fieldset>"#,
-            id = escape(&c.id),
-            hidden = hidden("captcha_id", &c.id),
-            answer = text_field(
-                errors,
-                "captcha_answer",
-                "رقم‌های تصویر",
-                "",
-                "پنج رقمی را که در تصویر می‌بینید بنویسید.",
-                r#" inputmode="numeric" autocomplete="off" maxlength="10" dir="ltr" class="short""#,
-            ),
-        )
-    } else {
-        String::new()
+    let captcha = state
+        .settings
+        .captcha
+        .then(|| state.services.captcha.issue(SystemTime::now()));
+    let body = html! {
+        section.card {
+            p.steps { "مرحلهٔ ۱ از ۲" }
+            h1 { "ثبت‌نام کارت هوشمند ملی" }
+            p.lead { "کد ملی و مشخصات شناسنامهٔ خود را وارد کنید. رقم‌ها را می‌توانید فارسی یا لاتین بنویسید." }
+            (errors.top_box())
+            form method="post" action="/register" id="register-form" novalidate {
+                (text_input(errors, "national_code", "کد ملی", &f.national_code, "ده رقم، بدون خط تیره",
+                    Input::code(14)))
+                fieldset.group {
+                    legend { "مشخصات شناسنامه" }
+                    div.row {
+                        (select_input(errors, "series_letter", "حرف سری", &letters, f.series_letter.trim()))
+                        (text_input(errors, "series_number", "شمارهٔ سری", &f.series_number, "",
+                            Input::digits(4).class("tiny")))
+                        (text_input(errors, "serial", "سریال (شش رقم)", &f.serial, "",
+                            Input::digits(8).class("short")))
+                    }
+                    p.hint { "سری و سریال در پایین صفحهٔ نخست شناسنامه چاپ شده است؛ مثلاً «ج/۱۲ ۳۴۵۶۷۸»." }
+                }
+                @if let Some(c) = &captcha {
+                    fieldset.captcha {
+                        legend { "کد امنیتی" }
+                        img src={ "/api/v1/captcha/" (c.id) ".png" } alt="تصویر کد امنیتی: پنج رقم" width="200"
+                            height="70" id="captcha-image";
+                        (hidden_input("captcha_id", &c.id))
+                        (text_input(errors, "captcha_answer", "رقم‌های تصویر", "",
+                            "پنج رقمی را که در تصویر می‌بینید بنویسید.", Input::code(10).class("short")))
+                    }
+                }
+                div.actions {
+                    button type="submit" class="primary" id="register-submit" { "ادامه" }
+                    @if captcha.is_some() {
+                        button type="submit" name="action" value="new_captcha" id="new-captcha" class="secondary" {
+                            "تصویر دیگری نشانم بده"
+                        }
+                    }
+                }
+            }
+        }
     };
-    let new_captcha = if state.settings.captcha {
-        r#"<button type="submit" name="action" value="new_captcha" id="new-captcha" class="secondary">تصویر دیگری نشانم بده</button>"#
-    } else {
-        ""
-    };
-    let body = format!(
-        r#"<section class="card">
-<p class="steps">مرحلهٔ ۱ از ۲</p>
-<h1>ثبت‌نام کارت هوشمند ملی</h1>
-<p class="lead">کد ملی و مشخصات شناسنامهٔ خود را وارد کنید. رقم‌ها را می‌توانید فارسی یا لاتین بنویسید.</p>
-{top}
-<form method="post" action="/register" id="register-form" novalidate>
-{national_code}
-<fieldset class="group"><legend>مشخصات شناسنامه</legend>
-<div class="row">
-{letter}
-{series_number}
-{serial}
-</div>
-<p class="hint">سری و سریال در پایین صفحهٔ نخست شناسنامه چاپ شده است؛ مثلاً «ج/۱۲ ۳۴۵۶۷۸».</p>
-</fieldset>
-{captcha}
-<div class="actions">
-<button type="submit" class="primary" id="register-submit">ادامه</button>
-{new_captcha}
-</div>
-</form>
-</section>"#,
-        top = errors.render_top(),
-        national_code = text_field(
-            errors,
-            "national_code",
-            "کد ملی",
-            &f.national_code,
-            "ده رقم، بدون خط تیره",
-            r#" inputmode="numeric" autocomplete="off" maxlength="14" dir="ltr""#,
-        ),
-        letter = select_field(
-            errors,
-            "series_letter",
-            "حرف سری",
-            &letters,
-            f.series_letter.trim()
-        ),
-        series_number = text_field(
-            errors,
-            "series_number",
-            "شمارهٔ سری",
-            &f.series_number,
-            "",
-            r#" inputmode="numeric" maxlength="4" dir="ltr" class="tiny""#,
-        ),
-        serial = text_field(
-            errors,
-            "serial",
-            "سریال (شش رقم)",
-            &f.serial,
-            "",
-            r#" inputmode="numeric" maxlength="8" dir="ltr" class="short""#,
-        ),
-    );
-    html(status, "ثبت‌نام", &body)
+    respond(status, "ثبت‌نام", body)
 }

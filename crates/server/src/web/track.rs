@@ -6,8 +6,8 @@ use crate::client::ClientAddr;
 use crate::journey::status;
 use crate::state::AppState;
 use crate::web::extract::{PageForm, PageQuery};
-use crate::web::form::{html, see_other, text_field, Errors};
-use crate::web::html::fa_digits;
+use crate::web::form::{respond, see_other, text_input, Errors, Input};
+use crate::web::html::{fa_digits, html};
 use crate::web::session::Citizen;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -82,35 +82,19 @@ pub async fn submit(
 }
 
 fn render(f: &TrackForm, errors: &Errors, status: StatusCode) -> Response {
-    let body = format!(
-        r#"<section class="card">
-<h1>پیگیری وضعیت درخواست</h1>
-<p class="lead">کد ملی و کد رهگیری دوازده‌رقمی را که هنگام ثبت‌نام گرفتید وارد کنید.</p>
-{top}
-<form method="post" action="/track" id="track-form" novalidate>
-{national_code}
-{tracking_code}
-<div class="actions"><button type="submit" class="primary" id="track-submit">نمایش وضعیت</button></div>
-</form>
-</section>
-<p class="links">درخواستی ندارید؟ <a href="/register">ثبت‌نام کارت هوشمند ملی</a></p>"#,
-        top = errors.render_top(),
-        national_code = text_field(
-            errors,
-            "national_code",
-            "کد ملی",
-            &f.national_code,
-            "",
-            r#" inputmode="numeric" autocomplete="off" maxlength="14" dir="ltr""#,
-        ),
-        tracking_code = text_field(
-            errors,
-            "tracking_code",
-            "کد رهگیری",
-            &f.tracking_code,
-            "دوازده رقم",
-            r#" inputmode="numeric" autocomplete="off" maxlength="20" dir="ltr""#,
-        ),
-    );
-    html(status, "پیگیری وضعیت", &body)
+    let body = html! {
+        section.card {
+            h1 { "پیگیری وضعیت درخواست" }
+            p.lead { "کد ملی و کد رهگیری دوازده‌رقمی را که هنگام ثبت‌نام گرفتید وارد کنید." }
+            (errors.top_box())
+            form method="post" action="/track" id="track-form" novalidate {
+                (text_input(errors, "national_code", "کد ملی", &f.national_code, "", Input::code(14)))
+                (text_input(errors, "tracking_code", "کد رهگیری", &f.tracking_code, "دوازده رقم",
+                    Input::code(20)))
+                div.actions { button type="submit" class="primary" id="track-submit" { "نمایش وضعیت" } }
+            }
+        }
+        p.links { "درخواستی ندارید؟ " a href="/register" { "ثبت‌نام کارت هوشمند ملی" } }
+    };
+    respond(status, "پیگیری وضعیت", body)
 }

@@ -6,8 +6,8 @@ use crate::state::AppState;
 use crate::web::access::open;
 use crate::web::dates::{day_fa, time_fa};
 use crate::web::extract::PagePath;
-use crate::web::form::html;
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::respond;
+use crate::web::html::{fa_digits, html};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -36,41 +36,34 @@ pub async fn show(
             );
         }
     };
-    let rows: String = seen
-        .iter()
-        .map(|v| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                day_fa(v.at),
-                time_fa(v.at),
-                escape(&v.agency),
-                escape(&v.purpose),
-                if v.matched {
-                    "تأیید شد"
-                } else {
-                    "تأیید نشد"
-                },
-            )
-        })
-        .collect();
-    let table = if seen.is_empty() {
-        "<p id=\"no-verifications\">تاکنون هیچ بانک یا سازمانی هویت شما را استعلام نکرده است.</p>"
-            .to_string()
-    } else {
-        format!(
-            "<table class=\"history\" id=\"verifications\"><thead><tr><th>تاریخ</th><th>ساعت</th><th>سازمان</th>\
-             <th>منظور</th><th>نتیجه</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+    let tc = o.tracking.as_str();
+    let body = html! {
+        section.card {
+            h1 { "استعلام‌های هویت شما" }
+            p.note {
+                "بانک‌ها و سازمان‌ها فقط پاسخ «بله» یا «خیر» می‌گیرند؛ هیچ اطلاعات شخصی‌ای به آن‌ها داده نمی‌شود. "
+                (fa_digits(&seen.len().to_string())) " استعلام ثبت شده است."
+            }
+            @if seen.is_empty() {
+                p id="no-verifications" { "تاکنون هیچ بانک یا سازمانی هویت شما را استعلام نکرده است." }
+            } @else {
+                table.history #verifications {
+                    thead { tr { th { "تاریخ" } th { "ساعت" } th { "سازمان" } th { "منظور" } th { "نتیجه" } } }
+                    tbody {
+                        @for v in &seen {
+                            tr {
+                                td { (day_fa(v.at)) }
+                                td { (time_fa(v.at)) }
+                                td { (v.agency) }
+                                td { (v.purpose) }
+                                td { @if v.matched { "تأیید شد" } @else { "تأیید نشد" } }
+                            }
+                        }
+                    }
+                }
+            }
+            p.links { a href={ "/applications/" (tc) } { "بازگشت به صفحهٔ درخواست" } }
+        }
     };
-    let body = format!(
-        r#"<section class="card">
-<h1>استعلام‌های هویت شما</h1>
-<p class="note">بانک‌ها و سازمان‌ها فقط پاسخ «بله» یا «خیر» می‌گیرند؛ هیچ اطلاعات شخصی‌ای به آن‌ها داده نمی‌شود. {count} استعلام ثبت شده است.</p>
-{table}
-<p class="links"><a href="/applications/{tc}">بازگشت به صفحهٔ درخواست</a></p>
-</section>"#,
-        count = fa_digits(&seen.len().to_string()),
-        tc = o.tracking.as_str(),
-    );
-    html(StatusCode::OK, "استعلام‌های هویت", &body)
+    respond(StatusCode::OK, "استعلام‌های هویت", body)
 }
