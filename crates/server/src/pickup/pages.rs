@@ -90,7 +90,13 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(p) => p,
         Err((field, message)) => {
             errors.field(field, message);
-            return render(&desk, &f, html! {}, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+            return render(
+                &desk,
+                &f,
+                html! {},
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
     let input = PickupInput {

@@ -129,7 +129,13 @@ fn form_field(api_field: &str) -> Option<&str> {
 /// `GET /office/cards/reactivate`.
 pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match desk(&state, &headers).await {
-        Ok(d) => render(&d, &Form::default(), html! {}, &Errors::default(), StatusCode::OK),
+        Ok(d) => render(
+            &d,
+            &Form::default(),
+            html! {},
+            &Errors::default(),
+            StatusCode::OK,
+        ),
         Err(r) => r,
     }
 }
@@ -161,7 +167,13 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(p) => p,
         Err((field, message)) => {
             errors.field(field, message);
-            return render(&desk, &f, html! {}, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+            return render(
+                &desk,
+                &f,
+                html! {},
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
     let input = ReactivationInput {
