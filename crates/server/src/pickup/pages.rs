@@ -5,11 +5,12 @@
 use super::{pickup, PickupInput};
 use crate::state::AppState;
 use crate::web::extract::PageQuery;
-use crate::web::form::{select_field, text_field, Errors};
-use crate::web::html::{escape, fa_digits, rials_fa};
+use crate::web::form::{select_input, text_input, Errors, Input};
+use crate::web::html::{fa_digits, html, rials_fa, Markup};
 use crate::web::office::multipart;
+use crate::web::office::transfer::{data_field, FILE_HINT};
 use crate::web::office::{
-    desk, failure, finger_choices, flash, format_choices, respond, tc_fa, Desk,
+    desk, failure, finger_choices, flash_line, format_choices, reply, tracking_code, Desk,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -57,7 +58,7 @@ pub async fn form(
         tracking_code: fa_digits(q.tracking_code.trim()),
         ..PickupForm::default()
     };
-    render(&desk, &f, "", &Errors::default(), StatusCode::OK)
+    render(&desk, &f, html! {}, &Errors::default(), StatusCode::OK)
 }
 
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -73,7 +74,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             return render(
                 &desk,
                 &PickupForm::default(),
-                "",
+                html! {},
                 &errors,
                 StatusCode::BAD_REQUEST,
             );
@@ -89,7 +90,13 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(p) => p,
         Err((field, message)) => {
             errors.field(field, message);
-            return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+            return render(
+                &desk,
+                &f,
+                html! {},
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
     let input = PickupInput {
@@ -105,70 +112,77 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         ),
         Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
         Err(e) if e.detail.code == "fingerprint_mismatch" => {
-            let notice = flash(false, &e.detail.message);
-            render(&desk, &f, &notice, &errors, e.status)
+            let notice = flash_line(false, &e.detail.message);
+            render(&desk, &f, notice, &errors, e.status)
         }
         Err(e) => {
             match e.detail.field.as_deref().and_then(form_field) {
                 Some(field) => errors.field(field, e.detail.message.clone()),
                 None => errors.top(e.detail.message.clone()),
             }
-            render(&desk, &f, "", &errors, e.status)
+            render(&desk, &f, html! {}, &errors, e.status)
         }
     }
 }
 
 fn delivered(desk: &Desk, tc: &str, fee: u64, chip: &str) -> Response {
     let tc = domain::text::to_ascii_digits(tc.trim());
-    let body = format!(
-        "<section class=\"card\" id=\"delivered\"><h1>کارت تحویل داده شد</h1>{ok}\
-<dl><dt>کد رهگیری</dt><dd>{code}</dd><dt>سریال تراشه</dt><dd><bdi class=\"code\" id=\"chip-serial\">{chip}</bdi></dd>\
-<dt>هزینهٔ تحویل</dt><dd class=\"amount\" id=\"fee\">{fee}</dd></dl>\
-<p class=\"note\">کارت اکنون فعال است. هزینهٔ تحویل را از دارنده دریافت کنید.</p>\
-<div class=\"actions\"><a class=\"button primary\" href=\"/office/pickup\">تحویل کارت دیگر</a>\
-<a class=\"button\" href=\"/office/applications/{tc_raw}\">پروندهٔ درخواست</a>\
-<a class=\"button\" href=\"/office\">میز دفتر</a></div></section>",
-        ok = flash(true, "اثر انگشت دارنده با انگشت ثبت‌شده مطابقت داشت."),
-        code = tc_fa(&tc),
-        chip = escape(chip),
-        fee = rials_fa(fee),
-        tc_raw = escape(&tc),
-    );
-    respond(StatusCode::OK, "کارت تحویل داده شد", Some(desk), &body)
+    let body = html! {
+        section.card #delivered {
+            h1 { "کارت تحویل داده شد" }
+            (flash_line(true, "اثر انگشت دارنده با انگشت ثبت‌شده مطابقت داشت."))
+            dl {
+                dt { "کد رهگیری" }
+                dd { (tracking_code(&tc)) }
+                dt { "سریال تراشه" }
+                dd { bdi.code #chip-serial { (chip) } }
+                dt { "هزینهٔ تحویل" }
+                dd.amount #fee { (rials_fa(fee)) }
+            }
+            p.note { "کارت اکنون فعال است. هزینهٔ تحویل را از دارنده دریافت کنید." }
+            div.actions {
+                a.button.primary href="/office/pickup" { "تحویل کارت دیگر" }
+                a.button href={ "/office/applications/" (tc) } { "پروندهٔ درخواست" }
+                a.button href="/office" { "میز دفتر" }
+            }
+        }
+    };
+    reply(StatusCode::OK, "کارت تحویل داده شد", Some(desk), body)
 }
 
 fn render(
     desk: &Desk,
     f: &PickupForm,
-    notice: &str,
+    notice: Markup,
     errors: &Errors,
     status: StatusCode,
 ) -> Response {
-    let data_error = errors.render("data");
-    let body = format!(
-        "<section class=\"card\"><h1>تحویل کارت</h1>\
-<p class=\"lead\">کارت پس از تطبیق یک اثر انگشت دارنده با همان انگشتِ ثبت‌شده هنگام ثبت‌نام تحویل می‌شود.</p>\
-{notice}{top}\
-<form method=\"post\" action=\"/office/pickup\" enctype=\"multipart/form-data\" id=\"pickup-form\" novalidate>\
-{tc}<div class=\"row\">{position}{format}</div>\
-<div class=\"field{inv}\"><label for=\"data\">پروندهٔ اثر انگشت</label>\
-<input type=\"file\" id=\"data\" name=\"data\"{aria}>\
-<p class=\"hint\">پرونده‌ای که دستگاه اسکن از انگشت انتخاب‌شده گرفته است.</p>{data_error}</div>\
-<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"pickup-submit\">تطبیق و تحویل</button>\
-<a class=\"button\" href=\"/office\">انصراف</a></div></form></section>",
-        top = errors.render_top(),
-        tc = text_field(
-            errors,
-            "tracking_code",
-            "کد رهگیری",
-            &f.tracking_code,
-            "دوازده رقم",
-            r#" inputmode="numeric" autocomplete="off" maxlength="20" dir="ltr""#,
-        ),
-        position = select_field(errors, "position", "انگشت", &finger_choices(), &f.position),
-        format = select_field(errors, "format", "قالب پرونده", &format_choices(), &f.format),
-        inv = if errors.get("data").is_some() { " invalid" } else { "" },
-        aria = errors.aria("data"),
-    );
-    respond(status, "تحویل کارت", Some(desk), &body)
+    let body = html! {
+        section.card {
+            h1 { "تحویل کارت" }
+            p.lead { "کارت پس از تطبیق یک اثر انگشت دارنده با همان انگشتِ ثبت‌شده هنگام ثبت‌نام تحویل می‌شود." }
+            (notice)
+            (errors.top_box())
+            form method="post" action="/office/pickup" enctype="multipart/form-data" id="pickup-form" novalidate {
+                (text_input(
+                    errors,
+                    "tracking_code",
+                    "کد رهگیری",
+                    &f.tracking_code,
+                    "دوازده رقم",
+                    Input::code(20),
+                ))
+                div.row {
+                    (select_input(errors, "position", "انگشت", &finger_choices(), &f.position))
+                    (select_input(errors, "format", "قالب پرونده", &format_choices(), &f.format))
+                }
+                (data_field(errors, FILE_HINT))
+                div.actions {
+                    button type="submit" class="primary" id="pickup-submit" { "تطبیق و تحویل" }
+                    a.button href="/office" { "انصراف" }
+                }
+            }
+        }
+    };
+    reply(status, "تحویل کارت", Some(desk), body)
 }

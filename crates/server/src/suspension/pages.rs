@@ -9,10 +9,11 @@ use crate::state::{tehran_day, AppState};
 use crate::web::access::{open, Opened};
 use crate::web::dates;
 use crate::web::extract::PagePath;
-use crate::web::form::{message_page, see_other, select_field, text_field, Errors};
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::{message_page, see_other, select_input, text_input, Errors, Input};
+use crate::web::html::{fa_digits, html, Markup};
+use crate::web::office::transfer::data_field;
 use crate::web::office::{
-    desk, failure, finger_choices, flash, format_choices, multipart, respond, Desk,
+    desk, failure, finger_choices, flash_line, format_choices, multipart, reply, Desk,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,46 +22,62 @@ use axum::response::Response;
 use domain::ApplicationState;
 
 /// The card box of a delivered application's page (empty for other states, and for a revoked card).
-pub async fn card_section(state: &AppState, o: &Opened) -> String {
+pub async fn card_box(state: &AppState, o: &Opened) -> Markup {
     if o.app.state != ApplicationState::Delivered {
-        return String::new();
+        return html! {};
     }
     let card = match state.store.card_of_application(o.app.id).await {
         Ok(Some(c)) if c.status == "active" => c,
-        Ok(_) => return String::new(),
+        Ok(_) => return html! {},
         Err(e) => {
             tracing::error!(error = %e, "application page: card lookup failed");
-            return String::new();
+            return html! {};
         }
     };
     let tc = o.tracking.as_str();
     match card.suspended_at {
-        None => format!(
-            r#"<section class="card next" id="card-box"><h2>کارت شما</h2>
-<p>کارت هوشمند ملی شما فعال است.</p>
-<p class="note">اگر کارت را گم کرده‌اید، آن را همین‌جا معلق کنید: از این لحظه برای هیچ استعلامی پذیرفته نمی‌شود و
-گواهی‌های امضای آن از کار می‌افتند. اگر پیدا شد، با کارت به یکی از دفاتر بروید تا با اثر انگشت دوباره فعال شود.
-اگر تا {days} روز پیدا نشود، باطل می‌شود و باید درخواست «مفقودی کارت» ثبت کنید.</p>
-<form method="post" action="/applications/{tc}/report-lost" id="report-lost-form">
-<button type="submit" class="secondary" id="report-lost-button">اعلام مفقودی و تعلیق کارت</button>
-</form></section>"#,
-            days = fa_digits(&state.settings.suspension_days.to_string()),
-        ),
+        None => html! {
+            section.card.next #card-box {
+                h2 { "کارت شما" }
+                p { "کارت هوشمند ملی شما فعال است." }
+                p.note {
+                    "اگر کارت را گم کرده‌اید، آن را همین‌جا معلق کنید: از این لحظه برای هیچ استعلامی پذیرفته نمی‌شود و "
+                    "گواهی‌های امضای آن از کار می‌افتند. اگر پیدا شد، با کارت به یکی از دفاتر بروید تا با اثر انگشت دوباره فعال شود. "
+                    "اگر تا " (fa_digits(&state.settings.suspension_days.to_string()))
+                    " روز پیدا نشود، باطل می‌شود و باید درخواست «مفقودی کارت» ثبت کنید."
+                }
+                form method="post" action={ "/applications/" (tc) "/report-lost" } id="report-lost-form" {
+                    button type="submit" class="secondary" id="report-lost-button" { "اعلام مفقودی و تعلیق کارت" }
+                }
+            }
+        },
         Some(since) => {
             let until = since + chrono::Duration::days(i64::from(state.settings.suspension_days));
             let until = tehran_day(until)
                 .map(dates::with_weekday)
                 .unwrap_or_default();
-            format!(
-                r#"<section class="card next" id="card-box"><h2>کارت شما معلق است</h2>
-<dl class="summary"><dt>از</dt><dd id="suspended-since">{since}</dd>
-<dt>باطل می‌شود در</dt><dd id="revoked-from">{until}</dd></dl>
-<p class="note">اگر کارت پیدا شد، آن را با خود به یکی از دفاتر ببرید تا پس از تطبیق اثر انگشت دوباره فعال شود.
-اگر پیدا نشد، برای کارت تازه درخواست «مفقودی کارت» ثبت کنید.</p></section>"#,
-                since = dates::day_fa(since),
-            )
+            html! {
+                section.card.next #card-box {
+                    h2 { "کارت شما معلق است" }
+                    dl.summary {
+                        dt { "از" }
+                        dd #suspended-since { (dates::day_fa(since)) }
+                        dt { "باطل می‌شود در" }
+                        dd #revoked-from { (until) }
+                    }
+                    p.note {
+                        "اگر کارت پیدا شد، آن را با خود به یکی از دفاتر ببرید تا پس از تطبیق اثر انگشت دوباره فعال شود. "
+                        "اگر پیدا نشد، برای کارت تازه درخواست «مفقودی کارت» ثبت کنید."
+                    }
+                }
+            }
         }
     }
+}
+
+/// Transitional, for the application page while it is on `format!`: [`card_box`] as HTML text.
+pub async fn card_section(state: &AppState, o: &Opened) -> String {
+    card_box(state, o).await.into_string()
 }
 
 /// `POST /applications/{tc}/report-lost`: the portal's button.
@@ -112,7 +129,13 @@ fn form_field(api_field: &str) -> Option<&str> {
 /// `GET /office/cards/reactivate`.
 pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match desk(&state, &headers).await {
-        Ok(d) => render(&d, &Form::default(), "", &Errors::default(), StatusCode::OK),
+        Ok(d) => render(
+            &d,
+            &Form::default(),
+            html! {},
+            &Errors::default(),
+            StatusCode::OK,
+        ),
         Err(r) => r,
     }
 }
@@ -129,7 +152,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         return render(
             &desk,
             &Form::default(),
-            "",
+            html! {},
             &errors,
             StatusCode::BAD_REQUEST,
         );
@@ -144,7 +167,13 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(p) => p,
         Err((field, message)) => {
             errors.field(field, message);
-            return render(&desk, &f, "", &errors, StatusCode::UNPROCESSABLE_ENTITY);
+            return render(
+                &desk,
+                &f,
+                html! {},
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
     let input = ReactivationInput {
@@ -154,21 +183,27 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     };
     match super::reactivate(&state, &desk.staff, &input).await {
         Ok(_) => {
-            let body = format!(
-                "<section class=\"card\" id=\"reactivated\"><h1>کارت دوباره فعال شد</h1>{ok}\
-<dl><dt>سریال کارت</dt><dd><bdi class=\"code\">{serial}</bdi></dd></dl>\
-<p class=\"note\">کارت از این لحظه برای استعلام پذیرفته می‌شود و گواهی‌های آن از حالت تعلیق خارج شدند. کارت را به دارنده بازگردانید.</p>\
-<div class=\"actions\"><a class=\"button\" href=\"/office\">میز دفتر</a></div></section>",
-                ok = flash(true, "اثر انگشت دارنده با انگشت ثبت‌شده مطابقت داشت."),
-                serial = escape(&input.card_serial),
-            );
-            respond(StatusCode::OK, "کارت دوباره فعال شد", Some(&desk), &body)
+            let body = html! {
+                section.card #reactivated {
+                    h1 { "کارت دوباره فعال شد" }
+                    (flash_line(true, "اثر انگشت دارنده با انگشت ثبت‌شده مطابقت داشت."))
+                    dl {
+                        dt { "سریال کارت" }
+                        dd { bdi.code { (input.card_serial) } }
+                    }
+                    p.note {
+                        "کارت از این لحظه برای استعلام پذیرفته می‌شود و گواهی‌های آن از حالت تعلیق خارج شدند. کارت را به دارنده بازگردانید."
+                    }
+                    div.actions { a.button href="/office" { "میز دفتر" } }
+                }
+            };
+            reply(StatusCode::OK, "کارت دوباره فعال شد", Some(&desk), body)
         }
         Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
         Err(e) if e.detail.code == "fingerprint_mismatch" => render(
             &desk,
             &f,
-            &flash(false, &e.detail.message),
+            flash_line(false, &e.detail.message),
             &errors,
             e.status,
         ),
@@ -177,44 +212,56 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
                 Some(field) => errors.field(field, e.detail.message.clone()),
                 None => errors.top(e.detail.message.clone()),
             }
-            render(&desk, &f, "", &errors, e.status)
+            render(&desk, &f, html! {}, &errors, e.status)
         }
     }
 }
 
-fn render(desk: &Desk, f: &Form, notice: &str, errors: &Errors, status: StatusCode) -> Response {
-    let body = format!(
-        "<section class=\"card\"><h1>فعال‌سازی دوبارهٔ کارت پیداشده</h1>\
-<p class=\"lead\">کارتی که مفقود اعلام شده و پیدا شده است، با حضور دارنده و تطبیق یک اثر انگشت او دوباره فعال می‌شود.</p>\
-{notice}{top}\
-<form method=\"post\" action=\"/office/cards/reactivate\" enctype=\"multipart/form-data\" id=\"reactivate-form\" novalidate>\
-<div class=\"row\">{code}{serial}</div><div class=\"row\">{position}{format}</div>\
-<div class=\"field{inv}\"><label for=\"data\">پروندهٔ اثر انگشت</label>\
-<input type=\"file\" id=\"data\" name=\"data\"{aria}>{data_error}</div>\
-<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"reactivate-submit\">تطبیق و فعال‌سازی</button>\
-<a class=\"button\" href=\"/office\">انصراف</a></div></form></section>",
-        top = errors.render_top(),
-        code = text_field(
-            errors,
-            "national_code",
-            "کد ملی دارنده",
-            &f.national_code,
-            "ده رقم",
-            r#" inputmode="numeric" autocomplete="off" maxlength="12" dir="ltr""#,
-        ),
-        serial = text_field(
-            errors,
-            "card_serial",
-            "سریال کارت",
-            &f.card_serial,
-            "همان‌که پشت کارت چاپ شده است",
-            r#" autocomplete="off" maxlength="40" dir="ltr""#,
-        ),
-        position = select_field(errors, "position", "انگشت", &finger_choices(), &f.position),
-        format = select_field(errors, "format", "قالب پرونده", &format_choices(), &f.format),
-        inv = if errors.get("data").is_some() { " invalid" } else { "" },
-        aria = errors.aria("data"),
-        data_error = errors.render("data"),
-    );
-    respond(status, "فعال‌سازی دوبارهٔ کارت", Some(desk), &body)
+fn render(desk: &Desk, f: &Form, notice: Markup, errors: &Errors, status: StatusCode) -> Response {
+    let body = html! {
+        section.card {
+            h1 { "فعال‌سازی دوبارهٔ کارت پیداشده" }
+            p.lead {
+                "کارتی که مفقود اعلام شده و پیدا شده است، با حضور دارنده و تطبیق یک اثر انگشت او دوباره فعال می‌شود."
+            }
+            (notice)
+            (errors.top_box())
+            form method="post" action="/office/cards/reactivate" enctype="multipart/form-data" id="reactivate-form"
+                novalidate {
+                div.row {
+                    (text_input(
+                        errors,
+                        "national_code",
+                        "کد ملی دارنده",
+                        &f.national_code,
+                        "ده رقم",
+                        Input::code(12),
+                    ))
+                    (text_input(
+                        errors,
+                        "card_serial",
+                        "سریال کارت",
+                        &f.card_serial,
+                        "همان‌که پشت کارت چاپ شده است",
+                        Input {
+                            autocomplete: Some("off"),
+                            maxlength: Some(40),
+                            dir: Some("ltr"),
+                            ..Input::default()
+                        },
+                    ))
+                }
+                div.row {
+                    (select_input(errors, "position", "انگشت", &finger_choices(), &f.position))
+                    (select_input(errors, "format", "قالب پرونده", &format_choices(), &f.format))
+                }
+                (data_field(errors, ""))
+                div.actions {
+                    button type="submit" class="primary" id="reactivate-submit" { "تطبیق و فعال‌سازی" }
+                    a.button href="/office" { "انصراف" }
+                }
+            }
+        }
+    };
+    reply(status, "فعال‌سازی دوبارهٔ کارت", Some(desk), body)
 }

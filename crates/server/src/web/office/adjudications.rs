@@ -3,13 +3,13 @@
 //! with an optional note). Others get a Persian 403 page. `GET /office/photos/{tracking_code}.jpg` serves an
 //! enrolled photo by the shared `photo_for` (its rules decide who may see it).
 
-use super::{desk, failure, flash, message, respond, tc_fa, when_fa, Desk};
+use super::{desk, failure, flash_line, message, reply, tracking_code, when_fa, Desk};
 use crate::dedup::adjudicate::{decide as decide_case, open_cases};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::extract::{PageForm, PagePath, PageQuery};
 use crate::web::form::{see_other, Errors};
-use crate::web::html::fa_digits;
+use crate::web::html::{fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -58,7 +58,7 @@ pub async fn list(
         TrackingCode::parse(&q.decided),
         Decision::parse(&q.decision),
     ) {
-        (Ok(tc), Some(d)) => flash(
+        (Ok(tc), Some(d)) => flash_line(
             true,
             &format!(
                 "برای درخواست {} تصمیم «{}» ثبت شد.",
@@ -66,9 +66,9 @@ pub async fn list(
                 decision_fa(d)
             ),
         ),
-        _ => String::new(),
+        _ => html! {},
     };
-    render(&state, &desk, &done, &Errors::default(), StatusCode::OK).await
+    render(&state, &desk, done, &Errors::default(), StatusCode::OK).await
 }
 
 fn decision_fa(d: Decision) -> &'static str {
@@ -81,7 +81,7 @@ fn decision_fa(d: Decision) -> &'static str {
 async fn render(
     state: &AppState,
     desk: &Desk,
-    done: &str,
+    done: Markup,
     errors: &Errors,
     status: StatusCode,
 ) -> Response {
@@ -101,59 +101,76 @@ async fn render(
             None => groups.push((&c.tracking_code, vec![c])),
         }
     }
-    let items: String = groups
-        .iter()
-        .map(|(tc, hits)| case_card(tc.as_str(), hits))
-        .collect();
-    let items = if items.is_empty() {
-        "<section class=\"card\"><p class=\"note\" id=\"no-cases\">موردی برای بررسی نمانده است.</p></section>"
-            .to_string()
-    } else {
-        items
+    // The threshold the de-duplication pass uses, so that the page cannot drift from it.
+    let threshold = score_fa(f64::from(
+        biometrics::matcher::Thresholds::calibrated().dedup,
+    ));
+    let body = html! {
+        section.card {
+            h1 { "بررسی موارد تکرار اثر انگشت" }
+            p.lead {
+                "جست‌وجوی اثر انگشت، ثبت‌نام‌های زیر را به ثبت‌نام‌های پیشین نزدیک یافته است. دو عکس را مقایسه کنید "
+                "و تصمیم بگیرید: «همان شخص» درخواست تازه را رد می‌کند؛ «دو شخص متفاوت» آن را به صدور می‌فرستد."
+            }
+            p.note #score-note {
+                "امتیاز، جمع امتیاز انگشت‌هایی است که هر دو ثبت‌نام دارند (هر انگشت از ۰ تا ۱، "
+                "پس برای ده انگشت از ۰ تا ۱۰)؛ از " (threshold) " به بالا تکرار احتمالی شمرده می‌شود."
+            }
+            (done)
+            (errors.top_box())
+        }
+        @if groups.is_empty() {
+            section.card { p.note #no-cases { "موردی برای بررسی نمانده است." } }
+        }
+        @for (tc, hits) in &groups {
+            (case_card(tc.as_str(), hits))
+        }
     };
-    let body = format!(
-        "<section class=\"card\"><h1>بررسی موارد تکرار اثر انگشت</h1>\
-<p class=\"lead\">جست‌وجوی اثر انگشت، ثبت‌نام‌های زیر را به ثبت‌نام‌های پیشین نزدیک یافته است. دو عکس را مقایسه کنید \
-و تصمیم بگیرید: «همان شخص» درخواست تازه را رد می‌کند؛ «دو شخص متفاوت» آن را به صدور می‌فرستد.</p>\
-<p class=\"note\" id=\"score-note\">امتیاز، جمع امتیاز انگشت‌هایی است که هر دو ثبت‌نام دارند (هر انگشت از ۰ تا ۱، \
-پس برای ده انگشت از ۰ تا ۱۰)؛ از {threshold} به بالا تکرار احتمالی شمرده می‌شود.</p>{done}{top}</section>{items}",
-        // The threshold the de-duplication pass uses, so that the page cannot drift from it.
-        threshold = score_fa(f64::from(
-            biometrics::matcher::Thresholds::calibrated().dedup
-        )),
-        top = errors.render_top(),
-    );
-    respond(status, "بررسی تکرار", Some(desk), &body)
+    reply(status, "بررسی تکرار", Some(desk), body)
 }
 
-fn case_card(tc: &str, hits: &[&DedupCase]) -> String {
-    let candidates: String = hits
-        .iter()
-        .map(|c| {
-            let other = c.candidate_tracking_code.as_str();
-            format!(
-                "<figure class=\"photo\"><img src=\"/office/photos/{other}.jpg\" alt=\"عکس ثبت‌نام پیشین {alt}\" width=\"180\" height=\"240\">\
-<figcaption>ثبت‌نام پیشین<br>{code}<br>امتیاز <strong class=\"score\">{score}</strong><br>\
-<span class=\"muted\">{found}</span></figcaption></figure>",
-                alt = fa_digits(other),
-                code = tc_fa(other),
-                score = score_fa(c.score),
-                found = when_fa(c.found_at),
-            )
-        })
-        .collect();
-    format!(
-        "<section class=\"card case\" id=\"case-{tc}\"><h2>درخواست {code}</h2>\
-<div class=\"photos\"><figure class=\"photo\"><img src=\"/office/photos/{tc}.jpg\" alt=\"عکس ثبت‌نام تازه {alt}\" width=\"180\" height=\"240\">\
-<figcaption>ثبت‌نام تازه<br>{code}<br><a href=\"/office/applications/{tc}\">پروندهٔ درخواست</a></figcaption></figure>{candidates}</div>\
-<form method=\"post\" action=\"/office/adjudications/{tc}\" class=\"decide\">\
-<div class=\"field\"><label for=\"note-{tc}\">یادداشت (اختیاری)</label>\
-<input id=\"note-{tc}\" name=\"note\" maxlength=\"500\" class=\"wide\"></div>\
-<div class=\"actions\"><button type=\"submit\" name=\"decision\" value=\"duplicate\" class=\"danger\">همان شخص است (تکراری)</button>\
-<button type=\"submit\" name=\"decision\" value=\"distinct\" class=\"primary\">دو شخص متفاوت‌اند</button></div></form></section>",
-        code = tc_fa(tc),
-        alt = fa_digits(tc),
-    )
+fn case_card(tc: &str, hits: &[&DedupCase]) -> Markup {
+    html! {
+        section.card.case id={ "case-" (tc) } {
+            h2 { "درخواست " (tracking_code(tc)) }
+            div.photos {
+                figure.photo {
+                    img src={ "/office/photos/" (tc) ".jpg" } alt={ "عکس ثبت‌نام تازه " (fa_digits(tc)) }
+                        width="180" height="240";
+                    figcaption {
+                        "ثبت‌نام تازه" br; (tracking_code(tc)) br;
+                        a href={ "/office/applications/" (tc) } { "پروندهٔ درخواست" }
+                    }
+                }
+                @for c in hits {
+                    @let other = c.candidate_tracking_code.as_str();
+                    figure.photo {
+                        img src={ "/office/photos/" (other) ".jpg" }
+                            alt={ "عکس ثبت‌نام پیشین " (fa_digits(other)) } width="180" height="240";
+                        figcaption {
+                            "ثبت‌نام پیشین" br; (tracking_code(other)) br;
+                            "امتیاز " strong.score { (score_fa(c.score)) } br;
+                            span.muted { (when_fa(c.found_at)) }
+                        }
+                    }
+                }
+            }
+            form method="post" action={ "/office/adjudications/" (tc) } class="decide" {
+                div.field {
+                    label for={ "note-" (tc) } { "یادداشت (اختیاری)" }
+                    input id={ "note-" (tc) } name="note" maxlength="500" class="wide";
+                }
+                div.actions {
+                    button type="submit" name="decision" value="duplicate" class="danger" {
+                        "همان شخص است (تکراری)"
+                    }
+                    button type="submit" name="decision" value="distinct" class="primary" {
+                        "دو شخص متفاوت‌اند"
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub async fn decide(
@@ -176,7 +193,14 @@ pub async fn decide(
     };
     let Some(decision) = Decision::parse(&f.decision) else {
         errors.top("یکی از دو دکمهٔ تصمیم را بزنید.");
-        return render(&state, &desk, "", &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(
+            &state,
+            &desk,
+            html! {},
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let note = Some(f.note.trim().to_string()).filter(|n| !n.is_empty());
     match decide_case(&state, &desk.staff, &tc, decision, note).await {
@@ -191,7 +215,7 @@ pub async fn decide(
         Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
         Err(e) => {
             errors.top(format!("درخواست {}: {}", tc.as_str(), e.detail.message));
-            render(&state, &desk, "", &errors, e.status).await
+            render(&state, &desk, html! {}, &errors, e.status).await
         }
     }
 }

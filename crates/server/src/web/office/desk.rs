@@ -2,13 +2,13 @@
 //! national code, state), with «ثبت‌نام» for those waiting to enroll; a check-in form that opens an application's
 //! enrollment or record (`POST /office/checkin`); `?day=YYYY-MM-DD` shows another day.
 
-use super::{desk, failure, respond, tc_fa, Desk};
+use super::{desk, failure, reply, tracking_code, Desk};
 use crate::error::ApiError;
 use crate::state::{today, AppState};
 use crate::web::dates::with_weekday;
 use crate::web::extract::{PageForm, PageQuery};
-use crate::web::form::{see_other, text_field, Errors};
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::{see_other, text_input, Errors, Input};
+use crate::web::html::{fa_digits, html};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -102,79 +102,94 @@ async fn render(
         .iter()
         .filter(|p| p.state == ApplicationState::AppointmentBooked)
         .count();
-    let rows: String = places
-        .iter()
-        .map(|p| {
-            let tc = p.tracking_code.as_str();
-            let action = if p.state == ApplicationState::AppointmentBooked {
-                format!("<a class=\"button small primary\" href=\"/office/enroll/{tc}\">ثبت‌نام</a>")
-            } else {
-                format!("<a class=\"button small\" href=\"/office/applications/{tc}\">پرونده</a>")
-            };
-            format!(
-                "<tr><td class=\"num\">{slot}</td><td>{code}</td>\
-<td><bdi class=\"code\">{nc}</bdi></td><td><span class=\"state {class}\">{st}</span></td><td>{action}</td></tr>",
-                slot = fa_digits(&p.slot.to_string()),
-                code = tc_fa(tc),
-                nc = escape(&fa_digits(&p.national_code.masked())),
-                class = state_class(p.state),
-                st = p.state.fa(),
-            )
-        })
-        .collect();
-    let table = if places.is_empty() {
-        "<p class=\"note\">برای این روز نوبتی در این دفتر گرفته نشده است.</p>".to_string()
-    } else {
-        format!(
-            "<div class=\"scroll\"><table class=\"history desk\" id=\"day-list\">\
-<thead><tr><th scope=\"col\">نوبت</th><th scope=\"col\">کد رهگیری</th><th scope=\"col\">کد ملی</th>\
-<th scope=\"col\">وضعیت</th><th scope=\"col\"></th></tr></thead><tbody>{rows}</tbody></table></div>"
-        )
-    };
-    let nav_day = |d: Result<JalaliDate, domain::ValidationError>, label: &str| match d {
-        Ok(d) => format!("<a href=\"/office?day={d}\">{label}</a>"),
-        Err(_) => String::new(),
-    };
     let is_today = day == today();
-    let today_link = if is_today {
-        String::new()
-    } else {
-        "<a href=\"/office\">امروز</a>".to_string()
+    let nav_day = |d: Result<JalaliDate, domain::ValidationError>, label: &str| {
+        html! {
+            @if let Ok(d) = d {
+                a href={ "/office?day=" (d) } { (label) }
+            }
+        }
     };
-    let body = format!(
-        "<section class=\"card\"><h1>میز دفتر · {office}</h1>\
-<p class=\"lead\">{when}{today_mark} · {count} نوبت، {waiting} در انتظار ثبت‌نام</p>\
-<p class=\"day-nav\">{prev}{today_link}{next}</p>{table}</section>\
-<section class=\"card\"><h2>پذیرش متقاضی</h2>\
-<p class=\"note\">کد رهگیری متقاضی را وارد کنید تا فرم ثبت‌نام (یا پروندهٔ درخواست) باز شود.</p>{top}\
-<form method=\"post\" action=\"/office/checkin\" id=\"checkin-form\" novalidate>{field}\
-<div class=\"actions\"><button type=\"submit\" class=\"primary\" name=\"go\" value=\"enroll\" id=\"checkin-submit\">ثبت‌نام</button>\
-<button type=\"submit\" name=\"go\" value=\"record\">پروندهٔ درخواست</button></div></form></section>\
-<section class=\"card\"><h2>کارهای دیگر</h2><ul class=\"tasks\">\
-<li><a href=\"/office/pickup\">تحویل کارت با تطبیق اثر انگشت</a></li>\
-<li><a href=\"/office/cards/reactivate\">فعال‌سازی دوبارهٔ کارت مفقودِ پیداشده</a></li>\
-<li><a href=\"/office/shipments\">محموله‌های رسیده و در راه</a></li>{adjudications}</ul></section>",
-        office = escape(&desk.office_name),
-        when = with_weekday(day),
-        today_mark = if is_today { " (امروز)" } else { "" },
-        count = fa_digits(&places.len().to_string()),
-        waiting = fa_digits(&waiting.to_string()),
-        prev = nav_day(day.add_days(-1), "→ روز قبل"),
-        next = nav_day(day.add_days(1), "روز بعد ←"),
-        top = errors.render_top(),
-        field = text_field(
-            errors,
-            "tracking_code",
-            "کد رهگیری",
-            typed,
-            "دوازده رقم",
-            r#" inputmode="numeric" autocomplete="off" maxlength="20" dir="ltr""#,
-        ),
-        adjudications = if desk.is_supervisor() {
-            "<li><a href=\"/office/adjudications\">بررسی موارد تکرار اثر انگشت</a></li>"
-        } else {
-            ""
-        },
-    );
-    respond(status, "میز دفتر", Some(desk), &body)
+    let body = html! {
+        section.card {
+            h1 { "میز دفتر · " (desk.office_name) }
+            p.lead {
+                (with_weekday(day))
+                @if is_today { " (امروز)" }
+                " · " (fa_digits(&places.len().to_string())) " نوبت، "
+                (fa_digits(&waiting.to_string())) " در انتظار ثبت‌نام"
+            }
+            p.day-nav {
+                (nav_day(day.add_days(-1), "→ روز قبل"))
+                @if !is_today { a href="/office" { "امروز" } }
+                (nav_day(day.add_days(1), "روز بعد ←"))
+            }
+            @if places.is_empty() {
+                p.note { "برای این روز نوبتی در این دفتر گرفته نشده است." }
+            } @else {
+                div.scroll {
+                    table.history.desk #day-list {
+                        thead {
+                            tr {
+                                th scope="col" { "نوبت" }
+                                th scope="col" { "کد رهگیری" }
+                                th scope="col" { "کد ملی" }
+                                th scope="col" { "وضعیت" }
+                                th scope="col" {}
+                            }
+                        }
+                        tbody {
+                            @for p in &places {
+                                @let tc = p.tracking_code.as_str();
+                                tr {
+                                    td.num { (fa_digits(&p.slot.to_string())) }
+                                    td { (tracking_code(tc)) }
+                                    td { bdi.code { (fa_digits(&p.national_code.masked())) } }
+                                    td { span class={ "state " (state_class(p.state)) } { (p.state.fa()) } }
+                                    td {
+                                        @if p.state == ApplicationState::AppointmentBooked {
+                                            a.button.small.primary href={ "/office/enroll/" (tc) } { "ثبت‌نام" }
+                                        } @else {
+                                            a.button.small href={ "/office/applications/" (tc) } { "پرونده" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card {
+            h2 { "پذیرش متقاضی" }
+            p.note { "کد رهگیری متقاضی را وارد کنید تا فرم ثبت‌نام (یا پروندهٔ درخواست) باز شود." }
+            (errors.top_box())
+            form method="post" action="/office/checkin" id="checkin-form" novalidate {
+                (text_input(
+                    errors,
+                    "tracking_code",
+                    "کد رهگیری",
+                    typed,
+                    "دوازده رقم",
+                    Input::code(20),
+                ))
+                div.actions {
+                    button type="submit" class="primary" name="go" value="enroll" id="checkin-submit" { "ثبت‌نام" }
+                    button type="submit" name="go" value="record" { "پروندهٔ درخواست" }
+                }
+            }
+        }
+        section.card {
+            h2 { "کارهای دیگر" }
+            ul.tasks {
+                li { a href="/office/pickup" { "تحویل کارت با تطبیق اثر انگشت" } }
+                li { a href="/office/cards/reactivate" { "فعال‌سازی دوبارهٔ کارت مفقودِ پیداشده" } }
+                li { a href="/office/shipments" { "محموله‌های رسیده و در راه" } }
+                @if desk.is_supervisor() {
+                    li { a href="/office/adjudications" { "بررسی موارد تکرار اثر انگشت" } }
+                }
+            }
+        }
+    };
+    reply(status, "میز دفتر", Some(desk), body)
 }

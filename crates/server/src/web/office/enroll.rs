@@ -7,14 +7,16 @@
 //! `crate::cards::receipt::pdf` (same rules as the API).
 
 use super::multipart;
-use super::{desk, failure, finger_fa, flash, format_choices, message, respond, tc_fa, Desk};
+use super::{
+    desk, failure, finger_fa, flash_line, format_choices, message, reply, tracking_code, Desk,
+};
 use crate::enrollment::{booked_here, enroll, Documents, EnrollmentInput, FingerprintInput};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::dates::with_weekday;
 use crate::web::extract::PagePath;
-use crate::web::form::{options, Errors};
-use crate::web::html::{escape, fa_digits};
+use crate::web::form::{option_list, Errors};
+use crate::web::html::{fa_digits, html, Markup};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -102,15 +104,17 @@ async fn booked(
         Ok(a) => a,
         Err(e) if e.detail.code == "invalid_transition" => {
             // Already enrolled (or further on): the record says where it stands.
-            let body = format!(
-                "<section class=\"card\"><h1>این درخواست منتظر ثبت‌نام نیست</h1>\
-<p class=\"error\" role=\"alert\">{}</p><div class=\"actions\">\
-<a class=\"button primary\" href=\"/office/applications/{code}\">پروندهٔ درخواست</a>\
-<a class=\"button\" href=\"/office\">بازگشت به میز</a></div></section>",
-                escape(&e.detail.message),
-                code = tc.as_str(),
-            );
-            return Err(respond(e.status, "ثبت‌نام", Some(desk), &body));
+            let body = html! {
+                section.card {
+                    h1 { "این درخواست منتظر ثبت‌نام نیست" }
+                    p.error role="alert" { (e.detail.message) }
+                    div.actions {
+                        a.button.primary href={ "/office/applications/" (tc.as_str()) } { "پروندهٔ درخواست" }
+                        a.button href="/office" { "بازگشت به میز" }
+                    }
+                }
+            };
+            return Err(reply(e.status, "ثبت‌نام", Some(desk), body));
         }
         Err(e) => return Err(failure(Some(desk), &e)),
     };
@@ -231,73 +235,101 @@ pub async fn submit(
 }
 
 fn enrolled(desk: &Desk, tc: &str) -> Response {
-    let body = format!(
-        "<section class=\"card\" id=\"enrolled\"><h1>ثبت‌نام انجام شد</h1>{ok}\
-<div class=\"tracking\"><p class=\"label\">کد رهگیری</p><p class=\"code\">{code}</p></div>\
-<dl><dt>وضعیت</dt><dd>{state}</dd>\
-<dt>جست‌وجوی تکرار اثر انگشت</dt><dd>در صف؛ نتیجه در پروندهٔ درخواست دیده می‌شود</dd></dl>\
-<p class=\"note\">رسید ثبت‌نام را چاپ کنید و به متقاضی بدهید؛ تا رسیدن کارت به دفتر، چاپ دوباره رایگان است.</p>\
-<div class=\"actions\"><a class=\"button primary\" id=\"receipt-link\" href=\"/office/receipts/{tc}.pdf\">چاپ رسید (PDF)</a>\
-<a class=\"button\" id=\"record-link\" href=\"/office/applications/{tc}\">پروندهٔ درخواست</a>\
-<a class=\"button\" href=\"/office\">بازگشت به میز</a></div></section>",
-        ok = flash(true, "زیست‌سنجی و مدارک متقاضی ثبت شد."),
-        code = fa_digits(tc),
-        state = ApplicationState::Enrolled.fa(),
-        tc = escape(tc),
-    );
-    respond(StatusCode::OK, "ثبت‌نام انجام شد", Some(desk), &body)
-}
-
-fn checkbox(errors: &Errors, name: &str, label: &str, checked: bool, hint: &str) -> String {
-    let hint = if hint.is_empty() {
-        String::new()
-    } else {
-        format!("<p class=\"hint\">{hint}</p>")
+    let body = html! {
+        section.card #enrolled {
+            h1 { "ثبت‌نام انجام شد" }
+            (flash_line(true, "زیست‌سنجی و مدارک متقاضی ثبت شد."))
+            div.tracking {
+                p.label { "کد رهگیری" }
+                p.code { (fa_digits(tc)) }
+            }
+            dl {
+                dt { "وضعیت" }
+                dd { (ApplicationState::Enrolled.fa()) }
+                dt { "جست‌وجوی تکرار اثر انگشت" }
+                dd { "در صف؛ نتیجه در پروندهٔ درخواست دیده می‌شود" }
+            }
+            p.note { "رسید ثبت‌نام را چاپ کنید و به متقاضی بدهید؛ تا رسیدن کارت به دفتر، چاپ دوباره رایگان است." }
+            div.actions {
+                a.button.primary id="receipt-link" href={ "/office/receipts/" (tc) ".pdf" } { "چاپ رسید (PDF)" }
+                a.button id="record-link" href={ "/office/applications/" (tc) } { "پروندهٔ درخواست" }
+                a.button href="/office" { "بازگشت به میز" }
+            }
+        }
     };
-    format!(
-        "<div class=\"field{inv}\"><label class=\"choice\"><input type=\"checkbox\" id=\"{name}\" name=\"{name}\" value=\"1\"{c}{aria}> {label}</label>{hint}{err}</div>",
-        inv = if errors.get(name).is_some() { " invalid" } else { "" },
-        c = if checked { " checked" } else { "" },
-        aria = errors.aria(name),
-        err = errors.render(name),
-    )
+    reply(StatusCode::OK, "ثبت‌نام انجام شد", Some(desk), body)
 }
 
-fn file_field(errors: &Errors, name: &str, label: &str, accept: &str, hint: &str) -> String {
-    format!(
-        "<div class=\"field{inv}\"><label for=\"{name}\">{label}</label>\
-<input type=\"file\" id=\"{name}\" name=\"{name}\" accept=\"{accept}\"{aria}><p class=\"hint\">{hint}</p>{err}</div>",
-        inv = if errors.get(name).is_some() { " invalid" } else { "" },
-        aria = errors.aria(name),
-        err = errors.render(name),
-    )
+/// `field` or `field invalid`, for a field's box.
+fn field_class(errors: &Errors, name: &str) -> &'static str {
+    if errors.get(name).is_some() {
+        "field invalid"
+    } else {
+        "field"
+    }
 }
 
-fn finger_rows(f: &EnrollForm, errors: &Errors) -> String {
+fn checkbox(errors: &Errors, name: &str, label: &str, checked: bool, hint: &str) -> Markup {
+    html! {
+        div class=(field_class(errors, name)) {
+            label.choice {
+                input type="checkbox" id=(name) name=(name) value="1" checked[checked]
+                    aria-invalid=[errors.invalid(name)] aria-describedby=[errors.described_by(name)];
+                " " (label)
+            }
+            @if !hint.is_empty() { p.hint { (hint) } }
+            (errors.beside(name))
+        }
+    }
+}
+
+fn file_field(errors: &Errors, name: &str, label: &str, accept: &str, hint: &str) -> Markup {
+    html! {
+        div class=(field_class(errors, name)) {
+            label for=(name) { (label) }
+            input type="file" id=(name) name=(name) accept=(accept) aria-invalid=[errors.invalid(name)]
+                aria-describedby=[errors.described_by(name)];
+            p.hint { (hint) }
+            (errors.beside(name))
+        }
+    }
+}
+
+fn finger_rows(f: &EnrollForm, errors: &Errors) -> Markup {
     let statuses: Vec<(String, String)> = STATUSES
         .iter()
         .map(|(v, l)| ((*v).to_string(), (*l).to_string()))
         .collect();
     let formats = format_choices();
-    (1..=10u8)
-        .map(|p| {
-            let i = usize::from(p) - 1;
-            let row = format!("f{p}");
-            let name = finger_fa(p);
-            format!(
-                "<tr class=\"{class}\" id=\"row-{row}\"><th scope=\"row\"><span class=\"num\">{n}</span> {name}</th>\
-<td><select id=\"{row}_status\" name=\"{row}_status\" aria-label=\"وضعیت {name}\"{aria}>{st}</select></td>\
-<td><select id=\"{row}_format\" name=\"{row}_format\" aria-label=\"قالب {name}\"{aria}>{fm}</select></td>\
-<td><input type=\"file\" id=\"{row}_file\" name=\"{row}_file\" aria-label=\"فایل {name}\"{aria}>{err}</td></tr>",
-                class = if errors.get(&row).is_some() { "invalid" } else { "" },
-                n = fa_digits(&p.to_string()),
-                aria = errors.aria(&row),
-                st = options(&statuses, &f.status[i]),
-                fm = options(&formats, &f.format[i]),
-                err = errors.render(&row),
-            )
-        })
-        .collect()
+    html! {
+        @for p in 1..=10u8 {
+            @let i = usize::from(p) - 1;
+            @let row = format!("f{p}");
+            @let name = finger_fa(p);
+            @let invalid = errors.invalid(&row);
+            @let described_by = errors.described_by(&row);
+            tr class=(if errors.get(&row).is_some() { "invalid" } else { "" }) id={ "row-" (row) } {
+                th scope="row" { span.num { (fa_digits(&p.to_string())) } " " (name) }
+                td {
+                    select id={ (row) "_status" } name={ (row) "_status" } aria-label={ "وضعیت " (name) }
+                        aria-invalid=[invalid] aria-describedby=[described_by.as_deref()] {
+                        (option_list(&statuses, &f.status[i]))
+                    }
+                }
+                td {
+                    select id={ (row) "_format" } name={ (row) "_format" } aria-label={ "قالب " (name) }
+                        aria-invalid=[invalid] aria-describedby=[described_by.as_deref()] {
+                        (option_list(&formats, &f.format[i]))
+                    }
+                }
+                td {
+                    input type="file" id={ (row) "_file" } name={ (row) "_file" } aria-label={ "فایل " (name) }
+                        aria-invalid=[invalid] aria-describedby=[described_by.as_deref()];
+                    (errors.beside(&row))
+                }
+            }
+        }
+    }
 }
 
 fn render(
@@ -309,98 +341,109 @@ fn render(
     status: StatusCode,
 ) -> Response {
     let tc = app.tracking_code.as_str();
-    let who = match person {
-        Some(p) => format!(
-            "<dt>نام و نام خانوادگی</dt><dd>{} {}</dd><dt>نام پدر</dt><dd>{}</dd>\
-<dt>تاریخ تولد</dt><dd>{}</dd>",
-            escape(&p.first_name),
-            escape(&p.last_name),
-            escape(&p.father_name),
-            p.birth_date.format_fa(),
-        ),
-        None => String::new(),
-    };
-    let appointment = app
-        .appointment
-        .as_ref()
-        .map(|a| {
-            format!(
-                "<dt>نوبت</dt><dd>{} · نوبت {}</dd>",
-                with_weekday(a.date),
-                fa_digits(&a.slot.to_string())
-            )
-        })
-        .unwrap_or_default();
     let old_card_hint = if matches!(app.reason, Reason::ReplaceOldCard | Reason::Damaged) {
         "برای این علت درخواست، کارت قبلی باید تحویل گرفته شود."
     } else {
         "تنها برای تعویض کارت قدیمی یا کارت خراب لازم است."
     };
-    let reselect = if errors.is_empty() {
-        String::new()
-    } else {
-        // Where the message is, for a long form: a plain link to it.
-        let at = FIELD_ANCHORS
-            .iter()
-            .find(|(field, _)| errors.get(field).is_some())
-            .map(|(_, anchor)| format!(" <a href=\"#{anchor}\" id=\"to-error\">رفتن به خطا</a>"))
-            .unwrap_or_default();
-        format!(
-            "<p class=\"notice\">ثبت‌نام انجام نشد؛ پیام خطا کنار همان بخش آمده است.{at} \
-انتخاب‌ها نگه داشته شده‌اند، اما مرورگر فایل‌ها را نگه نمی‌دارد: عکس، اثر انگشت‌ها و امضا را دوباره انتخاب کنید.</p>"
-        )
+    // Where the message is, for a long form: a plain link to it.
+    let error_anchor = FIELD_ANCHORS
+        .iter()
+        .find(|(field, _)| errors.get(field).is_some())
+        .map(|(_, anchor)| *anchor);
+    let body = html! {
+        section.card {
+            h1 { "ثبت‌نام و اخذ زیست‌سنجی" }
+            dl.summary {
+                dt { "کد رهگیری" }
+                dd { (tracking_code(tc)) }
+                dt { "کد ملی" }
+                dd { bdi.code { (fa_digits(app.national_code.as_str())) } }
+                @if let Some(p) = person {
+                    dt { "نام و نام خانوادگی" }
+                    dd { (p.first_name) " " (p.last_name) }
+                    dt { "نام پدر" }
+                    dd { (p.father_name) }
+                    dt { "تاریخ تولد" }
+                    dd { (p.birth_date.format_fa()) }
+                }
+                dt { "علت درخواست" }
+                dd { (app.reason.fa()) }
+                @if let Some(a) = &app.appointment {
+                    dt { "نوبت" }
+                    dd { (with_weekday(a.date)) " · نوبت " (fa_digits(&a.slot.to_string())) }
+                }
+            }
+        }
+        form method="post" action={ "/office/enroll/" (tc) } enctype="multipart/form-data" id="enroll-form"
+            novalidate {
+            section.card {
+                (errors.top_box())
+                @if !errors.is_empty() {
+                    p.notice {
+                        "ثبت‌نام انجام نشد؛ پیام خطا کنار همان بخش آمده است."
+                        @if let Some(anchor) = error_anchor {
+                            " " a href={ "#" (anchor) } id="to-error" { "رفتن به خطا" }
+                        }
+                        " انتخاب‌ها نگه داشته شده‌اند، اما مرورگر فایل‌ها را نگه نمی‌دارد: عکس، اثر انگشت‌ها و امضا را دوباره انتخاب کنید."
+                    }
+                }
+                fieldset.group {
+                    legend { "مدارک" }
+                    (checkbox(
+                        errors,
+                        "birth_certificate_seen",
+                        "شناسنامهٔ عکس‌دار متقاضی دیده و با او تطبیق داده شد",
+                        f.birth_certificate_seen,
+                        "",
+                    ))
+                    (checkbox(
+                        errors,
+                        "old_card_collected",
+                        "کارت قبلی متقاضی تحویل گرفته شد",
+                        f.old_card_collected,
+                        old_card_hint,
+                    ))
+                }
+                fieldset.group {
+                    legend { "عکس و امضا" }
+                    (file_field(
+                        errors,
+                        "photo",
+                        "عکس چهره",
+                        "image/jpeg,image/png",
+                        "JPEG یا PNG، ایستاده با نسبت حدود ۳ به ۴، دست‌کم ۳۰۰ × ۴۰۰ نقطه، حداکثر ۲ مگابایت",
+                    ))
+                    (file_field(errors, "signature", "امضا", "image/png", "تصویر PNG از صفحهٔ امضا"))
+                }
+            }
+            section.card {
+                h2 { "اثر انگشت‌ها" }
+                p.note {
+                    "برای هر انگشت وضعیت، قالب پرونده و پروندهٔ دستگاه اسکن را انتخاب کنید. انگشتِ «قطع/فاقد» یا «باندپیچی» پرونده ندارد."
+                }
+                (errors.beside("fingerprints"))
+                div.scroll {
+                    table.history.fingers #fingers {
+                        thead {
+                            tr {
+                                th scope="col" { "انگشت" }
+                                th scope="col" { "وضعیت" }
+                                th scope="col" { "قالب" }
+                                th scope="col" { "پرونده" }
+                            }
+                        }
+                        tbody { (finger_rows(f, errors)) }
+                    }
+                }
+                div.actions {
+                    button type="submit" class="primary" id="enroll-submit" { "ثبت نهایی" }
+                    a.button href="/office" { "انصراف" }
+                }
+            }
+        }
     };
-    let body = format!(
-        "<section class=\"card\"><h1>ثبت‌نام و اخذ زیست‌سنجی</h1>\
-<dl class=\"summary\"><dt>کد رهگیری</dt><dd>{code}</dd><dt>کد ملی</dt><dd><bdi class=\"code\">{nc}</bdi></dd>{who}\
-<dt>علت درخواست</dt><dd>{reason}</dd>{appointment}</dl></section>\
-<form method=\"post\" action=\"/office/enroll/{tc}\" enctype=\"multipart/form-data\" id=\"enroll-form\" novalidate>\
-<section class=\"card\">{top}{reselect}\
-<fieldset class=\"group\"><legend>مدارک</legend>{bc}{old}</fieldset>\
-<fieldset class=\"group\"><legend>عکس و امضا</legend>{photo}{signature}</fieldset></section>\
-<section class=\"card\"><h2>اثر انگشت‌ها</h2>\
-<p class=\"note\">برای هر انگشت وضعیت، قالب پرونده و پروندهٔ دستگاه اسکن را انتخاب کنید. انگشتِ «قطع/فاقد» یا «باندپیچی» پرونده ندارد.</p>\
-{fingers_error}<div class=\"scroll\"><table class=\"history fingers\" id=\"fingers\">\
-<thead><tr><th scope=\"col\">انگشت</th><th scope=\"col\">وضعیت</th><th scope=\"col\">قالب</th><th scope=\"col\">پرونده</th></tr></thead>\
-<tbody>{rows}</tbody></table></div>\
-<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"enroll-submit\">ثبت نهایی</button>\
-<a class=\"button\" href=\"/office\">انصراف</a></div></section></form>",
-        code = tc_fa(tc),
-        nc = escape(&fa_digits(app.national_code.as_str())),
-        reason = app.reason.fa(),
-        top = errors.render_top(),
-        bc = checkbox(
-            errors,
-            "birth_certificate_seen",
-            "شناسنامهٔ عکس‌دار متقاضی دیده و با او تطبیق داده شد",
-            f.birth_certificate_seen,
-            "",
-        ),
-        old = checkbox(
-            errors,
-            "old_card_collected",
-            "کارت قبلی متقاضی تحویل گرفته شد",
-            f.old_card_collected,
-            old_card_hint,
-        ),
-        photo = file_field(
-            errors,
-            "photo",
-            "عکس چهره",
-            "image/jpeg,image/png",
-            "JPEG یا PNG، ایستاده با نسبت حدود ۳ به ۴، دست‌کم ۳۰۰ × ۴۰۰ نقطه، حداکثر ۲ مگابایت",
-        ),
-        signature = file_field(
-            errors,
-            "signature",
-            "امضا",
-            "image/png",
-            "تصویر PNG از صفحهٔ امضا",
-        ),
-        fingers_error = errors.render("fingerprints"),
-        rows = finger_rows(f, errors),
-    );
-    respond(status, "ثبت‌نام", Some(desk), &body)
+    reply(status, "ثبت‌نام", Some(desk), body)
 }
 
 pub async fn receipt(

@@ -2,38 +2,43 @@
 //! API's (`crate::office::login::authenticate`), its token kept in the HttpOnly `shenas_staff` cookie for
 //! `/office`, as the administrators' dashboard keeps it for `/admin`.
 
-use super::respond;
+use super::reply;
 use crate::admin::login::{LoginForm, COOKIE_NAME};
 use crate::client::ClientAddr;
 use crate::state::AppState;
 use crate::web::extract::PageForm;
 use crate::web::form::see_other;
-use crate::web::html::escape;
+use crate::web::html::html;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 fn render(status: StatusCode, username: &str, error: &str) -> Response {
-    let alert = if error.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<div class=\"alert\" id=\"err-form\" role=\"alert\"><p class=\"error\">{}</p></div>",
-            escape(error)
-        )
+    let body = html! {
+        section.card.narrow {
+            h1 { "ورود کارکنان دفتر" }
+            p.lead { "متصدیان و سرپرستان دفترهای پیشخوان با نام کاربری و گذرواژهٔ سامانه وارد شوند." }
+            @if !error.is_empty() {
+                div.alert #err-form role="alert" { p.error { (error) } }
+            }
+            form method="post" action="/office/login" {
+                div.field {
+                    label for="username" { "نام کاربری" }
+                    input id="username" name="username" dir="ltr" autocomplete="username" value=(username)
+                        required;
+                }
+                div.field {
+                    label for="password" { "گذرواژه" }
+                    input id="password" name="password" type="password" dir="ltr"
+                        autocomplete="current-password" required;
+                }
+                div.actions {
+                    button.primary type="submit" id="login-submit" { "ورود" }
+                }
+            }
+        }
     };
-    let body = format!(
-        "<section class=\"card narrow\"><h1>ورود کارکنان دفتر</h1>\
-<p class=\"lead\">متصدیان و سرپرستان دفترهای پیشخوان با نام کاربری و گذرواژهٔ سامانه وارد شوند.</p>{alert}\
-<form method=\"post\" action=\"/office/login\">\
-<div class=\"field\"><label for=\"username\">نام کاربری</label>\
-<input id=\"username\" name=\"username\" dir=\"ltr\" autocomplete=\"username\" value=\"{}\" required></div>\
-<div class=\"field\"><label for=\"password\">گذرواژه</label>\
-<input id=\"password\" name=\"password\" type=\"password\" dir=\"ltr\" autocomplete=\"current-password\" required></div>\
-<div class=\"actions\"><button class=\"primary\" type=\"submit\" id=\"login-submit\">ورود</button></div></form></section>",
-        escape(username)
-    );
-    respond(status, "ورود کارکنان دفتر", None, &body)
+    reply(status, "ورود کارکنان دفتر", None, body)
 }
 
 pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {

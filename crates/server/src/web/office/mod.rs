@@ -19,7 +19,7 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::form::see_other;
-use crate::web::html::{escape, fa_digits, html, Chrome, Markup, PreEscaped};
+use crate::web::html::{fa_digits, html, Chrome, Markup, PreEscaped};
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -237,11 +237,12 @@ pub fn when_fa(at: chrono::DateTime<chrono::Utc>) -> String {
     )
 }
 
-/// An RFC 3339 instant (as the shared record gives) shown as [`when_fa`]; kept as is when unreadable.
+/// An RFC 3339 instant (as the shared record gives) shown as [`when_fa`]; kept as is when unreadable. Plain
+/// text: the page escapes it where it is spliced.
 pub fn rfc3339_fa(s: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| when_fa(t.with_timezone(&chrono::Utc)))
-        .unwrap_or_else(|_| escape(s))
+        .unwrap_or_else(|_| s.to_string())
 }
 
 /// A finger's Persian name (`شست دست راست`).

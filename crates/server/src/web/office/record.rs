@@ -5,13 +5,13 @@
 //! whose record stays closed (403) until the holder's finger has matched.
 
 use super::transfer::{self, TransferForm};
-use super::{desk, failure, finger_fa, flash, respond, rfc3339_fa, tc_fa, Desk};
+use super::{desk, failure, finger_fa, flash_line, reply, rfc3339_fa, tracking_code, Desk};
 use crate::error::ApiError;
 use crate::office::records::{record, ApplicationRecord};
 use crate::state::AppState;
 use crate::web::extract::{PagePath, PageQuery};
 use crate::web::form::Errors;
-use crate::web::html::{escape, fa_digits};
+use crate::web::html::{fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -28,39 +28,46 @@ pub struct Flash {
     pub transferred: String,
 }
 
-fn state_fa(s: &str) -> String {
-    ApplicationState::parse(s)
-        .map(|s| s.fa().to_string())
-        .unwrap_or_else(|| escape(s))
+/// A state's Persian name; a name no version of the service wrote is shown as written.
+fn state_fa(s: &str) -> &str {
+    ApplicationState::parse(s).map_or(s, |s| s.fa())
 }
 
 /// An event of the history in Persian (`domain::HistoryEvent`'s label; a name no version of the service wrote
 /// is shown as written).
+pub fn event_html(e: &str) -> Markup {
+    html! { (HistoryEvent::parse(e).map_or(e, |e| e.fa())) }
+}
+
+/// [`event_html`] as HTML text.
 pub fn event_fa(e: &str) -> String {
-    HistoryEvent::parse(e).map_or_else(|| escape(e), |e| e.fa().to_string())
+    event_html(e).into_string()
 }
 
 /// A history row's reason (`domain::HistoryReason`): the service's own reasons in Persian, anything else (a
 /// supervisor's note, a manufacturer's fault) as written, isolated so that its direction does not upset the
 /// row.
-pub fn reason_fa(reason: &str) -> String {
+pub fn reason_html(reason: &str) -> Markup {
     let parsed = HistoryReason::parse(reason);
     if let Some(fa) = parsed.fa() {
-        return escape(&fa);
+        return html! { (fa) };
     }
     match parsed {
-        HistoryReason::FingerMatched(p) => format!("تطبیق {}", finger_fa(p)),
-        HistoryReason::Booking { office, day, slot } => format!(
-            "<bdi>{}</bdi> · {} · نوبت {}",
-            escape(office.as_str()),
-            day.format_fa(),
-            fa_digits(&slot.to_string())
-        ),
-        _ => format!("<bdi dir=\"auto\">{}</bdi>", escape(reason)),
+        HistoryReason::FingerMatched(p) => html! { "تطبیق " (finger_fa(p)) },
+        HistoryReason::Booking { office, day, slot } => html! {
+            bdi { (office.as_str()) } " · " (day.format_fa()) " · نوبت " (fa_digits(&slot.to_string()))
+        },
+        _ => html! { bdi dir="auto" { (reason) } },
     }
 }
 
-pub fn actor_fa(actor: &str) -> String {
+/// [`reason_html`] as HTML text.
+pub fn reason_fa(reason: &str) -> String {
+    reason_html(reason).into_string()
+}
+
+/// Who did something (`operator:op1`, `system:batcher`): the kind in Persian, the name isolated.
+pub fn actor_html(actor: &str) -> Markup {
     let (kind, who) = actor.split_once(':').unwrap_or((actor, ""));
     let kind_fa = match kind {
         "operator" => "متصدی",
@@ -70,13 +77,17 @@ pub fn actor_fa(actor: &str) -> String {
         "vendor" => "سازندهٔ کارت",
         "bank" | "gateway" => "بانک",
         "registry" => "ثبت احوال",
-        _ => return format!("<bdi>{}</bdi>", escape(actor)),
+        _ => return html! { bdi { (actor) } },
     };
-    if who.is_empty() {
-        kind_fa.to_string()
-    } else {
-        format!("{kind_fa} <bdi class=\"muted\">{}</bdi>", escape(who))
+    html! {
+        (kind_fa)
+        @if !who.is_empty() { " " bdi.muted { (who) } }
     }
+}
+
+/// [`actor_html`] as HTML text.
+pub fn actor_fa(actor: &str) -> String {
+    actor_html(actor).into_string()
 }
 
 fn sms_kind_fa(kind: &str) -> &'static str {
@@ -117,17 +128,19 @@ fn card_status_fa(s: &str) -> &'static str {
     }
 }
 
-async fn office_label(state: &AppState, id: Option<&str>) -> String {
+async fn office_label(state: &AppState, id: Option<&str>) -> Markup {
     let Some(id) = id else {
-        return "—".into();
+        return html! { "—" };
     };
     let name = match OfficeId::parse(id) {
         Ok(o) => state.store.office(&o).await.ok().flatten().map(|o| o.name),
         Err(_) => None,
     };
-    match name {
-        Some(n) => format!("{} <bdi class=\"muted\">{}</bdi>", escape(&n), escape(id)),
-        None => format!("<bdi>{}</bdi>", escape(id)),
+    html! {
+        @match name {
+            Some(n) => { (n) " " bdi.muted { (id) } },
+            None => bdi { (id) },
+        }
     }
 }
 
@@ -146,15 +159,15 @@ pub async fn show(
         Err(e) => return failure(Some(&desk), &ApiError::validation(e)),
     };
     let done = match q.transferred.as_str() {
-        "shipped" => flash(true, "کارت از دفتر فعلی به این دفتر فرستاده می‌شود."),
-        "redirected" => flash(true, "کارت پس از صدور به این دفتر فرستاده می‌شود."),
-        _ => String::new(),
+        "shipped" => flash_line(true, "کارت از دفتر فعلی به این دفتر فرستاده می‌شود."),
+        "redirected" => flash_line(true, "کارت پس از صدور به این دفتر فرستاده می‌شود."),
+        _ => html! {},
     };
     render(
         &state,
         &desk,
         &tc,
-        &done,
+        done,
         &Errors::default(),
         &TransferForm::default(),
         None,
@@ -162,13 +175,13 @@ pub async fn show(
     .await
 }
 
-/// The record page (or, for another office's application, the refusal with the transfer form); `errors` and
-/// `form` are the transfer form's, `status` overrides 200 / 403.
+/// The record page (or, for another office's application, the refusal with the transfer form); `done` is a flash
+/// line above it, `errors` and `form` are the transfer form's, `status` overrides 200 / 403.
 pub async fn render(
     state: &AppState,
     desk: &Desk,
     tc: &TrackingCode,
-    done: &str,
+    done: Markup,
     errors: &Errors,
     form: &TransferForm,
     status: Option<StatusCode>,
@@ -177,28 +190,28 @@ pub async fn render(
         Ok(r) => r,
         Err(e) if e.status == StatusCode::FORBIDDEN && e.detail.code == "forbidden" => {
             // Another office's work: no record, but the holder may ask for the card here.
-            let body = format!(
-                "<section class=\"card\"><h1>درخواست {code}</h1>\
-<p class=\"error\" role=\"alert\">{msg}</p></section>{transfer}",
-                code = tc_fa(tc.as_str()),
-                msg = escape(&e.detail.message),
-                transfer = transfer::section(tc.as_str(), desk, form, errors),
-            );
-            return respond(
+            let body = html! {
+                section.card {
+                    h1 { "درخواست " (tracking_code(tc.as_str())) }
+                    p.error role="alert" { (e.detail.message) }
+                }
+                (transfer::section(tc.as_str(), desk, form, errors))
+            };
+            return reply(
                 status.unwrap_or(StatusCode::FORBIDDEN),
                 "پروندهٔ درخواست",
                 Some(desk),
-                &body,
+                body,
             );
         }
         Err(e) => return failure(Some(desk), &e),
     };
     let body = page_body(state, desk, &r, done, errors, form).await;
-    respond(
+    reply(
         status.unwrap_or(StatusCode::OK),
         "پروندهٔ درخواست",
         Some(desk),
-        &body,
+        body,
     )
 }
 
@@ -206,128 +219,34 @@ async fn page_body(
     state: &AppState,
     desk: &Desk,
     r: &ApplicationRecord,
-    done: &str,
+    done: Markup,
     errors: &Errors,
     form: &TransferForm,
-) -> String {
+) -> Markup {
     let tc = r.tracking_code.as_str();
     let booked = office_label(state, r.booked_office_id.as_deref()).await;
     let enrolled = office_label(state, r.enrolled_office_id.as_deref()).await;
     let destination = office_label(state, r.destination_office_id.as_deref()).await;
-    let reason = Reason::parse(&r.reason)
-        .map(|x| x.fa().to_string())
-        .unwrap_or_else(|_| escape(&r.reason));
+    let reason = Reason::parse(&r.reason).map_or(r.reason.as_str(), |x| x.fa());
     let dedup = r
         .dedup
         .as_deref()
         .and_then(DedupStatus::parse)
         .map(|d| d.fa())
         .unwrap_or("—");
-    let chip = r
-        .chip_serial
-        .as_deref()
-        .map(|s| format!("<bdi class=\"code\">{}</bdi>", escape(s)))
-        .unwrap_or_else(|| "—".into());
     let card = r.card_status.as_deref().map(card_status_fa).unwrap_or("—");
     let uncollected = r
         .uncollected_reason
         .as_deref()
-        .and_then(UncollectedReason::parse)
-        .map(|u| format!("<dt>علت تحویل‌نگرفتن</dt><dd>{}</dd>", u.fa()))
-        .unwrap_or_default();
-    let sms_warning = if r.sms_failed {
-        "<p class=\"notice\">پیامک‌ها به شمارهٔ همراه دارنده نمی‌رسد.</p>"
-    } else {
-        ""
-    };
+        .and_then(UncollectedReason::parse);
     let st = ApplicationState::parse(&r.state);
-    let pickup_link = if matches!(
+    let can_pickup = matches!(
         st,
         Some(ApplicationState::ReadyForPickup | ApplicationState::Uncollected)
-    ) {
-        format!("<a class=\"button primary\" href=\"/office/pickup?tc={tc}\">تحویل کارت</a>")
-    } else {
-        String::new()
-    };
-    let enroll_link = if st == Some(ApplicationState::AppointmentBooked) {
-        format!("<a class=\"button primary\" href=\"/office/enroll/{tc}\">ثبت‌نام</a>")
-    } else {
-        String::new()
-    };
-    let receipt_link = if r.enrolled_office_id.as_deref() == Some(desk.office.as_str())
-        && crate::cards::receipt::refusal(st.unwrap_or(ApplicationState::Cancelled)).is_none()
-    {
-        format!("<a class=\"button\" href=\"/office/receipts/{tc}.pdf\">چاپ رسید (PDF)</a>")
-    } else {
-        String::new()
-    };
-    let history: String = r
-        .history
-        .iter()
-        .map(|h| {
-            let from = h.from_state.as_deref().map(state_fa).unwrap_or_else(|| "—".into());
-            format!(
-                "<tr><td class=\"when\">{at}</td><td>{actor}</td><td>{from} ← {to}</td><td>{event}</td><td>{reason}</td></tr>",
-                at = rfc3339_fa(&h.at),
-                actor = actor_fa(&h.actor),
-                to = state_fa(&h.to_state),
-                event = event_fa(&h.event),
-                reason = h.reason.as_deref().map(reason_fa).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let messages = if r.messages.is_empty() {
-        "<p class=\"note\">پیامکی برای این درخواست فرستاده نشده است.</p>".to_string()
-    } else {
-        let rows: String = r
-            .messages
-            .iter()
-            .map(|m| {
-                format!(
-                    "<tr><td class=\"when\">{}</td><td>{}</td><td dir=\"ltr\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                    rfc3339_fa(&m.created_at),
-                    sms_kind_fa(&m.kind),
-                    escape(&fa_digits(&m.to)),
-                    sms_state_fa(&m.state),
-                    fa_digits(&m.attempts.to_string()),
-                    m.last_error.as_deref().map(escape).unwrap_or_default(),
-                )
-            })
-            .collect();
-        format!(
-            "<div class=\"scroll\"><table class=\"history\" id=\"messages\"><thead><tr><th scope=\"col\">زمان</th>\
-<th scope=\"col\">پیامک</th><th scope=\"col\">گیرنده</th><th scope=\"col\">وضعیت</th><th scope=\"col\">تلاش‌ها</th><th scope=\"col\">آخرین خطا</th>\
-</tr></thead><tbody>{rows}</tbody></table></div>"
-        )
-    };
-    let attempts = if r.pickup_attempts.is_empty() {
-        "<p class=\"note\">تلاشی برای تحویل کارت ثبت نشده است.</p>".to_string()
-    } else {
-        let rows: String = r
-            .pickup_attempts
-            .iter()
-            .map(|a| {
-                format!(
-                    "<tr><td class=\"when\">{}</td><td><bdi>{}</bdi></td><td>{}</td><td><span class=\"state {}\">{}</span></td></tr>",
-                    rfc3339_fa(&a.at),
-                    escape(&a.operator),
-                    finger_fa(a.position),
-                    if a.matched { "done" } else { "closed" },
-                    if a.matched { "مطابقت داشت" } else { "مطابقت نداشت" },
-                )
-            })
-            .collect();
-        format!(
-            "<div class=\"scroll\"><table class=\"history\" id=\"attempts\"><thead><tr><th scope=\"col\">زمان</th>\
-<th scope=\"col\">متصدی</th><th scope=\"col\">انگشت</th><th scope=\"col\">نتیجه</th></tr></thead><tbody>{rows}</tbody></table></div>"
-        )
-    };
-    let actions = [enroll_link, pickup_link, receipt_link].concat();
-    let actions = if actions.is_empty() {
-        String::new()
-    } else {
-        format!("<div class=\"actions\">{actions}</div>")
-    };
+    );
+    let can_enroll = st == Some(ApplicationState::AppointmentBooked);
+    let can_print = r.enrolled_office_id.as_deref() == Some(desk.office.as_str())
+        && crate::cards::receipt::refusal(st.unwrap_or(ApplicationState::Cancelled)).is_none();
     let can_transfer = matches!(
         st,
         Some(
@@ -339,26 +258,157 @@ async fn page_body(
                 | ApplicationState::Uncollected
         )
     ) && r.destination_office_id.as_deref() != Some(desk.office.as_str());
-    let transfer = if can_transfer || !errors.is_empty() {
-        transfer::section(tc, desk, form, errors)
-    } else {
-        String::new()
-    };
-    format!(
-        "<section class=\"card\"><h1>پروندهٔ درخواست {code}</h1>{done}{sms_warning}\
-<dl class=\"summary\" id=\"record\"><dt>وضعیت</dt><dd><span class=\"badge\" id=\"state\">{state}</span></dd>\
-<dt>علت درخواست</dt><dd>{reason}</dd>\
-<dt>دفتر نوبت</dt><dd>{booked}</dd><dt>دفتر ثبت‌نام</dt><dd>{enrolled}</dd><dt>دفتر تحویل</dt><dd>{destination}</dd>\
-<dt>بررسی تکرار اثر انگشت</dt><dd>{dedup}</dd><dt>سریال تراشه</dt><dd>{chip}</dd><dt>وضعیت کارت</dt><dd>{card}</dd>{uncollected}</dl>\
-{actions}</section>{transfer}\
-<section class=\"card\"><h2>پیامک‌ها</h2>{messages}</section>\
-<section class=\"card\"><h2>تلاش‌های تحویل</h2>{attempts}</section>\
-<section class=\"card\"><h2>تاریخچه</h2><div class=\"scroll\"><table class=\"history\" id=\"history\"><thead><tr>\
-<th scope=\"col\">زمان</th><th scope=\"col\">انجام‌دهنده</th><th scope=\"col\">از ← به</th><th scope=\"col\">رویداد</th>\
-<th scope=\"col\">توضیح</th></tr></thead><tbody>{history}</tbody></table></div></section>",
-        code = tc_fa(tc),
-        state = state_fa(&r.state),
-    )
+    html! {
+        section.card {
+            h1 { "پروندهٔ درخواست " (tracking_code(tc)) }
+            (done)
+            @if r.sms_failed {
+                p.notice { "پیامک‌ها به شمارهٔ همراه دارنده نمی‌رسد." }
+            }
+            dl.summary #record {
+                dt { "وضعیت" }
+                dd { span.badge #state { (state_fa(&r.state)) } }
+                dt { "علت درخواست" }
+                dd { (reason) }
+                dt { "دفتر نوبت" }
+                dd { (booked) }
+                dt { "دفتر ثبت‌نام" }
+                dd { (enrolled) }
+                dt { "دفتر تحویل" }
+                dd { (destination) }
+                dt { "بررسی تکرار اثر انگشت" }
+                dd { (dedup) }
+                dt { "سریال تراشه" }
+                dd {
+                    @match r.chip_serial.as_deref() {
+                        Some(s) => bdi.code { (s) },
+                        None => "—",
+                    }
+                }
+                dt { "وضعیت کارت" }
+                dd { (card) }
+                @if let Some(u) = uncollected {
+                    dt { "علت تحویل‌نگرفتن" }
+                    dd { (u.fa()) }
+                }
+            }
+            @if can_enroll || can_pickup || can_print {
+                div.actions {
+                    @if can_enroll {
+                        a.button.primary href={ "/office/enroll/" (tc) } { "ثبت‌نام" }
+                    }
+                    @if can_pickup {
+                        a.button.primary href={ "/office/pickup?tc=" (tc) } { "تحویل کارت" }
+                    }
+                    @if can_print {
+                        a.button href={ "/office/receipts/" (tc) ".pdf" } { "چاپ رسید (PDF)" }
+                    }
+                }
+            }
+        }
+        @if can_transfer || !errors.is_empty() {
+            (transfer::section(tc, desk, form, errors))
+        }
+        section.card {
+            h2 { "پیامک‌ها" }
+            @if r.messages.is_empty() {
+                p.note { "پیامکی برای این درخواست فرستاده نشده است." }
+            } @else {
+                div.scroll {
+                    table.history #messages {
+                        thead {
+                            tr {
+                                th scope="col" { "زمان" }
+                                th scope="col" { "پیامک" }
+                                th scope="col" { "گیرنده" }
+                                th scope="col" { "وضعیت" }
+                                th scope="col" { "تلاش‌ها" }
+                                th scope="col" { "آخرین خطا" }
+                            }
+                        }
+                        tbody {
+                            @for m in &r.messages {
+                                tr {
+                                    td.when { (rfc3339_fa(&m.created_at)) }
+                                    td { (sms_kind_fa(&m.kind)) }
+                                    td dir="ltr" { (fa_digits(&m.to)) }
+                                    td { (sms_state_fa(&m.state)) }
+                                    td.num { (fa_digits(&m.attempts.to_string())) }
+                                    td { (m.last_error.as_deref().unwrap_or_default()) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card {
+            h2 { "تلاش‌های تحویل" }
+            @if r.pickup_attempts.is_empty() {
+                p.note { "تلاشی برای تحویل کارت ثبت نشده است." }
+            } @else {
+                div.scroll {
+                    table.history #attempts {
+                        thead {
+                            tr {
+                                th scope="col" { "زمان" }
+                                th scope="col" { "متصدی" }
+                                th scope="col" { "انگشت" }
+                                th scope="col" { "نتیجه" }
+                            }
+                        }
+                        tbody {
+                            @for a in &r.pickup_attempts {
+                                tr {
+                                    td.when { (rfc3339_fa(&a.at)) }
+                                    td { bdi { (a.operator) } }
+                                    td { (finger_fa(a.position)) }
+                                    td {
+                                        @if a.matched {
+                                            span.state.done { "مطابقت داشت" }
+                                        } @else {
+                                            span.state.closed { "مطابقت نداشت" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.card {
+            h2 { "تاریخچه" }
+            div.scroll {
+                table.history #history {
+                    thead {
+                        tr {
+                            th scope="col" { "زمان" }
+                            th scope="col" { "انجام‌دهنده" }
+                            th scope="col" { "از ← به" }
+                            th scope="col" { "رویداد" }
+                            th scope="col" { "توضیح" }
+                        }
+                    }
+                    tbody {
+                        @for h in &r.history {
+                            tr {
+                                td.when { (rfc3339_fa(&h.at)) }
+                                td { (actor_html(&h.actor)) }
+                                td {
+                                    (h.from_state.as_deref().map_or("—", state_fa)) " ← " (state_fa(&h.to_state))
+                                }
+                                td { (event_html(&h.event)) }
+                                td {
+                                    @if let Some(reason) = &h.reason { (reason_html(reason)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,13 +3,13 @@
 //! every card arrived), posted to `POST /office/shipments/{id}/receive` (the shared `receive_at`), whose result
 //! page lists the cards now ready, and the missing and unexpected serials.
 
-use super::{desk, failure, respond, tc_fa, when_fa, Desk};
+use super::{desk, failure, flash_line, reply, tracking_code, when_fa, Desk};
 use crate::error::ApiError;
 use crate::shipments::receive_at;
 use crate::state::AppState;
 use crate::web::extract::{PageForm, PagePath};
 use crate::web::form::Errors;
-use crate::web::html::{escape, fa_count, fa_digits};
+use crate::web::html::{fa_count, fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -40,16 +40,18 @@ fn state_fa(s: ShipmentState) -> &'static str {
     }
 }
 
-fn origin(s: &Shipment) -> String {
-    match (&s.from_office, s.batch_id) {
-        (Some(o), _) => format!("انتقال از دفتر <bdi>{}</bdi>", escape(o.as_str())),
-        (None, Some(b)) => format!("سازندهٔ کارت · دستهٔ {}", fa_digits(&b.to_string())),
-        (None, None) => "سازندهٔ کارت".to_string(),
+fn origin(s: &Shipment) -> Markup {
+    html! {
+        @match (&s.from_office, s.batch_id) {
+            (Some(o), _) => { "انتقال از دفتر " bdi { (o.as_str()) } },
+            (None, Some(b)) => { "سازندهٔ کارت · دستهٔ " (fa_digits(&b.to_string())) },
+            (None, None) => "سازندهٔ کارت",
+        }
     }
 }
 
-fn serial(s: &str) -> String {
-    format!("<bdi class=\"code\">{}</bdi>", escape(s))
+fn serial(s: &str) -> Markup {
+    html! { bdi.code { (s) } }
 }
 
 pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -72,93 +74,112 @@ async fn render(
         Ok(s) => s,
         Err(e) => return failure(Some(desk), &ApiError::from(e)),
     };
-    let rows: String = all
-        .iter()
-        .map(|s| {
-            let received = match (&s.received_at, &s.received_by) {
-                (Some(at), by) => format!(
-                    "{}{}",
-                    when_fa(*at),
-                    by.as_deref()
-                        .map(|b| format!(" · {}", super::record::actor_fa(b)))
-                        .unwrap_or_default()
-                ),
-                _ => "—".to_string(),
-            };
-            format!(
-                "<tr><td class=\"num\">{id}</td><td>{from}</td><td><span class=\"state {class}\">{st}</span></td>\
-<td class=\"num\">{count}</td><td>{created}</td><td>{received}</td></tr>",
-                id = fa_digits(&s.id.to_string()),
-                from = origin(s),
-                class = if s.state == ShipmentState::InTransit { "waiting" } else { "done" },
-                st = state_fa(s.state),
-                count = fa_count(s.cards.len() as u64),
-                created = when_fa(s.created_at),
-            )
-        })
-        .collect();
-    let table = if all.is_empty() {
-        "<p class=\"note\" id=\"no-shipments\">محموله‌ای به این دفتر فرستاده نشده است.</p>"
-            .to_string()
-    } else {
-        format!(
-            "<div class=\"scroll\"><table class=\"history\" id=\"shipments\"><thead><tr>\
-<th scope=\"col\">شماره</th><th scope=\"col\">از</th><th scope=\"col\">وضعیت</th><th scope=\"col\">کارت‌ها</th>\
-<th scope=\"col\">ارسال</th><th scope=\"col\">تحویل</th></tr></thead><tbody>{rows}</tbody></table></div>"
-        )
-    };
-    let forms: String = all
-        .iter()
-        .filter(|s| s.state == ShipmentState::InTransit)
-        .map(|s| receive_card(s, failed_id, typed, errors))
-        .collect();
     // A refusal goes with its shipment's form when that form is shown, else at the top.
     let in_form = failed_id.is_some_and(|id| {
         all.iter()
             .any(|s| s.id == id && s.state == ShipmentState::InTransit)
     });
-    let top = if in_form {
-        String::new()
-    } else {
-        errors.render_top()
+    let body = html! {
+        section.card {
+            h1 { "محموله‌های دفتر" }
+            p.lead { "محموله‌هایی که سازندگان کارت یا دفترهای دیگر به این دفتر فرستاده‌اند، تازه‌ترین در بالا." }
+            @if !in_form { (errors.top_box()) }
+            @if all.is_empty() {
+                p.note #no-shipments { "محموله‌ای به این دفتر فرستاده نشده است." }
+            } @else {
+                div.scroll {
+                    table.history #shipments {
+                        thead {
+                            tr {
+                                th scope="col" { "شماره" }
+                                th scope="col" { "از" }
+                                th scope="col" { "وضعیت" }
+                                th scope="col" { "کارت‌ها" }
+                                th scope="col" { "ارسال" }
+                                th scope="col" { "تحویل" }
+                            }
+                        }
+                        tbody {
+                            @for s in &all {
+                                tr {
+                                    td.num { (fa_digits(&s.id.to_string())) }
+                                    td { (origin(s)) }
+                                    td {
+                                        span class={
+                                            "state "
+                                            (if s.state == ShipmentState::InTransit { "waiting" } else { "done" })
+                                        } { (state_fa(s.state)) }
+                                    }
+                                    td.num { (fa_count(s.cards.len() as u64)) }
+                                    td { (when_fa(s.created_at)) }
+                                    td {
+                                        @match s.received_at {
+                                            Some(at) => {
+                                                (when_fa(at))
+                                                @if let Some(by) = &s.received_by {
+                                                    " · " (super::record::actor_html(by))
+                                                }
+                                            },
+                                            None => "—",
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @for s in all.iter().filter(|s| s.state == ShipmentState::InTransit) {
+            (receive_card(s, failed_id, typed, errors))
+        }
     };
-    let body = format!(
-        "<section class=\"card\"><h1>محموله‌های دفتر</h1>\
-<p class=\"lead\">محموله‌هایی که سازندگان کارت یا دفترهای دیگر به این دفتر فرستاده‌اند، تازه‌ترین در بالا.</p>{top}{table}</section>{forms}"
-    );
-    respond(status, "محموله‌ها", Some(desk), &body)
+    reply(status, "محموله‌ها", Some(desk), body)
 }
 
-fn receive_card(s: &Shipment, failed_id: Option<i64>, typed: &str, errors: &Errors) -> String {
+fn receive_card(s: &Shipment, failed_id: Option<i64>, typed: &str, errors: &Errors) -> Markup {
     let id = s.id;
     let mine = failed_id == Some(id);
-    let cards: String = s
-        .cards
-        .iter()
-        .map(|c| {
-            format!(
-                "<tr><td>{}</td><td>{}</td></tr>",
-                tc_fa(c.tracking_code.as_str()),
-                serial(c.chip_serial.as_str())
-            )
-        })
-        .collect();
-    format!(
-        "<section class=\"card\" id=\"receive-{id}\"><h2>تحویل محمولهٔ {id_fa}</h2>\
-<p class=\"note\">{count} کارت · {from}</p>{top}\
-<details><summary>فهرست کارت‌های محموله</summary><div class=\"scroll\"><table class=\"history\">\
-<thead><tr><th scope=\"col\">کد رهگیری</th><th scope=\"col\">سریال تراشه</th></tr></thead><tbody>{cards}</tbody></table></div></details>\
-<form method=\"post\" action=\"/office/shipments/{id}/receive\">\
-<div class=\"field\"><label for=\"scanned-{id}\">سریال تراشهٔ کارت‌های رسیده</label>\
-<textarea id=\"scanned-{id}\" name=\"scanned\" rows=\"5\" dir=\"ltr\" spellcheck=\"false\">{typed}</textarea>\
-<p class=\"hint\">هر سریال در یک سطر، همان‌گونه که دستگاه خوان می‌خواند. اگر خالی بماند، همهٔ کارت‌های محموله رسیده شمرده می‌شوند.</p></div>\
-<div class=\"actions\"><button type=\"submit\" class=\"primary\">تحویل گرفتم</button></div></form></section>",
-        id_fa = fa_digits(&id.to_string()),
-        count = fa_count(s.cards.len() as u64),
-        from = origin(s),
-        top = if mine { errors.render_top() } else { String::new() },
-        typed = if mine { escape(typed) } else { String::new() },
-    )
+    html! {
+        section.card id={ "receive-" (id) } {
+            h2 { "تحویل محمولهٔ " (fa_digits(&id.to_string())) }
+            p.note { (fa_count(s.cards.len() as u64)) " کارت · " (origin(s)) }
+            @if mine { (errors.top_box()) }
+            details {
+                summary { "فهرست کارت‌های محموله" }
+                div.scroll {
+                    table.history {
+                        thead {
+                            tr {
+                                th scope="col" { "کد رهگیری" }
+                                th scope="col" { "سریال تراشه" }
+                            }
+                        }
+                        tbody {
+                            @for c in &s.cards {
+                                tr {
+                                    td { (tracking_code(c.tracking_code.as_str())) }
+                                    td { (serial(c.chip_serial.as_str())) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="post" action={ "/office/shipments/" (id) "/receive" } {
+                div.field {
+                    label for={ "scanned-" (id) } { "سریال تراشهٔ کارت‌های رسیده" }
+                    textarea id={ "scanned-" (id) } name="scanned" rows="5" dir="ltr" spellcheck="false" {
+                        @if mine { (typed) }
+                    }
+                    p.hint {
+                        "هر سریال در یک سطر، همان‌گونه که دستگاه خوان می‌خواند. اگر خالی بماند، همهٔ کارت‌های محموله رسیده شمرده می‌شوند."
+                    }
+                }
+                div.actions { button type="submit" class="primary" { "تحویل گرفتم" } }
+            }
+        }
+    }
 }
 
 pub async fn receive(
@@ -184,57 +205,56 @@ pub async fn receive(
         }
     };
     let list = |title: &str, id: &str, serials: &[String], empty: &str| {
-        let items = if serials.is_empty() {
-            format!("<p class=\"note\">{empty}</p>")
-        } else {
-            let li: String = serials
-                .iter()
-                .map(|s| format!("<li>{}</li>", serial(s)))
-                .collect();
-            format!("<ul class=\"serials\" id=\"{id}\">{li}</ul>")
-        };
-        format!(
-            "<h2>{title} ({})</h2>{items}",
-            fa_count(serials.len() as u64)
-        )
-    };
-    let missing_note = if outcome.missing.is_empty() {
-        ""
-    } else {
-        "<p class=\"notice\">کارت‌های نرسیده باطل می‌شوند و دوباره صادر خواهند شد.</p>"
+        html! {
+            h2 { (title) " (" (fa_count(serials.len() as u64)) ")" }
+            @if serials.is_empty() {
+                p.note { (empty) }
+            } @else {
+                ul.serials id=(id) {
+                    @for s in serials { li { (serial(s)) } }
+                }
+            }
+        }
     };
     let clean = outcome.missing.is_empty() && outcome.unexpected.is_empty();
-    let body = format!(
-        "<section class=\"card\" id=\"received\"><h1>محمولهٔ {id} تحویل گرفته شد</h1>{flash}\
-<dl><dt>کارت‌های آمادهٔ تحویل</dt><dd id=\"ready\">{ready}</dd></dl>\
-<p class=\"note\">برای دارندگان کارت‌های آماده پیامک فرستاده می‌شود.</p>\
-{missing}{missing_note}{unexpected}\
-<div class=\"actions\"><a class=\"button primary\" href=\"/office/shipments\">بازگشت به محموله‌ها</a>\
-<a class=\"button\" href=\"/office\">میز دفتر</a></div></section>",
-        id = fa_digits(&outcome.shipment_id.to_string()),
-        flash = super::flash(
-            clean,
-            if clean {
-                "همهٔ کارت‌های محموله رسیدند."
-            } else {
-                "محموله با مغایرت تحویل گرفته شد."
+    let body = html! {
+        section.card #received {
+            h1 { "محمولهٔ " (fa_digits(&outcome.shipment_id.to_string())) " تحویل گرفته شد" }
+            (flash_line(
+                clean,
+                if clean {
+                    "همهٔ کارت‌های محموله رسیدند."
+                } else {
+                    "محموله با مغایرت تحویل گرفته شد."
+                }
+            ))
+            dl {
+                dt { "کارت‌های آمادهٔ تحویل" }
+                dd #ready { (fa_count(outcome.ready)) }
             }
-        ),
-        ready = fa_count(outcome.ready),
-        missing = list(
-            "کارت‌های نرسیده",
-            "missing",
-            &outcome.missing,
-            "همهٔ کارت‌های محموله رسیدند."
-        ),
-        unexpected = list(
-            "سریال‌های خارج از محموله",
-            "unexpected",
-            &outcome.unexpected,
-            "سریال ناشناخته‌ای خوانده نشد."
-        ),
-    );
-    respond(StatusCode::OK, "تحویل محموله", Some(&desk), &body)
+            p.note { "برای دارندگان کارت‌های آماده پیامک فرستاده می‌شود." }
+            (list(
+                "کارت‌های نرسیده",
+                "missing",
+                &outcome.missing,
+                "همهٔ کارت‌های محموله رسیدند."
+            ))
+            @if !outcome.missing.is_empty() {
+                p.notice { "کارت‌های نرسیده باطل می‌شوند و دوباره صادر خواهند شد." }
+            }
+            (list(
+                "سریال‌های خارج از محموله",
+                "unexpected",
+                &outcome.unexpected,
+                "سریال ناشناخته‌ای خوانده نشد."
+            ))
+            div.actions {
+                a.button.primary href="/office/shipments" { "بازگشت به محموله‌ها" }
+                a.button href="/office" { "میز دفتر" }
+            }
+        }
+    };
+    reply(StatusCode::OK, "تحویل محموله", Some(&desk), body)
 }
 
 #[cfg(test)]

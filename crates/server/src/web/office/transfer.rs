@@ -10,8 +10,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::transfer::{with_holder, OfficeTransferInput};
 use crate::web::extract::PagePath;
-use crate::web::form::{see_other, select_field, text_field, Errors};
-use crate::web::html::escape;
+use crate::web::form::{see_other, select_input, text_input, Errors, Input};
+use crate::web::html::{html, Markup};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -45,36 +45,55 @@ fn form_field(api_field: &str) -> Option<&str> {
 }
 
 /// The form, for the record page (and for the page that refuses another office's record).
-pub fn section(tc: &str, desk: &Desk, f: &TransferForm, errors: &Errors) -> String {
-    format!(
-        "<section class=\"card\" id=\"transfer\"><h2>ارسال کارت به این دفتر</h2>\
-<p class=\"note\">اگر دارنده جابه‌جا شده و می‌خواهد کارت را در «{office}» بگیرد، کارت با حضور خود او به این دفتر \
-فرستاده می‌شود: کد ملی او و یک اثر انگشت که با همان انگشتِ ثبت‌شده هنگام ثبت‌نام تطبیق داده می‌شود \
-(پیش از صدور، تنها مقصد عوض می‌شود).</p>{top}\
-<form method=\"post\" action=\"/office/applications/{tc}/transfer\" enctype=\"multipart/form-data\" id=\"transfer-form\" novalidate>\
-{nc}<div class=\"row\">{position}{format}</div>\
-<div class=\"field{inv}\"><label for=\"data\">پروندهٔ اثر انگشت</label>\
-<input type=\"file\" id=\"data\" name=\"data\"{aria}>\
-<p class=\"hint\">پرونده‌ای که دستگاه اسکن از انگشت انتخاب‌شده گرفته است.</p>{data_error}</div>\
-<div class=\"actions\"><button type=\"submit\" class=\"primary\" id=\"transfer-submit\">تطبیق و ارسال کارت به این دفتر</button></div></form></section>",
-        office = escape(&desk.office_name),
-        tc = escape(tc),
-        top = errors.render_top(),
-        nc = text_field(
-            errors,
-            "national_code",
-            "کد ملی دارنده",
-            &f.national_code,
-            "ده رقم، از روی کارت یا شناسنامهٔ دارنده",
-            r#" inputmode="numeric" autocomplete="off" maxlength="20" dir="ltr""#,
-        ),
-        position = select_field(errors, "position", "انگشت", &finger_choices(), &f.position),
-        format = select_field(errors, "format", "قالب پرونده", &format_choices(), &f.format),
-        inv = if errors.get("data").is_some() { " invalid" } else { "" },
-        aria = errors.aria("data"),
-        data_error = errors.render("data"),
-    )
+pub fn section(tc: &str, desk: &Desk, f: &TransferForm, errors: &Errors) -> Markup {
+    html! {
+        section.card #transfer {
+            h2 { "ارسال کارت به این دفتر" }
+            p.note {
+                "اگر دارنده جابه‌جا شده و می‌خواهد کارت را در «" (desk.office_name) "» بگیرد، کارت با حضور خود او به این دفتر "
+                "فرستاده می‌شود: کد ملی او و یک اثر انگشت که با همان انگشتِ ثبت‌شده هنگام ثبت‌نام تطبیق داده می‌شود "
+                "(پیش از صدور، تنها مقصد عوض می‌شود)."
+            }
+            (errors.top_box())
+            form method="post" action={ "/office/applications/" (tc) "/transfer" } enctype="multipart/form-data"
+                id="transfer-form" novalidate {
+                (text_input(
+                    errors,
+                    "national_code",
+                    "کد ملی دارنده",
+                    &f.national_code,
+                    "ده رقم، از روی کارت یا شناسنامهٔ دارنده",
+                    Input::code(20),
+                ))
+                div.row {
+                    (select_input(errors, "position", "انگشت", &finger_choices(), &f.position))
+                    (select_input(errors, "format", "قالب پرونده", &format_choices(), &f.format))
+                }
+                (data_field(errors, FILE_HINT))
+                div.actions {
+                    button type="submit" class="primary" id="transfer-submit" { "تطبیق و ارسال کارت به این دفتر" }
+                }
+            }
+        }
+    }
 }
+
+/// The scanner's file of one finger (the field `data`), as the transfer, pickup and reactivation forms ask it;
+/// `hint` says what the file is, when not empty.
+pub fn data_field(errors: &Errors, hint: &str) -> Markup {
+    html! {
+        div class=(if errors.get("data").is_some() { "field invalid" } else { "field" }) {
+            label for="data" { "پروندهٔ اثر انگشت" }
+            input type="file" id="data" name="data" aria-invalid=[errors.invalid("data")]
+                aria-describedby=[errors.described_by("data")];
+            @if !hint.is_empty() { p.hint { (hint) } }
+            (errors.beside("data"))
+        }
+    }
+}
+
+/// What the finger's file is.
+pub const FILE_HINT: &str = "پرونده‌ای که دستگاه اسکن از انگشت انتخاب‌شده گرفته است.";
 
 pub async fn submit(
     State(state): State<AppState>,
@@ -98,7 +117,7 @@ pub async fn submit(
             &state,
             &desk,
             &tc,
-            "",
+            html! {},
             &errors,
             &f,
             Some(StatusCode::BAD_REQUEST),
@@ -115,7 +134,7 @@ pub async fn submit(
         Ok(p) => p,
         Err((field, message)) => {
             errors.field(field, message);
-            return render(&state, &desk, &tc, "", &errors, &f, unprocessable).await;
+            return render(&state, &desk, &tc, html! {}, &errors, &f, unprocessable).await;
         }
     };
     let input = OfficeTransferInput {
@@ -141,7 +160,7 @@ pub async fn submit(
                 Some(field) => errors.field(field, e.detail.message.clone()),
                 None => errors.top(e.detail.message.clone()),
             }
-            render(&state, &desk, &tc, "", &errors, &f, Some(e.status)).await
+            render(&state, &desk, &tc, html! {}, &errors, &f, Some(e.status)).await
         }
     }
 }
