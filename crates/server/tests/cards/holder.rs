@@ -58,7 +58,7 @@ pub(super) async fn verification_loss_transfer_and_death(d: &Desk<'_>) {
         .await
         .status_json();
     assert_eq!(st, StatusCode::CREATED, "{b}");
-    assert_eq!(app.state_of(&tc1).await, "revoked");
+    assert_eq!(app.state_of(tc1).await, "revoked");
     let (_, b) = app
         .call("POST", "/api/v1/verify")
         .header_opt(bank)
@@ -88,7 +88,7 @@ pub(super) async fn verification_loss_transfer_and_death(d: &Desk<'_>) {
         .await
         .unwrap();
     assert_eq!(server::cards::workers::deaths(&app.state).await.unwrap(), 1);
-    assert_eq!(app.state_of(&tc3).await, "cancelled");
+    assert_eq!(app.state_of(tc3).await, "cancelled");
 
     assert_eq!(
         s.province_counts().await.unwrap(),

@@ -70,7 +70,7 @@ pub(super) async fn refusals(d: &Desk<'_>) {
     let (st, b) = app
         .call("POST", enroll)
         .header_opt(op2)
-        .json(&enrollment(&tc1, 1))
+        .json(&enrollment(tc1, 1))
         .await
         .status_json();
     assert_eq!(
@@ -80,11 +80,11 @@ pub(super) async fn refusals(d: &Desk<'_>) {
     );
     let (st, _) = app
         .call("POST", enroll)
-        .json(&enrollment(&tc1, 1))
+        .json(&enrollment(tc1, 1))
         .await
         .status_json();
     assert_eq!(st, StatusCode::UNAUTHORIZED);
-    let mut bad = enrollment(&tc1, 1);
+    let mut bad = enrollment(tc1, 1);
     bad["photo"] = json!(B64.encode(b"not a picture at all"));
     let (st, b) = app
         .call("POST", enroll)
@@ -101,7 +101,7 @@ pub(super) async fn refusals(d: &Desk<'_>) {
         ),
         "{b}"
     );
-    let mut bad = enrollment(&tc1, 1);
+    let mut bad = enrollment(tc1, 1);
     let rec = B64
         .decode(bad["fingerprints"][2]["data"].as_str().unwrap())
         .unwrap();
@@ -121,7 +121,7 @@ pub(super) async fn refusals(d: &Desk<'_>) {
         ),
         "{b}"
     );
-    let mut bad = enrollment(&tc1, 1);
+    let mut bad = enrollment(tc1, 1);
     bad["photo"] = json!(B64.encode(vec![0xFFu8; 3 * 1024 * 1024]));
     let (st, b) = app
         .call("POST", enroll)
@@ -135,7 +135,7 @@ pub(super) async fn refusals(d: &Desk<'_>) {
         "{b}"
     );
     // Past the service's body limit the request is refused before it is read.
-    let mut huge = enrollment(&tc1, 1);
+    let mut huge = enrollment(tc1, 1);
     huge["photo"] = json!(B64.encode(vec![0u8; server::ENROLLMENT_BODY_LIMIT]));
     let (st, _) = app
         .call("POST", enroll)
@@ -144,7 +144,7 @@ pub(super) async fn refusals(d: &Desk<'_>) {
         .await
         .status_json();
     assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
-    let mut bad = enrollment(&tc1, 1);
+    let mut bad = enrollment(tc1, 1);
     bad["documents"]["birth_certificate_seen"] = json!(false);
     let (st, b) = app
         .call("POST", enroll)
@@ -160,7 +160,7 @@ pub(super) async fn refusals(d: &Desk<'_>) {
             Some("documents.birth_certificate_seen")
         )
     );
-    assert_eq!(app.state_of(&tc1).await, "appointment_booked");
+    assert_eq!(app.state_of(tc1).await, "appointment_booked");
 }
 
 pub(super) async fn enrollment_and_adjudication(d: &Desk<'_>) {
@@ -177,7 +177,7 @@ pub(super) async fn enrollment_and_adjudication(d: &Desk<'_>) {
     let (st, b) = app
         .call("POST", enroll)
         .header_opt(op1)
-        .json(&enrollment(&tc1, 1))
+        .json(&enrollment(tc1, 1))
         .await
         .status_json();
     assert_eq!(st, StatusCode::CREATED, "{name}: {b}");
@@ -189,7 +189,7 @@ pub(super) async fn enrollment_and_adjudication(d: &Desk<'_>) {
     let (st, b) = app
         .call("POST", enroll)
         .header_opt(op1)
-        .json(&enrollment(&tc1, 1))
+        .json(&enrollment(tc1, 1))
         .await
         .status_json();
     assert_eq!(
@@ -243,7 +243,7 @@ pub(super) async fn enrollment_and_adjudication(d: &Desk<'_>) {
         .await
         .status_json();
     assert_eq!(st, StatusCode::OK, "{b}");
-    assert_eq!(app.state_of(&tc2).await, "rejected");
+    assert_eq!(app.state_of(tc2).await, "rejected");
     let (st, b) = app
         .call("POST", &format!("/api/v1/office/adjudications/{tc2}"))
         .header_opt(sup1)
@@ -270,7 +270,7 @@ pub(super) async fn enrollment_and_adjudication(d: &Desk<'_>) {
         .status_json();
     let last = rec["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["actor"], "supervisor:sup1");
-    assert!(last["reason"].as_str().unwrap().contains(&tc1), "{last}");
+    assert!(last["reason"].as_str().unwrap().contains(tc1), "{last}");
 }
 
 pub(super) async fn receipt(d: &Desk<'_>) {
@@ -280,14 +280,14 @@ pub(super) async fn receipt(d: &Desk<'_>) {
     let op1_auth = d.op1_auth.as_str();
     // --- The receipt: at the enrolling office only. ---
     let receipt = format!("/api/v1/office/receipts/{tc1}.pdf");
-    let a = app.get(&receipt).auth(&op1_auth).await;
+    let a = app.get(&receipt).auth(op1_auth).await;
     let (st, headers, pdf) = (a.status, a.headers, a.bytes);
     assert_eq!(st, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/pdf");
     assert!(pdf.starts_with(b"%PDF"));
     if let Some(text) = pdftotext(&pdf) {
         assert!(
-            text.contains(&domain::text::to_persian_digits(&tc1)),
+            text.contains(&domain::text::to_persian_digits(tc1)),
             "{text}"
         );
         assert!(
@@ -304,7 +304,7 @@ pub(super) async fn receipt(d: &Desk<'_>) {
     assert_eq!(st, StatusCode::FORBIDDEN);
     // The QR link says the receipt is valid.
     let url =
-        server::cards::receipt::verify_url(&app.state, &domain::TrackingCode::parse(&tc1).unwrap());
+        server::cards::receipt::verify_url(&app.state, &domain::TrackingCode::parse(tc1).unwrap());
     let path = url.split_once("8080").unwrap().1.to_string();
     let a = app.get(&path).await;
     let (st, page) = (a.status, a.bytes);

@@ -80,7 +80,7 @@ pub(super) async fn production(d: &Desk<'_>) -> (i64, i64) {
     }
     let batch_id = batch["batch_id"].as_i64().unwrap();
     // The chips' keys certified first (a personalised card needs its holder certificates).
-    certify(&app, batch_id, vendor, &[&tc1, &tc3]).await;
+    certify(app, batch_id, vendor, &[tc1, tc3]).await;
     let results = format!("/api/v1/vendor/batches/{batch_id}/results");
     let (st, b) = app.call("POST", &results).header_opt(vendor).json(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
                          {"tracking_code": tc2, "outcome": "personalized", "chip_serial": "SC-0002-AAAA"}])).await.status_json();
@@ -106,7 +106,7 @@ pub(super) async fn production(d: &Desk<'_>) -> (i64, i64) {
         .as_str()
         .unwrap()
         .contains("U+202E"));
-    assert_eq!(app.state_of(&tc1).await, "in_production");
+    assert_eq!(app.state_of(tc1).await, "in_production");
     let (st, b) = app.call("POST", &results).header_opt(vendor).json(&json!([{"tracking_code": tc1, "outcome": "personalized", "chip_serial": "SC-0001-AAAA"},
                          {"tracking_code": tc3, "outcome": "failed", "reason": "laser engraving fault"}])).await.status_json();
     assert_eq!(st, StatusCode::OK, "{b}");
@@ -114,7 +114,7 @@ pub(super) async fn production(d: &Desk<'_>) -> (i64, i64) {
         (b["personalized"].as_u64(), b["failed"].as_u64()),
         (Some(1), Some(1))
     );
-    assert_eq!(app.state_of(&tc3).await, "enrolled");
+    assert_eq!(app.state_of(tc3).await, "enrolled");
     assert_eq!(
         server::cards::workers::form_batches(&app.state)
             .await
@@ -129,7 +129,7 @@ pub(super) async fn production(d: &Desk<'_>) -> (i64, i64) {
         .await
         .status_json();
     let batch2 = again["batch_id"].as_i64().unwrap();
-    certify(&app, batch2, vendor, &[&tc3]).await;
+    certify(app, batch2, vendor, &[tc3]).await;
     let (st, _) = app.call("POST", &format!("/api/v1/vendor/batches/{batch2}/results")).header_opt(vendor).json(&json!([{"tracking_code": tc3, "outcome": "personalized", "chip_serial": "SC-0003-AAAA"}])).await.status_json();
     assert_eq!(st, StatusCode::OK);
     for b in [batch_id, batch2] {
@@ -142,7 +142,7 @@ pub(super) async fn production(d: &Desk<'_>) -> (i64, i64) {
         assert_eq!(st, StatusCode::OK, "{shipped}");
         assert_eq!(shipped[0]["to_office_id"], "30-0001");
     }
-    assert_eq!(app.state_of(&tc1).await, "dispatched");
+    assert_eq!(app.state_of(tc1).await, "dispatched");
     (batch_id, batch2)
 }
 
@@ -207,8 +207,8 @@ pub(super) async fn reception_sms_and_pickup(d: &Desk<'_>, batch_id: i64, batch2
         .status_json();
     assert_eq!(st, StatusCode::OK);
     assert_eq!(b["missing"], json!(["SC-0003-AAAA"]));
-    assert_eq!(app.state_of(&tc3).await, "enrolled");
-    assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
+    assert_eq!(app.state_of(tc3).await, "enrolled");
+    assert_eq!(app.state_of(tc1).await, "ready_for_pickup");
     // Once the card waits, no more receipts.
     let (st, b) = app
         .call("GET", &receipt)
@@ -289,7 +289,7 @@ pub(super) async fn reception_sms_and_pickup(d: &Desk<'_>, batch_id: i64, batch2
         (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")),
         "{b}"
     );
-    assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
+    assert_eq!(app.state_of(tc1).await, "ready_for_pickup");
     let record1 = format!("/api/v1/office/applications/{tc1}");
     let (st, _) = app
         .call("GET", &record1)
@@ -360,7 +360,7 @@ pub(super) async fn reception_sms_and_pickup(d: &Desk<'_>, batch_id: i64, batch2
         ),
         "{b}"
     );
-    assert_eq!(app.state_of(&tc1).await, "ready_for_pickup");
+    assert_eq!(app.state_of(tc1).await, "ready_for_pickup");
     let (st, b) = app
         .call("POST", "/api/v1/office/pickups")
         .header_opt(op1)
