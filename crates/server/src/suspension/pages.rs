@@ -75,11 +75,6 @@ pub async fn card_box(state: &AppState, o: &Opened) -> Markup {
     }
 }
 
-/// Transitional, for the application page while it is on `format!`: [`card_box`] as HTML text.
-pub async fn card_section(state: &AppState, o: &Opened) -> String {
-    card_box(state, o).await.into_string()
-}
-
 /// `POST /applications/{tc}/report-lost`: the portal's button.
 pub async fn report_lost(
     State(state): State<AppState>,

@@ -8,7 +8,7 @@ use crate::web::access::{open, Opened};
 use crate::web::dates;
 use crate::web::extract::{PagePath, PageQuery};
 use crate::web::form::{respond, see_other, Errors};
-use crate::web::html::{fa_digits, html, rials_fa, Markup, PreEscaped};
+use crate::web::html::{fa_digits, html, rials_fa, Markup};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -202,9 +202,7 @@ async fn next_step(state: &AppState, o: &Opened) -> Markup {
         }
         // `suspension::pages::card_section` still returns its box as HTML text it built itself (its values
         // escaped there); once it returns `Markup`, splice it directly and drop this `PreEscaped`.
-        ApplicationState::Delivered => {
-            PreEscaped(crate::suspension::pages::card_section(state, o).await)
-        }
+        ApplicationState::Delivered => crate::suspension::pages::card_box(state, o).await,
         s if crate::web::destination::movable(s) => html! {
             section.card.next #destination-box {
                 h2 { "دفتر تحویل کارت" }

@@ -2,7 +2,7 @@
 //! of the form, labelled inputs and selects, hidden fields, and the responses pages answer (HTML, 303 redirects).
 
 use crate::error::ApiError;
-use crate::web::html::{escape, fa_digits, html, page, portal, Markup, PreEscaped};
+use crate::web::html::{fa_digits, html, portal, Markup};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -86,24 +86,6 @@ impl Errors {
     /// `aria-describedby`'s value for an input tied to `field`: its message's id, when it has one.
     pub fn described_by(&self, field: &str) -> Option<String> {
         self.get(field).map(|_| format!("err-{field}"))
-    }
-
-    /// Transitional, for pages still on `format!`: [`Errors::top_box`] as text.
-    pub fn render_top(&self) -> String {
-        self.top_box().into_string()
-    }
-
-    /// Transitional, for pages still on `format!`: [`Errors::beside`] as text.
-    pub fn render(&self, field: &str) -> String {
-        self.beside(field).into_string()
-    }
-
-    /// Transitional, for pages still on `format!`: the aria attributes as text.
-    pub fn aria(&self, field: &str) -> String {
-        match self.get(field) {
-            Some(_) => format!(" aria-invalid=\"true\" aria-describedby=\"err-{field}\""),
-            None => String::new(),
-        }
     }
 
     fn class(&self, field: &str) -> &'static str {
@@ -247,81 +229,9 @@ pub fn hidden_input(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }
 }
 
-/// Transitional, for pages still on `format!`: [`text_input`] with its extra attributes already as text.
-pub fn text_field(
-    errors: &Errors,
-    name: &str,
-    label: &str,
-    value: &str,
-    hint: &str,
-    attrs: &str,
-) -> String {
-    let hint = if hint.is_empty() {
-        String::new()
-    } else {
-        format!("<p class=\"hint\">{hint}</p>")
-    };
-    format!(
-        "<div class=\"{class}\"><label for=\"{name}\">{label}</label>\
-<input id=\"{name}\" name=\"{name}\" value=\"{value}\"{attrs}{aria}>{hint}{error}</div>",
-        class = errors.class(name),
-        value = escape(value),
-        aria = errors.aria(name),
-        error = errors.render(name),
-    )
-}
-
-/// Transitional: [`option_list`] as text.
-pub fn options(choices: &[(String, String)], selected: &str) -> String {
-    option_list(choices, selected).into_string()
-}
-
-/// Transitional: [`select_input`] as text.
-pub fn select_field(
-    errors: &Errors,
-    name: &str,
-    label: &str,
-    choices: &[(String, String)],
-    selected: &str,
-) -> String {
-    select_input(errors, name, label, choices, selected).into_string()
-}
-
-/// Transitional: [`date_input`] as text, `after` already HTML.
-pub fn date_field(
-    errors: &Errors,
-    field: &str,
-    legend: &str,
-    names: [&str; 3],
-    values: [&str; 3],
-    choices: [Vec<(String, String)>; 3],
-    after: &str,
-) -> String {
-    date_input(
-        errors,
-        field,
-        legend,
-        names,
-        values,
-        choices,
-        PreEscaped(after.to_owned()),
-    )
-    .into_string()
-}
-
-/// Transitional: [`hidden_input`] as text.
-pub fn hidden(name: &str, value: &str) -> String {
-    hidden_input(name, value).into_string()
-}
-
 /// A whole portal page as a response.
 pub fn respond(status: StatusCode, title: &str, body: Markup) -> Response {
     html_document(status, portal(title, body).into_string())
-}
-
-/// A whole portal page as a response.
-pub fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    html_document(status, page(title, body))
 }
 
 /// A whole HTML document as a response, never cached.
@@ -372,11 +282,14 @@ mod tests {
         let other = ApiError::new(StatusCode::CONFLICT, "y", "<b>خطا</b>", "bad").with_field("zzz");
         e.api(&other, &["serial"]);
         assert_eq!(e.get("serial"), Some("سریال بد"));
-        assert!(e.render("serial").contains("id=\"err-serial\""));
-        assert!(e.render_top().contains("&lt;b&gt;خطا&lt;/b&gt;"));
+        assert!(e
+            .beside("serial")
+            .into_string()
+            .contains("id=\"err-serial\""));
+        assert!(e.top_box().into_string().contains("&lt;b&gt;خطا&lt;/b&gt;"));
         let field = text_input(&e, "serial", "سریال", "\"x", "", Input::default()).into_string();
         assert!(field.contains("value=\"&quot;x\""), "{field}");
         assert!(field.contains("aria-invalid=\"true\""), "{field}");
-        assert_eq!(Errors::default().render_top(), "");
+        assert_eq!(Errors::default().top_box().into_string(), "");
     }
 }

@@ -19,7 +19,7 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::form::see_other;
-use crate::web::html::{fa_digits, html, Chrome, Markup, PreEscaped};
+use crate::web::html::{fa_digits, html, Chrome, Markup};
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -173,11 +173,6 @@ pub fn reply(status: StatusCode, title: &str, desk: Option<&Desk>, body: Markup)
     crate::web::form::html_document(status, document(title, desk, body).into_string())
 }
 
-/// Transitional, for pages still on `format!`: [`reply`] with a body already written as HTML text.
-pub fn respond(status: StatusCode, title: &str, desk: Option<&Desk>, body: &str) -> Response {
-    reply(status, title, desk, PreEscaped(body.to_owned()))
-}
-
 /// A page that only says something (a refusal, a failure), with a way back to the desk.
 pub fn message(desk: Option<&Desk>, status: StatusCode, title: &str, text: &str) -> Response {
     let body = html! {
@@ -213,19 +208,9 @@ pub fn flash_line(ok: bool, text: &str) -> Markup {
     html! { p class={ "flash " (if ok { "ok" } else { "fail" }) } role="status" { (fa_digits(text)) } }
 }
 
-/// Transitional: [`flash_line`] as text.
-pub fn flash(ok: bool, text: &str) -> String {
-    flash_line(ok, text).into_string()
-}
-
 /// A tracking code, shown with Persian digits and kept left to right.
 pub fn tracking_code(tc: &str) -> Markup {
     html! { bdi.code { (fa_digits(tc)) } }
-}
-
-/// Transitional: [`tracking_code`] as text.
-pub fn tc_fa(tc: &str) -> String {
-    tracking_code(tc).into_string()
 }
 
 /// An instant as `۱۹ آبان ۱۴۰۳ · ۰۹:۳۵` (Tehran).

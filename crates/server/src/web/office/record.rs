@@ -39,11 +39,6 @@ pub fn event_html(e: &str) -> Markup {
     html! { (HistoryEvent::parse(e).map_or(e, |e| e.fa())) }
 }
 
-/// [`event_html`] as HTML text.
-pub fn event_fa(e: &str) -> String {
-    event_html(e).into_string()
-}
-
 /// A history row's reason (`domain::HistoryReason`): the service's own reasons in Persian, anything else (a
 /// supervisor's note, a manufacturer's fault) as written, isolated so that its direction does not upset the
 /// row.
@@ -59,11 +54,6 @@ pub fn reason_html(reason: &str) -> Markup {
         },
         _ => html! { bdi dir="auto" { (reason) } },
     }
-}
-
-/// [`reason_html`] as HTML text.
-pub fn reason_fa(reason: &str) -> String {
-    reason_html(reason).into_string()
 }
 
 /// Who did something (`operator:op1`, `system:batcher`): the kind in Persian, the name isolated.
@@ -83,11 +73,6 @@ pub fn actor_html(actor: &str) -> Markup {
         (kind_fa)
         @if !who.is_empty() { " " bdi.muted { (who) } }
     }
-}
-
-/// [`actor_html`] as HTML text.
-pub fn actor_fa(actor: &str) -> String {
-    actor_html(actor).into_string()
 }
 
 fn sms_kind_fa(kind: &str) -> &'static str {
@@ -417,19 +402,28 @@ mod tests {
 
     #[test]
     fn events_and_actors_in_persian() {
-        assert_eq!(event_fa("payment_settled"), "پرداخت هزینه");
-        assert_eq!(event_fa("<x>"), "&lt;x&gt;");
+        assert_eq!(event_html("payment_settled").into_string(), "پرداخت هزینه");
+        assert_eq!(event_html("<x>").into_string(), "&lt;x&gt;");
         assert_eq!(
-            actor_fa("system:batcher"),
+            actor_html("system:batcher").into_string(),
             "سامانه <bdi class=\"muted\">batcher</bdi>"
         );
-        assert_eq!(actor_fa("weird<"), "<bdi>weird&lt;</bdi>");
-        assert_eq!(reason_fa("first_issue"), "صدور برای نخستین بار");
-        assert_eq!(reason_fa("finger 2 matched"), "تطبیق انگشت اشارهٔ دست راست");
+        assert_eq!(actor_html("weird<").into_string(), "<bdi>weird&lt;</bdi>");
         assert_eq!(
-            reason_fa("30-0001 1405-08-30 #6"),
+            reason_html("first_issue").into_string(),
+            "صدور برای نخستین بار"
+        );
+        assert_eq!(
+            reason_html("finger 2 matched").into_string(),
+            "تطبیق انگشت اشارهٔ دست راست"
+        );
+        assert_eq!(
+            reason_html("30-0001 1405-08-30 #6").into_string(),
             "<bdi>30-0001</bdi> · ۳۰ آبان ۱۴۰۵ · نوبت ۶"
         );
-        assert_eq!(reason_fa("دو <b>"), "<bdi dir=\"auto\">دو &lt;b&gt;</bdi>");
+        assert_eq!(
+            reason_html("دو <b>").into_string(),
+            "<bdi dir=\"auto\">دو &lt;b&gt;</bdi>"
+        );
     }
 }
