@@ -127,6 +127,23 @@ pub struct CapturedFinger {
     pub data: Option<Vec<u8>>,
 }
 
+/// A finger's status as given (`captured` when none), or 422 `invalid_fingerprints` at `fingerprints[i].status`.
+pub fn finger_status(i: usize, status: Option<&str>) -> ApiResult<intake::FingerStatus> {
+    match status {
+        None => Ok(intake::FingerStatus::Captured),
+        Some(s) => intake::FingerStatus::parse(s).ok_or_else(|| {
+            ApiError::from(FieldError::new(
+                format!("fingerprints[{i}].status"),
+                ValidationError::new(
+                    "invalid_fingerprints",
+                    "status is captured, missing or bandaged",
+                    "وضعیت انگشت باید captured، missing یا bandaged باشد",
+                ),
+            ))
+        }),
+    }
+}
+
 impl Capture {
     /// The JSON body of `POST /api/v1/office/enrollments`: its base64 decoded, each refusal at its field.
     pub fn from_json(input: EnrollmentInput) -> ApiResult<Self> {
@@ -136,19 +153,7 @@ impl Capture {
         let signature = crate::cards::base64_field("signature", &input.signature)?;
         let mut fingerprints = Vec::with_capacity(input.fingerprints.len());
         for (i, f) in input.fingerprints.into_iter().enumerate() {
-            let status = match f.status.as_deref() {
-                None => intake::FingerStatus::Captured,
-                Some(s) => intake::FingerStatus::parse(s).ok_or_else(|| {
-                    ApiError::from(FieldError::new(
-                        format!("fingerprints[{i}].status"),
-                        ValidationError::new(
-                            "invalid_fingerprints",
-                            "status is captured, missing or bandaged",
-                            "وضعیت انگشت باید captured، missing یا bandaged باشد",
-                        ),
-                    ))
-                })?,
-            };
+            let status = finger_status(i, f.status.as_deref())?;
             let data = f
                 .data
                 .as_deref()

@@ -200,8 +200,6 @@ async fn next_step(state: &AppState, o: &Opened) -> Markup {
                 }
             }
         }
-        // `suspension::pages::card_section` still returns its box as HTML text it built itself (its values
-        // escaped there); once it returns `Markup`, splice it directly and drop this `PreEscaped`.
         ApplicationState::Delivered => crate::suspension::pages::card_box(state, o).await,
         s if crate::web::destination::movable(s) => html! {
             section.card.next #destination-box {

@@ -10,7 +10,7 @@ use super::multipart;
 use super::{
     desk, failure, finger_fa, flash_line, format_choices, message, reply, tracking_code, Desk,
 };
-use crate::enrollment::{booked_here, enroll, Documents, EnrollmentInput, FingerprintInput};
+use crate::enrollment::{booked_here, enroll, finger_status, Capture, CapturedFinger, Documents};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::dates::with_weekday;
@@ -21,7 +21,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use domain::{ApplicationState, Person, Reason, TrackingCode};
 use store::journey::Application;
 
@@ -70,10 +69,6 @@ const FIELD_ANCHORS: [(&str, &str); 15] = [
     ("f9", "row-f9"),
     ("f10", "row-f10"),
 ];
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
 
 /// The form's field for an API field: `fingerprints[3].data` is finger 4's row (`f4`).
 pub fn form_field(api_field: &str) -> Option<String> {
@@ -190,35 +185,46 @@ pub async fn submit(
         old_card_collected: fields.checked("old_card_collected"),
         ..EnrollForm::default()
     };
-    let mut fingerprints = Vec::with_capacity(10);
+    let capture = || -> Result<Capture, ApiError> {
+        let mut fingerprints = Vec::with_capacity(10);
+        for p in 1..=10usize {
+            let status = fields.text(&format!("f{p}_status"));
+            fingerprints.push(CapturedFinger {
+                position: p as i64,
+                status: finger_status(p - 1, Some(status.as_str()).filter(|s| !s.is_empty()))?,
+                format: Some(fields.text(&format!("f{p}_format"))).filter(|s| !s.is_empty()),
+                data: fields.file(&format!("f{p}_file")).map(<[u8]>::to_vec),
+            });
+        }
+        Ok(Capture {
+            tracking: tc.clone(),
+            documents: Documents {
+                birth_certificate_seen: f.birth_certificate_seen,
+                old_card_collected: f.old_card_collected,
+            },
+            photo: fields.file("photo").map(<[u8]>::to_vec).unwrap_or_default(),
+            fingerprints,
+            signature: fields
+                .file("signature")
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
+        })
+    };
     for p in 1..=10usize {
         let status = fields.text(&format!("f{p}_status"));
         let format = fields.text(&format!("f{p}_format"));
         if !status.is_empty() {
-            f.status[p - 1] = status.clone();
+            f.status[p - 1] = status;
         }
         if !format.is_empty() {
-            f.format[p - 1] = format.clone();
+            f.format[p - 1] = format;
         }
-        fingerprints.push(FingerprintInput {
-            position: p as i64,
-            status: Some(status).filter(|s| !s.is_empty()),
-            format: Some(format).filter(|s| !s.is_empty()),
-            data: fields.file(&format!("f{p}_file")).map(b64),
-        });
     }
-    let input = EnrollmentInput {
-        tracking_code: tc.as_str().to_string(),
-        documents: Documents {
-            birth_certificate_seen: f.birth_certificate_seen,
-            old_card_collected: f.old_card_collected,
-        },
-        photo: fields.file("photo").map(b64).unwrap_or_default(),
-        fingerprints,
-        signature: fields.file("signature").map(b64).unwrap_or_default(),
+    let done = match capture() {
+        Ok(c) => enroll(&state, &desk.staff, c).await,
+        Err(e) => Err(e),
     };
-    let capture = crate::enrollment::Capture::from_json(input);
-    match async { enroll(&state, &desk.staff, capture?).await }.await {
+    match done {
         Ok(done) => enrolled(&desk, &done.tracking_code),
         Err(e) => {
             if e.status == StatusCode::UNAUTHORIZED {
