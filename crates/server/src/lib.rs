@@ -179,10 +179,6 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/applications/{tracking_code}/print", get(web::print::show))
         .route(
-            "/applications/{tracking_code}/office",
-            get(web::destination::form).post(web::destination::submit),
-        )
-        .route(
             "/applications/{tracking_code}/verifications",
             get(web::verifications::show),
         )

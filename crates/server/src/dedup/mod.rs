@@ -5,6 +5,8 @@
 pub mod adjudicate;
 pub mod api;
 
+pub mod pages;
+
 use crate::state::AppState;
 use biometrics::gallery::Gallery;
 use biometrics::matcher::Thresholds;
@@ -134,9 +136,13 @@ impl Dedup {
 /// The routes of this feature (the supervisors' queue, its decisions and the photos they compare), with their
 /// OpenAPI paths.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use axum::routing::{get, post};
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(api::photo))
         .routes(routes!(api::list))
         .routes(routes!(api::decide))
+        .route("/office/adjudications", get(pages::list))
+        .route("/office/adjudications/{tracking_code}", post(pages::decide))
+        .route("/office/photos/{file}", get(pages::photo))
 }

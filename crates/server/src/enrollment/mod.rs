@@ -5,6 +5,8 @@
 
 pub mod api;
 
+pub mod pages;
+
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -359,6 +361,9 @@ pub async fn enroll(
 
 /// The routes of this feature, with their OpenAPI paths.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::handler::Handler;
+    use axum::routing::get;
     use utoipa_axum::router::UtoipaMethodRouterExt;
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
@@ -369,4 +374,10 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
             )),
         )
         .routes(routes!(api::receipt))
+        .route(
+            "/office/enroll/{tracking_code}",
+            get(pages::form)
+                .post(pages::submit.layer(DefaultBodyLimit::max(crate::ENROLLMENT_BODY_LIMIT))),
+        )
+        .route("/office/receipts/{file}", get(pages::receipt))
 }

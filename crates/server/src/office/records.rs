@@ -6,8 +6,6 @@ use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::state::AppState;
-/// Transitional until the portal's destination page moves into `crate::transfer`.
-pub use crate::transfer::transfer_to;
 use axum::extract::State;
 use axum::Json;
 use domain::{OfficeId, TrackingCode};

@@ -8,7 +8,7 @@ use crate::web::extract::PageQuery;
 use crate::web::form::{select_input, text_input, Errors, Input};
 use crate::web::html::{fa_digits, html, rials_fa, Markup};
 use crate::web::office::multipart;
-use crate::web::office::transfer::{data_field, FILE_HINT};
+use crate::web::office::{data_field, FILE_HINT};
 use crate::web::office::{
     desk, failure, finger_choices, flash_line, format_choices, reply, tracking_code, Desk,
 };

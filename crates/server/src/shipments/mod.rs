@@ -1,5 +1,7 @@
 //! Shipments addressed to the operator's office, and their reception (with an optional scan of each card).
 
+pub mod pages;
+
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
@@ -186,8 +188,14 @@ pub async fn receive(
 
 /// The routes of this feature, with their OpenAPI paths.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use axum::routing::{get, post};
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(receive))
+        .route("/office/shipments", get(pages::list))
+        .route(
+            "/office/shipments/{shipment_id}/receive",
+            post(pages::receive),
+        )
 }

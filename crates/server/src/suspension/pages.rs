@@ -11,7 +11,7 @@ use crate::web::dates;
 use crate::web::extract::PagePath;
 use crate::web::form::{message_page, see_other, select_input, text_input, Errors, Input};
 use crate::web::html::{fa_digits, html, Markup};
-use crate::web::office::transfer::data_field;
+use crate::web::office::data_field;
 use crate::web::office::{
     desk, failure, finger_choices, flash_line, format_choices, multipart, reply, Desk,
 };

@@ -10,6 +10,8 @@
 
 pub mod api;
 pub mod citizen;
+pub mod destination;
+pub mod pages;
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
@@ -181,7 +183,18 @@ pub async fn transfer_to(
 /// The routes of this feature, with their OpenAPI paths: the office's transfer with the holder at the desk and
 /// the citizen's own request.
 pub fn routes() -> OpenApiRouter<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::handler::Handler;
+    use axum::routing::{get, post};
     OpenApiRouter::new()
         .routes(routes!(api::transfer))
         .routes(routes!(citizen::transfer))
+        .route(
+            "/office/applications/{tracking_code}/transfer",
+            post(pages::submit.layer(DefaultBodyLimit::max(crate::ENROLLMENT_BODY_LIMIT))),
+        )
+        .route(
+            "/applications/{tracking_code}/office",
+            get(destination::form).post(destination::submit),
+        )
 }

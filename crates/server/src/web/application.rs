@@ -201,7 +201,7 @@ async fn next_step(state: &AppState, o: &Opened) -> Markup {
             }
         }
         ApplicationState::Delivered => crate::suspension::pages::card_box(state, o).await,
-        s if crate::web::destination::movable(s) => html! {
+        s if crate::transfer::destination::movable(s) => html! {
             section.card.next #destination-box {
                 h2 { "دفتر تحویل کارت" }
                 p { "اگر جای دیگری زندگی می‌کنید یا دفتر دیگری برایتان آسان‌تر است، دفتر تحویل را تغییر دهید." }

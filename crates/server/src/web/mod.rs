@@ -10,7 +10,6 @@ pub mod application;
 pub mod appointment;
 pub mod assets;
 pub mod dates;
-pub mod destination;
 pub mod details;
 pub mod extract;
 pub mod form;

@@ -50,7 +50,7 @@ async fn supervisors_adjudicate_with_both_photos() {
     assert!(page.contains("۰٫۴۳"), "{page}");
     // The note says how the fused score runs (a sum over up to ten fingers) and names the threshold in use
     // (security review F21: the page said "from 0 to 1" beside a score of 9.97, and an old threshold).
-    let threshold = server::web::office::adjudications::score_fa(f64::from(
+    let threshold = server::dedup::pages::score_fa(f64::from(
         biometrics::matcher::Thresholds::calibrated().dedup,
     ));
     assert!(

@@ -1,36 +1,28 @@
-//! The office pages (Persian, right to left, no JavaScript): the day's appointments, check-in and enrollment,
-//! receipts, the supervisors' adjudication queue, shipments, pickup, an application's record and transfers.
+//! The office desk's frame and what its pages share (Persian, right to left, no JavaScript): the login, the
+//! day's appointments and check-in, an application's record; the desk's menu, flash lines, finger choices and
+//! the scanner's file field. The features' own pages (enrollment, adjudication, shipments, pickup, transfer,
+//! reactivation, backlog) live in their folders and use these.
 //!
-//! The pages only read forms and render: every rule lives in the shared operations (`crate::cards`,
-//! `crate::office`) that the JSON API calls too. The staff session is the API's own token, kept in the same
+//! The pages only read forms and render: every rule lives in the shared operations that the JSON API calls
+//! too. The staff session is the API's own token, kept in the same
 //! HttpOnly `shenas_staff` cookie as the administrators' dashboard (scoped to `/office`). Without it a page sends
 //! the visitor to `/office/login`.
 
-pub mod adjudications;
 pub mod desk;
-pub mod enroll;
 pub mod login;
 pub mod multipart;
 pub mod record;
-pub mod shipments;
-pub mod transfer;
 
 use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web::form::see_other;
+use crate::web::form::{see_other, Errors};
 use crate::web::html::{fa_digits, html, Chrome, Markup};
-use axum::extract::DefaultBodyLimit;
-use axum::handler::Handler;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use domain::{OfficeId, Role};
-
-/// Uploads of a whole enrollment (photo, ten fingers, signature) pass axum's 2 MiB default up to the service's
-/// own limit.
-const UPLOAD_LIMIT: usize = crate::ENROLLMENT_BODY_LIMIT;
 
 const CSS: &str = include_str!("office.css");
 
@@ -42,27 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/office/logout", post(login::logout))
         .route("/office", get(desk::show))
         .route("/office/checkin", post(desk::checkin))
-        .route(
-            "/office/enroll/{tracking_code}",
-            get(enroll::form).post(enroll::submit.layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
-        )
-        .route("/office/receipts/{file}", get(enroll::receipt))
-        .route("/office/adjudications", get(adjudications::list))
-        .route(
-            "/office/adjudications/{tracking_code}",
-            post(adjudications::decide),
-        )
-        .route("/office/photos/{file}", get(adjudications::photo))
-        .route("/office/shipments", get(shipments::list))
-        .route(
-            "/office/shipments/{shipment_id}/receive",
-            post(shipments::receive),
-        )
         .route("/office/applications/{tracking_code}", get(record::show))
-        .route(
-            "/office/applications/{tracking_code}/transfer",
-            post(transfer::submit.layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
-        )
 }
 
 async fn css() -> Response {
@@ -261,3 +233,20 @@ pub fn finger_choices() -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The scanner's file of one finger (the field `data`), as the transfer, pickup and reactivation forms ask it;
+/// `hint` says what the file is, when not empty.
+pub fn data_field(errors: &Errors, hint: &str) -> Markup {
+    html! {
+        div class=(if errors.get("data").is_some() { "field invalid" } else { "field" }) {
+            label for="data" { "پروندهٔ اثر انگشت" }
+            input type="file" id="data" name="data" aria-invalid=[errors.invalid("data")]
+                aria-describedby=[errors.described_by("data")];
+            @if !hint.is_empty() { p.hint { (hint) } }
+            (errors.beside("data"))
+        }
+    }
+}
+
+/// What the finger's file is.
+pub const FILE_HINT: &str = "پرونده‌ای که دستگاه اسکن از انگشت انتخاب‌شده گرفته است.";

@@ -1,14 +1,14 @@
 //! `GET /office/applications/{tracking_code}`: an application's record as its offices see it (the shared
 //! `crate::office::records::record`): state, offices, card, messages, pickup attempts and the whole history in
 //! Tehran's Solar Hijri time. With the form that sends the card to the operator's own office for a holder who
-//! moved and is at the desk ([`super::transfer`]): it is offered even when the record belongs to other offices,
+//! moved and is at the desk ([`crate::transfer::pages`]): it is offered even when the record belongs to other offices,
 //! whose record stays closed (403) until the holder's finger has matched.
 
-use super::transfer::{self, TransferForm};
 use super::{desk, failure, finger_fa, flash_line, reply, rfc3339_fa, tracking_code, Desk};
 use crate::error::ApiError;
 use crate::office::records::{record, ApplicationRecord};
 use crate::state::AppState;
+use crate::transfer::pages::{self as transfer, TransferForm};
 use crate::web::extract::{PagePath, PageQuery};
 use crate::web::form::Errors;
 use crate::web::html::{fa_digits, html, Markup};

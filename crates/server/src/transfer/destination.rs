@@ -1,10 +1,10 @@
 //! `GET/POST /applications/{tc}/office`: the holder picks the office the card goes to. Before the card reaches an
 //! office only the destination changes; a card already waiting is shipped to the new office (the citizen's
-//! transfer, `crate::office::records::transfer_to`, the same operation as `POST /api/v1/applications/{tc}/transfer`).
+//! transfer, `crate::transfer::transfer_to`, the same operation as `POST /api/v1/applications/{tc}/transfer`).
 //! The offices are listed by the province's area code, as when booking.
 
+use super::transfer_to;
 use crate::journey::book;
-use crate::office::records::transfer_to;
 use crate::state::AppState;
 use crate::web::access::{open, Opened};
 use crate::web::extract::{PageForm, PagePath, PageQuery};

@@ -3,13 +3,13 @@
 //! with an optional note). Others get a Persian 403 page. `GET /office/photos/{tracking_code}.jpg` serves an
 //! enrolled photo by the shared `photo_for` (its rules decide who may see it).
 
-use super::{desk, failure, flash_line, message, reply, tracking_code, when_fa, Desk};
 use crate::dedup::adjudicate::{decide as decide_case, open_cases};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::extract::{PageForm, PagePath, PageQuery};
 use crate::web::form::{see_other, Errors};
 use crate::web::html::{fa_digits, html, Markup};
+use crate::web::office::{desk, failure, flash_line, message, reply, tracking_code, when_fa, Desk};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

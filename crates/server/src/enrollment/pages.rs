@@ -6,10 +6,6 @@
 //! `GET /office/receipts/{tracking_code}.pdf`: the enrollment receipt for the cookie's session, by the shared
 //! `crate::cards::receipt::pdf` (same rules as the API).
 
-use super::multipart;
-use super::{
-    desk, failure, finger_fa, flash_line, format_choices, message, reply, tracking_code, Desk,
-};
 use crate::enrollment::{booked_here, enroll, finger_status, Capture, CapturedFinger, Documents};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,6 +13,10 @@ use crate::web::dates::with_weekday;
 use crate::web::extract::PagePath;
 use crate::web::form::{option_list, Errors};
 use crate::web::html::{fa_digits, html, Markup};
+use crate::web::office::multipart;
+use crate::web::office::{
+    desk, failure, finger_fa, flash_line, format_choices, message, reply, tracking_code, Desk,
+};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -197,7 +197,7 @@ pub async fn submit(
             });
         }
         Ok(Capture {
-            tracking: tc.clone(),
+            tracking: tc,
             documents: Documents {
                 birth_certificate_seen: f.birth_certificate_seen,
                 old_card_collected: f.old_card_collected,

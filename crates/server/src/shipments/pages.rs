@@ -3,13 +3,13 @@
 //! every card arrived), posted to `POST /office/shipments/{id}/receive` (the shared `receive_at`), whose result
 //! page lists the cards now ready, and the missing and unexpected serials.
 
-use super::{desk, failure, flash_line, reply, tracking_code, when_fa, Desk};
 use crate::error::ApiError;
 use crate::shipments::receive_at;
 use crate::state::AppState;
 use crate::web::extract::{PageForm, PagePath};
 use crate::web::form::Errors;
 use crate::web::html::{fa_count, fa_digits, html, Markup};
+use crate::web::office::{desk, failure, flash_line, reply, tracking_code, when_fa, Desk};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -117,7 +117,7 @@ async fn render(
                                             Some(at) => {
                                                 (when_fa(at))
                                                 @if let Some(by) = &s.received_by {
-                                                    " · " (super::record::actor_html(by))
+                                                    " · " (crate::web::office::record::actor_html(by))
                                                 }
                                             },
                                             None => "—",

@@ -3,15 +3,17 @@
 //! format, the scanner's file) go to the shared `crate::transfer::with_holder`, the same check the API
 //! makes. A mismatch is recorded and invites another finger.
 
-use super::multipart;
-use super::record::render;
-use super::{desk, failure, finger_choices, format_choices, Desk};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::transfer::{with_holder, OfficeTransferInput};
 use crate::web::extract::PagePath;
 use crate::web::form::{see_other, select_input, text_input, Errors, Input};
 use crate::web::html::{html, Markup};
+use crate::web::office::multipart;
+use crate::web::office::record::render;
+use crate::web::office::{
+    data_field, desk, failure, finger_choices, format_choices, Desk, FILE_HINT,
+};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -77,23 +79,6 @@ pub fn section(tc: &str, desk: &Desk, f: &TransferForm, errors: &Errors) -> Mark
         }
     }
 }
-
-/// The scanner's file of one finger (the field `data`), as the transfer, pickup and reactivation forms ask it;
-/// `hint` says what the file is, when not empty.
-pub fn data_field(errors: &Errors, hint: &str) -> Markup {
-    html! {
-        div class=(if errors.get("data").is_some() { "field invalid" } else { "field" }) {
-            label for="data" { "پروندهٔ اثر انگشت" }
-            input type="file" id="data" name="data" aria-invalid=[errors.invalid("data")]
-                aria-describedby=[errors.described_by("data")];
-            @if !hint.is_empty() { p.hint { (hint) } }
-            (errors.beside("data"))
-        }
-    }
-}
-
-/// What the finger's file is.
-pub const FILE_HINT: &str = "پرونده‌ای که دستگاه اسکن از انگشت انتخاب‌شده گرفته است.";
 
 pub async fn submit(
     State(state): State<AppState>,
