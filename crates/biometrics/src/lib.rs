@@ -17,6 +17,7 @@ pub mod eval;
 pub mod extract;
 pub mod gallery;
 pub mod matcher;
+mod minutia;
 pub mod record;
 pub mod synth;
 mod template;

@@ -12,18 +12,7 @@ use std::fmt;
 /// Pixels per centimetre of the normalised frame (197, the value ISO records give for 500 ppi).
 pub const FRAME_PX_PER_CM: f32 = 197.0;
 
-/// One minutia of a template.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TemplateMinutia {
-    /// Column, pixels at 500 ppi.
-    pub x: f32,
-    /// Row, pixels at 500 ppi, y downwards.
-    pub y: f32,
-    /// Direction in radians in `[0, 2π)`, measured in the (x, y-down) frame.
-    pub angle: f32,
-    /// Ending, bifurcation or other.
-    pub kind: MinutiaKind,
-}
+pub use crate::minutia::TemplateMinutia;
 
 /// A finger template: minutiae and their cylinders, ready for [`crate::matcher::score`].
 #[derive(Clone, PartialEq)]

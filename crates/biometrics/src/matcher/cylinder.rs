@@ -3,7 +3,7 @@
 //! with its direction, each bit saying whether neighbouring minutiae with a given relative
 //! direction are near that cell; plus a mask of the cells that lie inside the print.
 
-use crate::template::TemplateMinutia;
+use crate::minutia::TemplateMinutia;
 use std::f32::consts::{PI, TAU};
 
 /// Cylinder radius in pixels (500 ppi).

@@ -13,8 +13,8 @@ use crate::web::form::{
     date_input, hidden_input, respond, see_other, select_input, text_input, Errors, Input,
 };
 use crate::web::html::{fa_digits, html};
-use crate::web::register::{self, Step1Form};
 use crate::web::session::{Citizen, Refused, Step1};
+use crate::web::step_one::{self, Step1Form};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -214,7 +214,7 @@ pub async fn submit(
                 serial: d.serial.clone(),
                 ..Step1Form::default()
             };
-            register::render(&state, &f, &errors, e.status)
+            step_one::render(&state, &f, &errors, e.status)
         }
         Err(e) => {
             errors.api(&e, &FIELDS);
@@ -244,7 +244,7 @@ fn back_to_step1(state: &AppState, d: &Details, why: Refused) -> Response {
         serial: d.serial.clone(),
         ..Step1Form::default()
     };
-    register::render(state, &f, &errors, status)
+    step_one::render(state, &f, &errors, status)
 }
 
 /// Step two's form with `d`'s values; `note` is shown under the lunar date.

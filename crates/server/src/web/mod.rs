@@ -20,5 +20,6 @@ pub mod print;
 pub mod receipt_check;
 pub mod register;
 pub mod session;
+pub mod step_one;
 pub mod track;
 pub mod verifications;
