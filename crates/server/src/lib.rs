@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod agency;
 pub mod apidoc;
+pub mod appointments;
 pub mod auth;
 pub mod backlog;
 pub mod cards;
@@ -17,13 +18,14 @@ pub mod dedup;
 pub mod enrollment;
 pub mod error;
 pub mod extract;
+pub mod filing;
 pub mod gateway;
 pub mod idempotency;
-pub mod journey;
 pub mod kannel;
 pub mod metrics;
 pub mod office;
 pub mod ops;
+pub mod payment;
 pub mod pickup;
 pub mod pki;
 pub mod ratelimit;
@@ -31,6 +33,7 @@ pub mod sandbox_bank;
 pub mod security;
 pub mod shipments;
 pub mod state;
+pub mod status;
 pub mod suspension;
 pub mod transfer;
 pub mod ussd;
@@ -100,6 +103,10 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::routes())
         .merge(citizen::routes())
+        .merge(filing::routes())
+        .merge(payment::routes())
+        .merge(appointments::routes())
+        .merge(status::routes())
         .merge(office::routes())
         .merge(enrollment::routes())
         .merge(dedup::routes())
@@ -158,20 +165,10 @@ pub fn router(state: AppState) -> Router {
         .route("/ussd", ussd::route())
         .route("/assets/{name}", get(web::assets::asset))
         .route("/", get(web::home::home))
-        .route(
-            "/register",
-            get(web::register::form).post(web::register::submit),
-        )
-        .route("/register/details", post(web::details::submit))
-        .route("/track", get(web::track::form).post(web::track::submit))
         .route("/applications/{tracking_code}", get(web::application::show))
         .route(
             "/applications/{tracking_code}/pay",
             post(web::application::pay),
-        )
-        .route(
-            "/applications/{tracking_code}/appointment",
-            get(web::appointment::form).post(web::appointment::submit),
         )
         .route(
             "/applications/{tracking_code}/appointment/cancel",

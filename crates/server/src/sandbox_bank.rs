@@ -4,10 +4,10 @@
 //! `reverse` are the merchant's calls, used by [`payments::http::HttpGateway`]. Everything here is a test
 //! double of a bank: it never moves real money.
 
-use crate::citizen::payments::CallbackResult;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::journey::pay;
+use crate::payment as pay;
+use crate::payment::api::CallbackResult;
 use crate::state::AppState;
 use crate::web::extract::PageForm;
 use crate::web::html::{fa_digits, html, portal, rials_fa};

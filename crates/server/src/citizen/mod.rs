@@ -1,12 +1,10 @@
-//! What citizens' browsers and the portal's forms call.
+//! What citizens call that is not a feature of its own: the calendar conversion, the offices with free places by
+//! area code, and the captcha's pictures. Filing, payment, appointments, status and transfer each have their
+//! folder.
 
-pub mod applications;
-pub mod appointment;
 pub mod calendar;
 pub mod captcha_images;
 pub mod offices;
-pub mod payments;
-pub mod status;
 
 use crate::state::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,12 +13,5 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(calendar::convert))
-        .routes(routes!(applications::create))
-        .routes(routes!(applications::new_captcha))
-        .routes(routes!(applications::captcha_image))
-        .routes(routes!(payments::start))
-        .routes(routes!(payments::callback))
         .routes(routes!(offices::list))
-        .routes(routes!(appointment::book, appointment::cancel))
-        .routes(routes!(status::status))
 }

@@ -1,8 +1,8 @@
 //! `GET /api/v1/offices`: the offices of the province an area code selects, most free places first on a day.
 
+use crate::appointments as book;
 use crate::error::ApiResult;
 use crate::extract::ApiQuery;
-use crate::journey::book;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;

@@ -1,13 +1,13 @@
 //! `POST /api/v1/office/applications`: an operator files the application for a person at the desk, with the
 //! office's service fee added. No captcha: the operator is logged in, limited per operator
 //! ([`Settings::filings_per_operator_per_minute`](crate::Settings)), and every refused registry inquiry is
-//! audited (see `journey::file`).
+//! audited (see `filing`).
 
 use crate::auth::Staff;
-use crate::citizen::applications::ApplicationCreated;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::journey::file::{self, ApplicationInput, Filer};
+use crate::filing::api::ApplicationCreated;
+use crate::filing::{self as file, ApplicationInput, Filer};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -6,7 +6,7 @@
 //! office with its holder at the desk: the national code, the card's serial, and one finger matched 1:1 against
 //! the enrolled finger (the pickup's matcher and threshold; failed matches are recorded and limited as at pickup).
 //! A suspension left past `suspension_days` **revokes** the card and its certificates (`keyCompromise`), as does
-//! a lost-card application (the confirmed loss, `journey::file`).
+//! a lost-card application (the confirmed loss, `filing`).
 //!
 //! One feature, one folder: the operations here, the JSON API in [`api`], the pages in [`pages`], the pass in
 //! [`revoke_overdue`]; [`routes`] registers both channels.
@@ -16,9 +16,9 @@ pub mod pages;
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
-use crate::journey::holder;
 use crate::pickup::{desk_match, Matched, ProbeInput};
 use crate::state::{tehran_day, AppState};
+use crate::status::holder;
 use chrono::{DateTime, Duration, Utc};
 use domain::{AtField, ChipSerial, HistoryReason, NationalCode};
 use serde::{Deserialize, Serialize};

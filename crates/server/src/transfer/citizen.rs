@@ -1,13 +1,13 @@
 //! `POST /api/v1/applications/{tracking_code}/transfer`: a holder who moved asks for the card to be sent to
 //! another office. The national code must go with the tracking code, and the status lookup's rate limits apply
-//! (see [`crate::journey::holder`]).
+//! (see [`crate::status::holder`]).
 
 use super::{transfer_to, TransferOutcome};
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
-use crate::journey::holder;
 use crate::state::AppState;
+use crate::status::holder;
 use axum::extract::State;
 use axum::Json;
 use domain::OfficeId;

@@ -4,7 +4,7 @@
 //! The offices are listed by the province's area code, as when booking.
 
 use super::transfer_to;
-use crate::journey::book;
+use crate::appointments as book;
 use crate::state::AppState;
 use crate::web::access::{open, Opened};
 use crate::web::extract::{PageForm, PagePath, PageQuery};

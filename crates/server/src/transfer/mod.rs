@@ -15,9 +15,9 @@ pub mod pages;
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
-use crate::journey::holder;
 use crate::pickup::{match_finger, mismatch, too_many_attempts, ProbeInput, MAX_FAILED_MATCHES};
 use crate::state::AppState;
+use crate::status::holder;
 use domain::OfficeId;
 use domain::{ApplicationState as S, AtField, NationalCode, TrackingCode};
 use serde::Deserialize;

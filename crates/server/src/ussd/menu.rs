@@ -304,7 +304,7 @@ async fn mine(caller: &Caller<'_>) -> Next {
 
 /// The stage of one application, by the pair of codes (checked together, as on the API).
 async fn stage(caller: &Caller<'_>, code: &NationalCode, tracking: &TrackingCode) -> Next {
-    match crate::journey::status::lookup(caller.state, code, tracking).await {
+    match crate::status::lookup(caller.state, code, tracking).await {
         Ok(v) if v.office.is_some() => Next::Go(Step::Waiting(v, *tracking)),
         Ok(v)
             if matches!(

@@ -2,13 +2,13 @@
 //! book, the booked appointment with a cancel button, or the delivered card with its loss report) and the history; and its two actions,
 //! `POST /applications/{tc}/pay` (to the bank) and `POST /applications/{tc}/appointment/cancel`.
 
-use crate::journey::{book, pay};
 use crate::state::AppState;
 use crate::web::access::{open, Opened};
 use crate::web::dates;
 use crate::web::extract::{PagePath, PageQuery};
 use crate::web::form::{respond, see_other, Errors};
 use crate::web::html::{fa_digits, html, rials_fa, Markup};
+use crate::{appointments as book, payment as pay};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;

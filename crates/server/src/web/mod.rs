@@ -1,16 +1,15 @@
 //! The citizen's web portal: server-rendered Persian pages, right to left, that work without JavaScript. Pages
-//! call the same journey operations as the JSON API (`crate::journey`); this module only reads forms and renders.
+//! call the same operations as the JSON API; this module holds the portal's frame and form pieces and the pages
+//! that show an application whole. The features' own pages are in their folders (`filing`, `status`,
+//! `appointments`, `transfer`, `suspension`).
 //!
-//! Pages: `home` (`/`), `register` (step one) and `details` (step two) of registration, `track`, and an
-//! application's pages, opened by the citizen's signed cookie (`access`, `session`): `application` (with paying
-//! and cancelling), `appointment` and `print`.
+//! Pages here: `home` (`/`), and an application's pages, opened by the citizen's signed cookie (`access`,
+//! `session`): `application` (with paying and cancelling), `print`, `verifications`; `receipt_check` (`/r/{tc}`).
 
 pub mod access;
 pub mod application;
-pub mod appointment;
 pub mod assets;
 pub mod dates;
-pub mod details;
 pub mod extract;
 pub mod form;
 pub mod home;
@@ -18,8 +17,5 @@ pub mod html;
 pub mod office;
 pub mod print;
 pub mod receipt_check;
-pub mod register;
 pub mod session;
-pub mod step_one;
-pub mod track;
 pub mod verifications;

@@ -108,7 +108,7 @@ async fn a_lost_callback_is_repaired_by_the_reconciler() {
         .await
         .unwrap();
     assert_eq!(status_of(&app, 1, &tc).await["state"], "awaiting_payment");
-    let n = server::journey::pay::reconcile(&app.state, chrono::Duration::zero())
+    let n = server::payment::reconcile(&app.state, chrono::Duration::zero())
         .await
         .unwrap();
     assert_eq!(n, 2);
@@ -134,7 +134,7 @@ async fn a_lost_callback_is_repaired_by_the_reconciler() {
         .await
         .unwrap();
     bank.verify(&t3).await.unwrap();
-    server::journey::pay::reconcile(&app.state, chrono::Duration::zero())
+    server::payment::reconcile(&app.state, chrono::Duration::zero())
         .await
         .unwrap();
     assert_eq!(

@@ -314,7 +314,7 @@ async fn reconcile_payments(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
         tick.tick().await;
-        match server::journey::pay::reconcile(&state, chrono::Duration::minutes(1)).await {
+        match server::payment::reconcile(&state, chrono::Duration::minutes(1)).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(payments = n, "reconciled unfinished payments"),
             Err(e) => tracing::warn!(error = %e, "payment reconciliation failed"),

@@ -1,11 +1,11 @@
 //! `GET /api/v1/status`: the stage of an application, by national code and tracking code.
 
-use crate::citizen::payments::tracking;
 use crate::client::ClientAddr;
 use crate::error::ApiResult;
 use crate::extract::ApiQuery;
-use crate::journey::status;
+use crate::payment::api::tracking;
 use crate::state::AppState;
+use crate::status;
 use axum::extract::State;
 use axum::Json;
 use domain::{AtField, NationalCode};

@@ -2,8 +2,12 @@
 //! date, and the office only when the card waits there. Nothing else about the person. Rate-limited per client
 //! and per national code, so it cannot be used to walk the tracking-code space.
 
+pub mod api;
+pub mod holder;
+pub mod pages;
+
 use crate::error::{ApiError, ApiResult};
-use crate::journey::pay::application_not_found;
+use crate::payment::application_not_found;
 use crate::state::AppState;
 use domain::{ApplicationState, NationalCode, TrackingCode};
 use store::journey::StatusView;
@@ -47,4 +51,13 @@ pub async fn lookup(
         }),
         ..v
     })
+}
+
+/// The routes of this feature (the lookup by API and the portal's tracking form), with their OpenAPI paths.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use axum::routing::get;
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(api::status))
+        .route("/track", get(pages::form).post(pages::submit))
 }

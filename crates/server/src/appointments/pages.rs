@@ -1,9 +1,9 @@
 //! Booking an appointment: `GET /applications/{tc}/appointment` asks for an area code and an open day and, when
 //! both are given, lists the province's offices most-free-first; `POST` books the chosen one through
-//! `journey::book` and returns to the application's page.
+//! `appointments` and returns to the application's page.
 
+use crate::appointments as book;
 use crate::error::ApiError;
-use crate::journey::book;
 use crate::state::{today, AppState};
 use crate::web::access::{open, Opened};
 use crate::web::dates;

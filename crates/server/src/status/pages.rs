@@ -1,10 +1,10 @@
 //! Tracking (`GET` and `POST /track`): national code and tracking code together open the application's page
 //! (the citizen's cookie is set); lookups are rate-limited per client and per national code.
 
-use crate::citizen::payments::tracking;
 use crate::client::ClientAddr;
-use crate::journey::status;
+use crate::payment::api::tracking;
 use crate::state::AppState;
+use crate::status;
 use crate::web::extract::{PageForm, PageQuery};
 use crate::web::form::{respond, see_other, text_input, Errors, Input};
 use crate::web::html::{fa_digits, html};

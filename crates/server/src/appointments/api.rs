@@ -1,12 +1,13 @@
 //! `POST` and `DELETE /api/v1/applications/{tracking_code}/appointment`: take a place at an office on a day, or
 //! free it. Both need the applicant's national code with the tracking code (in the body; for `DELETE` in the
-//! query) and count against the status lookup's rate limits: see [`crate::journey::holder`].
+//! query) and count against the status lookup's rate limits: see [`crate::status::holder`].
 
+use crate::appointments as book;
 use crate::client::ClientAddr;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::journey::{book, holder};
 use crate::state::AppState;
+use crate::status::holder;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

@@ -7,8 +7,8 @@
 //! The portal's pages do not come here: their signed citizen cookie already carries the pair.
 
 use crate::error::{ApiError, ApiResult};
-use crate::journey::status;
 use crate::state::AppState;
+use crate::status;
 use axum::http::StatusCode;
 use domain::{AtField, NationalCode, TrackingCode};
 use store::journey::Application;

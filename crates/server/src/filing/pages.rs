@@ -1,13 +1,13 @@
 //! Registration, step one (`GET` and `POST /register`): national code, birth certificate and the captcha. A
 //! passing step one renders step two with a signed token that proves it passed; it never files anything.
 
-use crate::journey::file::{self, BirthCertificateInput};
+use crate::filing::details::{self, Details};
+use crate::filing::step_one::{render, Step1Form};
+use crate::filing::{self as file, BirthCertificateInput};
 use crate::state::AppState;
-use crate::web::details::{self, Details};
 use crate::web::extract::PageForm;
 use crate::web::form::Errors;
 use crate::web::session::Step1;
-use crate::web::step_one::{render, Step1Form};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -2,8 +2,11 @@
 //! cancelling a place. Closed days (Fridays, holidays of the table) and days outside the booking horizon are
 //! refused before the store is asked; today, only places whose time is not over are given.
 
+pub mod api;
+pub mod pages;
+
 use crate::error::{ApiError, ApiResult};
-use crate::journey::pay::application_not_found;
+use crate::payment::application_not_found;
 use crate::state::{today, AppState};
 use axum::http::StatusCode;
 use chrono::{Timelike, Utc};
@@ -184,4 +187,17 @@ fn slot_minutes(state: &AppState, slot: u32, capacity: u32) -> u32 {
     let span = u64::from(state.settings.office_closes.saturating_sub(opens));
     let into = span * u64::from(slot.saturating_sub(1)) / u64::from(capacity.max(1));
     opens.saturating_add(u32::try_from(into).unwrap_or(u32::MAX))
+}
+
+/// The routes of this feature (booking and cancelling by API, the portal's booking page), with their OpenAPI
+/// paths.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use axum::routing::get;
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(api::book, api::cancel))
+        .route(
+            "/applications/{tracking_code}/appointment",
+            get(pages::form).post(pages::submit),
+        )
 }

@@ -2,6 +2,11 @@
 //! registry inquiry, the mobile-ownership check, the fee of the year, a fresh tracking code. A refusal at an
 //! office's desk is audited.
 
+pub mod api;
+pub mod details;
+pub mod pages;
+pub mod step_one;
+
 use crate::error::{ApiError, ApiResult};
 use crate::state::{today, AppState};
 use axum::http::StatusCode;
@@ -264,4 +269,17 @@ pub async fn file(
         }
     }
     Err(ApiError::internal())
+}
+
+/// The routes of this feature (filing by API with its captcha, and the portal's two steps), with their OpenAPI
+/// paths.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use axum::routing::{get, post};
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(api::create))
+        .routes(routes!(api::new_captcha))
+        .routes(routes!(api::captcha_image))
+        .route("/register", get(pages::form).post(pages::submit))
+        .route("/register/details", post(details::submit))
 }

@@ -1,11 +1,12 @@
 //! Registration, step two (`POST /register/details`): birth dates, gender, religion, mother's name, mobile and
 //! reason. Refuses a missing, forged or expired step-one token (back to step one); proposes the lunar birth date
-//! from the solar one when asked or when it is left empty; files through `journey::file` and opens the
+//! from the solar one when asked or when it is left empty; files through `filing` and opens the
 //! application's page with the citizen's cookie.
 
 use crate::client::ClientAddr;
 use crate::error::ApiError;
-use crate::journey::file::{self, ApplicationInput, BirthCertificateInput, Filer};
+use crate::filing::step_one::{self, Step1Form};
+use crate::filing::{self as file, ApplicationInput, BirthCertificateInput, Filer};
 use crate::state::{today, AppState};
 use crate::web::dates::{self, Picked};
 use crate::web::extract::PageForm;
@@ -14,7 +15,6 @@ use crate::web::form::{
 };
 use crate::web::html::{fa_digits, html};
 use crate::web::session::{Citizen, Refused, Step1};
-use crate::web::step_one::{self, Step1Form};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

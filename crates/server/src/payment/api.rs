@@ -1,5 +1,5 @@
 //! `POST /api/v1/applications/{tracking_code}/payments` (begin paying at the bank; the applicant's national code
-//! goes with the tracking code, see [`crate::journey::holder`]) and
+//! goes with the tracking code, see [`crate::status::holder`]) and
 //! `POST /api/v1/payments/callback` (the bank sends the customer back). The callback accepts JSON (a bank's
 //! server or a script) or a form post (the customer's browser, sent back by the bank's page): JSON is answered
 //! with JSON, a browser is redirected to its application's page.
@@ -7,8 +7,9 @@
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
-use crate::journey::{holder, pay};
+use crate::payment as pay;
 use crate::state::AppState;
+use crate::status::holder;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

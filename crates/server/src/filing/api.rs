@@ -4,7 +4,7 @@
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
-use crate::journey::file::{self, ApplicationInput, Filer};
+use crate::filing::{self as file, ApplicationInput, Filer};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};

@@ -3,6 +3,8 @@
 //! applies a verified payment to its application at most once. A payment the application cannot take (paid by
 //! another attempt, cancelled meanwhile) is reversed.
 
+pub mod api;
+
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::http::StatusCode;
@@ -247,4 +249,12 @@ pub async fn reconcile(
         }
     }
     Ok(n)
+}
+
+/// The routes of this feature, with their OpenAPI paths.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(api::start))
+        .routes(routes!(api::callback))
 }
