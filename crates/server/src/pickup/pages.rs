@@ -39,12 +39,6 @@ impl Default for PickupForm {
 
 const FIELDS: [&str; 4] = ["tracking_code", "position", "format", "data"];
 
-/// The form's field for an API field (`fingerprint.data` → `data`).
-fn form_field(api_field: &str) -> Option<&str> {
-    let f = api_field.strip_prefix("fingerprint.").unwrap_or(api_field);
-    FIELDS.contains(&f).then_some(f)
-}
-
 pub async fn form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -116,10 +110,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             render(&desk, &f, notice, &errors, e.status)
         }
         Err(e) => {
-            match e.detail.field.as_deref().and_then(form_field) {
-                Some(field) => errors.field(field, e.detail.message.clone()),
-                None => errors.top(e.detail.message.clone()),
-            }
+            errors.api(&e, &FIELDS);
             render(&desk, &f, html! {}, &errors, e.status)
         }
     }

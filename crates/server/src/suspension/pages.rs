@@ -113,13 +113,8 @@ impl Default for Form {
     }
 }
 
-/// The form's field for an API field (`fingerprint.data` → `data`).
-fn form_field(api_field: &str) -> Option<&str> {
-    let f = api_field.strip_prefix("fingerprint.").unwrap_or(api_field);
-    ["national_code", "card_serial", "position", "format", "data"]
-        .contains(&f)
-        .then_some(f)
-}
+/// The reactivation form's fields, where a refusal is shown.
+const FIELDS: [&str; 5] = ["national_code", "card_serial", "position", "format", "data"];
 
 /// `GET /office/cards/reactivate`.
 pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -203,10 +198,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             e.status,
         ),
         Err(e) => {
-            match e.detail.field.as_deref().and_then(form_field) {
-                Some(field) => errors.field(field, e.detail.message.clone()),
-                None => errors.top(e.detail.message.clone()),
-            }
+            errors.api(&e, &FIELDS);
             render(&desk, &f, html! {}, &errors, e.status)
         }
     }

@@ -40,12 +40,6 @@ impl Default for TransferForm {
 
 const FIELDS: [&str; 4] = ["national_code", "position", "format", "data"];
 
-/// The form's field for an API field (`fingerprint.data` → `data`).
-fn form_field(api_field: &str) -> Option<&str> {
-    let f = api_field.strip_prefix("fingerprint.").unwrap_or(api_field);
-    FIELDS.contains(&f).then_some(f)
-}
-
 /// The form, for the record page (and for the page that refuses another office's record).
 pub fn section(tc: &str, desk: &Desk, f: &TransferForm, errors: &Errors) -> Markup {
     html! {
@@ -141,10 +135,7 @@ pub async fn submit(
         ),
         Err(e) if e.status == StatusCode::UNAUTHORIZED => failure(Some(&desk), &e),
         Err(e) => {
-            match e.detail.field.as_deref().and_then(form_field) {
-                Some(field) => errors.field(field, e.detail.message.clone()),
-                None => errors.top(e.detail.message.clone()),
-            }
+            errors.api(&e, &FIELDS);
             render(&state, &desk, &tc, html! {}, &errors, &f, Some(e.status)).await
         }
     }

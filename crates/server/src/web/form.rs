@@ -6,6 +6,10 @@ use crate::web::html::{fa_digits, html, portal, Markup};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
+/// The API's nested objects whose fields the forms show flat: `birth_certificate.serial` is the form's `serial`,
+/// `fingerprint.data` the desk form's `data`.
+const NESTED: [&str; 2] = ["birth_certificate.", "fingerprint."];
+
 /// The messages one submission earned: some beside a field, some for the whole form.
 #[derive(Debug, Default)]
 pub struct Errors {
@@ -38,7 +42,7 @@ impl Errors {
             .detail
             .field
             .as_deref()
-            .map(|f| f.strip_prefix("birth_certificate.").unwrap_or(f))
+            .map(|f| NESTED.iter().find_map(|p| f.strip_prefix(p)).unwrap_or(f))
             .filter(|f| form_fields.contains(f));
         match field {
             Some(f) => self.field(f, e.detail.message.clone()),
