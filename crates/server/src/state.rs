@@ -70,7 +70,7 @@ pub struct Settings {
     /// client is the TCP peer and forwarding headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The header those proxies write the client's address in.
-    pub proxy_header: crate::client::ProxyHeader,
+    pub proxy_header: crate::client::proxy::ProxyHeader,
     /// Who may call Kannel's `/sms/incoming` and `/sms/dlr` (this machine only, by default).
     pub kannel_access: crate::gateway::GatewayAccess,
     /// Who may call `/ussd` (this machine only, by default).
@@ -113,7 +113,7 @@ impl Default for Settings {
             sms_max_attempts: 8,
             idempotency_ttl: Duration::from_secs(24 * 3600),
             trusted_proxies: Vec::new(),
-            proxy_header: crate::client::ProxyHeader::default(),
+            proxy_header: crate::client::proxy::ProxyHeader::default(),
             kannel_access: crate::gateway::GatewayAccess::default(),
             ussd_access: crate::gateway::GatewayAccess::default(),
             sms_replies_per_number_per_hour: 5,
@@ -144,7 +144,7 @@ pub struct Services {
     pub ownership: Arc<dyn MobileOwnership>,
     pub limiter: RateLimiter,
     /// Agency API keys recently checked.
-    pub api_keys: crate::agency::key::KeyCache,
+    pub api_keys: crate::agency::cache::KeyCache,
     /// The verification audit's writer (group commit).
     pub audit: crate::agency::audit::AuditWriter,
     /// Signs the web portal's step-one tokens and citizen cookies; drawn once per process.
@@ -152,13 +152,13 @@ pub struct Services {
     /// Photos, signatures and fingerprint templates (sealed at rest).
     pub blobs: Arc<dyn blobs::BlobStore>,
     /// The 1:N de-duplication gallery.
-    pub dedup: Arc<crate::dedup::Dedup>,
+    pub dedup: Arc<crate::dedup::service::Dedup>,
     /// Signs card personalisation data and receipt links.
     pub signer: crate::cards::signing::Signer,
     /// Where SMS go (Kannel, or the log).
     pub sms: Arc<dyn sms::SmsSender>,
     /// Seals the answers kept for `Idempotency-Key` repeats.
-    pub replay_seal: crate::idempotency::ReplaySeal,
+    pub replay_seal: crate::idempotency::seal::ReplaySeal,
     /// Enrollment image checks running at once (each decodes a photo of up to 12 megapixels).
     pub image_checks: tokio::sync::Semaphore,
     /// Makes and checks the per-message token of each `dlr-url` (the key must be the Kannel sender's).
@@ -166,7 +166,7 @@ pub struct Services {
     /// Per-account login back-off, and the count of password verifications.
     pub login: crate::office::throttle::LoginThrottle,
     /// The national PKI: its key store, and the hierarchy once loaded from the store.
-    pub pki: Arc<crate::pki::PkiHandle>,
+    pub pki: Arc<crate::pki::runtime::PkiHandle>,
 }
 
 #[derive(Clone)]
@@ -182,7 +182,7 @@ impl AppState {
         let bank = SandboxBank::new(store.clone());
         // Keys in a throw-away directory, the hierarchy made at first use: `shenas serve` replaces it with the
         // configured key store.
-        let pki = crate::pki::PkiHandle::temporary(&settings.public_url)
+        let pki = crate::pki::runtime::PkiHandle::temporary(&settings.public_url)
             .expect("a temporary PKI key directory (and a valid public_url)");
         let secret: [u8; 32] = rand::random();
         Self {
@@ -203,7 +203,7 @@ impl AppState {
                 dedup: Default::default(),
                 signer: crate::cards::signing::Signer::random(),
                 sms: Arc::new(sms::LogSender),
-                replay_seal: crate::idempotency::ReplaySeal::new(rand::random()),
+                replay_seal: crate::idempotency::seal::ReplaySeal::new(rand::random()),
                 image_checks: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 ),

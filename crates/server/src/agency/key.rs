@@ -8,10 +8,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 use store::agency::ApiKey;
 
-pub const CACHE_SECONDS: u64 = 10;
+pub use super::cache::{KeyCache, CACHE_SECONDS};
 
 /// A new key: (the key to hand over once, its public prefix, the hash to store).
 pub fn new_api_key() -> (String, String, String) {
@@ -25,36 +24,6 @@ pub fn new_api_key() -> (String, String, String) {
 
 pub fn key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-/// How many checked keys are remembered at most: unknown keys are remembered too (so a flood of invented keys
-/// costs one lookup each per [`CACHE_SECONDS`]), and this bound keeps such a flood from growing the cache.
-const CACHE_ENTRIES: u64 = 100_000;
-
-/// Recently checked keys, by hash (moka: bounded, each entry kept [`CACHE_SECONDS`]).
-pub struct KeyCache {
-    entries: moka::sync::Cache<String, Option<ApiKey>>,
-}
-
-impl Default for KeyCache {
-    fn default() -> Self {
-        Self {
-            entries: moka::sync::Cache::builder()
-                .max_capacity(CACHE_ENTRIES)
-                .time_to_live(Duration::from_secs(CACHE_SECONDS))
-                .build(),
-        }
-    }
-}
-
-impl KeyCache {
-    fn get(&self, hash: &str) -> Option<Option<ApiKey>> {
-        self.entries.get(hash)
-    }
-
-    fn put(&self, hash: String, key: Option<ApiKey>) {
-        self.entries.insert(hash, key);
-    }
 }
 
 /// The calling agency's key.

@@ -3,6 +3,7 @@
 //! is audited before it is answered; the person can read who verified them on the portal.
 
 pub mod audit;
+pub mod cache;
 pub mod key;
 pub mod verify;
 

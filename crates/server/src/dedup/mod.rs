@@ -4,34 +4,12 @@
 
 pub mod adjudicate;
 pub mod api;
-
 pub mod pages;
+pub mod service;
+
+pub use service::Dedup;
 
 use crate::state::AppState;
-use biometrics::gallery::Gallery;
-use biometrics::matcher::Thresholds;
-use std::sync::{Arc, RwLock};
-use tokio::sync::{Mutex, Notify};
-
-pub struct Dedup {
-    gallery: Arc<RwLock<Gallery>>,
-    /// Held by the one search pass running; also marks whether the gallery was loaded.
-    pass: Mutex<bool>,
-    thresholds: Thresholds,
-    /// Woken by each enrollment, so the search starts at once rather than at the next tick.
-    pub wake: Notify,
-}
-
-impl Default for Dedup {
-    fn default() -> Self {
-        Self {
-            gallery: Arc::new(RwLock::new(Gallery::new())),
-            pass: Mutex::new(false),
-            thresholds: Thresholds::calibrated(),
-            wake: Notify::new(),
-        }
-    }
-}
 
 async fn templates(state: &AppState, key: &str) -> anyhow::Result<Vec<(u8, biometrics::Template)>> {
     let bytes = state

@@ -7,6 +7,10 @@
 //! Without connect info (a router called in-process, unless it is given `MockConnectInfo`) the address is unknown:
 //! rate limits then key on `local`, and the gateways' allow-lists refuse.
 
+pub mod proxy;
+
+pub use proxy::ProxyHeader;
+
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -24,37 +28,6 @@ pub struct ClientAddr(pub String);
 pub struct ClientIp {
     pub ip: Option<IpAddr>,
     pub forwarded: bool,
-}
-
-/// The header the trusted proxies write the client's address in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ProxyHeader {
-    /// `X-Forwarded-For: client, proxy1, proxy2` (nginx, HAProxy, most load balancers).
-    #[default]
-    XForwardedFor,
-    /// RFC 7239 `Forwarded: for=client;proto=https, for=proxy1`.
-    Forwarded,
-}
-
-impl ProxyHeader {
-    /// `x-forwarded-for` or `forwarded`, in any case.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "x-forwarded-for" => Ok(Self::XForwardedFor),
-            "forwarded" => Ok(Self::Forwarded),
-            other => Err(format!(
-                "proxy_header {other:?}: expected \"x-forwarded-for\" or \"forwarded\""
-            )),
-        }
-    }
-
-    /// The header's name as configured: `x-forwarded-for` or `forwarded`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::XForwardedFor => "x-forwarded-for",
-            Self::Forwarded => "forwarded",
-        }
-    }
 }
 
 /// Parses a list of networks (`10.0.0.0/8`, `::1/128`; a bare address is a network of one).

@@ -16,6 +16,10 @@
 //! - leave a key "in progress" forever: a dropped request releases its key (also when it is dropped while the
 //!   key is being claimed), and one whose process died is taken over after [`ABANDONED_AFTER`]. Rows expire after the configured time and are purged by a worker.
 
+pub mod seal;
+
+pub use seal::ReplaySeal;
+
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::body::{to_bytes, Body};
@@ -46,23 +50,6 @@ pub struct Replaying(pub Vec<u8>);
 /// Response extension: do not keep this answer; a repeat runs the handler again.
 #[derive(Debug, Clone, Copy)]
 pub struct NoStore;
-
-/// Seals kept answers, under a key of their own (derived from the blob key by `shenas serve`).
-pub struct ReplaySeal(blobs::Sealed<blobs::MemoryBlobStore>);
-
-impl ReplaySeal {
-    pub fn new(key: [u8; 32]) -> Self {
-        Self(blobs::Sealed::new(blobs::MemoryBlobStore::default(), key))
-    }
-
-    /// The key for kept answers derived from the blob sealing key (one secret on disk, two uses kept apart).
-    pub fn derived_from(blob_key: &[u8; 32]) -> Self {
-        let mut h = Sha256::new();
-        h.update(b"shenas idempotency answers v1\0");
-        h.update(blob_key);
-        Self::new(h.finalize().into())
-    }
-}
 
 /// What is kept for a finished request: a whole answer or a handler's recipe.
 enum Kept {
