@@ -4,40 +4,9 @@
 //! which the pages' Content-Security-Policy forbids); the Persian labels still read right to left in their boxes.
 
 use super::figures::Figures;
-use crate::web::html::{fa_digits, html, Markup, Render};
+use crate::web::html::{fa_digits, html, Markup};
 
 pub use crate::web::html::fa_count;
-
-/// A drawing built by maud, kept whole: a page splices it as it is, and it reads as text (`svg.contains(..)`,
-/// `{svg}`).
-#[derive(Debug, Clone, Default)]
-pub struct Svg(Markup);
-
-impl Render for Svg {
-    fn render_to(&self, buffer: &mut String) {
-        buffer.push_str(&self.0 .0);
-    }
-}
-
-impl std::ops::Deref for Svg {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0 .0
-    }
-}
-
-impl std::fmt::Display for Svg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
-impl PartialEq<&str> for Svg {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 .0 == *other
-    }
-}
 
 /// A percentage with one decimal, in Persian: `۱۲٫۵٪`.
 pub fn fa_pct(p: f64) -> String {
@@ -52,19 +21,19 @@ const ROW: u64 = 40;
 /// The `<svg>` root of a chart `height` pixels high, titled for screen readers; `body` is what it draws. Its
 /// elements are closed (`rect .. {}`, not maud's void `rect ..;`): inside SVG an unclosed `<rect>` would take the
 /// elements after it as its children, which are not drawn.
-fn svg(height: u64, title_id: &str, title: &str, body: Markup) -> Svg {
-    Svg(html! {
+fn svg(height: u64, title_id: &str, title: &str, body: Markup) -> Markup {
+    html! {
         svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (height) }
             width=(WIDTH) height=(height) role="img" aria-labelledby=(title_id)
             font-family="Vazirmatn, Tahoma, sans-serif" font-size="14" direction="ltr" {
             title id=(title_id) { (title) }
             (body)
         }
-    })
+    }
 }
 
 /// eligible → applied → enrolled → in production → ready → delivered.
-pub fn funnel(f: &Figures) -> Svg {
+pub fn funnel(f: &Figures) -> Markup {
     let stages = [
         ("واجدان شرایط", f.eligible),
         ("متقاضیان", f.applied),
@@ -99,7 +68,7 @@ pub fn funnel(f: &Figures) -> Svg {
 /// Horizontal bars growing from the right, one per `(label, value, shown value, colour)`, with the value's text
 /// beside; `label` pixels on the right hold the labels. Labels are embedded right to left (U+202B … U+202C) so one
 /// that starts with a number ("۰ تا ۷ روز") keeps its order inside the drawing's left-to-right layout.
-fn bars(title_id: &str, title: &str, label: u64, rows: &[(String, u64, String, &str)]) -> Svg {
+fn bars(title_id: &str, title: &str, label: u64, rows: &[(String, u64, String, &str)]) -> Markup {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     // Room on the left for a long value ("۹۵٫۰٪ (۴۵/۵۰)").
     let span = WIDTH - label - 180;
@@ -122,7 +91,7 @@ fn bars(title_id: &str, title: &str, label: u64, rows: &[(String, u64, String, &
 }
 
 /// Deliveries by days from application, the bins within the one-month aim in the funnel's colour, later ones in red.
-pub fn lead_times(lt: &super::cards::LeadTimes) -> Svg {
+pub fn lead_times(lt: &super::cards::LeadTimes) -> Markup {
     let rows: Vec<(String, u64, String, &str)> = lt
         .bins
         .iter()
@@ -147,7 +116,7 @@ pub fn lead_times(lt: &super::cards::LeadTimes) -> Svg {
 }
 
 /// Uncollected cards by age (since the pickup period ran out), each bar the sum over the reasons.
-pub fn uncollected(u: &super::cards::Uncollected) -> Svg {
+pub fn uncollected(u: &super::cards::Uncollected) -> Markup {
     let rows: Vec<(String, u64, String, &str)> = store::stats::AgeBucket::ALL
         .iter()
         .map(|a| {
@@ -164,7 +133,7 @@ pub fn uncollected(u: &super::cards::Uncollected) -> Svg {
 }
 
 /// The most loaded offices: booked share of the day's capacity.
-pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> Svg {
+pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> Markup {
     let rows: Vec<(String, u64, String, &str)> = rows
         .iter()
         .map(|r| {
@@ -196,9 +165,9 @@ pub fn office_load(rows: &[super::cards::OfficeLoadRow]) -> Svg {
 
 /// The backlog over time: cards waiting at offices (blue) and, of them, uncollected (red), one point a day, the
 /// first and last day labelled under the axis. An empty history draws nothing.
-pub fn backlog(points: &[crate::backlog::figures::BacklogPoint]) -> Svg {
+pub fn backlog(points: &[crate::backlog::figures::BacklogPoint]) -> Markup {
     if points.is_empty() {
-        return Svg::default();
+        return Markup::default();
     }
     let (h, top, bottom, left, right) = (220u64, 20u64, 180u64, 70u64, WIDTH - 20);
     let max = points.iter().map(|p| p.waiting).max().unwrap_or(0).max(1);
@@ -255,7 +224,7 @@ mod tests {
             applied: 50,
             ..Figures::default()
         };
-        let svg = funnel(&f);
+        let svg = funnel(&f).into_string();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("width=\"420\""));
         assert!(svg.contains("width=\"210\""));
@@ -271,8 +240,8 @@ mod tests {
             uncollected,
             in_production: 0,
         };
-        assert_eq!(backlog(&[]), "");
-        let svg = backlog(&[p("1405-09-01", 100, 10), p("1405-09-02", 50, 20)]);
+        assert_eq!(backlog(&[]).into_string(), "");
+        let svg = backlog(&[p("1405-09-01", 100, 10), p("1405-09-02", 50, 20)]).into_string();
         // The first day's 100 waiting at the top (y 20), the second's 50 half-way down (y 100), 20 uncollected
         // at y 148.
         assert!(svg.contains("points=\"70,20 620,100\""), "{svg}");
