@@ -7,7 +7,7 @@ use super::figures::{self, Figures, Scope};
 use super::login;
 use crate::state::AppState;
 use crate::web::form::{message_page, respond, see_other};
-use crate::web::html::{fa_digits, html, Markup};
+use crate::web::html::{column_heads, fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -115,7 +115,7 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
             h2 { "به تفکیک استان" }
             div.scroll {
                 table class="history stats" {
-                    thead { tr { @for c in COLUMNS { th scope="col" { (c) } } } }
+                    (column_heads(&COLUMNS))
                     tbody {
                         @for (p, f) in &rows { tr { (cells(p.name_fa, f)) } }
                         @if scope == Scope::All { tr { (cells("کل کشور", &total)) } }

@@ -10,7 +10,7 @@ use super::figures;
 use super::login;
 use crate::state::AppState;
 use crate::web::form::{message_page, respond, see_other};
-use crate::web::html::{fa_digits, html, Markup, PreEscaped};
+use crate::web::html::{column_heads, fa_digits, html, Markup, PreEscaped};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -251,20 +251,7 @@ fn results(r: &Report) -> Markup {
             }
             div.scroll {
                 table class="history stats" {
-                    thead {
-                        tr {
-                            th scope="col" { "استان" }
-                            th scope="col" { "واجدان شرایط" }
-                            th scope="col" { "متقاضیان" }
-                            th scope="col" { "تحویل‌شده" }
-                            th scope="col" { "در حال صدور" }
-                            th scope="col" { "در دفترها" }
-                            th scope="col" { "درخواست در روز کاری" }
-                            th scope="col" { "میانهٔ زمان" }
-                            th scope="col" { "صدک نودم" }
-                            th scope="col" { "کمتر از یک ماه" }
-                        }
-                    }
+                    (column_heads(&["استان", "واجدان شرایط", "متقاضیان", "تحویل‌شده", "در حال صدور", "در دفترها", "درخواست در روز کاری", "میانهٔ زمان", "صدک نودم", "کمتر از یک ماه"]))
                     tbody {
                         @for s in &r.end {
                             tr {

@@ -15,7 +15,7 @@ use crate::web::extract::PagePath;
 use crate::web::form::{
     hidden_input, message_page, respond, see_other, select_input, text_input, Errors, Input,
 };
-use crate::web::html::{fa_digits, html, Markup};
+use crate::web::html::{column_heads, fa_digits, html, Markup};
 use crate::web::office::{desk, failure, flash_line, reply, tracking_code, Desk};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -125,19 +125,7 @@ fn campaigns_table(f: &BacklogFigures) -> Markup {
         } @else {
             div.scroll {
                 table class="history stats" id="campaigns" {
-                    thead {
-                        tr {
-                            th scope="col" { "شماره" }
-                            th scope="col" { "روز" }
-                            th scope="col" { "نوع" }
-                            th scope="col" { "به دستور" }
-                            th scope="col" { "کارت" }
-                            th scope="col" { "پیامک" }
-                            th scope="col" { "رسیده" }
-                            th scope="col" { "کنارگذاشته (همان روز)" }
-                            th scope="col" { "تحویل تا ۱۴ روز" }
-                        }
-                    }
+                    (column_heads(&["شماره", "روز", "نوع", "به دستور", "کارت", "پیامک", "رسیده", "کنارگذاشته (همان روز)", "تحویل تا ۱۴ روز"]))
                     tbody {
                         @for c in &f.campaigns {
                             tr {
@@ -427,15 +415,7 @@ fn destroy_table(list: &[store::backlog::ToDestroy]) -> Markup {
         } @else {
             div.scroll {
                 table class="history stats" id="to-destroy" {
-                    thead {
-                        tr {
-                            th scope="col" { "سریال" }
-                            th scope="col" { "کد رهگیری" }
-                            th scope="col" { "علت ابطال" }
-                            th scope="col" { "روز ابطال" }
-                            th scope="col" {}
-                        }
-                    }
+                    (column_heads(&["سریال", "کد رهگیری", "علت ابطال", "روز ابطال", ""]))
                     tbody {
                         @for d in list {
                             tr {

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::web::dates::with_weekday;
 use crate::web::extract::PagePath;
 use crate::web::form::{option_list, Errors};
-use crate::web::html::{fa_digits, html, Markup};
+use crate::web::html::{column_heads, fa_digits, html, Markup};
 use crate::web::office::multipart;
 use crate::web::office::{
     desk, failure, finger_fa, flash_line, format_choices, message, reply, tracking_code, Desk,
@@ -431,14 +431,7 @@ fn render(
                 (errors.beside("fingerprints"))
                 div.scroll {
                     table.history.fingers #fingers {
-                        thead {
-                            tr {
-                                th scope="col" { "انگشت" }
-                                th scope="col" { "وضعیت" }
-                                th scope="col" { "قالب" }
-                                th scope="col" { "پرونده" }
-                            }
-                        }
+                        (column_heads(&["انگشت", "وضعیت", "قالب", "پرونده"]))
                         tbody { (finger_rows(f, errors)) }
                     }
                 }

@@ -8,7 +8,7 @@ use crate::shipments::receive_at;
 use crate::state::AppState;
 use crate::web::extract::{PageForm, PagePath};
 use crate::web::form::Errors;
-use crate::web::html::{fa_count, fa_digits, html, Markup};
+use crate::web::html::{column_heads, fa_count, fa_digits, html, Markup};
 use crate::web::office::{desk, failure, flash_line, reply, tracking_code, when_fa, Desk};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -89,16 +89,7 @@ async fn render(
             } @else {
                 div.scroll {
                     table.history #shipments {
-                        thead {
-                            tr {
-                                th scope="col" { "شماره" }
-                                th scope="col" { "از" }
-                                th scope="col" { "وضعیت" }
-                                th scope="col" { "کارت‌ها" }
-                                th scope="col" { "ارسال" }
-                                th scope="col" { "تحویل" }
-                            }
-                        }
+                        (column_heads(&["شماره", "از", "وضعیت", "کارت‌ها", "ارسال", "تحویل"]))
                         tbody {
                             @for s in &all {
                                 tr {
@@ -149,12 +140,7 @@ fn receive_card(s: &Shipment, failed_id: Option<i64>, typed: &str, errors: &Erro
                 summary { "فهرست کارت‌های محموله" }
                 div.scroll {
                     table.history {
-                        thead {
-                            tr {
-                                th scope="col" { "کد رهگیری" }
-                                th scope="col" { "سریال تراشه" }
-                            }
-                        }
+                        (column_heads(&["کد رهگیری", "سریال تراشه"]))
                         tbody {
                             @for c in &s.cards {
                                 tr {

@@ -29,6 +29,11 @@ pub fn rials_fa(rials: u64) -> String {
     format!("{} ریال", fa_count(rials))
 }
 
+/// A table's head: one row of column headers (`<th scope="col">`), an empty string for a column with none.
+pub fn column_heads(heads: &[&str]) -> Markup {
+    html! { thead { tr { @for h in heads { th scope="col" { (h) } } } } }
+}
+
 /// What frames a page's content: the portal's (see [`PORTAL`]) or the office desk's.
 pub struct Chrome<'a> {
     /// After the page's title in `<title>`, e.g. `شناس`.

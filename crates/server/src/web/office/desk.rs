@@ -8,7 +8,7 @@ use crate::state::{today, AppState};
 use crate::web::dates::with_weekday;
 use crate::web::extract::{PageForm, PageQuery};
 use crate::web::form::{see_other, text_input, Errors, Input};
-use crate::web::html::{fa_digits, html};
+use crate::web::html::{column_heads, fa_digits, html};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -129,15 +129,7 @@ async fn render(
             } @else {
                 div.scroll {
                     table.history.desk #day-list {
-                        thead {
-                            tr {
-                                th scope="col" { "نوبت" }
-                                th scope="col" { "کد رهگیری" }
-                                th scope="col" { "کد ملی" }
-                                th scope="col" { "وضعیت" }
-                                th scope="col" {}
-                            }
-                        }
+                        (column_heads(&["نوبت", "کد رهگیری", "کد ملی", "وضعیت", ""]))
                         tbody {
                             @for p in &places {
                                 @let tc = p.tracking_code.as_str();

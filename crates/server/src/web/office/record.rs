@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::transfer::pages::{self as transfer, TransferForm};
 use crate::web::extract::{PagePath, PageQuery};
 use crate::web::form::Errors;
-use crate::web::html::{fa_digits, html, Markup};
+use crate::web::html::{column_heads, fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -301,16 +301,7 @@ async fn page_body(
             } @else {
                 div.scroll {
                     table.history #messages {
-                        thead {
-                            tr {
-                                th scope="col" { "زمان" }
-                                th scope="col" { "پیامک" }
-                                th scope="col" { "گیرنده" }
-                                th scope="col" { "وضعیت" }
-                                th scope="col" { "تلاش‌ها" }
-                                th scope="col" { "آخرین خطا" }
-                            }
-                        }
+                        (column_heads(&["زمان", "پیامک", "گیرنده", "وضعیت", "تلاش‌ها", "آخرین خطا"]))
                         tbody {
                             @for m in &r.messages {
                                 tr {
@@ -334,14 +325,7 @@ async fn page_body(
             } @else {
                 div.scroll {
                     table.history #attempts {
-                        thead {
-                            tr {
-                                th scope="col" { "زمان" }
-                                th scope="col" { "متصدی" }
-                                th scope="col" { "انگشت" }
-                                th scope="col" { "نتیجه" }
-                            }
-                        }
+                        (column_heads(&["زمان", "متصدی", "انگشت", "نتیجه"]))
                         tbody {
                             @for a in &r.pickup_attempts {
                                 tr {
@@ -366,15 +350,7 @@ async fn page_body(
             h2 { "تاریخچه" }
             div.scroll {
                 table.history #history {
-                    thead {
-                        tr {
-                            th scope="col" { "زمان" }
-                            th scope="col" { "انجام‌دهنده" }
-                            th scope="col" { "از ← به" }
-                            th scope="col" { "رویداد" }
-                            th scope="col" { "توضیح" }
-                        }
-                    }
+                    (column_heads(&["زمان", "انجام‌دهنده", "از ← به", "رویداد", "توضیح"]))
                     tbody {
                         @for h in &r.history {
                             tr {
