@@ -185,34 +185,24 @@ pub async fn submit(
         old_card_collected: fields.checked("old_card_collected"),
         ..EnrollForm::default()
     };
-    let capture = || -> Result<Capture, ApiError> {
-        let mut fingerprints = Vec::with_capacity(10);
-        for p in 1..=10usize {
-            let status = fields.text(&format!("f{p}_status"));
-            fingerprints.push(CapturedFinger {
-                position: p as i64,
-                status: finger_status(p - 1, Some(status.as_str()).filter(|s| !s.is_empty()))?,
-                format: Some(fields.text(&format!("f{p}_format"))).filter(|s| !s.is_empty()),
-                data: fields.file(&format!("f{p}_file")).map(<[u8]>::to_vec),
-            });
-        }
-        Ok(Capture {
-            tracking: tc,
-            documents: Documents {
-                birth_certificate_seen: f.birth_certificate_seen,
-                old_card_collected: f.old_card_collected,
-            },
-            photo: fields.file("photo").map(<[u8]>::to_vec).unwrap_or_default(),
-            fingerprints,
-            signature: fields
-                .file("signature")
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default(),
-        })
-    };
+    // One pass over the ten rows: what was chosen is kept for the page, and each finger is read for the capture
+    // (the first unreadable status refuses it, at its row).
+    let mut fingerprints = Vec::with_capacity(10);
+    let mut refused = None;
     for p in 1..=10usize {
         let status = fields.text(&format!("f{p}_status"));
         let format = fields.text(&format!("f{p}_format"));
+        match finger_status(p - 1, Some(status.as_str()).filter(|s| !s.is_empty())) {
+            Ok(parsed) => fingerprints.push(CapturedFinger {
+                position: p as i64,
+                status: parsed,
+                format: Some(format.clone()).filter(|s| !s.is_empty()),
+                data: fields.file(&format!("f{p}_file")).map(<[u8]>::to_vec),
+            }),
+            Err(e) => {
+                refused.get_or_insert(e);
+            }
+        }
         if !status.is_empty() {
             f.status[p - 1] = status;
         }
@@ -220,9 +210,24 @@ pub async fn submit(
             f.format[p - 1] = format;
         }
     }
-    let done = match capture() {
-        Ok(c) => enroll(&state, &desk.staff, c).await,
-        Err(e) => Err(e),
+    let done = match refused {
+        Some(e) => Err(e),
+        None => {
+            let capture = Capture {
+                tracking: tc,
+                documents: Documents {
+                    birth_certificate_seen: f.birth_certificate_seen,
+                    old_card_collected: f.old_card_collected,
+                },
+                photo: fields.file("photo").map(<[u8]>::to_vec).unwrap_or_default(),
+                fingerprints,
+                signature: fields
+                    .file("signature")
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default(),
+            };
+            enroll(&state, &desk.staff, capture).await
+        }
     };
     match done {
         Ok(done) => enrolled(&desk, &done.tracking_code),
