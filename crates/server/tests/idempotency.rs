@@ -285,7 +285,11 @@ async fn a_key_whose_request_died_is_released_or_taken_over() {
             router.clone().oneshot(claiming()),
         )
         .await;
-        assert!(dropped.is_err(), "{name}: dropped during the claim");
+        assert!(
+            dropped.is_err(),
+            "{name}: dropped during the claim, but answered on its first poll: {:?}",
+            dropped.map(|r| r.map(|r| r.status()))
+        );
         let mut status = StatusCode::CONFLICT;
         for _ in 0..50 {
             status = router.clone().oneshot(claiming()).await.unwrap().status();
