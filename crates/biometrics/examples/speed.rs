@@ -1,7 +1,8 @@
 //! Development aid: `matcher::score` speed on one core, on FVC DB1_B's ISO templates and on
 //! synthetic templates of 36+ minutiae, beside Bozorth3 in the same run.
 //!
-//! `cargo run --release --example speed -- [--gate COS] [--rounds N]`
+//! `cargo run --release --example speed -- [--gate COS] [--rounds N] [--hypotheses N] [--min-lss S]
+//!  [--no-bozorth] [--only fvc|synthetic]`
 use biometrics::eval::clock::CpuClock;
 use biometrics::eval::{bozorth_minutiae, bozorth_score};
 use biometrics::matcher::{score_with, MatchParams};
@@ -9,7 +10,7 @@ use biometrics::record::MinutiaeRecord;
 use biometrics::synth::{synthetic_minutiae, Rng};
 use biometrics::Template;
 
-fn time(name: &str, t: &[Template], p: &MatchParams, rounds: usize) {
+fn time(name: &str, t: &[Template], p: &MatchParams, rounds: usize, bozorth: bool) {
     let mut n = 0usize;
     let mut acc = 0.0f32;
     let s = CpuClock::start();
@@ -22,6 +23,10 @@ fn time(name: &str, t: &[Template], p: &MatchParams, rounds: usize) {
         }
     }
     let ours = n as f64 / s.seconds();
+    if !bozorth {
+        println!("{name}: ours {ours:.0}/s (checksum {acc:.3})");
+        return;
+    }
     let bz: Vec<_> = t.iter().map(bozorth_minutiae).collect();
     let s = CpuClock::start();
     let mut m = 0usize;
@@ -41,10 +46,18 @@ fn time(name: &str, t: &[Template], p: &MatchParams, rounds: usize) {
 fn main() {
     let mut p = MatchParams::DEFAULT;
     let mut rounds = 3;
+    let mut bozorth = true;
+    let mut only = String::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--gate" => p.direction_gate = args.next().and_then(|v| v.parse().ok()).unwrap_or(0.0),
+            "--no-bozorth" => bozorth = false,
+            "--min-lss" => {
+                p.hypotheses_min_lss = args.next().and_then(|v| v.parse().ok()).unwrap_or(0.0)
+            }
+            "--hypotheses" => p.hypotheses = args.next().and_then(|v| v.parse().ok()).unwrap_or(0),
+            "--only" => only = args.next().unwrap_or_default(),
             "--rounds" => rounds = args.next().and_then(|v| v.parse().ok()).unwrap_or(3),
             _ => {}
         }
@@ -64,8 +77,11 @@ fn main() {
             }
         }
     }
-    if !t.is_empty() {
-        time("FVC2002 DB1_B", &t, &p, rounds);
+    if !t.is_empty() && only != "synthetic" {
+        time("FVC2002 DB1_B", &t, &p, rounds, bozorth);
+    }
+    if only == "fvc" {
+        return;
     }
     let mut rng = Rng::new(2026);
     let mut s = Vec::new();
@@ -75,5 +91,5 @@ fn main() {
             s.push(Template::from_minutiae(m));
         }
     }
-    time("synthetic", &s, &p, rounds);
+    time("synthetic", &s, &p, rounds, bozorth);
 }

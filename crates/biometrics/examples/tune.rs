@@ -4,9 +4,13 @@
 //! the fourth; the pooled (all sets, in-sample) choice is printed beside it.
 //!
 //! `cargo run --release --example tune -- [DATA_DIR] [--threads N] [--d1 0,0.05,0.1]
-//!  [--set key=value …]`
+//!  [--images] [--quality PAIRS:OVERLAP,…] [--gamma 0,1] [--floors 8] [--set key=value …]`
+//! (`--quality` lists minimum reported minutia qualities for pair candidates and for the
+//! overlap count; they matter only for `--images`, the ISO records report none).
 //! with keys `d1_rel`, `mate_radius`, `mate_radius_rel`, `mate_angle_deg`, `overlap_margin`,
-//! `min_overlap`.
+//! `min_overlap`, `min_quality_pairs`, `min_quality_overlap`, `refine` (0/1), `hypotheses`,
+//! `hypotheses_below`, `hypotheses_min_lss`;
+//! `--vary key=v1,v2,…` (repeatable) adds those keys to the grid.
 
 use biometrics::eval::calibrate::{calibrate, FrameScores, PairKey, TailModel, STATED_VERIFY_FMR};
 use biometrics::eval::fvc::{discover, load_dir, Frame};
@@ -14,6 +18,26 @@ use biometrics::eval::metrics;
 use biometrics::matcher::{compare, Comparison, MatchParams, Thresholds};
 use biometrics::Template;
 use std::path::PathBuf;
+
+/// Sets one matcher parameter by name.
+fn set(p: &mut MatchParams, k: &str, v: f32) {
+    match k {
+        "d1_rel" => p.d1_rel = v,
+        "direction_gate" => p.direction_gate = v,
+        "mate_radius" => p.mate_radius = v,
+        "mate_radius_rel" => p.mate_radius_rel = v,
+        "mate_angle_deg" => p.mate_angle = v.to_radians(),
+        "overlap_margin" => p.overlap_margin = v,
+        "min_overlap" => p.min_overlap = v,
+        "min_quality_pairs" => p.min_quality_pairs = v as u8,
+        "min_quality_overlap" => p.min_quality_overlap = v as u8,
+        "refine" => p.refine = v != 0.0,
+        "hypotheses" => p.hypotheses = v as usize,
+        "hypotheses_below" => p.hypotheses_below = v as usize,
+        "hypotheses_min_lss" => p.hypotheses_min_lss = v,
+        _ => eprintln!("unknown key {k}"),
+    }
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -25,6 +49,11 @@ fn main() {
     let mut p = MatchParams::DEFAULT;
     let mut d1_grid = vec![0.0f32, 0.05, 0.1];
     let mut with_images = false;
+    let mut quality_grid = vec![(p.min_quality_pairs, p.min_quality_overlap)];
+    let mut gammas = vec![0.0f32, 0.5, 1.0, 1.5, 2.0];
+    let mut floors = vec![4.0f32, 8.0, 12.0];
+    let mut drop_below = 0u8;
+    let mut varies: Vec<(String, Vec<f32>)> = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--d1" => {
@@ -36,21 +65,48 @@ fn main() {
                     .collect()
             }
             "--images" => with_images = true,
+            "--vary" => {
+                let kv = args.next().unwrap_or_default();
+                let (k, v) = kv.split_once('=').unwrap_or(("", ""));
+                varies.push((
+                    k.to_string(),
+                    v.split(',').filter_map(|x| x.parse().ok()).collect(),
+                ));
+            }
+            "--drop" => drop_below = args.next().and_then(|v| v.parse().ok()).unwrap_or(0),
+            "--quality" => {
+                quality_grid = args
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|v| {
+                        let (a, b) = v.split_once(':')?;
+                        Some((a.parse().ok()?, b.parse().ok()?))
+                    })
+                    .collect()
+            }
+            "--gamma" => {
+                gammas = args
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|v| v.parse().ok())
+                    .collect()
+            }
+            "--floors" => {
+                floors = args
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|v| v.parse().ok())
+                    .collect()
+            }
             "--threads" => threads = args.next().and_then(|v| v.parse().ok()).unwrap_or(1),
             "--set" => {
                 let kv = args.next().unwrap_or_default();
                 let (k, v) = kv.split_once('=').unwrap_or(("", "0"));
                 let v: f32 = v.parse().unwrap_or(0.0);
-                match k {
-                    "d1_rel" => p.d1_rel = v,
-                    "direction_gate" => p.direction_gate = v,
-                    "mate_radius" => p.mate_radius = v,
-                    "mate_radius_rel" => p.mate_radius_rel = v,
-                    "mate_angle_deg" => p.mate_angle = v.to_radians(),
-                    "overlap_margin" => p.overlap_margin = v,
-                    "min_overlap" => p.min_overlap = v,
-                    _ => eprintln!("unknown key {k}"),
-                }
+                set(&mut p, k, v);
             }
             other => data = PathBuf::from(other),
         }
@@ -100,7 +156,17 @@ fn main() {
                         part.iter()
                             .map(|p| {
                                 let bytes = std::fs::read(p).expect("image reads");
-                                biometrics::extract::extract(&bytes).expect("extracts").0
+                                let t = biometrics::extract::extract(&bytes).expect("extracts").0;
+                                if drop_below == 0 {
+                                    return t;
+                                }
+                                Template::from_minutiae(
+                                    t.minutiae()
+                                        .iter()
+                                        .copied()
+                                        .filter(|m| m.quality >= drop_below)
+                                        .collect(),
+                                )
                             })
                             .collect::<Vec<_>>()
                     })
@@ -112,13 +178,36 @@ fn main() {
         });
         templates.push(extracted);
     }
-    let mut grid: Vec<(MatchParams, f32, Vec<Vec<f64>>)> = Vec::new();
-    for d1 in d1_grid {
-        let mut p = p;
-        p.d1_rel = d1;
+    let mut points: Vec<(MatchParams, String)> = Vec::new();
+    for &d1 in &d1_grid {
+        for &(qp, qo) in &quality_grid {
+            let mut q = p;
+            q.d1_rel = d1;
+            q.min_quality_pairs = qp;
+            q.min_quality_overlap = qo;
+            points.push((q, String::new()));
+        }
+    }
+    for (k, vs) in &varies {
+        points = points
+            .into_iter()
+            .flat_map(|(q, l)| {
+                vs.iter().map(move |&v| {
+                    let mut r = q;
+                    set(&mut r, k, v);
+                    (r, format!("{l} {k} {v}"))
+                })
+            })
+            .collect();
+    }
+    let mut grid: Vec<(MatchParams, f32, Vec<Vec<f64>>, String)> = Vec::new();
+    for (p, extra) in points {
         let per_frame = comparisons(&templates, &pairs, &p, threads);
         if std::env::var("EXPLORE_STATS").is_ok() {
             stats(&names, &keys, &per_frame);
+        }
+        if std::env::var("FAILURES").is_ok() {
+            failures(&names, &keys, &per_frame, &p);
         }
         if std::env::var("TUNE_TOP").is_ok() {
             for (frame, cs) in &per_frame {
@@ -150,15 +239,15 @@ fn main() {
                 }
             }
         }
-        for gamma in [0.0f32, 0.5, 1.0, 1.5, 2.0] {
-            for m0 in [4.0f32, 8.0, 12.0] {
+        for &gamma in &gammas {
+            for &m0 in &floors {
                 let mut q = p;
                 q.min_overlap = m0;
                 let scores = per_frame
                     .iter()
                     .map(|(_, cs)| cs.iter().map(|c| normalised(c, gamma, m0)).collect())
                     .collect();
-                grid.push((q, gamma, scores));
+                grid.push((q, gamma, scores, extra.clone()));
             }
         }
     }
@@ -243,12 +332,14 @@ fn objective(keys: &[PairKey], scores: &[Vec<f64>], sets: &[usize]) -> (f64, f64
     (eer, fnmr, per_frame)
 }
 
-fn report(names: &[String], keys: &[PairKey], grid: &[(MatchParams, f32, Vec<Vec<f64>>)]) {
+type Point = (MatchParams, f32, Vec<Vec<f64>>, String);
+
+fn report(names: &[String], keys: &[PairKey], grid: &[Point]) {
     let all: Vec<usize> = (0..names.len()).collect();
-    let label = |(p, g, _): &(MatchParams, f32, Vec<Vec<f64>>)| {
+    let label = |(p, g, _, extra): &Point| {
         format!(
-            "d1_rel {:.2} gamma {:.1} min_overlap {:.0}",
-            p.d1_rel, g, p.min_overlap
+            "d1_rel {:.2} gamma {:.1} min_overlap {:.0} quality {}:{}{extra}",
+            p.d1_rel, g, p.min_overlap, p.min_quality_pairs, p.min_quality_overlap
         )
     };
     println!("pooled (all sets, in-sample): EER % / FNMR % at the fitted 1:1 threshold");
@@ -366,5 +457,79 @@ fn stats(names: &[String], keys: &[PairKey], per_frame: &[(String, Vec<Compariso
                 line.join(" ")
             );
         }
+    }
+}
+
+/// Genuine pairs below the built-in 1:1 threshold by cause, per set, and the impostors that
+/// come closest to it (`FAILURES=1`).
+fn failures(
+    names: &[String],
+    keys: &[PairKey],
+    per_frame: &[(String, Vec<Comparison>)],
+    p: &MatchParams,
+) {
+    let t = Thresholds::calibrated().verify;
+    for (frame, cs) in per_frame {
+        println!("{frame}: genuine pairs below {t}");
+        for (s, name) in names.iter().enumerate() {
+            let (mut n, mut fail) = (0usize, 0usize);
+            let (mut wrong, mut small, mut few, mut low) = (0, 0, 0, 0);
+            for (k, c) in keys.iter().zip(cs) {
+                if !k.genuine || k.set_a != s {
+                    continue;
+                }
+                n += 1;
+                if c.score(p) >= t {
+                    continue;
+                }
+                fail += 1;
+                let ov = c.overlap.0.min(c.overlap.1);
+                if c.mates <= 2 {
+                    wrong += 1; // the alignment LSS-R chose is not the finger's
+                } else if ov < 12 {
+                    small += 1; // aligned, but the prints share little
+                } else if c.mate_ratio(p.min_overlap) < 0.5 {
+                    few += 1; // aligned, large overlap, few of its minutiae mate
+                } else {
+                    low += 1; // mates fine, LSS-R low
+                }
+            }
+            println!(
+                "  {name}: {fail}/{n} below; mates<=2 {wrong}, overlap<12 {small}, mate ratio<0.5 {few}, low LSS-R {low}"
+            );
+        }
+        let mut imp: Vec<&Comparison> = keys
+            .iter()
+            .zip(cs)
+            .filter(|(k, c)| !k.genuine && c.score(p) >= 0.5 * t)
+            .map(|(_, c)| c)
+            .collect();
+        imp.sort_by(|a, b| b.score(p).total_cmp(&a.score(p)));
+        let n = imp.len().max(1) as f64;
+        let mean = |f: &dyn Fn(&Comparison) -> f64| imp.iter().map(|c| f(c)).sum::<f64>() / n;
+        println!(
+            "  impostors at or above half the threshold: {}; mean minutiae (smaller) {:.1}, overlap (smaller) {:.1}, mates {:.1}, mate ratio {:.2}, LSS-R {:.3}",
+            imp.len(),
+            mean(&|c| c.minutiae.0.min(c.minutiae.1) as f64),
+            mean(&|c| c.overlap.0.min(c.overlap.1) as f64),
+            mean(&|c| c.mates as f64),
+            mean(&|c| f64::from(c.mate_ratio(p.min_overlap))),
+            mean(&|c| f64::from(c.lss_r)),
+        );
+        let g: Vec<&Comparison> = keys
+            .iter()
+            .zip(cs)
+            .filter(|(k, _)| k.genuine)
+            .map(|(_, c)| c)
+            .collect();
+        let n = g.len().max(1) as f64;
+        println!(
+            "  all genuine pairs: mean minutiae (smaller) {:.1}, overlap (smaller) {:.1}, mates {:.1}, mate ratio {:.2}, LSS-R {:.3}",
+            g.iter().map(|c| c.minutiae.0.min(c.minutiae.1) as f64).sum::<f64>() / n,
+            g.iter().map(|c| c.overlap.0.min(c.overlap.1) as f64).sum::<f64>() / n,
+            g.iter().map(|c| c.mates as f64).sum::<f64>() / n,
+            g.iter().map(|c| f64::from(c.mate_ratio(p.min_overlap))).sum::<f64>() / n,
+            g.iter().map(|c| f64::from(c.lss_r)).sum::<f64>() / n,
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! One minutia as the matcher holds it: position in the normalised frame, direction and kind. Its own module so
+//! One minutia as the matcher holds it: position in the normalised frame, direction, kind and reliability. Its own module so
 //! that the template (which builds cylinders) and the cylinders (which read minutiae) do not depend on each other.
 
 use crate::record::MinutiaKind;
@@ -14,4 +14,8 @@ pub struct TemplateMinutia {
     pub angle: f32,
     /// Ending, bifurcation or other.
     pub kind: MinutiaKind,
+    /// Reliability 1-100 as the source reported it (the ISO/ANSI record's minutia quality, or
+    /// the extractor's reliability × 100); 0 = not reported (then the minutia counts as
+    /// fully reliable).
+    pub quality: u8,
 }

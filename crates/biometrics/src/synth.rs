@@ -116,7 +116,13 @@ pub fn synthetic_minutiae(rng: &mut Rng) -> Vec<TemplateMinutia> {
         } else {
             MinutiaKind::Bifurcation
         };
-        out.push(TemplateMinutia { x, y, angle, kind });
+        out.push(TemplateMinutia {
+            x,
+            y,
+            angle,
+            kind,
+            quality: 0,
+        });
     }
     out
 }
@@ -147,6 +153,7 @@ pub fn perturb(
             y: cy + s * x + c * y + dy + jitter * rng.normal(),
             angle: m.angle + rotation + 0.03 * jitter * rng.normal(),
             kind: m.kind,
+            quality: m.quality,
         });
     }
     let extra = (minutiae.len() as f32 * drop) as usize;
@@ -156,6 +163,7 @@ pub fn perturb(
             y: cy + dy + rng.range(-150.0, 150.0),
             angle: rng.range(0.0, TAU),
             kind: MinutiaKind::Other,
+            quality: 0,
         });
     }
     out

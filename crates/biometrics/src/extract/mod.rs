@@ -45,7 +45,9 @@ impl std::error::Error for ExtractError {}
 /// Resolution assumed when the file does not state one.
 pub const DEFAULT_PPI: u16 = 500;
 /// Minutiae whose MINDTCT reliability is below this are dropped (0: all are kept and only the
-/// `MAX_KEPT` cap applies; 10-40 were tried on the FVC data and did worse).
+/// `MAX_KEPT` cap applies; 10-40 were tried on the FVC data and did worse). The reliabilities
+/// are kept in the template instead, and the matcher leaves the unreliable minutiae out of
+/// pair selection only (`MatchParams::min_quality_pairs`).
 pub const MIN_RELIABILITY: i32 = 0;
 /// At most this many minutiae (the most reliable) are kept.
 pub const MAX_KEPT: usize = 80;
@@ -82,6 +84,8 @@ pub fn extract_gray(img: &GrayImage) -> Result<(Template, u8), ExtractError> {
             y: (h - m.y as f32) * k,
             angle: -(m.theta as f32).to_radians(),
             kind: MinutiaKind::Other,
+            // MINDTCT's reliability × 100 (1 at the least), kept for the matcher.
+            quality: m.quality.clamp(1, 100) as u8,
         })
         .collect();
     Ok((Template::from_minutiae(minutiae), quality))

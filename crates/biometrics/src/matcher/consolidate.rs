@@ -81,6 +81,9 @@ pub(crate) struct Consolidated {
     pub kept: Vec<(usize, usize, f32)>,
     /// Mean local (cylinder) similarity of the kept pairs before relaxation.
     pub local: f32,
+    /// The one-to-one pairs of highest local similarity, best first (minutia indices), up to
+    /// the number asked for.
+    pub top: Vec<(usize, usize)>,
 }
 
 /// The sort key of a local similarity: positive f32 scores order like their bit patterns, so
@@ -91,22 +94,93 @@ pub(crate) fn pair_key(sim: f32, i: usize, j: usize) -> u64 {
     (u64::from(sim.to_bits()) << 32) | u64::from(u32::MAX - ((i as u32) << 16 | j as u32))
 }
 
+/// Cylinder indices `(i, j)` of a [`pair_key`].
+#[inline]
+fn key_indices(key: u64) -> (usize, usize) {
+    let idx = u32::MAX - key as u32;
+    ((idx >> 16) as usize, (idx & 0xffff) as usize)
+}
+
+/// Drops the keys that the greedy one-to-one choice (keys in descending order, a key taken
+/// when neither its row `i` nor its column `j` is taken yet) would certainly skip, without
+/// changing what it takes or in which order. Keys are distinct. If key `k` is the largest of
+/// its column `j`, then when the choice reaches `k` column `j` is still free, so row `i` is
+/// taken by then (by `k` itself or by a larger key): every smaller key of row `i` is skipped.
+/// Likewise for the largest key of a row and the smaller keys of its column. The greedy choice
+/// over the kept keys is the same as over all of them, so the rule is applied twice.
+fn drop_dead(order: &mut Vec<u64>) {
+    // Cylinder indices are below 256 (`MAX_MINUTIAE`): `u8` indices need no bounds checks.
+    let mut row_max = [0u64; 256];
+    let mut col_max = [0u64; 256];
+    let mut row_by = [0u64; 256];
+    let mut col_by = [0u64; 256];
+    let at = |k: u64| {
+        let (i, j) = key_indices(k);
+        (i as u8, j as u8)
+    };
+    for pass in 0..2 {
+        if pass > 0 {
+            for &k in order.iter() {
+                let (i, j) = at(k);
+                row_max[usize::from(i)] = 0;
+                col_max[usize::from(j)] = 0;
+                row_by[usize::from(i)] = 0;
+                col_by[usize::from(j)] = 0;
+            }
+        }
+        for &k in order.iter() {
+            let (i, j) = at(k);
+            let (i, j) = (usize::from(i), usize::from(j));
+            row_max[i] = row_max[i].max(k);
+            col_max[j] = col_max[j].max(k);
+        }
+        // Row i is taken by the time of its largest column maximum, column j by the time of
+        // its largest row maximum.
+        for &k in order.iter() {
+            let (i, j) = at(k);
+            let (i, j) = (usize::from(i), usize::from(j));
+            // Branch-free: most keys are neither.
+            let by_row = if k == col_max[j] { k } else { 0 };
+            let by_col = if k == row_max[i] { k } else { 0 };
+            row_by[i] = row_by[i].max(by_row);
+            col_by[j] = col_by[j].max(by_col);
+        }
+        // Compaction without a branch per key (most keys go).
+        let before = order.len();
+        let mut kept = 0;
+        for r in 0..before {
+            let k = order[r];
+            let (i, j) = at(k);
+            order[kept] = k;
+            kept += usize::from((k >= row_by[usize::from(i)]) & (k >= col_by[usize::from(j)]));
+        }
+        order.truncate(kept);
+        if kept == before {
+            break;
+        }
+    }
+}
+
 /// Consolidates the positive local similarities, given as [`pair_key`]s (any order), into a
-/// score. `d1_rel` widens the distance tolerance of the pair compatibility in proportion to
+/// score. `n_min` is the smaller number of cylinders that could pair. `d1_rel` widens the distance tolerance of the pair compatibility in proportion to
 /// the distance (skin stretches: 0 is the paper's absolute tolerance).
 pub(crate) fn lss_r(
     ta: &Template,
     tb: &Template,
     mut order: Vec<u64>,
+    n_min: usize,
     d1_rel: f32,
+    n_top: usize,
 ) -> Consolidated {
     let ca = ta.cylinders();
     let cb = tb.cylinders();
     let (na, nb) = (ca.len(), cb.len());
-    let n_min = na.min(nb);
     let np = (MIN_NP + (sigmoid(n_min as f32, MU_P, TAU_P) * (MAX_NP - MIN_NP)).round()) as usize;
 
-    // Greedy one-to-one choice of the n_min best pairs.
+    // Greedy one-to-one choice of the n_min best pairs. It runs through nearly every key
+    // (between impostors most rows and columns run out before n_min pairs are found), so
+    // the keys that it would certainly skip are dropped before sorting (see `drop_dead`).
+    drop_dead(&mut order);
     // Only the best few pairs are ever used: sort a head of 4 n_min keys, the rest only if
     // the greedy one-to-one choice runs out of them.
     let head = (4 * n_min).max(16);
@@ -129,8 +203,7 @@ pub(crate) fn lss_r(
         let key = order[at];
         at += 1;
         let sim = f32::from_bits((key >> 32) as u32);
-        let idx = u32::MAX - key as u32;
-        let (i, j) = ((idx >> 16) as usize, (idx & 0xffff) as usize);
+        let (i, j) = key_indices(key);
         if used_a[i] || used_b[j] {
             continue;
         }
@@ -164,16 +237,24 @@ pub(crate) fn lss_r(
     // sigmoid, so a pair whose distance or direction disagreement already drives rho below
     // 1e-3 is left out without computing the rest (the common case between impostors).
     let mut edges: Vec<(u16, u16, f32)> = Vec::new();
+    // The pairs that pass the distance cut, listed branch-free first (most do not).
+    let mut near: Vec<(u16, f32)> = vec![(0, 0.0); nr];
     for t in 0..nr {
         let (a1, b1) = (pa[t], pb[t]);
+        let mut n = 0;
         for k in t + 1..nr {
             let (a2, b2) = (pa[k], pb[k]);
             let da = ((a1.0 - a2.0).powi(2) + (a1.1 - a2.1).powi(2)).sqrt();
             let db = ((b1.0 - b2.0).powi(2) + (b1.1 - b2.1).powi(2)).sqrt();
             let d1 = ((da - db).abs() - d1_rel * 0.5 * (da + db)).max(0.0);
-            if d1 > D1_CUT {
-                continue;
-            }
+            // `d1` is never NaN (`max` returns its other operand then), so this is the
+            // complement of `d1 > D1_CUT`.
+            near[n] = (k as u16, d1);
+            n += usize::from(d1 <= D1_CUT);
+        }
+        for &(k, d1) in &near[..n] {
+            let k = usize::from(k);
+            let (a2, b2) = (pa[k], pb[k]);
             let d2 = angle_diff(angle_diff(a1.2, a2.2), angle_diff(b1.2, b2.2)).abs();
             if d2 > D23_CUT {
                 continue;
@@ -218,11 +299,58 @@ pub(crate) fn lss_r(
         score: (total / np as f32).clamp(0.0, 1.0),
         kept,
         local: local / np as f32,
+        top: pairs.iter().take(n_top).map(|p| (p.a, p.b)).collect(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    /// The greedy one-to-one choice over keys in descending order, as `lss_r` makes it.
+    fn greedy(keys: &[u64], n_min: usize) -> Vec<u64> {
+        let mut k = keys.to_vec();
+        k.sort_unstable_by(|x, y| y.cmp(x));
+        let (mut ua, mut ub) = ([false; 256], [false; 256]);
+        let mut out = Vec::new();
+        for key in k {
+            let (i, j) = super::key_indices(key);
+            if ua[i] || ub[j] {
+                continue;
+            }
+            ua[i] = true;
+            ub[j] = true;
+            out.push(key);
+            if out.len() == n_min {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn dropping_dead_keys_keeps_the_greedy_choice() {
+        let mut rng = crate::synth::Rng::new(11);
+        for round in 0..400 {
+            let (na, nb) = (1 + round % 37, 1 + (round * 7) % 41);
+            let density = rng.range(0.05, 1.0);
+            let mut keys = Vec::new();
+            for i in 0..na {
+                for j in 0..nb {
+                    if rng.range(0.0, 1.0) < density {
+                        // Few distinct similarities, so that ties are broken by the indices.
+                        let sim = (rng.range(0.0, 1.0) * 8.0).ceil() / 8.0;
+                        keys.push(super::pair_key(sim, i, j));
+                    }
+                }
+            }
+            let mut kept = keys.clone();
+            super::drop_dead(&mut kept);
+            assert!(kept.len() <= keys.len());
+            for n_min in [na.min(nb), 3, usize::MAX] {
+                assert_eq!(greedy(&keys, n_min), greedy(&kept, n_min), "round {round}");
+            }
+        }
+    }
+
     #[test]
     fn fast_atan2_agrees_with_libm() {
         let mut worst = 0.0f32;

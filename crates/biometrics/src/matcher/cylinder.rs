@@ -78,6 +78,8 @@ const MIN_M: usize = 2;
 pub(crate) struct Cylinder {
     /// Index of the minutia in the template.
     pub minutia: u16,
+    /// The minutia's reported quality (0 = not reported).
+    pub quality: u8,
     /// Cosine and sine of the minutia's direction (for the direction gate).
     pub dir: [f32; 2],
     /// Valid cells (inside the circle and the print).
@@ -94,7 +96,10 @@ fn wrap_pi(a: f32) -> f32 {
         let r = (a + PI).rem_euclid(TAU) - PI;
         return if r.is_finite() && r < PI { r } else { 0.0 };
     }
-    let mut r = a;
+    // One turn either way branch-free (a difference of two angles in [0, 2π) needs at most
+    // that), then the loops for the rest: the same steps as the loops alone.
+    let mut r = if a >= PI { a - TAU } else { a };
+    r = if r < -PI { r + TAU } else { r };
     while r >= PI {
         r -= TAU;
     }
@@ -226,6 +231,88 @@ pub(crate) fn hull_edges(hull: &[(f32, f32)]) -> Vec<Edge> {
         .collect()
 }
 
+/// Every point of an [`inner_box`] is at least this far inside each hull edge (frame pixels):
+/// far more than the rounding of an edge test, so a point in the box passes every edge test
+/// with a margin of zero or more exactly as the edge tests themselves would.
+pub(crate) const INNER_SLACK: f32 = 0.5;
+
+/// An axis-parallel box `[x0, y0, x1, y1]` inside the hull of `edges` (each corner at least
+/// [`INNER_SLACK`] inside every edge line, so the whole box is): a point in it is inside
+/// without testing the edges. Empty (`x0 > x1`) when the hull has fewer than three edges or is
+/// too thin.
+pub(crate) fn inner_box(edges: &[Edge]) -> [f32; 4] {
+    const EMPTY: [f32; 4] = [1.0, 1.0, 0.0, 0.0];
+    if edges.len() < 3 {
+        return EMPTY;
+    }
+    let fits = |b: &[f32; 4]| {
+        [(b[0], b[1]), (b[2], b[1]), (b[0], b[3]), (b[2], b[3])]
+            .iter()
+            .all(|&q| {
+                edges
+                    .iter()
+                    .all(|&(a, n)| n.0 * (q.0 - a.0) + n.1 * (q.1 - a.1) >= INNER_SLACK)
+            })
+    };
+    let n = edges.len() as f32;
+    let c = (
+        edges.iter().map(|e| e.0 .0).sum::<f32>() / n,
+        edges.iter().map(|e| e.0 .1).sum::<f32>() / n,
+    );
+    let mut bound = [c.0, c.1, c.0, c.1];
+    for &((x, y), _) in edges {
+        bound = [
+            bound[0].min(x),
+            bound[1].min(y),
+            bound[2].max(x),
+            bound[3].max(y),
+        ];
+    }
+    let scaled = |s: f32| {
+        [
+            c.0 + s * (bound[0] - c.0),
+            c.1 + s * (bound[1] - c.1),
+            c.0 + s * (bound[2] - c.0),
+            c.1 + s * (bound[3] - c.1),
+        ]
+    };
+    if !fits(&scaled(0.0)) {
+        return EMPTY;
+    }
+    // The largest scaling of the vertices' bounding box about their centroid that fits, then
+    // each side pushed out on its own as far as it still fits (bisection: the fitting
+    // positions of a side form an interval, the box staying convex).
+    let (mut lo, mut hi) = (0.0f32, 1.0f32);
+    for _ in 0..24 {
+        let mid = 0.5 * (lo + hi);
+        if fits(&scaled(mid)) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let mut b = scaled(lo);
+    for side in 0..4 {
+        let (mut lo, mut hi) = (b[side], bound[side]);
+        for _ in 0..24 {
+            let mid = 0.5 * (lo + hi);
+            let mut t = b;
+            t[side] = mid;
+            if fits(&t) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        b[side] = lo;
+    }
+    if fits(&b) {
+        b
+    } else {
+        EMPTY
+    }
+}
+
 /// Whether `q` lies within `OMEGA` of every edge line: the hull grown by `OMEGA` with mitred
 /// instead of rounded corners (the two differ only off the hull's corners).
 fn near_hull(edges: &[Edge], q: (f32, f32)) -> bool {
@@ -270,6 +357,7 @@ pub(crate) fn build_cylinders(minutiae: &[TemplateMinutia], hull: &[(f32, f32)])
         let (s, c) = m.angle.sin_cos();
         let mut cyl = Cylinder {
             minutia: idx as u16,
+            quality: m.quality,
             dir: [c, s],
             mask: [0; MW],
             bits: [0; VW],
@@ -403,6 +491,29 @@ pub(crate) const MIN_COMMON: u32 = (CELLS as u32 * 6) / 10;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inner_box_lies_inside_the_hull() {
+        let mut rng = crate::synth::Rng::new(7);
+        for _ in 0..50 {
+            let t = crate::synth::synthetic_template(&mut rng);
+            let (edges, b) = (t.hull_edges(), t.inner_box());
+            assert!(b[0] < b[2] && b[1] < b[3], "empty box {b:?}");
+            // Every point of a fine grid over the box is inside every edge line.
+            for u in 0..=20 {
+                for v in 0..=20 {
+                    let q = (
+                        b[0] + (b[2] - b[0]) * u as f32 / 20.0,
+                        b[1] + (b[3] - b[1]) * v as f32 / 20.0,
+                    );
+                    assert!(edges
+                        .iter()
+                        .all(|&(a, n)| n.0 * (q.0 - a.0) + n.1 * (q.1 - a.1) >= 0.0));
+                }
+            }
+        }
+        assert!(inner_box(&[])[0] > inner_box(&[])[2]);
+    }
 
     #[test]
     fn erf_matches_known_values() {

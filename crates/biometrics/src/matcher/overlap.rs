@@ -7,8 +7,8 @@
 //! the number of minutiae both prints offer, and falls with a small overlap, whatever the
 //! finger; counting mates only where both prints could show them removes both effects.
 
-use super::cylinder::{angle_diff, Edge};
-use crate::template::Template;
+use super::cylinder::angle_diff;
+use crate::template::{Template, TemplateMinutia, MAX_MINUTIAE};
 
 /// Counts after alignment.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -32,6 +32,8 @@ pub(crate) struct Tolerances {
     pub angle: f32,
     /// A minutia counts as inside the other print when within this distance of its hull.
     pub margin: f32,
+    /// Minutiae with a reported quality below this are not counted (0 = not reported counts).
+    pub min_quality: u8,
 }
 
 /// A rigid motion: rotate by `(cos, sin)` about `from`, then move `from` onto `to`.
@@ -108,60 +110,179 @@ fn align(ta: &Template, tb: &Template, pairs: &[(usize, usize, f32)]) -> Option<
     })
 }
 
-/// Whether `q` is within `margin` of the hull whose edges are given (inside counts).
-fn inside(edges: &[Edge], q: (f32, f32), margin: f32) -> bool {
+/// Whether `q` is within `margin` of the hull of `t` (inside counts). A point in the hull's
+/// inner box is inside by more than rounding, so with a margin of zero or more it passes
+/// every edge test: those are skipped.
+fn inside(t: &Template, q: (f32, f32), margin: f32) -> bool {
+    let edges = t.hull_edges();
+    let b = t.inner_box();
+    if (margin >= 0.0) & (q.0 >= b[0]) & (q.0 <= b[2]) & (q.1 >= b[1]) & (q.1 <= b[3]) {
+        return true;
+    }
     edges.len() >= 3
         && edges
             .iter()
             .all(|&(a, n)| n.0 * (q.0 - a.0) + n.1 * (q.1 - a.1) >= -margin)
 }
 
-/// Aligns the prints on `pairs` and counts the overlap and the mates in it.
+/// The rigid motion that maps minutia `i` of `ta` onto minutia `j` of `tb`, directions
+/// included (the alignment of a single local-structure pair, as in Jiang and Yau's
+/// local-global matching).
+fn from_pair(ta: &Template, tb: &Template, i: usize, j: usize) -> Motion {
+    let (a, b) = (ta.minutiae()[i], tb.minutiae()[j]);
+    let (sin, cos) = angle_diff(b.angle, a.angle).sin_cos();
+    Motion {
+        cos,
+        sin,
+        from: (a.x, a.y),
+        to: (b.x, b.y),
+    }
+}
+
+/// A single-pair alignment with fewer mates than this is not pursued.
+const MIN_HYPOTHESIS_MATES: usize = 3;
+
+/// Reusable buffers of one comparison's counts.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    cand: Vec<(f32, u16, u16)>,
+    /// The one-to-one mates of the last [`mates`] call, `(i, j, 1.0)`.
+    pub mates: Vec<(usize, usize, f32)>,
+    pairs: Vec<(usize, usize, f32)>,
+}
+
+/// Aligns the prints on `pairs` and counts the overlap and the mates in it (the mates are
+/// left in `scratch.mates`).
 pub(crate) fn overlap(
     ta: &Template,
     tb: &Template,
     pairs: &[(usize, usize, f32)],
     tol: &Tolerances,
+    scratch: &mut Scratch,
 ) -> Overlap {
     let Some(motion) = align(ta, tb, pairs) else {
+        scratch.mates.clear();
         return Overlap::default();
     };
+    let mates = mates(ta, tb, &motion, tol, scratch);
+    let (in_a, in_b) = inside_counts(ta, tb, &motion, tol);
+    Overlap { in_a, in_b, mates }
+}
+
+/// Alignment hypothesis from one minutia pair (`i` of `ta`, `j` of `tb`): aligns on the pair,
+/// finds its mates, re-aligns on them (least squares, when there are two or more) and keeps
+/// whichever of the two motions has more mates. Returns the overlap count only when it could
+/// beat a mate ratio of `beat` (the overlap counts are floored at `min_overlap`, so `mates /
+/// min_overlap` bounds the ratio); `None` otherwise.
+pub(crate) fn hypothesis(
+    ta: &Template,
+    tb: &Template,
+    (i, j): (usize, usize),
+    tol: &Tolerances,
+    scratch: &mut Scratch,
+    beat: f32,
+    min_overlap: f32,
+) -> Option<Overlap> {
+    let first = from_pair(ta, tb, i, j);
+    let m1 = mates(ta, tb, &first, tol, scratch);
+    if m1 < MIN_HYPOTHESIS_MATES {
+        // Two chance mates say nothing about the alignment (and cost a re-alignment).
+        return None;
+    }
+    let mut best = (first, m1);
+    {
+        std::mem::swap(&mut scratch.pairs, &mut scratch.mates);
+        if let Some(second) = align(ta, tb, &scratch.pairs) {
+            let m2 = mates(ta, tb, &second, tol, scratch);
+            if m2 >= m1 {
+                best = (second, m2);
+            }
+        }
+    }
+    let (motion, m) = best;
+    if (m as f32 / min_overlap.max(1.0)).min(1.0) <= beat {
+        return None;
+    }
+    let (in_a, in_b) = inside_counts(ta, tb, &motion, tol);
+    Some(Overlap {
+        in_a,
+        in_b,
+        mates: m,
+    })
+}
+
+fn reliable(m: &TemplateMinutia, tol: &Tolerances) -> bool {
+    m.quality == 0 || m.quality >= tol.min_quality
+}
+
+/// Minutiae of each print inside the other's extent under `motion` (`ta` onto `tb`).
+fn inside_counts(
+    ta: &Template,
+    tb: &Template,
+    motion: &Motion,
+    tol: &Tolerances,
+) -> (usize, usize) {
     let back = motion.inverse();
+    let in_a = ta
+        .minutiae()
+        .iter()
+        .filter(|m| reliable(m, tol) && inside(tb, motion.apply((m.x, m.y)), tol.margin))
+        .count();
+    let in_b = tb
+        .minutiae()
+        .iter()
+        .filter(|m| reliable(m, tol) && inside(ta, back.apply((m.x, m.y)), tol.margin))
+        .count();
+    (in_a, in_b)
+}
+
+/// One-to-one mates under `motion` (`ta` onto `tb`), nearest first; they are left in
+/// `scratch.mates` (weight 1 each) and counted.
+fn mates(
+    ta: &Template,
+    tb: &Template,
+    motion: &Motion,
+    tol: &Tolerances,
+    scratch: &mut Scratch,
+) -> usize {
     let (ma, mb) = (ta.minutiae(), tb.minutiae());
     let rot = motion.angle();
-    let mapped: Vec<(f32, f32)> = ma.iter().map(|m| motion.apply((m.x, m.y))).collect();
-    let in_a = mapped
-        .iter()
-        .filter(|&&q| inside(tb.hull_edges(), q, tol.margin))
-        .count();
-    let in_b = mb
-        .iter()
-        .filter(|m| inside(ta.hull_edges(), back.apply((m.x, m.y)), tol.margin))
-        .count();
-    // Candidate mates, nearest first, then a greedy one-to-one choice.
-    let mut cand: Vec<(f32, u16, u16)> = Vec::new();
-    for (i, &q) in mapped.iter().enumerate() {
+    let cand = &mut scratch.cand;
+    cand.clear();
+    for (i, a) in ma.iter().enumerate() {
+        if !reliable(a, tol) {
+            continue;
+        }
+        let q = motion.apply((a.x, a.y));
         let reach = tol.radius
             + tol.radius_rel * ((q.0 - motion.to.0).powi(2) + (q.1 - motion.to.1).powi(2)).sqrt();
         let reach2 = reach * reach;
-        for (j, m) in mb.iter().enumerate() {
+        let dir = a.angle + rot;
+        // Only the minutiae of `tb` within `reach` in x can be within `reach`.
+        let xs = tb.by_x();
+        let from = xs.partition_point(|&(x, _)| x < q.0 - reach);
+        for &(x, j) in &xs[from..] {
+            if x > q.0 + reach {
+                break;
+            }
+            let m = &mb[usize::from(j)];
             let d2 = (m.x - q.0).powi(2) + (m.y - q.1).powi(2);
-            if d2 <= reach2 && angle_diff(m.angle, ma[i].angle + rot).abs() <= tol.angle {
-                cand.push((d2 / reach2, i as u16, j as u16));
+            if d2 <= reach2 && reliable(m, tol) && angle_diff(m.angle, dir).abs() <= tol.angle {
+                cand.push((d2 / reach2, i as u16, j));
             }
         }
     }
     cand.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
-    let mut used_a = vec![false; ma.len()];
-    let mut used_b = vec![false; mb.len()];
-    let mut mates = 0;
-    for &(_, i, j) in &cand {
+    let mut used_a = [false; MAX_MINUTIAE];
+    let mut used_b = [false; MAX_MINUTIAE];
+    scratch.mates.clear();
+    for &(_, i, j) in cand.iter() {
         let (i, j) = (usize::from(i), usize::from(j));
         if !used_a[i] && !used_b[j] {
             used_a[i] = true;
             used_b[j] = true;
-            mates += 1;
+            scratch.mates.push((i, j, 1.0));
         }
     }
-    Overlap { in_a, in_b, mates }
+    scratch.mates.len()
 }

@@ -129,6 +129,7 @@ fn mate_ratio_counts_the_overlap_only() {
             y: base.y - 9.0,
             angle: base.angle + 1.7,
             kind: base.kind,
+            quality: 0,
         });
     }
     let n = compare(
