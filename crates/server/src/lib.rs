@@ -29,6 +29,7 @@ pub mod payment;
 pub mod pickup;
 pub mod pki;
 pub mod ratelimit;
+pub mod reads;
 pub mod sandbox_bank;
 pub mod security;
 pub mod shipments;
@@ -179,6 +180,10 @@ pub fn router(state: AppState) -> Router {
             "/applications/{tracking_code}/verifications",
             get(web::verifications::show),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            reads::fence_writes,
+        ))
         // Only on the routes' own methods: a 404 or 405 is answered as such whatever the Idempotency-Key says.
         // Before the 405 fallback is set, so that it replaces the (layered) default one unlayered.
         .route_layer(axum::middleware::from_fn_with_state(

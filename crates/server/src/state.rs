@@ -167,6 +167,8 @@ pub struct Services {
     pub login: crate::office::throttle::LoginThrottle,
     /// The national PKI: its key store, and the hierarchy once loaded from the store.
     pub pki: Arc<crate::pki::runtime::PkiHandle>,
+    /// Status answers and office listings from memory, kept true by the store's change notices.
+    pub reads: Arc<crate::reads::ReadCaches>,
 }
 
 #[derive(Clone)]
@@ -210,10 +212,17 @@ impl AppState {
                 dlr_tokens: sms::DlrTokens::new(rand::random()),
                 login: Default::default(),
                 pki: Arc::new(pki),
+                reads: Default::default(),
             }),
             store,
             settings: Arc::new(settings),
         }
+    }
+
+    /// Connects the read caches to the store's change notices (see [`crate::reads`]); until then status
+    /// lookups always ask the store.
+    pub async fn watch_changes(&self) -> store::Result<()> {
+        crate::reads::watch(self).await
     }
 
     /// Replaces the outside services (a real gateway, an HTTP ownership service).

@@ -18,6 +18,11 @@ pub struct Config {
     pub metrics_listen: String,
     pub captcha: bool,
     pub rate_limits: bool,
+    /// Status answers and office listings from memory, kept true by the database's change notices
+    /// (`server::reads`); off, every read asks the database.
+    pub read_cache: bool,
+    /// Applications whose status is kept in memory, at most (about 200 bytes each).
+    pub status_cache_entries: usize,
     /// `json` (default) or `pretty`.
     pub log_format: String,
     pub demo: DemoConfig,
@@ -228,6 +233,8 @@ impl Default for Config {
             metrics_listen: "127.0.0.1:9464".into(),
             captcha: s.captcha,
             rate_limits: s.rate_limits,
+            read_cache: true,
+            status_cache_entries: server::reads::STATUS_ENTRIES,
             log_format: "json".into(),
             demo: DemoConfig {
                 persons: 50_000,

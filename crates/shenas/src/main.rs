@@ -57,6 +57,9 @@ enum Command {
         captcha: Option<OnOff>,
         #[arg(long, value_enum)]
         rate_limits: Option<OnOff>,
+        /// Status answers and office listings from memory (default on).
+        #[arg(long, value_enum)]
+        read_cache: Option<OnOff>,
         /// Address for Prometheus metrics (default 127.0.0.1:9464; `off` to disable).
         #[arg(long)]
         metrics_listen: Option<String>,
@@ -448,6 +451,7 @@ fn main() -> std::process::ExitCode {
                 demo,
                 captcha,
                 rate_limits,
+                read_cache,
                 metrics_listen,
             } => {
                 if let Some(l) = listen {
@@ -461,6 +465,9 @@ fn main() -> std::process::ExitCode {
                 }
                 if let Some(r) = rate_limits {
                     cfg.rate_limits = r.on();
+                }
+                if let Some(r) = read_cache {
+                    cfg.read_cache = r.on();
                 }
                 commands::serve::run(cfg, demo).await
             }

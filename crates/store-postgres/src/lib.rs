@@ -5,11 +5,14 @@ use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
 use sqlx::postgres::{PgArguments, PgPoolOptions, PgQueryResult, PgRow};
 use sqlx::query::Query;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use std::sync::Arc;
 use std::time::Duration;
+use store::changes::{ChangeSink, Watch};
 use store::codec::{OfficeColumns, PersonColumns};
 use store::{check_unique, Backend, PersonWriter, Result, StoreError, UpsertCounts};
 use store_sql::{Engine, SqlStore};
 
+pub mod changes;
 mod copy;
 mod first_load;
 
@@ -118,8 +121,10 @@ impl Engine for PostgresEngine {
     const PERSON_CODE: &'static str = "a.national_code";
     const BULK_WRITERS: usize = 2;
 
+    type Feed = changes::PgFeed;
+
     /// Connects to `url` and applies the migrations.
-    async fn connect(url: &str) -> Result<PgPool> {
+    async fn connect(url: &str, _feed: &changes::PgFeed) -> Result<PgPool> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -131,6 +136,18 @@ impl Engine for PostgresEngine {
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(pool)
+    }
+
+    async fn watch(
+        pool: &PgPool,
+        feed: &changes::PgFeed,
+        sink: Arc<dyn ChangeSink>,
+    ) -> Result<Watch> {
+        changes::watch(pool, feed, sink).await
+    }
+
+    async fn fence(pool: &PgPool, feed: &changes::PgFeed) -> Result<()> {
+        changes::fence(pool, feed).await
     }
 
     fn build<'q>(q: &'q mut QueryBuilder<'_, Postgres>) -> Query<'q, Postgres, PgArguments> {

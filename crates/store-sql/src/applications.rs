@@ -8,6 +8,7 @@ use domain::{
 use sqlx::{ColumnIndex, Encode, Executor, Type};
 use store::applications::*;
 use store::appointments::Appointment;
+use store::changes::ApplicationRow;
 use store::{Applications, Result, StoreError};
 
 use crate::{
@@ -195,7 +196,7 @@ where
 
     async fn status(&self, tracking: &TrackingCode) -> Result<Option<StatusView>> {
         let row = sqlx::query(
-            "SELECT a.national_code, a.state, a.updated_at, a.office_id, o.name AS office_name \
+            "SELECT a.id, a.national_code, a.state, a.updated_at, a.office_id, o.name AS office_name \
              FROM applications a LEFT JOIN offices o ON o.office_id = a.office_id \
              WHERE a.tracking_code = $1",
         )
@@ -208,6 +209,7 @@ where
         let office_name: Option<String> = get(&row, "office_name")?;
         let st: String = get(&row, "state")?;
         Ok(Some(StatusView {
+            row: ApplicationRow(get(&row, "id")?),
             national_code: NationalCode::parse(&get::<String, _>(&row, "national_code")?)
                 .map_err(corrupt("national_code"))?,
             state: state(&st)?,

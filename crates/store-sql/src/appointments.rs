@@ -33,6 +33,33 @@ where
     f64: Scalar<Db<E>>,
     DateTime<Utc>: Scalar<Db<E>>,
 {
+    async fn places_taken(
+        &self,
+        province: ProvinceCode,
+        date: JalaliDate,
+    ) -> Result<Vec<(OfficeId, u32)>> {
+        let rows = sqlx::query(
+            "SELECT d.office_id, CAST(d.booked AS BIGINT) AS booked FROM office_days d \
+             JOIN offices o ON o.office_id = d.office_id \
+             WHERE o.province_code = $1 AND d.day = $2 AND d.booked > 0",
+        )
+        .bind(province.as_str())
+        .bind(date.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                let id: String = get(r, "office_id")?;
+                let booked: i64 = get(r, "booked")?;
+                Ok((
+                    OfficeId::parse(&id).map_err(corrupt("office_id"))?,
+                    u32::try_from(booked.max(0)).unwrap_or(u32::MAX),
+                ))
+            })
+            .collect()
+    }
+
     async fn offices_by_free_capacity(
         &self,
         province: ProvinceCode,

@@ -20,7 +20,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Mobile, NationalCode, Office, OfficeId, Person, ProvinceCode};
 use sqlx::{ColumnIndex, Database, Encode, Executor, IntoArguments, Pool, QueryBuilder, Type};
-use store::{PersonWriter, Result, Store, UpsertCounts};
+use std::sync::Arc;
+use store::changes::{ChangeSink, Watch};
+use store::{Changes, PersonWriter, Result, Store, UpsertCounts};
 
 mod applications;
 mod appointments;
@@ -78,8 +80,23 @@ pub trait Engine: Sized + Send + Sync + 'static {
     /// See [`Store::bulk_writers`].
     const BULK_WRITERS: usize;
 
-    /// Opens (creating where the engine does) the database at `url` and migrates it.
-    async fn connect(url: &str) -> Result<Pool<Self::Db>>;
+    /// What the engine keeps for its change notices (see `store::changes`): SQLite's hooks report into it from
+    /// every connection, PostgreSQL's listener runs from it.
+    type Feed: Default + Send + Sync + 'static;
+
+    /// Opens (creating where the engine does) the database at `url` and migrates it; connections report their
+    /// changes to `feed`.
+    async fn connect(url: &str, feed: &Self::Feed) -> Result<Pool<Self::Db>>;
+
+    /// See [`store::Changes::watch`].
+    async fn watch(
+        pool: &Pool<Self::Db>,
+        feed: &Self::Feed,
+        sink: Arc<dyn ChangeSink>,
+    ) -> Result<Watch>;
+
+    /// See [`store::Changes::fence`].
+    async fn fence(pool: &Pool<Self::Db>, feed: &Self::Feed) -> Result<()>;
 
     /// A statement built with [`QueryBuilder`], ready to run. Generic code cannot call `build` itself: the built
     /// query must borrow its builder only as long as it runs, which needs the arguments' concrete type.
@@ -125,13 +142,16 @@ pub type Args<'q, E> = <Db<E> as Database>::Arguments<'q>;
 /// A store on engine `E`: every feature of `shenas-store`, written once for both databases.
 pub struct SqlStore<E: Engine> {
     pool: Pool<E::Db>,
+    feed: E::Feed,
 }
 
 impl<E: Engine> SqlStore<E> {
     /// Opens (creating where the engine does) the database at `url` and migrates it.
     pub async fn connect(url: &str) -> Result<Self> {
+        let feed = E::Feed::default();
         Ok(Self {
-            pool: E::connect(url).await?,
+            pool: E::connect(url, &feed).await?,
+            feed,
         })
     }
 
@@ -169,5 +189,16 @@ where
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl<E: Engine> Changes for SqlStore<E> {
+    async fn watch(&self, sink: Arc<dyn ChangeSink>) -> Result<Watch> {
+        E::watch(&self.pool, &self.feed, sink).await
+    }
+
+    async fn fence(&self) -> Result<()> {
+        E::fence(&self.pool, &self.feed).await
     }
 }

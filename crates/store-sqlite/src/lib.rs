@@ -11,12 +11,15 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use store::changes::{ChangeSink, Watch};
 use store::codec::{OfficeColumns, PersonColumns};
 use store::{check_unique, Backend, PersonWriter, Result, StoreError, UpsertCounts};
 use store_sql::{Engine, SqlStore};
 
 mod bulk;
+pub mod changes;
 mod first_load;
 mod rows;
 
@@ -69,6 +72,23 @@ fn private_files(db: Option<&std::path::Path>) {
 }
 
 /// Page cache per connection, in KiB: `SHENAS_SQLITE_CACHE_KIB`, default 32 MiB.
+/// Connections of a database file's pool: `SHENAS_SQLITE_CONNECTIONS`, default 8 (one writes at a time; the
+/// others read beside it in WAL mode).
+fn connections() -> u32 {
+    std::env::var("SHENAS_SQLITE_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(8)
+}
+
+/// Whether the pool asks each idle connection for a round trip before lending it (sqlx's default):
+/// `SHENAS_SQLITE_PING_ON_ACQUIRE=1`. Off by default: a connection to a local file does not go stale, and the
+/// ping is a second hop to the connection's thread for every query (`docs/read-path.md`).
+fn ping_on_acquire() -> bool {
+    std::env::var("SHENAS_SQLITE_PING_ON_ACQUIRE").is_ok_and(|v| v == "1")
+}
+
 fn cache_kib() -> u32 {
     std::env::var("SHENAS_SQLITE_CACHE_KIB")
         .ok()
@@ -183,8 +203,10 @@ impl Engine for SqliteEngine {
     const PERSON_CODE: &'static str = "CAST(a.national_code AS INTEGER)";
     const BULK_WRITERS: usize = 1;
 
+    type Feed = changes::SqliteFeed;
+
     /// Opens (creating if missing) the database at `url` (`sqlite://path`, `sqlite::memory:`) and migrates it.
-    async fn connect(url: &str) -> Result<SqlitePool> {
+    async fn connect(url: &str, feed: &changes::SqliteFeed) -> Result<SqlitePool> {
         let memory = url.contains(":memory:");
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(StoreError::database)?
@@ -205,15 +227,18 @@ impl Engine for SqliteEngine {
             .pragma("wal_autocheckpoint", "16384")
             .pragma("soft_heap_limit", "67108864");
         // An in-memory database exists per connection: keep exactly one.
-        let max = if memory { 1 } else { 8 };
+        let max = if memory { 1 } else { connections() };
+        let hooks = feed.hooks();
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
+            .test_before_acquire(ping_on_acquire())
             .min_connections(1)
-            .after_connect(|conn, _| {
+            .after_connect(move |conn, _| {
+                let hooks = hooks.clone();
                 Box::pin(async move {
                     use sqlx::Executor;
                     conn.execute(bulk::ATTACH_STAGE).await?;
-                    Ok(())
+                    changes::install(conn, &hooks).await
                 })
             })
             .connect_with(opts)
@@ -227,6 +252,21 @@ impl Engine for SqliteEngine {
             private_files(opts_filename(url).as_deref());
         }
         Ok(pool)
+    }
+
+    async fn watch(
+        pool: &SqlitePool,
+        feed: &changes::SqliteFeed,
+        sink: Arc<dyn ChangeSink>,
+    ) -> Result<Watch> {
+        feed.watch(pool, sink);
+        Ok(Watch { synchronous: true })
+    }
+
+    /// Every change is delivered as *changing* before its write returns: nothing to wait for. (Settling them as
+    /// *changed* is the settler's, in the background.)
+    async fn fence(_pool: &SqlitePool, _feed: &changes::SqliteFeed) -> Result<()> {
+        Ok(())
     }
 
     fn build<'q>(q: &'q mut QueryBuilder<'_, Sqlite>) -> Query<'q, Sqlite, SqliteArguments<'q>> {

@@ -144,6 +144,16 @@ impl TestStore {
         })
     }
 
+    /// Another store on the same PostgreSQL database, as a second instance of the service opens it (SQLite is
+    /// one instance's: `None`).
+    pub async fn another_instance(&self) -> Option<store::DynStore> {
+        self.postgres.as_ref()?;
+        let s = PostgresStore::connect(&self.url)
+            .await
+            .expect("connect a second instance");
+        Some(Arc::new(s))
+    }
+
     /// Both backends (PostgreSQL only where a server answers).
     pub async fn all() -> Vec<Self> {
         let mut v = vec![Self::sqlite().await];

@@ -57,6 +57,8 @@ pub enum Filed {
 /// What a status lookup may show: the stage, and the office when the card waits there.
 #[derive(Debug, Clone)]
 pub struct StatusView {
+    /// The row, for matching change notices (see [`crate::changes`]).
+    pub row: crate::changes::ApplicationRow,
     pub national_code: NationalCode,
     pub state: ApplicationState,
     pub updated_at: DateTime<Utc>,

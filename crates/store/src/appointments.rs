@@ -47,6 +47,14 @@ pub struct DayEntry {
 
 #[async_trait]
 pub trait Appointments: Send + Sync {
+    /// The places taken on `date` at the offices of a province that have any (the offices themselves come from
+    /// [`crate::Registry::offices_in_province`]): what a listing kept in memory reads again.
+    async fn places_taken(
+        &self,
+        province: ProvinceCode,
+        date: JalaliDate,
+    ) -> Result<Vec<(OfficeId, u32)>>;
+
     /// The offices of a province with their free places on `date`, most free first.
     async fn offices_by_free_capacity(
         &self,

@@ -19,6 +19,7 @@ pub mod audit;
 pub mod backlog;
 pub mod bank;
 pub mod cards;
+pub mod changes;
 pub mod codec;
 pub mod dedup;
 pub mod enrollment;
@@ -41,6 +42,7 @@ pub use audit::Audit;
 pub use backlog::Backlog;
 pub use bank::SandboxBank;
 pub use cards::Cards;
+pub use changes::Changes;
 pub use dedup::Dedup;
 pub use enrollment::Enrollments;
 pub use error::StoreError;
@@ -87,6 +89,7 @@ pub trait Store:
     + Audit
     + Pki
     + Backlog
+    + Changes
     + Send
     + Sync
     + 'static

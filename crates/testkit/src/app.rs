@@ -160,6 +160,10 @@ impl Builder {
         if let Some(f) = &self.services {
             state = state.with_services(|s| f(s));
         }
+        state
+            .watch_changes()
+            .await
+            .expect("watch the store's change notices");
         let mut router = server::router(state.clone());
         if let Some(peer) = self.peer {
             router = router.layer(axum::extract::connect_info::MockConnectInfo(peer));

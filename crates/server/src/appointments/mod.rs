@@ -3,6 +3,7 @@
 //! refused before the store is asked; today, only places whose time is not over are given.
 
 pub mod api;
+pub mod listing;
 pub mod pages;
 
 use crate::error::{ApiError, ApiResult};
@@ -64,11 +65,28 @@ pub async fn offices(
 ) -> ApiResult<(&'static Province, JalaliDate, Vec<OfficeAvailability>)> {
     let province = province_of_area_code(area_code)?;
     let date = bookable_day(state, date)?;
-    let list = state
-        .store
-        .offices_by_free_capacity(province.code(), date, limit.clamp(1, 500))
-        .await?;
-    Ok((province, date, list))
+    let listings = &state.services.reads.listings;
+    let code = province.code();
+    let kept = match listings.get(code, date) {
+        Some(kept) => kept,
+        None => {
+            let ticket = listings.ticket();
+            let offices = match listings.offices(code) {
+                Some(o) => o,
+                None => {
+                    let o = std::sync::Arc::new(state.store.offices_in_province(code).await?);
+                    listings.keep_offices(code, o.clone(), ticket);
+                    o
+                }
+            };
+            let taken = state.store.places_taken(code, date).await?;
+            let read = std::sync::Arc::new(listing::Ranked::new(offices, &taken));
+            listings.fill(code, date, read.clone(), ticket);
+            read
+        }
+    };
+    let n = limit.clamp(1, listing::KEPT) as usize;
+    Ok((province, date, kept.top(n)))
 }
 
 pub async fn book(
@@ -97,7 +115,10 @@ pub async fn book(
         .book_from(tracking, &office, date, first_slot, &change)
         .await?
     {
-        Booked::Booked(a) => Ok(a),
+        Booked::Booked(a) => {
+            state.services.reads.listings.booked(a.date);
+            Ok(a)
+        }
         Booked::NotFound => Err(application_not_found()),
         Booked::UnknownOffice => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -163,6 +184,7 @@ pub async fn cancel(
         reason: None,
     };
     if let Some(a) = state.store.cancel_booking(tracking, &change).await? {
+        state.services.reads.listings.booked(a.date);
         return Ok(a);
     }
     match state.store.application(tracking).await? {

@@ -3,6 +3,7 @@
 //! and per national code, so it cannot be used to walk the tracking-code space.
 
 pub mod api;
+pub mod cache;
 pub mod holder;
 pub mod pages;
 
@@ -31,17 +32,28 @@ pub fn limit(state: &AppState, client: &str, code: &NationalCode) -> ApiResult<(
     .map_err(ApiError::rate_limited)
 }
 
+/// The status of the application with this pair of codes: from memory when it is kept there (see [`cache`]),
+/// else from the store. A pair that does not belong together takes the store's path, as an unknown code does.
 pub async fn lookup(
     state: &AppState,
     code: &NationalCode,
     tracking: &TrackingCode,
 ) -> ApiResult<StatusView> {
-    let v = state
-        .store
-        .status(tracking)
-        .await?
-        .filter(|v| v.national_code == *code)
-        .ok_or_else(application_not_found)?;
+    let cache = &state.services.reads.status;
+    let v = match cache.get(tracking, code) {
+        Some(v) => v,
+        None => {
+            let ticket = cache.ticket();
+            let v = state
+                .store
+                .status(tracking)
+                .await?
+                .filter(|v| v.national_code == *code)
+                .ok_or_else(application_not_found)?;
+            cache.fill(tracking, &v, ticket);
+            v
+        }
+    };
     Ok(StatusView {
         office: v.office.filter(|_| {
             matches!(

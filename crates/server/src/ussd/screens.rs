@@ -365,6 +365,7 @@ mod tests {
         for state in ALL {
             for day in days {
                 let v = StatusView {
+                    row: store::changes::ApplicationRow(1),
                     national_code: code,
                     state,
                     updated_at: day.parse().unwrap(),

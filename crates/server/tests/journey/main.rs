@@ -82,3 +82,4 @@ async fn seed(app: &TestApp, persons: &[Person]) {
 mod filing;
 mod guards;
 mod payment;
+mod reads;

@@ -27,6 +27,9 @@ pub async fn run(cfg: Config, demo: bool) -> anyhow::Result<()> {
     check_mode(&cfg)?;
     let state = app_state(store, &cfg).await?;
     start_pki(&state, &cfg, demo).await?;
+    if cfg.read_cache {
+        state.watch_changes().await?;
+    }
     let reconciler = tokio::spawn(reconcile_payments(state.clone()));
     server::cards::workers::spawn(&state);
     let eligible = tokio::spawn(refresh_eligible(state.store.clone()));
@@ -232,6 +235,11 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         }
     };
     Ok(AppState::new(store, settings).with_services(|s| {
+        s.reads = Arc::new(if cfg.read_cache {
+            server::reads::ReadCaches::new(cfg.status_cache_entries)
+        } else {
+            server::reads::ReadCaches::off()
+        });
         s.replay_seal = server::idempotency::ReplaySeal::derived_from(&blob_key);
         s.blobs = Arc::new(blob_store);
         s.signer = signer;

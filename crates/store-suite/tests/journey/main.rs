@@ -76,5 +76,6 @@ async fn claim(
 }
 
 mod booking;
+mod changes;
 mod filing;
 mod sessions;
