@@ -2,6 +2,7 @@
 //!
 //! - [`record`]: ISO/IEC 19794-2:2005 and ANSI INCITS 378-2004 minutiae records, read and written.
 //! - [`extract`]: minutiae from PNG, TIFF or WSQ images (NIST MINDTCT port), with a quality figure.
+//! - [`fingers`]: a person's fingers (position, template) as one blob.
 //! - [`Template`]: the compact, matcher-ready form of one finger, storable as bytes.
 //! - [`matcher`]: a Minutia Cylinder-Code matcher (Cappelli, Ferrara, Maltoni 2010) with
 //!   LSS-R global consolidation, and calibrated thresholds.
@@ -15,6 +16,7 @@
 
 pub mod eval;
 pub mod extract;
+pub mod fingers;
 pub mod gallery;
 pub mod matcher;
 mod minutia;

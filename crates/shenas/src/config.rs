@@ -100,6 +100,46 @@ pub struct Config {
     pub vendor_answer_timeout_hours: u64,
     /// `[pki]`: where the national PKI's keys live (sealed files by default, or a PKCS#11 token).
     pub pki: PkiSection,
+    /// `[abis]`: the 1:N search on matcher nodes over NATS; unset, it runs in this process.
+    pub abis: AbisSection,
+}
+
+/// `[abis]`: with `nats_url`, de-duplication publishes enrollments to the gallery stream and searches the matcher
+/// nodes (`shenas abis node --shard N --shards S`); every instance of the service must then use it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AbisSection {
+    /// `nats://127.0.0.1:4222`; unset (the default): the gallery is in this process.
+    pub nats_url: Option<String>,
+    /// Shards the gallery is split into (the nodes are started with the same count).
+    pub shards: u32,
+    /// Subjects and stream of this deployment (`abis`: stream `ABIS_GALLERY`).
+    pub namespace: String,
+    /// Milliseconds a search waits for every shard; one that misses a shard takes no decision.
+    pub deadline_ms: u64,
+}
+
+impl Default for AbisSection {
+    fn default() -> Self {
+        AbisSection {
+            nats_url: None,
+            shards: 1,
+            namespace: "abis".into(),
+            deadline_ms: 1500,
+        }
+    }
+}
+
+impl AbisSection {
+    /// Connects to the matcher nodes' NATS, where configured.
+    pub async fn connect(&self) -> anyhow::Result<Option<abis::Abis>> {
+        let Some(url) = &self.nats_url else {
+            return Ok(None);
+        };
+        let ns = abis::Namespace::new(&self.namespace)?;
+        let deadline = std::time::Duration::from_millis(self.deadline_ms.max(100));
+        Ok(Some(abis::Abis::connect(url, ns, self.shards, deadline).await?))
+    }
 }
 
 /// `[pki]`: the national PKI's key store and names. Without `pkcs11_module`, keys are sealed files in
@@ -275,6 +315,7 @@ impl Default for Config {
             sms_max_attempts: s.sms_max_attempts,
             vendor_answer_timeout_hours: s.vendor_answer_timeout.as_secs() / 3600,
             pki: PkiSection::default(),
+            abis: AbisSection::default(),
         }
     }
 }

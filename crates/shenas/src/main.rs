@@ -79,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         command: BiometricsCommand,
     },
+    /// The 1:N search on matcher nodes over NATS JetStream (`[abis]` in the configuration).
+    Abis {
+        #[command(subcommand)]
+        command: AbisCommand,
+    },
     /// Banks and agencies that verify people, and their API keys.
     Agencies {
         #[command(subcommand)]
@@ -230,6 +235,32 @@ enum BiometricsCommand {
         /// Gallery sizes in fingers.
         #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000, 1_000_000])]
         sizes: Vec<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AbisCommand {
+    /// Hold one shard of the gallery: replay the gallery stream's events for the shard, then answer searches.
+    Node {
+        /// This node's shard, 0 to shards - 1.
+        #[arg(long)]
+        shard: u32,
+        /// The number of shards (the service's `[abis] shards`).
+        #[arg(long)]
+        shards: u32,
+        /// NATS (default `[abis] nats_url`, else nats://127.0.0.1:4222).
+        #[arg(long)]
+        nats: Option<String>,
+        /// The node's name in status answers (default node-SHARD-PID).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Shards, replicas, sizes and the stream position.
+    Status {
+        #[arg(long)]
+        nats: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -513,6 +544,17 @@ fn main() -> std::process::ExitCode {
                 } => commands::biometrics::eval(&data, json, !no_images, threads),
                 BiometricsCommand::Bench1n { data, sizes, json } => {
                     commands::biometrics::bench_1n(&data, &sizes, json)
+                }
+            },
+            Command::Abis { command } => match command {
+                AbisCommand::Node {
+                    shard,
+                    shards,
+                    nats,
+                    name,
+                } => commands::abis::node(&cfg, shard, shards, nats, name).await,
+                AbisCommand::Status { nats, json } => {
+                    commands::abis::status(&cfg, nats, json).await
                 }
             },
             Command::Agencies { command } => match command {

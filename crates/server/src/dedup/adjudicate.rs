@@ -62,7 +62,7 @@ pub async fn decide(
         Decided::Done => {
             if decision == Decision::Duplicate {
                 if let Some(c) = cases.first() {
-                    state.services.dedup.remove(c.application_id);
+                    state.services.dedup.remove(c.application_id).await;
                 }
             }
             Ok(())

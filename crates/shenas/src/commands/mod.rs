@@ -1,5 +1,6 @@
 //! One module per command family.
 
+pub mod abis;
 pub mod agencies;
 pub mod bench;
 pub mod biometrics;

@@ -234,7 +234,14 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
             Arc::new(sms::LogSender)
         }
     };
+    let abis = cfg.abis.connect().await?;
+    if let Some(a) = &abis {
+        tracing::info!(shards = a.shards(), namespace = %cfg.abis.namespace, "de-duplication on ABIS matcher nodes");
+    }
     Ok(AppState::new(store, settings).with_services(|s| {
+        if let Some(a) = abis {
+            s.dedup = Arc::new(server::dedup::Dedup::nats(a));
+        }
         s.reads = Arc::new(if cfg.read_cache {
             server::reads::ReadCaches::new(cfg.status_cache_entries)
         } else {
