@@ -154,7 +154,12 @@ impl Abis {
         }
         let body = Bytes::copy_from_slice(probe);
         self.client
-            .publish_with_reply_and_headers(self.ns.search(), inbox.clone(), h.clone(), body.clone())
+            .publish_with_reply_and_headers(
+                self.ns.search(),
+                inbox.clone(),
+                h.clone(),
+                body.clone(),
+            )
             .await?;
         let start = Instant::now();
         let deadline = start + self.deadline;
@@ -164,10 +169,16 @@ impl Abis {
             let until = resend.first().copied().unwrap_or(deadline).min(deadline);
             match tokio::time::timeout_at(until, replies.next()).await {
                 Ok(Some(msg)) => match serde_json::from_slice::<SearchReply>(&msg.payload) {
-                    Ok(r) if r.error.is_none() && r.shards == self.shards && r.shard < self.shards => {
+                    Ok(r)
+                        if r.error.is_none()
+                            && r.shards == self.shards
+                            && r.shard < self.shards =>
+                    {
                         answered.entry(r.shard).or_insert(r.candidates);
                     }
-                    Ok(r) => tracing::warn!(shard = r.shard, node = %r.node, error = ?r.error, "ABIS shard could not search"),
+                    Ok(r) => {
+                        tracing::warn!(shard = r.shard, node = %r.node, error = ?r.error, "ABIS shard could not search")
+                    }
                     Err(e) => tracing::warn!(error = %e, "ABIS reply unreadable"),
                 },
                 Ok(None) => break,

@@ -126,7 +126,8 @@ impl NodeHandle {
         self.shared
             .stopped
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        let tasks = std::mem::take(&mut *self.shared.tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        let tasks =
+            std::mem::take(&mut *self.shared.tasks.lock().unwrap_or_else(|p| p.into_inner()));
         for t in tasks {
             t.abort();
         }
@@ -325,7 +326,11 @@ async fn search(shared: Arc<Shared>, msg: async_nats::Message) {
     let max = wire::header_u64(h, wire::MAX).unwrap_or(10).clamp(1, 100) as usize;
     let exclude = wire::header_u64(h, wire::EXCLUDE);
     let shards = wire::header_u64(h, wire::SHARDS);
-    let wait = Duration::from_millis(wire::header_u64(h, wire::WAIT_MS).unwrap_or(1500).min(30_000));
+    let wait = Duration::from_millis(
+        wire::header_u64(h, wire::WAIT_MS)
+            .unwrap_or(1500)
+            .min(30_000),
+    );
     let mut reply = SearchReply {
         shard: shared.cfg.shard,
         shards: shared.cfg.shards,

@@ -117,8 +117,7 @@ async fn three_shards_of_two_replicas_find_each_mate_whichever_shard_holds_it() 
     for p in 1..=30u64 {
         last = abis.enrol(p, &person(p).0).await.unwrap();
     }
-    let shards: std::collections::BTreeSet<u32> =
-        (1..=30).map(|p| abis::shard_of(p, 3)).collect();
+    let shards: std::collections::BTreeSet<u32> = (1..=30).map(|p| abis::shard_of(p, 3)).collect();
     assert_eq!(shards.len(), 3, "the persons are spread over the shards");
     for p in [1u64, 7, 13, 22, 30] {
         let s = abis.search(&person(p).1, None, 5, last).await.unwrap();

@@ -66,7 +66,7 @@ async fn enrolled(app: &TestApp, op: &str, p: &PersonBuilder, finger_seed: u64) 
     let tc = app.booked(p, OFFICE).await;
     let (st, b) = app
         .call("POST", "/api/v1/office/enrollments")
-        .header("authorization", &format!("Bearer {op}"))
+        .header("authorization", op)
         .json(&testkit::enrollment::json_body(&tc, finger_seed, &[]))
         .await
         .status_json();
@@ -76,12 +76,12 @@ async fn enrolled(app: &TestApp, op: &str, p: &PersonBuilder, finger_seed: u64) 
 
 /// Each application's de-duplication outcome: the tracking codes it was found to match (empty: clear).
 async fn outcomes(app: &TestApp, codes: &[String]) -> BTreeMap<String, BTreeSet<String>> {
+    let pending = app.state.store.dedup_pending(1000).await.unwrap();
+    assert!(pending.is_empty(), "every search was decided: {pending:?}");
     let mut out = BTreeMap::new();
     for tc in codes {
         let t = domain::TrackingCode::parse(tc).unwrap();
         let cases = app.state.store.dedup_cases_of(&t).await.unwrap();
-        let state = app.state_of(tc).await;
-        assert_ne!(state, "enrolled", "{tc} was decided");
         out.insert(
             tc.clone(),
             cases
@@ -132,7 +132,8 @@ async fn matcher_nodes_decide_as_the_in_process_gallery() {
         assert_eq!(dedup.run_pending(&app.state).await.unwrap(), 6);
         let got = outcomes(&app, &codes).await;
         // Renamed by position, so the two runs compare.
-        let index: BTreeMap<&String, usize> = codes.iter().enumerate().map(|(i, c)| (c, i)).collect();
+        let index: BTreeMap<&String, usize> =
+            codes.iter().enumerate().map(|(i, c)| (c, i)).collect();
         let by_position: Vec<BTreeSet<usize>> = codes
             .iter()
             .map(|c| got[c].iter().map(|h| index[h]).collect())
@@ -171,7 +172,9 @@ async fn twins_enrolled_at_two_instances_at_once_are_found_whichever_shards_hold
         eprintln!("skipped: needs PostgreSQL for two instances on one database");
         return;
     };
-    let Some(store_b) = db.another_instance().await else { return };
+    let Some(store_b) = db.another_instance().await else {
+        return;
+    };
     let pairs = 6;
     let persons = people(pairs * 2);
     let app = TestApp::builder()
@@ -187,28 +190,48 @@ async fn twins_enrolled_at_two_instances_at_once_are_found_whichever_shards_hold
     let b = second_instance(&app, store_b, Dedup::nats(abis(&url, &ns, 3).await));
     let router_b = server::router(b.clone());
     let op = app.operator("op1", OFFICE).await;
-    // Each pair: one twin enrolled through instance A's API, the other through instance B's.
+    let enrol_at_b = |tc: String, seed: u64| {
+        let (router_b, op) = (router_b.clone(), op.clone());
+        async move {
+            let req = axum::http::Request::post("/api/v1/office/enrollments")
+                .header("authorization", &op)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    testkit::enrollment::json_body(&tc, seed, &[]).to_string(),
+                ))
+                .unwrap();
+            let ans = testkit::send(&router_b, req).await;
+            assert_eq!(ans.status, StatusCode::CREATED, "{}", ans.text());
+            tc
+        }
+    };
+    // Instance B has been running (with the in-process gallery it would have loaded it now, empty).
+    assert_eq!(b.services.dedup.run_pending(&b).await.unwrap(), 0);
     let mut twins = Vec::new();
-    for i in 0..pairs {
+    // Half the pairs one after the other: the first twin enrolled and decided at A, then the second at B.
+    for i in 0..pairs / 2 {
+        let seed = 40 + i as u64;
+        let first = enrolled(&app, &op, &persons[2 * i], seed).await;
+        assert_eq!(dedup_a.run_pending(&a).await.unwrap(), 1);
+        let tc = app.booked(&persons[2 * i + 1], OFFICE).await;
+        let second = enrol_at_b(tc, seed).await;
+        assert_eq!(b.services.dedup.run_pending(&b).await.unwrap(), 1);
+        twins.push((first, second));
+    }
+    // The other half at once: both twins pending, both instances' passes running at the same moment.
+    for i in pairs / 2..pairs {
         let seed = 40 + i as u64;
         let first = enrolled(&app, &op, &persons[2 * i], seed).await;
         let tc = app.booked(&persons[2 * i + 1], OFFICE).await;
-        let req = axum::http::Request::post("/api/v1/office/enrollments")
-            .header("authorization", format!("Bearer {op}"))
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(
-                testkit::enrollment::json_body(&tc, seed, &[]).to_string(),
-            ))
-            .unwrap();
-        let ans = testkit::send(&router_b, req).await;
-        assert_eq!(ans.status, StatusCode::CREATED, "{}", ans.text());
-        twins.push((first, tc));
+        twins.push((first, enrol_at_b(tc, seed).await));
     }
-    // Both instances run their passes at the same moment over the same pending enrollments.
     let (ra, rb) = tokio::join!(dedup_a.run_pending(&a), b.services.dedup.run_pending(&b));
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
-    assert!(ra + rb >= (2 * pairs) as u64, "{ra} + {rb}");
-    let codes: Vec<String> = twins.iter().flat_map(|(x, y)| [x.clone(), y.clone()]).collect();
+    assert!(ra + rb >= pairs as u64, "{ra} + {rb}");
+    let codes: Vec<String> = twins
+        .iter()
+        .flat_map(|(x, y)| [x.clone(), y.clone()])
+        .collect();
     let got = outcomes(&app, &codes).await;
     for (x, y) in &twins {
         assert!(
@@ -229,7 +252,11 @@ async fn with_a_shard_down_applications_wait_and_are_decided_once_a_node_replays
     let app = app_for(&persons).await;
     let ns = namespace();
     let mut cluster = nodes(&url, &ns, 2, 2).await;
-    let dedup = Dedup::nats(Abis::connect(&url, ns.clone(), 2, Duration::from_secs(2)).await.unwrap());
+    let dedup = Dedup::nats(
+        Abis::connect(&url, ns.clone(), 2, Duration::from_secs(2))
+            .await
+            .unwrap(),
+    );
     let op = app.operator("op1", OFFICE).await;
     let mut codes = Vec::new();
     for (i, p) in persons.iter().take(4).enumerate() {

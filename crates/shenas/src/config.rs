@@ -138,7 +138,9 @@ impl AbisSection {
         };
         let ns = abis::Namespace::new(&self.namespace)?;
         let deadline = std::time::Duration::from_millis(self.deadline_ms.max(100));
-        Ok(Some(abis::Abis::connect(url, ns, self.shards, deadline).await?))
+        Ok(Some(
+            abis::Abis::connect(url, ns, self.shards, deadline).await?,
+        ))
     }
 }
 

@@ -87,9 +87,7 @@ impl Dedup {
                 let me = entry.application_id as u64;
                 let thresholds = self.thresholds;
                 let (probe, found) = tokio::task::spawn_blocking(move || {
-                    let g = shared
-                        .read()
-                        .map_err(|_| anyhow::anyhow!("gallery lock"))?;
+                    let g = shared.read().map_err(|_| anyhow::anyhow!("gallery lock"))?;
                     let found: Vec<(u64, f32)> = g
                         .search(&probe, 10)
                         .into_iter()
