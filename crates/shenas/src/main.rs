@@ -257,6 +257,13 @@ enum AbisCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Publish every searched enrollment in the database to the gallery stream (moving to matcher nodes).
+    Publish {
+        #[arg(long)]
+        nats: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Shards, replicas, sizes and the stream position.
     Status {
         #[arg(long)]
@@ -553,6 +560,9 @@ fn main() -> std::process::ExitCode {
                     nats,
                     name,
                 } => commands::abis::node(&cfg, shard, shards, nats, name).await,
+                AbisCommand::Publish { nats, json } => {
+                    commands::abis::publish(&cfg, nats, json).await
+                }
                 AbisCommand::Status { nats, json } => {
                     commands::abis::status(&cfg, nats, json).await
                 }

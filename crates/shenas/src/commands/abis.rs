@@ -73,3 +73,45 @@ pub async fn status(cfg: &Config, nats: Option<String>, json: bool) -> anyhow::R
     }
     Ok(())
 }
+
+/// Publishes every searched enrollment in the database to the gallery stream (moving an installation from the
+/// in-process gallery to matcher nodes, or re-filling a stream that was lost). Publishing a person again replaces
+/// their event, so running it twice is harmless.
+pub async fn publish(cfg: &Config, nats: Option<String>, json: bool) -> anyhow::Result<()> {
+    use blobs::BlobStore;
+    let store = crate::db::open(&cfg.database_url).await?;
+    let (blobs, _) =
+        super::serve::sealed_blobs(std::path::Path::new(&cfg.data_dir), &cfg.keys_dir()).await?;
+    let ns = abis::Namespace::new(&cfg.abis.namespace)?;
+    let deadline = std::time::Duration::from_millis(cfg.abis.deadline_ms.max(100));
+    let a = abis::Abis::connect(&nats_url(cfg, nats), ns, cfg.abis.shards, deadline).await?;
+    let started = std::time::Instant::now();
+    let (mut after, mut persons, mut missing, mut last_seq) = (0, 0u64, 0u64, 0);
+    loop {
+        let page = store.gallery_page(after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.application_id;
+        for entry in &page {
+            match blobs.get(&entry.templates_key).await? {
+                Some(bytes) => {
+                    last_seq = a.enrol(entry.application_id as u64, &bytes).await?;
+                    persons += 1;
+                }
+                None => {
+                    tracing::error!(application_id = entry.application_id, "templates missing from the blob store");
+                    missing += 1;
+                }
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        super::print_json(&serde_json::json!({
+            "persons": persons, "missing": missing, "last_seq": last_seq, "seconds": secs
+        }));
+    } else {
+        println!("{persons} persons published in {secs:.1} s (stream sequence {last_seq}); {missing} without templates");
+    }
+    anyhow::ensure!(missing == 0, "{missing} enrollments have no templates in the blob store");
+    Ok(())
+}

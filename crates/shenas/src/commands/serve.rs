@@ -108,7 +108,7 @@ async fn start_pki(state: &AppState, cfg: &Config, demo: bool) -> anyhow::Result
 /// The blob store and its sealing key, checked (security review F12): a key is never created beside blobs
 /// that exist (they were sealed under a key that is missing: restore it), and a key that does not open the
 /// store's canary is refused at start instead of failing on every holder's photo later.
-async fn sealed_blobs(
+pub(crate) async fn sealed_blobs(
     data: &std::path::Path,
     keys: &std::path::Path,
 ) -> anyhow::Result<(blobs::Sealed<blobs::FsBlobStore>, [u8; 32])> {
