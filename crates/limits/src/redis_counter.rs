@@ -91,7 +91,7 @@ impl RedisCounter {
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(self.timeout)
                     .set_response_timeout(self.timeout)
-                    .set_number_of_retries(1);
+                    .set_number_of_retries(0);
                 let made = tokio::time::timeout(
                     self.timeout * 2,
                     ConnectionManager::new_with_config(self.client.clone(), config),

@@ -81,17 +81,21 @@ async fn two_instances_share_one_limit_and_redis_holds_only_hashes() {
     let (a, b) = (limiter(options(&url, &p)), limiter(options(&url, &p)));
     let key = "status:nc:0499370899";
     let now = unix_now();
-    let check = |l: &RateLimiter| l.check_at(key, Window::Minute, 5, now);
+    macro_rules! check {
+        ($l:expr) => {
+            $l.check_at(key, Window::Minute, 5, now)
+        };
+    }
     // Five uses split between the instances, then the sixth refused at either.
     for (i, l) in [&a, &b, &a, &b, &a].into_iter().enumerate() {
-        assert_eq!(check(l).await, Ok(()), "use {}", i + 1);
+        assert_eq!(check!(l).await, Ok(()), "use {}", i + 1);
     }
-    assert_eq!(check(&b).await, Err(Window::Minute.remaining(now)));
-    assert!(check(&a).await.is_err());
+    assert_eq!(check!(&b).await, Err(Window::Minute.remaining(now)));
+    assert!(check!(&a).await.is_err());
     assert!(!a.is_degraded() && !b.is_degraded());
     // Another prefix (another deployment, another test) counts apart.
     let other = limiter(options(&url, &prefix()));
-    assert_eq!(check(&other).await, Ok(()));
+    assert_eq!(check!(&other).await, Ok(()));
 
     let mut c = raw(&url).await;
     let keys: Vec<String> = redis::cmd("KEYS")
@@ -210,17 +214,21 @@ async fn the_limiter_goes_back_to_redis_once_it_answers() {
     let through = limiter(options(&format!("redis://127.0.0.1:{}", relay.port), &p));
     let direct = limiter(options(&url, &p));
     let now = unix_now();
-    let check = |l: &RateLimiter| l.check_at("login:ip:192.0.2.7", Window::Hour, 4, now);
-    assert_eq!(check(&through).await, Ok(()));
-    assert_eq!(check(&direct).await, Ok(()));
+    macro_rules! check {
+        ($l:expr) => {
+            $l.check_at("login:ip:192.0.2.7", Window::Hour, 4, now)
+        };
+    }
+    assert_eq!(check!(&through).await, Ok(()));
+    assert_eq!(check!(&direct).await, Ok(()));
 
     // Redis away for the first instance: it counts on its own (memory: 1, 2, 3, 4, then refused).
     let port = relay.cut().await;
     for _ in 0..4 {
-        assert_eq!(check(&through).await, Ok(()));
+        assert_eq!(check!(&through).await, Ok(()));
     }
     assert!(through.is_degraded());
-    assert!(check(&through).await.is_err());
+    assert!(check!(&through).await.is_err());
 
     // Back: within a few pauses the first instance counts in Redis again (2 there so far, then 3, 4, refused).
     let _relay = Relay::start(port, target).await;
@@ -230,8 +238,8 @@ async fn the_limiter_goes_back_to_redis_once_it_answers() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let _ = through.check_at("probe", Window::Hour, u32::MAX, now).await;
     }
-    assert_eq!(check(&through).await, Ok(()), "3 in Redis");
-    assert_eq!(check(&direct).await, Ok(()), "4 in Redis");
-    assert!(check(&through).await.is_err());
-    assert!(check(&direct).await.is_err());
+    assert_eq!(check!(&through).await, Ok(()), "3 in Redis");
+    assert_eq!(check!(&direct).await, Ok(()), "4 in Redis");
+    assert!(check!(&through).await.is_err());
+    assert!(check!(&direct).await.is_err());
 }
