@@ -7,7 +7,9 @@
 //! shortly after its window ends. Windows are numbered from the instance's clock: instances keep time with NTP.
 //!
 //! The connection is made at first use (a service starts while Redis is away) and is remade by the connection
-//! manager after a failure; every command has a deadline, so a Redis that hangs costs a request at most that.
+//! manager after a failure; every command has a deadline, so a Redis that hangs costs a request at most that. On
+//! connecting, the counter leaves a fingerprint of its secret under `{prefix}:secret-id` and logs an error when
+//! another instance left a different one there (instances that would silently count apart).
 
 use crate::{Counter, Unavailable, Window};
 use hmac::{Hmac, Mac};
@@ -50,6 +52,8 @@ pub struct RedisCounter {
     prefix: String,
     mac: Hmac<Sha256>,
     timeout: Duration,
+    /// Set once connected: whether another instance named the same prefix with another secret.
+    mismatch: std::sync::OnceLock<bool>,
 }
 
 impl RedisCounter {
@@ -65,6 +69,7 @@ impl RedisCounter {
             prefix: options.prefix,
             mac,
             timeout: options.timeout,
+            mismatch: std::sync::OnceLock::new(),
         })
     }
 
@@ -84,6 +89,46 @@ impl RedisCounter {
         )
     }
 
+    /// Whether, when this counter connected, Redis held another secret's fingerprint under the same prefix: the
+    /// instances hash keys differently and do not share their limits (their `keys_dir` differ).
+    pub fn secret_differs(&self) -> bool {
+        self.mismatch.get().copied().unwrap_or(false)
+    }
+
+    /// Leaves the secret's fingerprint in Redis (for an hour) and compares it with one already there.
+    async fn compare_secrets(&self, mut conn: ConnectionManager) {
+        let mut mac = self.mac.clone();
+        mac.update(b"\0shenas rate-limit secret fingerprint");
+        let mine = hex::encode(&mac.finalize().into_bytes()[..8]);
+        let key = format!("{}:secret-id", self.prefix);
+        let mut pipe = redis::pipe();
+        pipe.cmd("SET")
+            .arg(&key)
+            .arg(&mine)
+            .arg("NX")
+            .arg("EX")
+            .arg(3600)
+            .ignore()
+            .cmd("GET")
+            .arg(&key);
+        let held = tokio::time::timeout(
+            self.timeout,
+            pipe.query_async::<(Option<String>,)>(&mut conn),
+        )
+        .await;
+        if let Ok(Ok((Some(held),))) = held {
+            let differs = held != mine;
+            if differs {
+                tracing::error!(
+                    prefix = %self.prefix,
+                    "rate limits: another instance counts under this prefix with another key secret (its keys_dir \
+                     differs, or the blob key changed within the hour): their limits are not shared with this one"
+                );
+            }
+            let _ = self.mismatch.set(differs);
+        }
+    }
+
     async fn connection(&self) -> Result<ConnectionManager, Unavailable> {
         let conn = self
             .conn
@@ -99,6 +144,7 @@ impl RedisCounter {
                 .await
                 .map_err(|_| Unavailable("no connection in time".into()))?
                 .map_err(describe)?;
+                self.compare_secrets(made.clone()).await;
                 Ok::<_, Unavailable>(made)
             })
             .await?;

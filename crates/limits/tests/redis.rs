@@ -99,7 +99,7 @@ async fn two_instances_share_one_limit_and_redis_holds_only_hashes() {
 
     let mut c = raw(&url).await;
     let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{p}:*"))
+        .arg(format!("{p}:m:*"))
         .query_async(&mut c)
         .await
         .unwrap();
@@ -110,6 +110,29 @@ async fn two_instances_share_one_limit_and_redis_holds_only_hashes() {
     assert_eq!(count, 7);
     let ttl: i64 = redis::cmd("TTL").arg(k).query_async(&mut c).await.unwrap();
     assert!((1..=90).contains(&ttl), "expires after its minute: {ttl}");
+}
+
+#[tokio::test]
+async fn an_instance_hashing_under_another_secret_is_told() {
+    let Some(url) = redis_url().await else { return };
+    let p = prefix();
+    let now = unix_now();
+    let first = RedisCounter::new(options(&url, &p)).unwrap();
+    first.hit("k", Window::Minute, now).await.unwrap();
+    let alike = RedisCounter::new(options(&url, &p)).unwrap();
+    assert_eq!(alike.hit("k", Window::Minute, now).await.unwrap(), 2);
+    let other = RedisCounter::new(RedisOptions {
+        key_secret: [8; 32],
+        ..options(&url, &p)
+    })
+    .unwrap();
+    assert_eq!(
+        other.hit("k", Window::Minute, now).await.unwrap(),
+        1,
+        "counts apart"
+    );
+    assert!(!first.secret_differs() && !alike.secret_differs());
+    assert!(other.secret_differs());
 }
 
 #[tokio::test]

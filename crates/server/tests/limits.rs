@@ -147,7 +147,7 @@ async fn the_filing_limit_per_client_holds_across_two_instances() {
         .await
         .unwrap();
     let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
+        .arg(format!("{prefix}:m:*"))
         .query_async(&mut c)
         .await
         .unwrap();
