@@ -1,6 +1,8 @@
 //! [`RateLimiter`]: what the service asks. Counts in a shared [`Counter`] (Redis) when one is configured, else in
 //! memory; while the shared one fails it counts in memory and asks the shared one again after
 //! [`Fallback::retry_after`], one request at a time, so an outage costs each request nothing more than a lock.
+//! Metrics: `shenas_rate_limit_shared_up` (1 while the shared counter answers, 0 while it fails) and
+//! `shenas_rate_limit_local_checks_total` (checks counted in memory although a shared counter is configured).
 
 use crate::{Counter, MemoryCounter, Window};
 use std::sync::{Arc, Mutex};
@@ -54,6 +56,7 @@ impl RateLimiter {
 
     /// Counts in `counter`, shared with other instances, and in memory while it fails.
     pub fn shared(counter: Arc<dyn Counter>, fallback: Fallback) -> Self {
+        metrics::gauge!("shenas_rate_limit_shared_up").set(1.0);
         Self {
             shared: Some(Shared {
                 counter,
@@ -124,6 +127,7 @@ impl RateLimiter {
                 Err(e) => shared.failed(&e),
             }
         }
+        metrics::counter!("shenas_rate_limit_local_checks_total").increment(1);
         self.local.count(key, window, now)
     }
 }
@@ -158,6 +162,7 @@ impl Shared {
     fn answered(&self) {
         let mut h = self.health();
         if h.retry_at.take().is_some() {
+            metrics::gauge!("shenas_rate_limit_shared_up").set(1.0);
             tracing::info!(
                 engine = self.counter.name(),
                 local_checks = h.local_checks,
@@ -172,6 +177,7 @@ impl Shared {
         let now = Instant::now();
         let mut h = self.health();
         h.retry_at = Some(now + self.fallback.retry_after);
+        metrics::gauge!("shenas_rate_limit_shared_up").set(0.0);
         h.local_checks += 1;
         if h.last_warned
             .is_none_or(|t| now.duration_since(t) >= self.fallback.warn_every)
