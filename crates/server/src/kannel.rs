@@ -101,17 +101,21 @@ pub async fn reply_to(state: &AppState, mobile: &Mobile, text: &str) -> store::R
 
 /// Whether one more status reply may go to `mobile`: per number per hour, then for all numbers per minute (a
 /// number over its own limit takes nothing from the others').
-fn reply_allowed(state: &AppState, mobile: &Mobile) -> bool {
+async fn reply_allowed(state: &AppState, mobile: &Mobile) -> bool {
     let l = &state.services.limiter;
     let s = &state.settings;
     let key = format!("sms:reply:{}", mobile.as_str());
     if l.check_hourly(&key, s.sms_replies_per_number_per_hour)
+        .await
         .is_err()
     {
         tracing::warn!(phone = %mobile.masked(), "sms status: too many replies to this number this hour; not answered");
         return false;
     }
-    if l.check("sms:reply:all", s.sms_replies_per_minute).is_err() {
+    if l.check("sms:reply:all", s.sms_replies_per_minute)
+        .await
+        .is_err()
+    {
         tracing::warn!(phone = %mobile.masked(), "sms status: too many replies this minute; not answered");
         return false;
     }
@@ -150,7 +154,7 @@ pub async fn incoming(
         return StatusCode::BAD_REQUEST.into_response();
     };
     // Kannel is told all is well (it would only retry); the sender gets nothing.
-    if !reply_allowed(&state, &mobile) {
+    if !reply_allowed(&state, &mobile).await {
         return StatusCode::OK.into_response();
     }
     let reply = match reply_to(&state, &mobile, &sms.text).await {

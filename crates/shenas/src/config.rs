@@ -102,6 +102,8 @@ pub struct Config {
     pub pki: PkiSection,
     /// `[abis]`: the 1:N search on matcher nodes over NATS; unset, it runs in this process.
     pub abis: AbisSection,
+    /// `[limits]`: where rate limits are counted (this instance's memory, or Redis shared by several instances).
+    pub limits: LimitsSection,
 }
 
 /// `[abis]`: with `nats_url`, de-duplication publishes enrollments to the gallery stream and searches the matcher
@@ -141,6 +143,29 @@ impl AbisSection {
         Ok(Some(
             abis::Abis::connect(url, ns, self.shards, deadline).await?,
         ))
+    }
+}
+
+/// `[limits]`: without `redis_url` (or `SHENAS_REDIS_URL`) each instance counts in its own memory; with it every
+/// instance using the same Redis and `redis_prefix` shares each limit, and counts in memory while Redis is away.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitsSection {
+    /// `redis://host:6379/0` (a password as `redis://:secret@host:6379`).
+    pub redis_url: Option<String>,
+    /// Put before every Redis key; instances that share limits use the same one.
+    pub redis_prefix: String,
+    /// The deadline of each Redis command, in milliseconds (past it, the instance counts in memory).
+    pub redis_timeout_ms: u64,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            redis_prefix: "shenas:rl".into(),
+            redis_timeout_ms: 300,
+        }
     }
 }
 
@@ -318,6 +343,7 @@ impl Default for Config {
             vendor_answer_timeout_hours: s.vendor_answer_timeout.as_secs() / 3600,
             pki: PkiSection::default(),
             abis: AbisSection::default(),
+            limits: LimitsSection::default(),
         }
     }
 }
@@ -380,7 +406,7 @@ impl Config {
 }
 
 /// Environment variables read as text, with the key each sets.
-const TEXT_VARIABLES: [(&str, &str); 7] = [
+const TEXT_VARIABLES: [(&str, &str); 8] = [
     ("SHENAS_PKI__PKCS11_PIN", "pki.pkcs11_pin"),
     ("SHENAS_PKI__PKCS11_TOKEN", "pki.pkcs11_token"),
     ("SHENAS_KANNEL__USERNAME", "kannel.username"),
@@ -388,6 +414,7 @@ const TEXT_VARIABLES: [(&str, &str); 7] = [
     ("SHENAS_KANNEL__FROM", "kannel.from"),
     ("SHENAS_KANNEL__CALLBACK_SECRET", "kannel.callback_secret"),
     ("SHENAS_USSD__GATEWAY_SECRET", "ussd.gateway_secret"),
+    ("SHENAS_REDIS_URL", "limits.redis_url"),
 ];
 
 #[cfg(test)]
@@ -434,6 +461,16 @@ mod tests {
                 Some("0123456789abcdef0123")
             );
             assert_eq!(cfg.ussd.per_client_per_minute, 6_000);
+            // Rate limits in memory unless Redis is named, in `[limits]` or as `SHENAS_REDIS_URL`.
+            assert_eq!(cfg.limits.redis_url, None);
+            assert_eq!(cfg.limits.redis_prefix, "shenas:rl");
+            jail.set_env("SHENAS_REDIS_URL", "redis://127.0.0.1:6379");
+            let cfg =
+                Config::load(Some(std::path::Path::new("gw.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(
+                cfg.limits.redis_url.as_deref(),
+                Some("redis://127.0.0.1:6379")
+            );
             let k = cfg.kannel.expect("[kannel]");
             assert_eq!(k.callback_allow, ["127.0.0.1/32"]);
             assert_eq!(k.callback_secret, None);

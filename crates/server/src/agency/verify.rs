@@ -146,6 +146,7 @@ async fn answer(
                 &format!("verify:agency:{}", key.agency.id),
                 key.agency.rate_per_minute,
             )
+            .await
             .map_err(ApiError::rate_limited)?;
     }
     let purpose = purpose_of(&key, req.purpose.as_deref())?;

@@ -65,6 +65,7 @@ pub async fn create(
                 &format!("file:ip:{client}"),
                 state.settings.filings_per_client_per_minute,
             )
+            .await
             .map_err(ApiError::rate_limited)?;
     }
     file::check_captcha(

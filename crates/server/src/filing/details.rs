@@ -158,10 +158,15 @@ pub async fn submit(
         return render(&d, &errors, "", StatusCode::UNPROCESSABLE_ENTITY);
     }
     if state.settings.rate_limits {
-        if let Err(secs) = state.services.limiter.check(
-            &format!("file:ip:{client}"),
-            state.settings.filings_per_client_per_minute,
-        ) {
+        if let Err(secs) = state
+            .services
+            .limiter
+            .check(
+                &format!("file:ip:{client}"),
+                state.settings.filings_per_client_per_minute,
+            )
+            .await
+        {
             errors.api(&ApiError::rate_limited(secs), &FIELDS);
             return render(&d, &errors, "", StatusCode::TOO_MANY_REQUESTS);
         }

@@ -44,6 +44,7 @@ pub async fn create(
                 &format!("file:operator:{}", staff.username),
                 state.settings.filings_per_operator_per_minute,
             )
+            .await
             .map_err(ApiError::rate_limited)?;
     }
     let app = file::file(

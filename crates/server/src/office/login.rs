@@ -80,6 +80,7 @@ pub async fn authenticate(
             .services
             .limiter
             .check(&format!("login:ip:{client}"), 30)
+            .await
             .and_then(|_| throttle.check(&username, client, std::time::Instant::now()))
             .map_err(ApiError::rate_limited)?;
     }

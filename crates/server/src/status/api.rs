@@ -61,7 +61,7 @@ pub async fn status(
 ) -> ApiResult<Json<StatusAnswer>> {
     let code = NationalCode::parse(&q.national_code).at("national_code")?;
     let tc = tracking(&q.tracking_code)?;
-    status::limit(&state, &client, &code)?;
+    status::limit(&state, &client, &code).await?;
     let v = status::lookup(&state, &code, &tc).await?;
     Ok(Json(answer(&v)))
 }

@@ -33,7 +33,7 @@ pub async fn application(
 ) -> ApiResult<Application> {
     let tracking = TrackingCode::parse(tracking).at("tracking_code")?;
     let code = NationalCode::parse(national_code).at("national_code")?;
-    status::limit(state, client, &code)?;
+    status::limit(state, client, &code).await?;
     state
         .store
         .application(&tracking)

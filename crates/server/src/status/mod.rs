@@ -13,7 +13,7 @@ use crate::state::AppState;
 use domain::{ApplicationState, NationalCode, TrackingCode};
 use store::journey::StatusView;
 
-pub fn limit(state: &AppState, client: &str, code: &NationalCode) -> ApiResult<()> {
+pub async fn limit(state: &AppState, client: &str, code: &NationalCode) -> ApiResult<()> {
     if !state.settings.rate_limits {
         return Ok(());
     }
@@ -23,12 +23,13 @@ pub fn limit(state: &AppState, client: &str, code: &NationalCode) -> ApiResult<(
         &format!("status:ip:{client}"),
         s.status_per_client_per_minute,
     )
-    .and_then(|_| {
-        l.check(
-            &format!("status:nc:{}", code.as_str()),
-            s.status_per_code_per_minute,
-        )
-    })
+    .await
+    .map_err(ApiError::rate_limited)?;
+    l.check(
+        &format!("status:nc:{}", code.as_str()),
+        s.status_per_code_per_minute,
+    )
+    .await
     .map_err(ApiError::rate_limited)
 }
 

@@ -57,7 +57,7 @@ pub async fn submit(
     let (Ok(code), Ok(tc)) = (code, tc) else {
         return render(&f, &errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let found = match status::limit(&state, &client, &code) {
+    let found = match status::limit(&state, &client, &code).await {
         Ok(()) => status::lookup(&state, &code, &tc).await,
         Err(e) => Err(e),
     };

@@ -144,7 +144,7 @@ pub async fn reactivate(
     let office = staff.office()?.clone();
     let code = NationalCode::parse(&input.national_code).at("national_code")?;
     let serial = ChipSerial::parse(&input.card_serial).at("card_serial")?;
-    crate::transfer::limit_operator(state, staff)?;
+    crate::transfer::limit_operator(state, staff).await?;
     // A serial and a national code that do not belong together answer as an unknown card.
     let card = state
         .store

@@ -40,7 +40,7 @@ pub struct OfficeTransferInput {
 
 /// Counts a finger-matched action (a transfer to the desk, a reactivation) against the operator's
 /// `transfers_per_operator_per_minute`, when rate limits are on.
-pub fn limit_operator(state: &AppState, staff: &Staff) -> ApiResult<()> {
+pub async fn limit_operator(state: &AppState, staff: &Staff) -> ApiResult<()> {
     if state.settings.rate_limits {
         state
             .services
@@ -49,6 +49,7 @@ pub fn limit_operator(state: &AppState, staff: &Staff) -> ApiResult<()> {
                 &format!("transfer:operator:{}", staff.username),
                 state.settings.transfers_per_operator_per_minute,
             )
+            .await
             .map_err(ApiError::rate_limited)?;
     }
     Ok(())
@@ -64,7 +65,7 @@ pub async fn with_holder(
     let office = staff.office()?.clone();
     let tracking = TrackingCode::parse(tracking).at("tracking_code")?;
     let code = NationalCode::parse(&input.national_code).at("national_code")?;
-    limit_operator(state, staff)?;
+    limit_operator(state, staff).await?;
     let app = state
         .store
         .application(&tracking)

@@ -173,6 +173,7 @@ async fn advance(caller: &Caller<'_>, step: Step, input: &str, hinted: bool, las
                         .services
                         .limiter
                         .check(&key, per_minute)
+                        .await
                         .is_err()
                     {
                         return Next::End(Screen::end(screens::RATE_LIMITED));

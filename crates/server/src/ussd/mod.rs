@@ -121,10 +121,15 @@ pub async fn handle(
             .ip
             .map(|ip| ip.to_string())
             .unwrap_or_else(|| "local".into());
-        if let Err(wait) = state.services.limiter.check(
-            &format!("ussd:client:{who}"),
-            state.settings.ussd_per_client_per_minute,
-        ) {
+        if let Err(wait) = state
+            .services
+            .limiter
+            .check(
+                &format!("ussd:client:{who}"),
+                state.settings.ussd_per_client_per_minute,
+            )
+            .await
+        {
             return ApiError::rate_limited(wait).into_response();
         }
     }
@@ -194,6 +199,7 @@ async fn answer(state: &AppState, sessions: &Sessions, r: UssdRequest) -> Screen
             .services
             .limiter
             .check(&format!("ussd:phone:{who}"), PER_PHONE_PER_MINUTE)
+            .await
             .is_err()
         {
             return Screen::end(screens::RATE_LIMITED);

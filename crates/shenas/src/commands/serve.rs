@@ -207,6 +207,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
     let keys = cfg.keys_dir();
     let pki = super::pki::handle(cfg, cfg.mode != "production")?;
     let (blob_store, blob_key) = sealed_blobs(data, &keys).await?;
+    let limiter = rate_limiter(cfg, &blob_key)?;
     let signer = server::cards::signing::Signer::load_or_create(&keys.join("signing.key"))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // Signs each dlr-url for its message; kept, since reports arrive after restarts.
@@ -248,6 +249,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
             server::reads::ReadCaches::off()
         });
         s.replay_seal = server::idempotency::ReplaySeal::derived_from(&blob_key);
+        s.limiter = limiter;
         s.blobs = Arc::new(blob_store);
         s.signer = signer;
         s.sms = sender;
@@ -321,6 +323,38 @@ fn gateways(settings: &mut Settings, cfg: &Config) -> anyhow::Result<()> {
         tracing::info!(proxies = settings.trusted_proxies.len(), header = %cfg.proxy_header, "trusted reverse proxies");
     }
     Ok(())
+}
+
+/// The rate limiter of `[limits]`: in memory, or in Redis with keys hashed under a secret derived from the blob key
+/// (instances behind one load balancer share `keys_dir`, so they hash alike).
+fn rate_limiter(
+    cfg: &Config,
+    blob_key: &[u8; 32],
+) -> anyhow::Result<server::ratelimit::RateLimiter> {
+    use server::ratelimit::{Fallback, RateLimiter, RedisCounter, RedisOptions};
+    let Some(url) = cfg
+        .limits
+        .redis_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        return Ok(RateLimiter::memory());
+    };
+    let secret: [u8; 32] = {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"shenas rate-limit keys v1\0");
+        h.update(blob_key);
+        h.finalize().into()
+    };
+    let counter = RedisCounter::new(RedisOptions {
+        prefix: cfg.limits.redis_prefix.clone(),
+        timeout: std::time::Duration::from_millis(cfg.limits.redis_timeout_ms.max(10)),
+        ..RedisOptions::new(url.trim(), secret)
+    })
+    .map_err(|e| anyhow::anyhow!("[limits] redis_url {}: {e}", redact_url(url)))?;
+    tracing::info!(redis = %redact_url(url), prefix = %cfg.limits.redis_prefix, "rate limits are counted in Redis (shared by the instances using it)");
+    Ok(RateLimiter::shared(Arc::new(counter), Fallback::default()))
 }
 
 /// Every 30 seconds, drives payments left unfinished for a minute: callbacks that never came, and writes that
