@@ -2,7 +2,8 @@
 //! that a manufacturer never answered, the SMS outbox, pickup reminders, the end of the pickup period, and deaths
 //! reported by the registry. Each step is a function that does one pass (tests call them directly); [`spawn`]
 //! runs them all on timers in `shenas serve`. Every pass is safe to run twice or on several instances at once: the
-//! store's transactions and leases decide who does what.
+//! store's conditional writes, leases, pass lock and claimed runs decide who does what, each pass's in
+//! `docs/several-instances.md` (proven by the store suite's `passes` races and the kill -9 drill).
 
 use crate::state::{today, AppState};
 use chrono::{Duration, Utc};
