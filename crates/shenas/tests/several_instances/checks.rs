@@ -11,11 +11,21 @@ use store::DynStore;
 pub async fn seed(store: &DynStore, persons: u32) {
     let people: Vec<_> = (1..=persons).map(|n| holder(n).build()).collect();
     store.upsert_persons(&people).await.unwrap();
-    let office = testkit::office(OFFICE).name("دفتر کرج").capacity(500).build();
+    let office = testkit::office(OFFICE)
+        .name("دفتر کرج")
+        .capacity(500)
+        .build();
     store.upsert_offices(&[office]).await.unwrap();
     testkit::app::create_staff(store, "op1", Role::Operator, Some(OFFICE), None).await;
     store
-        .create_vendor("drill-cards", 100, 100_000, "dc", "drill-hash", chrono::Utc::now())
+        .create_vendor(
+            "drill-cards",
+            100,
+            100_000,
+            "dc",
+            "drill-hash",
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
 }
@@ -24,10 +34,29 @@ pub async fn seed(store: &DynStore, persons: u32) {
 pub async fn queue_sms(store: &DynStore, i: u32) -> i64 {
     let to = Mobile::parse(&format!("0912{:07}", i)).unwrap();
     store
-        .enqueue_sms(None, &to, "drill", &format!("drill message {i}"), chrono::Utc::now())
+        .enqueue_sms(
+            None,
+            &to,
+            "drill",
+            &format!("drill message {i}"),
+            chrono::Utc::now(),
+        )
         .await
         .unwrap()
         .unwrap()
+}
+
+/// The queued messages leased to a sender and not yet recorded sent (at the kill: those of the killed instance,
+/// or in flight at the other).
+pub async fn leased(store: &DynStore, queued: &[i64]) -> Vec<i64> {
+    let mut out = Vec::new();
+    for id in queued {
+        let m = store.sms_by_id(*id).await.unwrap().unwrap();
+        if m.state == store::production::SmsState::Pending && m.attempts > 0 {
+            out.push(*id);
+        }
+    }
+    out
 }
 
 /// Every acknowledged enrollment is in the database: its enrollment stored, its application enrolled or further.
@@ -40,7 +69,10 @@ pub async fn enrolled(store: &DynStore, acknowledged: &[String]) {
             "{tc}: acknowledged, but {:?}",
             app.state
         );
-        assert!(store.enrollment(&code).await.unwrap().is_some(), "{tc}: no enrollment");
+        assert!(
+            store.enrollment(&code).await.unwrap().is_some(),
+            "{tc}: no enrollment"
+        );
     }
 }
 
@@ -59,7 +91,10 @@ pub async fn one_batch_each(store: &DynStore) {
         assert_eq!(cards.len() as u64, b.cards, "batch {id}");
         for c in cards {
             if let Some(first) = seen.insert(c.application_id, b.id) {
-                panic!("application {} is in batches {first} and {}", c.application_id, b.id);
+                panic!(
+                    "application {} is in batches {first} and {}",
+                    c.application_id, b.id
+                );
             }
         }
     }
@@ -80,7 +115,10 @@ pub async fn all_sent(store: &DynStore, queued: &[i64], within: Duration) {
         if waiting.is_empty() {
             return;
         }
-        assert!(started.elapsed() < within, "messages never sent: {waiting:?}");
+        assert!(
+            started.elapsed() < within,
+            "messages never sent: {waiting:?}"
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
@@ -132,7 +170,11 @@ pub fn sent_once(received: &[Received], queued: &[i64], killed_at: Instant) {
         *texts.entry((r.to.as_str(), r.text.as_str())).or_default() += 1;
     }
     let repeated = texts.values().filter(|n| **n > 1).count();
-    assert_eq!(repeated, in_flight.len(), "a number got the same text twice");
+    assert_eq!(
+        repeated,
+        in_flight.len(),
+        "a number got the same text twice"
+    );
     eprintln!(
         "{} messages at the gateway for {} queued; repeated (in flight at the kill): {in_flight:?}",
         received.len(),
