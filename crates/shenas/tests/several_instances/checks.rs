@@ -157,10 +157,17 @@ pub fn sent_once(received: &[Received], queued: &[i64], killed_at: Instant) {
                 && first.at <= killed_at
                 && killed_at.duration_since(first.at) < Duration::from_secs(3);
             assert!(
-                at_the_kill,
+                at_the_kill && got.len() == 2,
                 "message {id} sent {} times: {:?}",
                 got.len(),
                 got.iter().map(|r| (&r.instance, &r.to)).collect::<Vec<_>>()
+            );
+            // Sent again only once the killed instance's lease had run out (two minutes from the lease, a send
+            // at most 90 s into it): never while the lease held.
+            let gap = got[1].at.duration_since(first.at);
+            assert!(
+                gap >= Duration::from_secs(30),
+                "message {id} sent again after {gap:?}"
             );
             in_flight.push(*id);
         }
