@@ -118,6 +118,7 @@ impl Engine for PostgresEngine {
     type Db = Postgres;
     const KIND: Backend = Backend::Postgres;
     const BEGIN: &'static str = "BEGIN";
+    const PASS_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock($1)");
     const PERSON_CODE: &'static str = "a.national_code";
     const BULK_WRITERS: usize = 2;
 

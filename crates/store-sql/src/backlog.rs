@@ -463,7 +463,8 @@ where
         for (p, (w, un, making)) in by {
             sqlx::query(
                 "INSERT INTO backlog_days (day, province_code, waiting, uncollected, in_production) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day, province_code) DO UPDATE SET \
+                 waiting = $3, uncollected = $4, in_production = $5",
             )
             .bind(day)
             .bind(p.as_str())

@@ -342,6 +342,19 @@ where
             let id: i64 = get(r, "id")?;
             let st = state(&get::<String, _>(r, "state")?)?;
             let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
+            // The application's row, if still where it was read: another instance applying the same death waits
+            // here, then finds it moved and leaves it (its cards and certificates are revoked once).
+            let claimed: Option<i64> = sqlx::query_scalar(
+                "UPDATE applications SET updated_at = updated_at WHERE id = $1 AND state = $2 RETURNING id",
+            )
+            .bind(id)
+            .bind(st.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
+            if claimed.is_none() {
+                continue;
+            }
             let moved = if st.transition(Event::Cancelled).is_ok() {
                 if st == S::AppointmentBooked {
                     // The booked place is given back.

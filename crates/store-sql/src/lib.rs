@@ -36,6 +36,7 @@ mod enrollment;
 mod history;
 mod idempotency;
 mod outbox;
+mod passes;
 mod payments;
 mod pickup;
 mod pki;
@@ -72,6 +73,11 @@ pub trait Engine: Sized + Send + Sync + 'static {
     /// The statement that opens a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers never deadlock
     /// on a lock upgrade; `BEGIN` on PostgreSQL, where row locks order writers.
     const BEGIN: &'static str;
+
+    /// The statement that makes a background pass single across instances for the rest of its transaction,
+    /// waiting for the instance that holds it (`$1`: the pass's key): a transaction-scoped advisory lock on
+    /// PostgreSQL; none on SQLite, whose `BEGIN IMMEDIATE` already lets one writer in at a time.
+    const PASS_LOCK: Option<&'static str>;
 
     /// The expression that turns `a.national_code` (text) into the registry's key type, for a join with
     /// `persons p`.

@@ -284,6 +284,32 @@ where
         rows.iter().map(payment).collect()
     }
 
+    async fn lease_unfinished_payments(
+        &self,
+        updated_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Payment>> {
+        // A second instance's UPDATE waits on the rows the first took, then finds them touched and skips them.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE payments SET updated_at = $2 WHERE id IN (SELECT id FROM payments \
+             WHERE state IN ('pending', 'verified') AND updated_at <= $1 ORDER BY id LIMIT $3) \
+             AND state IN ('pending', 'verified') AND updated_at <= $1 RETURNING id",
+        )
+        .bind(updated_before)
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.payment(id).await?);
+        }
+        out.sort_by_key(|p| p.id);
+        Ok(out)
+    }
+
     async fn payment_log(&self, payment_id: i64) -> Result<Vec<(DateTime<Utc>, String, String)>> {
         let rows = sqlx::query(
             "SELECT at, state, detail FROM payment_log WHERE payment_id = $1 ORDER BY id",

@@ -359,15 +359,18 @@ where
         document_number: &str,
         lds_key: &str,
         ds_serial: &str,
-    ) -> Result<()> {
-        sqlx::query("UPDATE documents SET lds_key = $1, ds_serial = $2 WHERE document_number = $3")
-            .bind(lds_key)
-            .bind(ds_serial)
-            .bind(document_number)
-            .execute(&self.pool)
-            .await
-            .map_err(err)?;
-        Ok(())
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE documents SET lds_key = $1, ds_serial = $2 WHERE document_number = $3 \
+             AND lds_key IS NULL",
+        )
+        .bind(lds_key)
+        .bind(ds_serial)
+        .bind(document_number)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(E::rows_affected(&done) == 1)
     }
 
     async fn document(&self, document_number: &str) -> Result<Option<Document>> {

@@ -124,6 +124,9 @@ where
         change: &Change,
     ) -> Result<Vec<Batch>> {
         let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
+        // One instance forms batches at a time: two at once would put the same queued card in two batches and
+        // both fill a manufacturer's day. The second waits, then finds the queue the first left.
+        Self::lock_pass(&mut tx, store::passes::lock::FORM_BATCHES).await?;
         // Applications that left `enrolled` while queued (cancelled, revoked) leave the queue.
         sqlx::query(
             "DELETE FROM production_queue WHERE application_id IN (SELECT q.application_id \

@@ -134,10 +134,12 @@ where
         for r in &rows {
             let ser: String = get(r, "chip_serial")?;
             let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
-            // Still suspended (not found again meanwhile): revoke it as a lost card.
+            // Still suspended (not found again meanwhile, not revoked by another instance): revoke it as a lost
+            // card. The conditional write takes the card's row: an instance racing for it waits, then finds it
+            // revoked and leaves it.
             let still: Option<String> = sqlx::query_scalar(
-                "SELECT chip_serial FROM cards WHERE chip_serial = $1 AND status = 'active' \
-                 AND suspended_at IS NOT NULL AND suspended_at < $2",
+                "UPDATE cards SET status = 'revoked' WHERE chip_serial = $1 AND status = 'active' \
+                 AND suspended_at IS NOT NULL AND suspended_at < $2 RETURNING chip_serial",
             )
             .bind(&ser)
             .bind(before)

@@ -200,6 +200,7 @@ impl Engine for SqliteEngine {
     type Db = Sqlite;
     const KIND: Backend = Backend::Sqlite;
     const BEGIN: &'static str = "BEGIN IMMEDIATE";
+    const PASS_LOCK: Option<&'static str> = None;
     const PERSON_CODE: &'static str = "CAST(a.national_code AS INTEGER)";
     const BULK_WRITERS: usize = 1;
 

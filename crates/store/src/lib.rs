@@ -26,6 +26,7 @@ pub mod enrollment;
 mod error;
 pub mod idempotency;
 pub mod outbox;
+pub mod passes;
 pub mod payments;
 pub mod pickup;
 pub mod pki;
@@ -48,6 +49,7 @@ pub use enrollment::Enrollments;
 pub use error::StoreError;
 pub use idempotency::Idempotency;
 pub use outbox::Outbox;
+pub use passes::Passes;
 pub use payments::Payments;
 pub use pickup::Pickup;
 pub use pki::Pki;
@@ -89,6 +91,7 @@ pub trait Store:
     + Audit
     + Pki
     + Backlog
+    + Passes
     + Changes
     + Send
     + Sync

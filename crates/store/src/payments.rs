@@ -78,6 +78,16 @@ pub trait Payments: Send + Sync {
     /// Payments not in a final state (pending or verified), oldest first: the reconciler's work.
     async fn unfinished_payments(&self, limit: u32) -> Result<Vec<Payment>>;
 
+    /// The reconciler's lease on unfinished payments (pending or verified) last touched before `updated_before`,
+    /// oldest first: each is touched at `now`, so that another instance's reconciler leaves it alone until it is
+    /// as old again. Of two instances racing, each payment goes to one.
+    async fn lease_unfinished_payments(
+        &self,
+        updated_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Payment>>;
+
     /// The log of a payment: (time, state, detail).
     async fn payment_log(&self, payment_id: i64) -> Result<Vec<(DateTime<Utc>, String, String)>>;
 }

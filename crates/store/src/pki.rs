@@ -129,13 +129,14 @@ pub trait Pki: Send + Sync {
     /// Documents whose chip data is not made yet, oldest batch first.
     async fn documents_without_chip_data(&self, limit: u32) -> Result<Vec<Document>>;
 
-    /// Records the chip data made for a document.
+    /// Records the chip data made for a document, unless some was recorded first (another instance made it at
+    /// the same time): `true` when this was recorded, `false` when the document keeps the data it had.
     async fn set_chip_data(
         &self,
         document_number: &str,
         lds_key: &str,
         ds_serial: &str,
-    ) -> Result<()>;
+    ) -> Result<bool>;
 
     async fn document(&self, document_number: &str) -> Result<Option<Document>>;
 

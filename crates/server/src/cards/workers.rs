@@ -2,7 +2,8 @@
 //! that a manufacturer never answered, the SMS outbox, pickup reminders, the end of the pickup period, and deaths
 //! reported by the registry. Each step is a function that does one pass (tests call them directly); [`spawn`]
 //! runs them all on timers in `shenas serve`. Every pass is safe to run twice or on several instances at once: the
-//! store's transactions and leases decide who does what.
+//! store's conditional writes, leases, pass lock and claimed runs decide who does what, each pass's in
+//! `docs/several-instances.md` (proven by the store suite's `passes` races and the kill -9 drill).
 
 use crate::state::{today, AppState};
 use chrono::{Duration, Utc};
@@ -31,6 +32,34 @@ pub async fn form_batches(state: &AppState) -> store::Result<Vec<Batch>> {
         .await
 }
 
+/// The name of batch forming's row in the store's record of runs.
+const FORM_BATCHES_PASS: &str = "form_batches";
+
+/// Forms batches when the schedule says they are due, once per period across every instance on the database:
+/// the period's run goes to the instance whose claim on it lands first (its time is kept in the store, so a
+/// restart does not form batches out of turn either).
+pub async fn form_batches_on_schedule(state: &AppState) -> store::Result<Vec<Batch>> {
+    let now = Utc::now();
+    let wall = crate::state::tehran(now).naive_utc();
+    let last = state.store.pass_last_run(FORM_BATCHES_PASS).await?;
+    let last_wall = last.map(|l| crate::state::tehran(l).naive_utc());
+    if !state.settings.batch_schedule.due(last_wall, wall) {
+        return Ok(Vec::new());
+    }
+    // Claimed only while the run read above is still the last: of instances racing, one gets it.
+    let ran_before = last.map_or(chrono::DateTime::<Utc>::UNIX_EPOCH, |l| {
+        l + Duration::microseconds(1)
+    });
+    if !state
+        .store
+        .claim_pass(FORM_BATCHES_PASS, ran_before, now)
+        .await?
+    {
+        return Ok(Vec::new());
+    }
+    form_batches(state).await
+}
+
 /// Claimed batches never answered within the timeout: their cards go back in the queue.
 pub async fn expire_claims(state: &AppState) -> store::Result<u64> {
     let timeout =
@@ -57,58 +86,82 @@ fn backoff(attempts: u32) -> Duration {
     Duration::seconds(secs.min(3600))
 }
 
-/// Sends what is due in the outbox (up to `limit` messages), `concurrency` at a time.
+/// How long the outbox leases a message to the instance that took it: no other instance takes it before.
+const SMS_LEASE_SECS: i64 = 120;
+/// A message is sent only while this much of its lease is left, more than one send and its write take (the
+/// gateway's timeout is 5 seconds): a send never outlives the lease, so no other instance sends it meanwhile.
+const SMS_LEASE_MARGIN_SECS: i64 = 30;
+
+/// Sends what is due in the outbox (up to `limit` messages), `concurrency` at a time. Each message is leased to
+/// this instance for two minutes, and its outcome written as soon as the gateway answered.
 pub async fn send_sms(state: &AppState, limit: u32, concurrency: usize) -> store::Result<Sent> {
     let now = Utc::now();
-    let due = state
-        .store
-        .sms_due(now, now + Duration::seconds(120), limit)
-        .await?;
-    let sender = state.services.sms.clone();
-    let results: Vec<(OutboxSms, Result<(), sms::SendError>)> = futures::stream::iter(due)
-        .map(|m| {
-            let sender = sender.clone();
-            async move {
-                let out = sms::OutgoingSms {
-                    id: m.id,
-                    to: m.mobile.as_str().to_string(),
-                    text: m.text.clone(),
-                };
-                let r = sender.send(&out).await;
-                (m, r)
-            }
-        })
+    let lease_until = now + Duration::seconds(SMS_LEASE_SECS);
+    let due = state.store.sms_due(now, lease_until, limit).await?;
+    let last_start = lease_until - Duration::seconds(SMS_LEASE_MARGIN_SECS);
+    let outcomes: Vec<store::Result<Option<Outcome>>> = futures::stream::iter(due)
+        .map(|m| send_one(state, m, last_start))
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
     let mut sent = Sent::default();
-    for (m, r) in results {
-        let at = Utc::now();
-        match r {
-            Ok(()) => {
-                state.store.sms_sent(m.id, at).await?;
-                sent.sent += 1;
-            }
-            Err(sms::SendError::Temporary(e)) if m.attempts < state.settings.sms_max_attempts => {
-                state
-                    .store
-                    .sms_retry(m.id, &e, at + backoff(m.attempts))
-                    .await?;
-                sent.retried += 1;
-            }
-            Err(e) => {
-                tracing::warn!(
-                    id = m.id,
-                    to = %sms::mask_msisdn(m.mobile.as_str()),
-                    error = %e,
-                    "SMS failed for good: the number is flagged"
-                );
-                state.store.sms_failed(m.id, &e.to_string(), at).await?;
-                sent.failed += 1;
-            }
+    for o in outcomes {
+        match o? {
+            Some(Outcome::Sent) => sent.sent += 1,
+            Some(Outcome::Retried) => sent.retried += 1,
+            Some(Outcome::Failed) => sent.failed += 1,
+            None => {}
         }
     }
     Ok(sent)
+}
+
+enum Outcome {
+    Sent,
+    Retried,
+    Failed,
+}
+
+/// Sends one leased message and records what became of it; `None` when too little of the lease was left to
+/// start (the message is sent on a later pass, by whichever instance leases it then).
+async fn send_one(
+    state: &AppState,
+    m: OutboxSms,
+    last_start: chrono::DateTime<Utc>,
+) -> store::Result<Option<Outcome>> {
+    if Utc::now() > last_start {
+        return Ok(None);
+    }
+    let out = sms::OutgoingSms {
+        id: m.id,
+        to: m.mobile.as_str().to_string(),
+        text: m.text.clone(),
+    };
+    let r = state.services.sms.send(&out).await;
+    let at = Utc::now();
+    Ok(Some(match r {
+        Ok(()) => {
+            state.store.sms_sent(m.id, at).await?;
+            Outcome::Sent
+        }
+        Err(sms::SendError::Temporary(e)) if m.attempts < state.settings.sms_max_attempts => {
+            state
+                .store
+                .sms_retry(m.id, &e, at + backoff(m.attempts))
+                .await?;
+            Outcome::Retried
+        }
+        Err(e) => {
+            tracing::warn!(
+                id = m.id,
+                to = %sms::mask_msisdn(m.mobile.as_str()),
+                error = %e,
+                "SMS failed for good: the number is flagged"
+            );
+            state.store.sms_failed(m.id, &e.to_string(), at).await?;
+            Outcome::Failed
+        }
+    }))
 }
 
 /// Queues the reminders due (7 and 30 days by default) for cards still waiting.
@@ -315,29 +368,19 @@ pub fn spawn(state: &AppState) {
         },
     ));
     let s = state.clone();
-    let last_batched = std::sync::Arc::new(std::sync::Mutex::new(None));
     tokio::spawn(every(
         "production",
         std::time::Duration::from_secs(60),
         move || {
-            let (s, last_batched) = (s.clone(), last_batched.clone());
+            let s = s.clone();
             async move {
                 let n = expire_claims(&s).await?;
                 if n > 0 {
                     tracing::warn!(cards = n, "unanswered claims expired: cards requeued");
                 }
-                let now = crate::state::tehran(Utc::now()).naive_utc();
-                let last = *last_batched
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("poisoned"))?;
-                if s.settings.batch_schedule.due(last, now) {
-                    let made = form_batches(&s).await?;
-                    *last_batched
-                        .lock()
-                        .map_err(|_| anyhow::anyhow!("poisoned"))? = Some(now);
-                    if !made.is_empty() {
-                        tracing::info!(batches = made.len(), "production batches formed");
-                    }
+                let made = form_batches_on_schedule(&s).await?;
+                if !made.is_empty() {
+                    tracing::info!(batches = made.len(), "production batches formed");
                 }
                 // The chip data of cards batched here or by `shenas production batch`.
                 let chips = crate::pki::chip::make_pending(&s).await?;

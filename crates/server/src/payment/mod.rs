@@ -239,10 +239,14 @@ pub async fn reconcile(
     state: &AppState,
     min_age: chrono::Duration,
 ) -> Result<usize, store::StoreError> {
-    let payments = state.store.unfinished_payments(500).await?;
-    let cutoff = Utc::now() - min_age;
+    // Leased: with several instances, each unfinished payment is driven by one of them per `min_age`.
+    let now = Utc::now();
+    let payments = state
+        .store
+        .lease_unfinished_payments(now - min_age, now, 500)
+        .await?;
     let mut n = 0;
-    for p in payments.iter().filter(|p| p.updated_at <= cutoff) {
+    for p in &payments {
         n += 1;
         if let Err(e) = drive(state, p).await {
             tracing::warn!(payment = p.id, error = %e, "reconciliation deferred");

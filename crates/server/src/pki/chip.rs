@@ -209,9 +209,15 @@ fn make(
     Ok(LdsFiles::from_lds(&lds))
 }
 
-/// The blob key of a document's chip data.
+/// A blob key for one making of a document's chip data: `lds/{document}/{random}`. Each making has its own, so
+/// that of two instances making the same document at once, the one whose record landed keeps its blob intact
+/// (the other's is deleted).
 pub fn lds_key(document_number: &str) -> String {
-    format!("lds/{}", document_number.to_ascii_lowercase())
+    format!(
+        "lds/{}/{:016x}",
+        document_number.to_ascii_lowercase(),
+        rand::random::<u64>()
+    )
 }
 
 /// Makes and stores the chip data of these documents (all of one batch or several), every core at work; answers
@@ -281,11 +287,18 @@ pub async fn make_chip_data(
                         .blobs
                         .put(&key, &serde_json::to_vec(&files)?)
                         .await?;
-                    state
+                    if state
                         .store
                         .set_chip_data(&d.document_number, &key, &ds.serial.to_hex())
-                        .await?;
-                    n += 1;
+                        .await?
+                    {
+                        n += 1;
+                    } else {
+                        // Another instance recorded this document's chip data first: that one stands.
+                        if let Err(e) = state.services.blobs.delete(&key).await {
+                            tracing::warn!(key, error = %e, "a spare chip data blob was not deleted");
+                        }
+                    }
                 }
                 Err(e) => {
                     tracing::error!(document = %d.document_number, error = %e, "chip data cannot be made")

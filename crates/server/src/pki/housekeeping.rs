@@ -1,7 +1,8 @@
 //! What keeps the PKI current while the service runs: status changes recorded by any process forgotten by the OCSP
 //! cache and the CRLs within seconds; authorities reloaded when a DS was rotated beside the service; responder
 //! certificates renewed; and every certificate's expiry exported to Prometheus and warned about in the log well
-//! before it happens (90 days for CAs, 30 for the DS's signing period, 14 for responders).
+//! before it happens (90 days for CAs, 30 for the DS's signing period, 14 for responders). With several instances
+//! on one database, one renews the responders (a claimed run, `store::passes`) and every one reloads.
 //!
 //! Metrics and logs carry roles, serials and dates only: never key material.
 
@@ -57,7 +58,19 @@ pub async fn daily(state: &AppState) -> anyhow::Result<()> {
                         rt.pki.config().validity.ocsp_responder_renew_days * 86_400,
                     )
     });
-    if due {
+    // With several instances, the one whose claim lands renews; the others pick the new certificates up
+    // through `refresh` (the store holds more authority records than they loaded).
+    let now = chrono::Utc::now();
+    if due
+        && state
+            .store
+            .claim_pass(
+                "pki_responder_renewal",
+                now - chrono::Duration::minutes(9),
+                now,
+            )
+            .await?
+    {
         handle.reload(&state.store, false).await?;
     } else {
         handle.refresh(&state.store).await?;

@@ -56,9 +56,10 @@ async fn pki_records_document_numbers_and_certificate_states_follow_the_card() {
         numbers.dedup();
         assert_eq!(numbers.len(), 3);
         assert_eq!(s.documents_without_chip_data(10).await.unwrap().len(), 3);
-        s.set_chip_data(&docs[0].document_number, "lds/x", "04")
+        assert!(s
+            .set_chip_data(&docs[0].document_number, "lds/x", "04")
             .await
-            .unwrap();
+            .unwrap());
         assert_eq!(s.documents_without_chip_data(10).await.unwrap().len(), 2);
         let d0 = s.document(&docs[0].document_number).await.unwrap().unwrap();
         assert_eq!(
