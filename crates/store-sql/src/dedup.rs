@@ -100,6 +100,51 @@ where
         Self::gallery_entries(&self.pool, "dedup = 'pending'", 0, limit).await
     }
 
+    async fn dedup_claim(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<GalleryEntry>> {
+        // The conditions are checked again on each row taken: of two instances racing, the second waits for the
+        // first's rows and skips them (READ COMMITTED re-reads them).
+        let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
+        let rows = sqlx::query(
+            "UPDATE enrollments SET dedup_lease_until = $2 \
+             WHERE application_id IN (SELECT application_id FROM enrollments WHERE dedup = 'pending' \
+             AND (dedup_lease_until IS NULL OR dedup_lease_until <= $1) ORDER BY application_id LIMIT $3) \
+             AND dedup = 'pending' AND (dedup_lease_until IS NULL OR dedup_lease_until <= $1) \
+             RETURNING application_id, templates_key",
+        )
+        .bind(now)
+        .bind(lease_until)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(GalleryEntry {
+                    application_id: get(r, "application_id")?,
+                    templates_key: get(r, "templates_key")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|e| e.application_id);
+        Ok(out)
+    }
+
+    async fn dedup_release(&self, application_id: i64) -> Result<()> {
+        sqlx::query("UPDATE enrollments SET dedup_lease_until = NULL WHERE application_id = $1")
+            .bind(application_id)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     async fn gallery_page(&self, after: i64, limit: u32) -> Result<Vec<GalleryEntry>> {
         Self::gallery_entries(
             &self.pool,

@@ -42,6 +42,18 @@ pub trait Dedup: Send + Sync {
     /// Enrollments not yet searched, oldest first.
     async fn dedup_pending(&self, limit: u32) -> Result<Vec<GalleryEntry>>;
 
+    /// Leases up to `limit` enrollments not yet searched, oldest first, to this pass until `lease_until`: another
+    /// instance's pass skips them until then (and takes them up after, if this one died).
+    async fn dedup_claim(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<GalleryEntry>>;
+
+    /// Gives a lease back before its time (a search that could not be completed: searched again at the next pass).
+    async fn dedup_release(&self, application_id: i64) -> Result<()>;
+
     /// Every searched enrollment the 1:N gallery should hold (not pending, not a rejected duplicate), in id order
     /// after `after`. A pending one joins the gallery after its own search.
     async fn gallery_page(&self, after: i64, limit: u32) -> Result<Vec<GalleryEntry>>;

@@ -117,10 +117,17 @@ impl Dedup {
     async fn run_nats(&self, abis: &abis::Abis, state: &AppState) -> anyhow::Result<u64> {
         let mut searched = 0;
         loop {
-            let pending = state.store.dedup_pending(100).await?;
+            // Leased a few at a time, so that other instances' passes take the others meanwhile; a lease outlives
+            // any search's deadline, and runs out if this instance dies holding it.
+            let now = chrono::Utc::now();
+            let pending = state
+                .store
+                .dedup_claim(8, now, now + chrono::Duration::seconds(60))
+                .await?;
             if pending.is_empty() {
                 return Ok(searched);
             }
+            let mut leased: Vec<i64> = pending.iter().map(|e| e.application_id).collect();
             for entry in pending {
                 let blob = fingers(state, &entry.templates_key).await?;
                 let me = entry.application_id as u64;
@@ -132,6 +139,9 @@ impl Dedup {
                         missing_shards = ?search.missing,
                         "ABIS search incomplete: no decision taken, searched again at the next pass"
                     );
+                    for id in leased {
+                        state.store.dedup_release(id).await?;
+                    }
                     return Ok(searched);
                 }
                 let found: Vec<(u64, f32)> = search
@@ -141,6 +151,7 @@ impl Dedup {
                     .collect();
                 self.record(state, entry.application_id, &found, self.thresholds)
                     .await?;
+                leased.retain(|id| *id != entry.application_id);
                 searched += 1;
             }
         }

@@ -145,3 +145,62 @@ async fn a_document_keeps_the_first_chip_data_recorded() {
         }
     }
 }
+
+/// Both instances' de-duplication passes lease pending enrollments at once, a few at a time, and record each
+/// leased one: every enrollment is leased to one pass only, and each is searched (and decided) once. A lease given
+/// back is taken again; one that ran out is taken by the other instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_pending_search_is_leased_to_one_pass() {
+    for t in TestStore::all().await {
+        setup(&t).await;
+        let other = second(&t).await;
+        let mut ids = Vec::new();
+        for n in 0..(ROUNDS * 3) {
+            enrolled(&t, 300 + n, "10001").await;
+        }
+        for e in t.store.dedup_pending(1000).await.unwrap() {
+            ids.push(e.application_id);
+        }
+        assert_eq!(ids.len(), (ROUNDS * 3) as usize, "{}", t.name);
+        let mut leased = Vec::new();
+        for _ in 0..ROUNDS {
+            let (a, b) = race(&t.store, &other, |s| async move {
+                let now = Utc::now();
+                let got = s
+                    .dedup_claim(1, now, now + Duration::seconds(60))
+                    .await
+                    .unwrap();
+                for e in &got {
+                    s.record_dedup(e.application_id, &[], Utc::now())
+                        .await
+                        .unwrap();
+                }
+                got.into_iter().map(|e| e.application_id).collect::<Vec<_>>()
+            })
+            .await;
+            leased.extend(a);
+            leased.extend(b);
+        }
+        assert_eq!(repeated(leased.clone()), Vec::<i64>::new(), "{}: leased twice", t.name);
+        // Those left: leased now; a lease given back is taken again; one running out is taken by the other.
+        let now = Utc::now();
+        let rest = t.store.dedup_claim(1000, now, now + Duration::seconds(60)).await.unwrap();
+        leased.extend(rest.iter().map(|e| e.application_id));
+        leased.sort_unstable();
+        assert_eq!(leased, ids, "{}: each pending enrollment leased once", t.name);
+        if let Some(first) = rest.first() {
+            let again = other.dedup_claim(1000, now, now + Duration::seconds(60)).await.unwrap();
+            assert!(again.is_empty(), "{}: leased to another: {again:?}", t.name);
+            t.store.dedup_release(first.application_id).await.unwrap();
+            let again = other.dedup_claim(1000, now, now + Duration::seconds(60)).await.unwrap();
+            assert_eq!(again, vec![first.clone()], "{}", t.name);
+            let after_lease = now + Duration::seconds(61);
+            let taken = t
+                .store
+                .dedup_claim(1000, after_lease, after_lease + Duration::seconds(60))
+                .await
+                .unwrap();
+            assert_eq!(taken.len(), rest.len(), "{}: every lease ran out", t.name);
+        }
+    }
+}
