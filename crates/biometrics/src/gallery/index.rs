@@ -208,6 +208,12 @@ impl Default for Inverted {
 }
 
 impl Inverted {
+    /// Heap bytes of the posting lists (capacities).
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.lists.capacity() * std::mem::size_of::<Vec<u32>>()
+            + self.lists.iter().map(|l| l.capacity() * 4).sum::<usize>()
+    }
+
     pub(crate) fn add(&mut self, slot: u32, keys: &[u32]) {
         for &k in keys {
             if let Some(l) = self.lists.get_mut(k as usize) {

@@ -94,6 +94,23 @@ struct Store {
     free: Vec<u32>,
 }
 
+impl Store {
+    fn memory_bytes(&self) -> usize {
+        vec_bytes(&self.sigs)
+            + vec_bytes(&self.nkeys)
+            + self.inverted.memory_bytes()
+            + vec_bytes(&self.owner)
+            + vec_bytes(&self.templates)
+            + self.templates.iter().map(|t| t.len()).sum::<usize>()
+            + vec_bytes(&self.free)
+    }
+}
+
+/// Heap bytes of a vector's buffer (its capacity, not its length).
+fn vec_bytes<T>(v: &Vec<T>) -> usize {
+    v.capacity() * std::mem::size_of::<T>()
+}
+
 struct Person {
     idx: u32,
     slots: [u32; POSITIONS],
@@ -153,6 +170,21 @@ impl Gallery {
     /// Enrolled persons.
     pub fn persons(&self) -> usize {
         self.persons.len()
+    }
+
+    /// Enrolled fingers (the same as [`Gallery::len`]).
+    pub fn fingers(&self) -> usize {
+        self.fingers
+    }
+
+    /// Heap bytes the gallery holds, by accounting: the capacities of its vectors (including
+    /// free slots) times their element sizes, the stored template bytes, and for the person
+    /// map its capacity times (entry size + 1 control byte). Allocator overhead per
+    /// allocation and the gallery struct itself are not counted.
+    pub fn memory_bytes(&self) -> usize {
+        let stores: usize = self.stores.iter().map(Store::memory_bytes).sum();
+        let map = self.persons.capacity() * (std::mem::size_of::<(u64, Person)>() + 1);
+        stores + map + vec_bytes(&self.person_ids) + vec_bytes(&self.free_person)
     }
 
     /// Enrols (or replaces) one finger of a person.
