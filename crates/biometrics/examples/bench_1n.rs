@@ -7,7 +7,7 @@
 //! `bench_1n --memory 1000000 [--threads 2]` only builds a gallery of that many synthetic
 //! fingers (ten per person, the benchmark's distractor generator) and prints its memory: the
 //! gallery's own accounting ([`Gallery::memory_bytes`]) and the process's resident size, each
-//! per finger. No FVC data is needed.
+//! per finger, as loaded and after [`Gallery::compact`]. No FVC data is needed.
 
 use biometrics::eval::{bench_identification, BenchOptions};
 use biometrics::gallery::Gallery;
@@ -104,6 +104,16 @@ fn memory(fingers: usize, opts: &BenchOptions) {
         accounted as f64 / n,
         (rss.saturating_sub(base_rss) * 1024) as f64 / n,
         (hwm.saturating_sub(base_rss) * 1024) as f64 / n,
+    );
+    // The same gallery with its staged index entries frozen and its vectors trimmed.
+    gallery.compact();
+    let accounted = gallery.memory_bytes();
+    let rss = status_kb("VmRSS:");
+    println!(
+        "{{\"after_compact\": true, \"memory_bytes\": {accounted}, \
+         \"memory_bytes_per_finger\": {:.0}, \"vm_rss_kb\": {rss}, \"rss_per_finger\": {:.0}}}",
+        accounted as f64 / n,
+        (rss.saturating_sub(base_rss) * 1024) as f64 / n,
     );
 }
 

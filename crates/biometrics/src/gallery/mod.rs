@@ -319,27 +319,32 @@ impl Gallery {
             })
             .collect();
         let n = self.person_ids.len();
+        let threads = self.params.threads.max(1);
+        // Tier 1: index votes, the probe's fingers spread over the threads; the per-finger
+        // contributions are summed in probe order, as a single thread would.
+        let chunk = probes.len().div_ceil(threads).max(1);
+        let votes: Vec<Vec<(u32, f32)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = probes
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(pos, _, keys)| self.votes(*pos, keys))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
         let mut total = vec![0.0f32; n];
-        let mut touched = Vec::new();
-        for (pos, _, keys) in &probes {
-            let store = &self.stores[*pos];
-            let mut votes = vec![0u16; store.slots()];
-            touched.clear();
-            store.postings.vote(keys, &mut votes, &mut touched);
-            let kp = keys.len().max(1) as f32;
-            for &slot in &touched {
-                let s = slot as usize;
-                let owner = store.owner[s];
-                if owner == NONE {
-                    continue;
-                }
-                let kg = f32::from(store.nkeys[s].max(1));
-                total[owner as usize] += f32::from(votes[s]) / (kp * kg).sqrt();
-            }
+        for (owner, v) in votes.into_iter().flatten() {
+            total[owner as usize] += v;
         }
         let first = top_k(&total, self.params.vote_keep.max(keep));
         // Tier 2: code similarity on the survivors, in parallel.
-        let threads = self.params.threads.max(1);
         let chunk = first.len().div_ceil(threads).max(1);
         let scored: Vec<(u32, f32)> = std::thread::scope(|scope| {
             let handles: Vec<_> = first
@@ -365,6 +370,25 @@ impl Gallery {
         let mut kept = top_k(&second, keep);
         kept.retain(|&i| second[i as usize] > 0.0);
         (total, second, kept)
+    }
+
+    /// One probe finger's index votes at a position: for each person with a shared key, the
+    /// shared keys over the geometric mean of both fingers' key counts.
+    fn votes(&self, pos: usize, keys: &[u32]) -> Vec<(u32, f32)> {
+        let store = &self.stores[pos];
+        let mut votes = vec![0u16; store.slots()];
+        let mut touched = Vec::new();
+        store.postings.vote(keys, &mut votes, &mut touched);
+        let kp = keys.len().max(1) as f32;
+        touched
+            .iter()
+            .filter_map(|&slot| {
+                let s = slot as usize;
+                let owner = store.owner[s];
+                let kg = f32::from(store.nkeys[s].max(1));
+                (owner != NONE).then(|| (owner, f32::from(votes[s]) / (kp * kg).sqrt()))
+            })
+            .collect()
     }
 
     /// Summed code similarity of a person's fingers with the probe's.
