@@ -38,6 +38,11 @@ impl Store {
         template: &[u8],
     ) -> u32 {
         let slot = self.sigs.len() as u32;
+        grow(&mut self.sigs, 1);
+        grow(&mut self.nkeys, 1);
+        grow(&mut self.owner, 1);
+        grow(&mut self.tpl_end, 1);
+        grow(&mut self.tpl, template.len());
         self.sigs.push(sig);
         self.nkeys
             .push(keys.len().min(usize::from(u16::MAX)) as u16);
@@ -121,6 +126,15 @@ impl Store {
             + vec_bytes(&self.tpl)
             + vec_bytes(&self.tpl_end)
             + self.postings.memory_bytes()
+    }
+}
+
+/// Makes room for `more` elements, growing by an eighth rather than doubling: the slot arrays
+/// are most of the gallery's memory, and a doubled vector is a quarter empty on average. (Large
+/// buffers are moved by remapping pages, so the extra reallocations cost little.)
+fn grow<T>(v: &mut Vec<T>, more: usize) {
+    if v.capacity() - v.len() < more {
+        v.reserve_exact(v.len() / 8 + more.max(1024));
     }
 }
 
