@@ -147,10 +147,13 @@ impl Gallery {
         self.fingers
     }
 
-    /// Heap bytes the gallery holds, by accounting: the capacities of its vectors (including
-    /// free slots) times their element sizes, the stored template bytes, and for the person
-    /// map its capacity times (entry size + 1 control byte). Allocator overhead per
-    /// allocation and the gallery struct itself are not counted.
+    /// Heap bytes the gallery holds, by accounting: for every vector (per-slot signatures, key
+    /// counts, owners, template bytes and their offsets, posting-list bytes, offsets and
+    /// staged runs, person ids) its capacity times its element size — so unused capacity and
+    /// removed fingers not yet compacted away count — and for the person map its capacity
+    /// times (entry size + 1 control byte). Not counted: the allocator's own overhead per
+    /// allocation, the `Gallery` struct itself, and the transient buffers of a search or of
+    /// a compaction.
     pub fn memory_bytes(&self) -> usize {
         let stores: usize = self.stores.iter().map(Store::memory_bytes).sum();
         let map = self.persons.capacity() * (std::mem::size_of::<(u64, Person)>() + 1);
