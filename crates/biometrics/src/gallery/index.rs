@@ -47,8 +47,15 @@ impl Default for Signature {
 }
 
 impl Signature {
-    fn code(&self, i: usize) -> u128 {
-        u128::from(self.hi[i]) << 64 | u128::from(self.lo[i])
+    /// The codes and their validity masks in the codes' bit layout.
+    fn unpacked(&self) -> ([u128; K], [u128; K]) {
+        let mut codes = [0u128; K];
+        let mut masks = [0u128; K];
+        for i in 0..usize::from(self.n).min(K) {
+            codes[i] = u128::from(self.hi[i]) << 64 | u128::from(self.lo[i]);
+            masks[i] = expand(self.valid[i]);
+        }
+        (codes, masks)
     }
 }
 
@@ -135,6 +142,9 @@ pub(crate) fn signature(cylinders: &[Cylinder], angles: impl Fn(usize) -> f32) -
 /// Pre-filter similarity in `[0, 1]`.
 #[allow(clippy::needless_range_loop)] // `i`, `j` index parallel arrays of both signatures
 pub(crate) fn similarity(a: &Signature, b: &Signature) -> f32 {
+    // Codes and expanded masks unpacked once, not once per pair.
+    let (ac, am) = a.unpacked();
+    let (bc, bm) = b.unpacked();
     let mut best = [0.0f32; K];
     for i in 0..usize::from(a.n) {
         let mut top = 0.0f32;
@@ -144,12 +154,11 @@ pub(crate) fn similarity(a: &Signature, b: &Signature) -> f32 {
                 continue;
             }
             // At least 10 blocks valid in both (the expanded mask has `ND` bits a block).
-            let both = a.valid[i] & b.valid[j];
-            if both.count_ones() < 10 {
+            if (a.valid[i] & b.valid[j]).count_ones() < 10 {
                 continue;
             }
-            let m = expand(both);
-            let (x, y) = (a.code(i) & m, b.code(j) & m);
+            let m = am[i] & bm[j];
+            let (x, y) = (ac[i] & m, bc[j] & m);
             let ones = x.count_ones() + y.count_ones();
             if ones == 0 {
                 continue;
