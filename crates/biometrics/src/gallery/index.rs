@@ -18,25 +18,44 @@ const TOP: usize = 4;
 const GRID: usize = 4;
 const BLOCKS: usize = GRID * GRID;
 
-/// A finger's pre-filter summary (fixed size, no heap).
+/// A finger's pre-filter summary (fixed size, no heap): 368 bytes. Each 96-bit code is kept
+/// as its low 64 and high 32 bits, and its validity as one bit per block (expanded to the
+/// code's bit layout when compared).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Signature {
     n: u8,
-    codes: [u128; K],
-    /// Valid blocks, expanded to the code's bit layout.
-    valid: [u128; K],
+    lo: [u64; K],
+    hi: [u32; K],
+    /// Valid blocks, one bit per block.
+    valid: [u16; K],
     /// Minutia direction quantised to 1/256 turn.
     dirs: [u8; K],
 }
+
+const _: () = assert!(BLOCKS * ND <= 96 && BLOCKS <= 16);
 
 impl Default for Signature {
     fn default() -> Self {
         Signature {
             n: 0,
-            codes: [0; K],
+            lo: [0; K],
+            hi: [0; K],
             valid: [0; K],
             dirs: [0; K],
         }
+    }
+}
+
+impl Signature {
+    /// The codes and their validity masks in the codes' bit layout.
+    fn unpacked(&self) -> ([u128; K], [u128; K]) {
+        let mut codes = [0u128; K];
+        let mut masks = [0u128; K];
+        for i in 0..usize::from(self.n).min(K) {
+            codes[i] = u128::from(self.hi[i]) << 64 | u128::from(self.lo[i]);
+            masks[i] = expand(self.valid[i]);
+        }
+        (codes, masks)
     }
 }
 
@@ -80,15 +99,26 @@ fn code(c: &Cylinder) -> (u128, u16) {
     (bits, valid)
 }
 
+/// Block masks of 8 blocks expanded to the code's bit layout, by byte value.
+const EXPAND8: [u128; 256] = {
+    let mut t = [0u128; 256];
+    let mut v = 0;
+    while v < 256 {
+        let mut b = 0;
+        while b < 8 {
+            if v >> b & 1 == 1 {
+                t[v] |= ((1u128 << ND) - 1) << (b * ND);
+            }
+            b += 1;
+        }
+        v += 1;
+    }
+    t
+};
+
 /// Expands a block mask to the code's bit layout.
 fn expand(valid: u16) -> u128 {
-    let mut m = 0u128;
-    for b in 0..BLOCKS {
-        if valid >> b & 1 == 1 {
-            m |= ((1u128 << ND) - 1) << (b * ND);
-        }
-    }
-    m
+    EXPAND8[usize::from(valid as u8)] | EXPAND8[usize::from(valid >> 8)] << (8 * ND)
 }
 
 /// The signature of a finger: codes of its `K` cylinders with the most set bits.
@@ -99,8 +129,9 @@ pub(crate) fn signature(cylinders: &[Cylinder], angles: impl Fn(usize) -> f32) -
     for c in order.into_iter().take(K) {
         let (bits, valid) = code(c);
         let i = usize::from(s.n);
-        s.codes[i] = bits;
-        s.valid[i] = expand(valid);
+        s.lo[i] = bits as u64;
+        s.hi[i] = (bits >> 64) as u32;
+        s.valid[i] = valid;
         let turn = angles(usize::from(c.minutia)) / std::f32::consts::TAU;
         s.dirs[i] = ((turn.rem_euclid(1.0) * 256.0) as u32 & 0xff) as u8;
         s.n += 1;
@@ -111,6 +142,9 @@ pub(crate) fn signature(cylinders: &[Cylinder], angles: impl Fn(usize) -> f32) -
 /// Pre-filter similarity in `[0, 1]`.
 #[allow(clippy::needless_range_loop)] // `i`, `j` index parallel arrays of both signatures
 pub(crate) fn similarity(a: &Signature, b: &Signature) -> f32 {
+    // Codes and expanded masks unpacked once, not once per pair.
+    let (ac, am) = a.unpacked();
+    let (bc, bm) = b.unpacked();
     let mut best = [0.0f32; K];
     for i in 0..usize::from(a.n) {
         let mut top = 0.0f32;
@@ -119,11 +153,12 @@ pub(crate) fn similarity(a: &Signature, b: &Signature) -> f32 {
             if (a.dirs[i].wrapping_sub(b.dirs[j]) as i8).unsigned_abs() > 64 {
                 continue;
             }
-            let m = a.valid[i] & b.valid[j];
-            if m.count_ones() < 10 * ND as u32 {
+            // At least 10 blocks valid in both (the expanded mask has `ND` bits a block).
+            if (a.valid[i] & b.valid[j]).count_ones() < 10 {
                 continue;
             }
-            let (x, y) = (a.codes[i] & m, b.codes[j] & m);
+            let m = am[i] & bm[j];
+            let (x, y) = (ac[i] & m, bc[j] & m);
             let ones = x.count_ones() + y.count_ones();
             if ones == 0 {
                 continue;
@@ -143,6 +178,8 @@ pub(crate) fn similarity(a: &Signature, b: &Signature) -> f32 {
 const TABLES: usize = 16;
 /// Code bits read per hash function.
 const KEY_BITS: usize = 16;
+/// Size of the key space (`table << KEY_BITS | value`).
+pub(crate) const NKEYS: usize = TABLES << KEY_BITS;
 /// Least set bits a key needs to be informative enough to index.
 const MIN_KEY_ONES: u32 = 3;
 
@@ -192,53 +229,4 @@ pub(crate) fn keys(cylinders: &[Cylinder]) -> Vec<u32> {
     out.sort_unstable();
     out.dedup();
     out
-}
-
-/// Posting lists: for each key, the slots whose signature has it.
-pub(crate) struct Inverted {
-    lists: Vec<Vec<u32>>,
-}
-
-impl Default for Inverted {
-    fn default() -> Self {
-        Inverted {
-            lists: vec![Vec::new(); TABLES << KEY_BITS],
-        }
-    }
-}
-
-impl Inverted {
-    pub(crate) fn add(&mut self, slot: u32, keys: &[u32]) {
-        for &k in keys {
-            if let Some(l) = self.lists.get_mut(k as usize) {
-                l.push(slot);
-            }
-        }
-    }
-
-    pub(crate) fn remove(&mut self, slot: u32, keys: &[u32]) {
-        for &k in keys {
-            if let Some(l) = self.lists.get_mut(k as usize) {
-                if let Some(p) = l.iter().position(|&s| s == slot) {
-                    l.swap_remove(p);
-                }
-            }
-        }
-    }
-
-    /// Adds one vote per shared key to `votes[slot]`, recording first-touched slots.
-    pub(crate) fn vote(&self, keys: &[u32], votes: &mut [u16], touched: &mut Vec<u32>) {
-        for &k in keys {
-            if let Some(l) = self.lists.get(k as usize) {
-                for &s in l {
-                    if let Some(v) = votes.get_mut(s as usize) {
-                        if *v == 0 {
-                            touched.push(s);
-                        }
-                        *v = v.saturating_add(1);
-                    }
-                }
-            }
-        }
-    }
 }

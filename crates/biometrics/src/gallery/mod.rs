@@ -5,33 +5,31 @@
 //! ([`index`]) with every enrolled finger at the same position and sums the similarities per
 //! person; only the `shortlist` best persons are then matched in full with
 //! [`crate::matcher::score`], whose per-finger scores are summed into the candidate score.
-//! Fingers are stored compactly (their template bytes and signature); a shortlisted finger's
-//! cylinders are rebuilt when it is compared.
+//! Fingers are stored compactly (their template bytes and signature, see [`store`]; posting
+//! lists delta-coded, see [`postings`]); a shortlisted finger's cylinders are rebuilt when it
+//! is compared.
 //!
 //! `Gallery` is plain data: `Send + Sync`, to be shared behind an `RwLock` (searches take
 //! `&self`, enrolment and removal `&mut self`).
 
 pub(crate) mod index;
+mod postings;
+mod store;
 
 use crate::matcher::score;
 use crate::template::Template;
 use index::{signature, Signature};
 use std::collections::HashMap;
 use std::fmt;
+use store::{vec_bytes, Store, NONE};
 
 fn finger_signature(t: &Template) -> Signature {
     let m = t.minutiae();
     signature(t.cylinders(), |i| m.get(i).map_or(0.0, |x| x.angle))
 }
 
-/// Index keys of a stored finger (its cylinders are rebuilt from the stored bytes).
-fn stored_keys(bytes: &[u8]) -> Vec<u32> {
-    Template::from_bytes(bytes).map_or_else(|_| Vec::new(), |t| index::keys(t.cylinders()))
-}
-
 /// Finger positions are 0 (unknown) and 1-10 (right thumb … left little).
 pub const POSITIONS: usize = 11;
-const NONE: u32 = u32::MAX;
 
 /// One person in a candidate list.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,17 +79,6 @@ impl Default for SearchParams {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
-}
-
-/// The fingers enrolled at one position, in parallel arrays indexed by slot.
-#[derive(Default)]
-struct Store {
-    sigs: Vec<Signature>,
-    nkeys: Vec<u16>,
-    inverted: index::Inverted,
-    owner: Vec<u32>,
-    templates: Vec<Box<[u8]>>,
-    free: Vec<u32>,
 }
 
 struct Person {
@@ -155,6 +142,24 @@ impl Gallery {
         self.persons.len()
     }
 
+    /// Enrolled fingers (the same as [`Gallery::len`]).
+    pub fn fingers(&self) -> usize {
+        self.fingers
+    }
+
+    /// Heap bytes the gallery holds, by accounting: for every vector (per-slot signatures, key
+    /// counts, owners, template bytes and their offsets, posting-list bytes, offsets and
+    /// staged runs, person ids) its capacity times its element size — so unused capacity and
+    /// removed fingers not yet compacted away count — and for the person map its capacity
+    /// times (entry size + 1 control byte). Not counted: the allocator's own overhead per
+    /// allocation, the `Gallery` struct itself, and the transient buffers of a search or of
+    /// a compaction.
+    pub fn memory_bytes(&self) -> usize {
+        let stores: usize = self.stores.iter().map(Store::memory_bytes).sum();
+        let map = self.persons.capacity() * (std::mem::size_of::<(u64, Person)>() + 1);
+        stores + map + vec_bytes(&self.person_ids) + vec_bytes(&self.free_person)
+    }
+
     /// Enrols (or replaces) one finger of a person.
     pub fn insert(
         &mut self,
@@ -190,37 +195,18 @@ impl Gallery {
             }
         };
         let sig = finger_signature(&template);
-        let bytes = template.to_bytes().into_boxed_slice();
-        let store = &mut self.stores[pos];
-        let existing = self.persons.get(&person_id).map_or(NONE, |p| p.slots[pos]);
-        let slot = if existing != NONE {
-            existing
-        } else {
-            self.fingers += 1;
-            match store.free.pop() {
-                Some(s) => s,
-                None => {
-                    store.sigs.push(Signature::default());
-                    store.nkeys.push(0);
-                    store.owner.push(NONE);
-                    store.templates.push(Box::new([]));
-                    (store.sigs.len() - 1) as u32
-                }
-            }
-        };
-        let s = slot as usize;
-        if existing != NONE {
-            let old = stored_keys(&store.templates[s]);
-            store.inverted.remove(slot, &old);
-        }
         let keys = index::keys(template.cylinders());
-        store.inverted.add(slot, &keys);
-        store.nkeys[s] = keys.len().min(usize::from(u16::MAX)) as u16;
-        store.sigs[s] = sig;
-        store.owner[s] = person;
-        store.templates[s] = bytes;
-        if let Some(p) = self.persons.get_mut(&person_id) {
-            p.slots[pos] = slot;
+        let bytes = template.to_bytes();
+        let store = &mut self.stores[pos];
+        let slot = store.push(person, sig, &keys, &bytes);
+        let old = self
+            .persons
+            .get_mut(&person_id)
+            .map_or(NONE, |p| std::mem::replace(&mut p.slots[pos], slot));
+        if old == NONE {
+            self.fingers += 1;
+        } else if store.kill(old) {
+            self.compact_store(pos);
         }
         Ok(())
     }
@@ -234,19 +220,35 @@ impl Gallery {
             if slot == NONE {
                 continue;
             }
-            let store = &mut self.stores[pos];
-            let s = slot as usize;
-            let old = stored_keys(&store.templates[s]);
-            store.inverted.remove(slot, &old);
-            store.nkeys[s] = 0;
-            store.sigs[s] = Signature::default();
-            store.owner[s] = NONE;
-            store.templates[s] = Box::new([]);
-            store.free.push(slot);
             self.fingers -= 1;
+            if self.stores[pos].kill(slot) {
+                self.compact_store(pos);
+            }
         }
         self.free_person.push(p.idx);
         true
+    }
+
+    /// Drops removed fingers' data and freezes recently added index entries in every finger
+    /// position, and trims the storage to its contents. Searches answer the same before and
+    /// after; this only gives memory back (insertion and removal also compact on their own,
+    /// in steps).
+    pub fn compact(&mut self) {
+        for pos in 0..POSITIONS {
+            self.compact_store(pos);
+        }
+        self.person_ids.shrink_to_fit();
+        self.free_person.shrink_to_fit();
+        self.persons.shrink_to_fit();
+    }
+
+    fn compact_store(&mut self, pos: usize) {
+        for (slot, owner) in self.stores[pos].compact() {
+            let id = self.person_ids.get(owner as usize);
+            if let Some(p) = id.and_then(|id| self.persons.get_mut(id)) {
+                p.slots[pos] = slot;
+            }
+        }
     }
 
     /// The enrolled template of a person's finger, for 1:1 verification.
@@ -256,7 +258,7 @@ impl Gallery {
         if slot == NONE {
             return None;
         }
-        Template::from_bytes(&self.stores[usize::from(position)].templates[slot as usize]).ok()
+        Template::from_bytes(self.stores[usize::from(position)].template(slot)).ok()
     }
 
     /// Searches with the probe's fingers (position, template); returns up to `max_candidates`
@@ -320,27 +322,32 @@ impl Gallery {
             })
             .collect();
         let n = self.person_ids.len();
+        let threads = self.params.threads.max(1);
+        // Tier 1: index votes, the probe's fingers spread over the threads; the per-finger
+        // contributions are summed in probe order, as a single thread would.
+        let chunk = probes.len().div_ceil(threads).max(1);
+        let votes: Vec<Vec<(u32, f32)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = probes
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(pos, _, keys)| self.votes(*pos, keys))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
         let mut total = vec![0.0f32; n];
-        let mut touched = Vec::new();
-        for (pos, _, keys) in &probes {
-            let store = &self.stores[*pos];
-            let mut votes = vec![0u16; store.sigs.len()];
-            touched.clear();
-            store.inverted.vote(keys, &mut votes, &mut touched);
-            let kp = keys.len().max(1) as f32;
-            for &slot in &touched {
-                let s = slot as usize;
-                let owner = store.owner[s];
-                if owner == NONE {
-                    continue;
-                }
-                let kg = f32::from(store.nkeys[s].max(1));
-                total[owner as usize] += f32::from(votes[s]) / (kp * kg).sqrt();
-            }
+        for (owner, v) in votes.into_iter().flatten() {
+            total[owner as usize] += v;
         }
         let first = top_k(&total, self.params.vote_keep.max(keep));
         // Tier 2: code similarity on the survivors, in parallel.
-        let threads = self.params.threads.max(1);
         let chunk = first.len().div_ceil(threads).max(1);
         let scored: Vec<(u32, f32)> = std::thread::scope(|scope| {
             let handles: Vec<_> = first
@@ -366,6 +373,25 @@ impl Gallery {
         let mut kept = top_k(&second, keep);
         kept.retain(|&i| second[i as usize] > 0.0);
         (total, second, kept)
+    }
+
+    /// One probe finger's index votes at a position: for each person with a shared key, the
+    /// shared keys over the geometric mean of both fingers' key counts.
+    fn votes(&self, pos: usize, keys: &[u32]) -> Vec<(u32, f32)> {
+        let store = &self.stores[pos];
+        let mut votes = vec![0u16; store.slots()];
+        let mut touched = Vec::new();
+        store.postings.vote(keys, &mut votes, &mut touched);
+        let kp = keys.len().max(1) as f32;
+        touched
+            .iter()
+            .filter_map(|&slot| {
+                let s = slot as usize;
+                let owner = store.owner[s];
+                let kg = f32::from(store.nkeys[s].max(1));
+                (owner != NONE).then(|| (owner, f32::from(votes[s]) / (kp * kg).sqrt()))
+            })
+            .collect()
     }
 
     /// Summed code similarity of a person's fingers with the probe's.
@@ -427,7 +453,7 @@ impl Gallery {
             if slot == NONE {
                 continue;
             }
-            let bytes = &self.stores[usize::from(*pos)].templates[slot as usize];
+            let bytes = self.stores[usize::from(*pos)].template(slot);
             if let Ok(enrolled) = Template::from_bytes(bytes) {
                 total += score(t, &enrolled);
             }
