@@ -110,7 +110,10 @@ async fn main() -> anyhow::Result<()> {
     let blobs: Vec<Vec<u8>> = (1..=persons)
         .map(|p| biometrics::fingers::encode(&fingers(p, false)))
         .collect();
-    eprintln!("{persons} persons made in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "{persons} persons made in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     // The one-process gallery, from the same blobs a node receives.
     let before = rss_bytes();
@@ -124,7 +127,10 @@ async fn main() -> anyhow::Result<()> {
     let build_s = t.elapsed().as_secs_f64();
     let one_rss = rss_bytes().saturating_sub(before);
     let one = Arc::new(one);
-    eprintln!("one-process gallery: {} fingers in {build_s:.1} s", one.len());
+    eprintln!(
+        "one-process gallery: {} fingers in {build_s:.1} s",
+        one.len()
+    );
 
     // The stream, then the nodes replaying it.
     let ns = Namespace::new(&format!("sizing{:08x}", rand_u32()))?;
@@ -154,7 +160,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let replay_s = t.elapsed().as_secs_f64();
     let node_fingers: u64 = nodes.iter().map(|n| n.status().fingers).sum();
-    eprintln!("{} nodes replayed {node_fingers} fingers in {replay_s:.1} s", nodes.len());
+    eprintln!(
+        "{} nodes replayed {node_fingers} fingers in {replay_s:.1} s",
+        nodes.len()
+    );
 
     // The same probes, one at a time, alternating between the two.
     let probes: Vec<(u64, Vec<u8>, Vec<(u8, Template)>)> = (0..a.probes as u64)
@@ -200,7 +209,9 @@ async fn main() -> anyhow::Result<()> {
     let mut inflight = futures::stream::FuturesUnordered::new();
     loop {
         while inflight.len() < a.concurrency {
-            let Some((_, blob, _)) = queue.next() else { break };
+            let Some((_, blob, _)) = queue.next() else {
+                break;
+            };
             let abis = abis.clone();
             inflight.push(async move { abis.search(blob, None, 10, last).await });
         }

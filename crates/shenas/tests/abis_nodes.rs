@@ -64,7 +64,12 @@ impl Nodes {
         let log = std::fs::File::create(self.log.join(format!("{name}.log"))).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_shenas"))
             .args(["abis", "node", "--nats", &self.url, "--name", name])
-            .args(["--shard", &shard.to_string(), "--shards", &SHARDS.to_string()])
+            .args([
+                "--shard",
+                &shard.to_string(),
+                "--shards",
+                &SHARDS.to_string(),
+            ])
             .env("SHENAS_ABIS__NAMESPACE", self.ns.as_str())
             .stdout(Stdio::null())
             .stderr(log)
@@ -134,7 +139,11 @@ async fn killed_replicas_incomplete_searches_and_a_replaying_restart() {
     }
     let s = replicas(&abis, [2, 2, 2]).await;
     assert_eq!(s.shards.iter().map(|x| x.persons).sum::<u64>(), 30, "{s:?}");
-    let on = |shard: u32| (1..=30u64).find(|p| abis::shard_of(*p, SHARDS) == shard).unwrap();
+    let on = |shard: u32| {
+        (1..=30u64)
+            .find(|p| abis::shard_of(*p, SHARDS) == shard)
+            .unwrap()
+    };
 
     // One replica of each shard killed while a search is in flight: every search still completes.
     for shard in 0..SHARDS {
@@ -158,7 +167,9 @@ async fn killed_replicas_incomplete_searches_and_a_replaying_restart() {
     assert_eq!(found.missing, vec![1], "{found:?}");
 
     // Enrolments go on meanwhile; a restarted node replays the shard and takes them all.
-    let late = (31..=90u64).find(|p| abis::shard_of(*p, SHARDS) == 1).unwrap();
+    let late = (31..=90u64)
+        .find(|p| abis::shard_of(*p, SHARDS) == 1)
+        .unwrap();
     let seq = abis.enrol(late, &person(late).0).await.unwrap();
     nodes.spawn(1, "n12");
     replicas(&abis, [1, 1, 1]).await;
@@ -175,7 +186,11 @@ async fn killed_replicas_incomplete_searches_and_a_replaying_restart() {
         .env("SHENAS_ABIS__SHARDS", SHARDS.to_string())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     let shards = v["shards"].as_array().unwrap();
@@ -184,7 +199,11 @@ async fn killed_replicas_incomplete_searches_and_a_replaying_restart() {
         assert_eq!(s["shard"], i as u64, "{v}");
         assert_eq!(s["replicas"], 1, "{v}");
         assert!(s["last_seq"].as_u64().unwrap() > 0, "{v}");
-        assert_eq!(s["fingers"].as_u64(), s["persons"].as_u64().map(|n| n * 10), "{v}");
+        assert_eq!(
+            s["fingers"].as_u64(),
+            s["persons"].as_u64().map(|n| n * 10),
+            "{v}"
+        );
     }
     let persons: u64 = shards.iter().map(|s| s["persons"].as_u64().unwrap()).sum();
     assert_eq!(persons, 31, "{v}");

@@ -98,7 +98,10 @@ pub async fn publish(cfg: &Config, nats: Option<String>, json: bool) -> anyhow::
                     persons += 1;
                 }
                 None => {
-                    tracing::error!(application_id = entry.application_id, "templates missing from the blob store");
+                    tracing::error!(
+                        application_id = entry.application_id,
+                        "templates missing from the blob store"
+                    );
                     missing += 1;
                 }
             }
@@ -112,6 +115,9 @@ pub async fn publish(cfg: &Config, nats: Option<String>, json: bool) -> anyhow::
     } else {
         println!("{persons} persons published in {secs:.1} s (stream sequence {last_seq}); {missing} without templates");
     }
-    anyhow::ensure!(missing == 0, "{missing} enrollments have no templates in the blob store");
+    anyhow::ensure!(
+        missing == 0,
+        "{missing} enrollments have no templates in the blob store"
+    );
     Ok(())
 }

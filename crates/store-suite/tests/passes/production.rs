@@ -175,24 +175,45 @@ async fn each_pending_search_is_leased_to_one_pass() {
                         .await
                         .unwrap();
                 }
-                got.into_iter().map(|e| e.application_id).collect::<Vec<_>>()
+                got.into_iter()
+                    .map(|e| e.application_id)
+                    .collect::<Vec<_>>()
             })
             .await;
             leased.extend(a);
             leased.extend(b);
         }
-        assert_eq!(repeated(leased.clone()), Vec::<i64>::new(), "{}: leased twice", t.name);
+        assert_eq!(
+            repeated(leased.clone()),
+            Vec::<i64>::new(),
+            "{}: leased twice",
+            t.name
+        );
         // Those left: leased now; a lease given back is taken again; one running out is taken by the other.
         let now = Utc::now();
-        let rest = t.store.dedup_claim(1000, now, now + Duration::seconds(60)).await.unwrap();
+        let rest = t
+            .store
+            .dedup_claim(1000, now, now + Duration::seconds(60))
+            .await
+            .unwrap();
         leased.extend(rest.iter().map(|e| e.application_id));
         leased.sort_unstable();
-        assert_eq!(leased, ids, "{}: each pending enrollment leased once", t.name);
+        assert_eq!(
+            leased, ids,
+            "{}: each pending enrollment leased once",
+            t.name
+        );
         if let Some(first) = rest.first() {
-            let again = other.dedup_claim(1000, now, now + Duration::seconds(60)).await.unwrap();
+            let again = other
+                .dedup_claim(1000, now, now + Duration::seconds(60))
+                .await
+                .unwrap();
             assert!(again.is_empty(), "{}: leased to another: {again:?}", t.name);
             t.store.dedup_release(first.application_id).await.unwrap();
-            let again = other.dedup_claim(1000, now, now + Duration::seconds(60)).await.unwrap();
+            let again = other
+                .dedup_claim(1000, now, now + Duration::seconds(60))
+                .await
+                .unwrap();
             assert_eq!(again, vec![first.clone()], "{}", t.name);
             let after_lease = now + Duration::seconds(61);
             let taken = t
