@@ -17,6 +17,9 @@ use biometrics::Template;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A person, their other impression as the blob a node receives, and as templates.
+type Probe = (u64, Vec<u8>, Vec<(u8, Template)>);
+
 struct Args {
     fingers: usize,
     shards: u32,
@@ -166,7 +169,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // The same probes, one at a time, alternating between the two.
-    let probes: Vec<(u64, Vec<u8>, Vec<(u8, Template)>)> = (0..a.probes as u64)
+    let probes: Vec<Probe> = (0..a.probes as u64)
         .map(|i| {
             let p = 1 + (i * 7919) % persons;
             let f = fingers(p, true);

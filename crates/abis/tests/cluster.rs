@@ -2,6 +2,8 @@
 //! answers, unless `SHENAS_REQUIRE_NATS=1`): shards, replicas, a replica stopped mid-search, a shard with no
 //! replica (incomplete searches), a restarted node replaying its shard.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use abis::{Abis, Namespace, NodeConfig, NodeHandle};
 use biometrics::synth::{perturb, synthetic_minutiae, Rng};
 use biometrics::Template;

@@ -3,6 +3,8 @@
 //! service instances on one PostgreSQL finding each other's enrollments; a shard with no replica leaving
 //! applications waiting until a node replays it.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use abis::{Abis, Namespace, NodeConfig, NodeHandle};
 use axum::http::StatusCode;
 use server::dedup::Dedup;

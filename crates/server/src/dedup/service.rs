@@ -13,7 +13,7 @@ pub enum Engine {
     Local(Arc<RwLock<Gallery>>),
     /// On matcher nodes over NATS JetStream (`[abis] nats_url`): every instance publishes its enrollments to the
     /// one gallery stream, and searches all shards.
-    Nats(abis::Abis),
+    Nats(Box<abis::Abis>),
 }
 
 /// The 1:N search's gallery and what guards it.
@@ -44,6 +44,6 @@ impl Dedup {
 
     /// The search on matcher nodes.
     pub fn nats(abis: abis::Abis) -> Self {
-        Self::with_engine(Engine::Nats(abis))
+        Self::with_engine(Engine::Nats(Box::new(abis)))
     }
 }
