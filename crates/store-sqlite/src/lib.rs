@@ -279,7 +279,9 @@ impl Engine for SqliteEngine {
     }
 
     async fn person_writer(pool: &SqlitePool) -> Result<Box<dyn PersonWriter>> {
-        let tx = pool.begin().await.map_err(db)?;
+        // A writer reads before it writes: opened IMMEDIATE, as every write transaction here, so that it waits
+        // for the write lock at its start instead of failing when it upgrades.
+        let tx = pool.begin_with(Self::BEGIN).await.map_err(db)?;
         Ok(Box::new(SqlitePersonWriter {
             tx,
             staged: Default::default(),
@@ -288,7 +290,7 @@ impl Engine for SqliteEngine {
     }
 
     async fn first_load_writer(pool: &SqlitePool) -> Result<Option<Box<dyn PersonWriter>>> {
-        let mut tx = pool.begin().await.map_err(db)?;
+        let mut tx = pool.begin_with(Self::BEGIN).await.map_err(db)?;
         if !first_load::begin(&mut tx).await.map_err(db)? {
             return Ok(None); // rolled back: the index is back
         }
