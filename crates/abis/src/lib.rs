@@ -19,6 +19,7 @@
 
 pub mod client;
 pub mod node;
+pub mod testing;
 mod wire;
 
 pub use client::{Abis, ClusterStatus, Search, ShardStatus};

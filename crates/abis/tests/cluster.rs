@@ -4,9 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use abis::{Abis, Namespace, NodeConfig, NodeHandle};
-use biometrics::synth::{perturb, synthetic_minutiae, Rng};
-use biometrics::Template;
+use abis::testing::person;
+use abis::{Abis, Namespace, NodeHandle};
 use std::time::Duration;
 
 fn url() -> String {
@@ -40,23 +39,6 @@ fn rand_u64() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(std::process::id().into());
     h.finish()
-}
-
-/// A person's ten fingers, and another impression of each (the same person enrolling again).
-fn person(seed: u64) -> (Vec<u8>, Vec<u8>) {
-    let mut rng = Rng::new(seed);
-    let mut first = Vec::new();
-    let mut again = Vec::new();
-    for position in 1..=10u8 {
-        let m = synthetic_minutiae(&mut rng);
-        let other = perturb(&m, &mut rng, 0.1, (6.0, -4.0), 2.0, 0.1);
-        first.push((position, Template::from_minutiae(m)));
-        again.push((position, Template::from_minutiae(other)));
-    }
-    (
-        biometrics::fingers::encode(&first),
-        biometrics::fingers::encode(&again),
-    )
 }
 
 struct Cluster {
@@ -96,13 +78,9 @@ impl Cluster {
 }
 
 async fn node(url: &str, ns: &Namespace, shard: u32, shards: u32, r: u32) -> NodeHandle {
-    let mut cfg = NodeConfig::new(url, ns.clone(), shard, shards);
-    cfg.name = format!("test-{shard}-{r}");
-    let n = NodeHandle::start(cfg).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(60), n.caught_up())
+    abis::testing::caught_up_node(url, ns, shard, shards, &format!("test-{shard}-{r}"))
         .await
-        .expect("a node catches up");
-    n
+        .unwrap()
 }
 
 const THRESHOLD: f32 = 0.27;

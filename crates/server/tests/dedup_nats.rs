@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use abis::{Abis, Namespace, NodeConfig, NodeHandle};
+use abis::{Abis, Namespace, NodeHandle};
 use axum::http::StatusCode;
 use server::dedup::Dedup;
 use server::state::AppState;
@@ -48,13 +48,9 @@ async fn nodes(url: &str, ns: &Namespace, shards: u32, replicas: u32) -> Vec<Opt
 }
 
 async fn node(url: &str, ns: &Namespace, shard: u32, shards: u32, r: u32) -> NodeHandle {
-    let mut cfg = NodeConfig::new(url, ns.clone(), shard, shards);
-    cfg.name = format!("test-{shard}-{r}");
-    let n = NodeHandle::start(cfg).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(60), n.caught_up())
+    abis::testing::caught_up_node(url, ns, shard, shards, &format!("test-{shard}-{r}"))
         .await
-        .expect("the node catches up");
-    n
+        .unwrap()
 }
 
 async fn abis(url: &str, ns: &Namespace, shards: u32) -> Abis {

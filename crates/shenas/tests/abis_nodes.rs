@@ -6,9 +6,8 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+use abis::testing::person;
 use abis::{Abis, Namespace};
-use biometrics::synth::{perturb, synthetic_minutiae, Rng};
-use biometrics::Template;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,22 +32,6 @@ async fn nats() -> Option<String> {
             None
         }
     }
-}
-
-/// A person's ten fingers, and another impression of each.
-fn person(seed: u64) -> (Vec<u8>, Vec<u8>) {
-    let mut rng = Rng::new(seed);
-    let (mut first, mut again) = (Vec::new(), Vec::new());
-    for position in 1..=10u8 {
-        let m = synthetic_minutiae(&mut rng);
-        let other = perturb(&m, &mut rng, -0.08, (-5.0, 7.0), 2.0, 0.1);
-        first.push((position, Template::from_minutiae(m)));
-        again.push((position, Template::from_minutiae(other)));
-    }
-    (
-        biometrics::fingers::encode(&first),
-        biometrics::fingers::encode(&again),
-    )
 }
 
 struct Nodes {
