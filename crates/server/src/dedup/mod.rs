@@ -85,7 +85,6 @@ impl Dedup {
                 let probe = templates(state, &entry.templates_key).await?;
                 let shared = gallery.clone();
                 let me = entry.application_id as u64;
-                let thresholds = self.thresholds;
                 let (probe, found) = tokio::task::spawn_blocking(move || {
                     let g = shared.read().map_err(|_| anyhow::anyhow!("gallery lock"))?;
                     let found: Vec<(u64, f32)> = g
@@ -97,8 +96,7 @@ impl Dedup {
                     anyhow::Ok((probe, found))
                 })
                 .await??;
-                self.record(state, entry.application_id, &found, thresholds)
-                    .await?;
+                self.record(state, entry.application_id, &found).await?;
                 let mut g = gallery
                     .write()
                     .map_err(|_| anyhow::anyhow!("gallery lock"))?;
@@ -149,8 +147,7 @@ impl Dedup {
                     .iter()
                     .map(|c| (c.person_id, c.score))
                     .collect();
-                self.record(state, entry.application_id, &found, self.thresholds)
-                    .await?;
+                self.record(state, entry.application_id, &found).await?;
                 leased.retain(|id| *id != entry.application_id);
                 searched += 1;
             }
@@ -163,11 +160,10 @@ impl Dedup {
         state: &AppState,
         application_id: i64,
         found: &[(u64, f32)],
-        thresholds: biometrics::matcher::Thresholds,
     ) -> anyhow::Result<()> {
         let hits: Vec<(i64, f64)> = found
             .iter()
-            .filter(|(_, score)| thresholds.is_duplicate(*score))
+            .filter(|(_, score)| self.thresholds.is_duplicate(*score))
             .map(|(p, score)| (*p as i64, f64::from(*score)))
             .collect();
         state
