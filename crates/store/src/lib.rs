@@ -36,6 +36,7 @@ pub mod shipments;
 pub mod staff;
 pub mod stats;
 pub mod verification;
+pub mod visits;
 
 pub use applications::Applications;
 pub use appointments::Appointments;
@@ -59,6 +60,7 @@ pub use shipments::Shipments;
 pub use staff::Staff;
 pub use stats::Stats;
 pub use verification::Agencies;
+pub use visits::Visits;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -93,6 +95,7 @@ pub trait Store:
     + Backlog
     + Passes
     + Changes
+    + Visits
     + Send
     + Sync
     + 'static
