@@ -49,6 +49,7 @@ mod staff;
 mod stats;
 mod suspension;
 mod verification;
+mod visits;
 
 pub use columns::{back, corrupt, db_err, get, u, Columns, Get, Scalar};
 

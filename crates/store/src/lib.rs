@@ -37,6 +37,7 @@ pub mod shipments;
 pub mod staff;
 pub mod stats;
 pub mod verification;
+pub mod visits;
 
 pub use applications::Applications;
 pub use appointments::Appointments;
@@ -61,6 +62,7 @@ pub use shipments::Shipments;
 pub use staff::Staff;
 pub use stats::Stats;
 pub use verification::Agencies;
+pub use visits::Visits;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -96,6 +98,7 @@ pub trait Store:
     + Passes
     + Changes
     + Kits
+    + Visits
     + Send
     + Sync
     + 'static
