@@ -178,12 +178,60 @@ impl Capture {
     }
 }
 
-/// Checks and stores one enrollment.
+/// Checks and stores one enrollment taken at this operator's desk. On a kit (`Services::kit`), the enrollment
+/// also becomes a packet, kept in the same transaction to be sent to the service.
 pub async fn enroll(
     state: &AppState,
     staff: &Staff,
     input: Capture,
 ) -> ApiResult<EnrollmentCreated> {
+    let app = booked_here(state, staff, &input.tracking).await?;
+    let now = chrono::Utc::now();
+    let channel = match &state.services.kit {
+        Some(kit) => Channel::Kit(kit.packet(&input, &app, &staff.username, now)?),
+        None => Channel::Desk,
+    };
+    let change = Change {
+        actor: format!("operator:{}", staff.username),
+        at: now,
+        reason: None,
+    };
+    match store_capture(state, &app, staff.office()?, change, input, channel).await? {
+        Stored::Created(done) => Ok(done),
+        Stored::Duplicate(_) => Err(ApiError::internal()),
+    }
+}
+
+/// Which channel carried an enrollment, and what is written with it in its transaction.
+#[derive(Debug)]
+pub enum Channel {
+    /// The desk, online: the enrollment alone.
+    Desk,
+    /// A kit's packet, taken by the service: the packet's row.
+    Packet(store::kits::NewPacket),
+    /// On a kit: the packet to send.
+    Kit(store::kits::KitPacket),
+}
+
+/// What storing an enrollment did.
+#[derive(Debug)]
+pub enum Stored {
+    Created(EnrollmentCreated),
+    /// The same packet was taken before (only [`Channel::Packet`]): nothing written.
+    Duplicate(store::kits::TakenPacket),
+}
+
+/// The enrollment of `app`, booked at `office`, whichever channel carried it: the documents, images and fingers
+/// checked, the blobs written, then the application moved to `enrolled` with the channel's record, in one
+/// transaction. `change` says who and when (the instant is the enrollment's).
+pub async fn store_capture(
+    state: &AppState,
+    app: &store::journey::Application,
+    office: &domain::OfficeId,
+    change: Change,
+    input: Capture,
+    channel: Channel,
+) -> ApiResult<Stored> {
     let Capture {
         tracking,
         documents,
@@ -191,7 +239,6 @@ pub async fn enroll(
         fingerprints: prints,
         signature,
     } = input;
-    let app = booked_here(state, staff, &tracking).await?;
     if !documents.birth_certificate_seen {
         return Err(documents_incomplete(
             "documents.birth_certificate_seen",
@@ -290,7 +337,7 @@ pub async fn enroll(
         &templates_key,
         &personalisation_key,
     ];
-    let now = chrono::Utc::now();
+    let now = change.at;
     let card_data = crate::cards::personalisation::build(
         &state.services.signer,
         tracking.as_str(),
@@ -319,8 +366,8 @@ pub async fn enroll(
         return Err(ApiError::internal());
     }
     let new = NewEnrollment {
-        tracking_code: tracking,
-        office: staff.office()?.clone(),
+        tracking_code: tracking.clone(),
+        office: office.clone(),
         birth_certificate_seen: documents.birth_certificate_seen,
         old_card_collected: documents.old_card_collected,
         holder,
@@ -330,30 +377,40 @@ pub async fn enroll(
         signature_key: signature_key.clone(),
         templates_key: templates_key.clone(),
         personalisation_key: personalisation_key.clone(),
-        change: Change {
-            actor: format!("operator:{}", staff.username),
-            at: now,
-            reason: None,
-        },
+        change,
     };
-    let outcome = state.store.enroll(&new).await;
+    let outcome = match &channel {
+        Channel::Desk => state.store.enroll(&new).await.map(Ok),
+        Channel::Kit(p) => state.store.enroll_keeping_packet(&new, p).await.map(Ok),
+        Channel::Packet(p) => state.store.take_packet(&new, p).await.map(|t| match t {
+            store::kits::PacketTaken::Taken { application_id } => {
+                Ok(Enrolled::Done { application_id })
+            }
+            store::kits::PacketTaken::Refused(e) => Ok(e),
+            store::kits::PacketTaken::Duplicate(d) => Err(d),
+        }),
+    };
     match outcome {
-        Ok(Enrolled::Done { .. }) => {
-            state.services.dedup.wake.notify_one();
-            Ok(EnrollmentCreated {
+        Ok(Ok(Enrolled::Done { .. })) => {
+            // A kit searches nothing: the service de-duplicates when the packet arrives.
+            if !matches!(channel, Channel::Kit(_)) {
+                state.services.dedup.wake.notify_one();
+            }
+            Ok(Stored::Created(EnrollmentCreated {
                 tracking_code: tracking.as_str().to_string(),
                 state: ApplicationState::Enrolled.as_str().into(),
                 receipt_url: format!("/api/v1/office/receipts/{}.pdf", tracking.as_str()),
                 dedup: "pending".into(),
-            })
+            }))
         }
         other => {
             forget().await;
             match other? {
-                Enrolled::Done { .. } => Err(ApiError::internal()),
-                Enrolled::NotFound => Err(ApiError::not_found("درخواست", "application")),
-                Enrolled::OtherOffice => Err(other_office()),
-                Enrolled::WrongState(s) => Err(wrong_state(s)),
+                Ok(Enrolled::Done { .. }) => Err(ApiError::internal()),
+                Ok(Enrolled::NotFound) => Err(ApiError::not_found("درخواست", "application")),
+                Ok(Enrolled::OtherOffice) => Err(other_office()),
+                Ok(Enrolled::WrongState(s)) => Err(wrong_state(s)),
+                Err(taken) => Ok(Stored::Duplicate(taken)),
             }
         }
     }
