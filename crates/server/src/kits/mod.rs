@@ -145,16 +145,12 @@ pub enum KitChangeError {
 
 /// `pending → approved`, or `pending | approved → revoked`, recorded with `actor` and now.
 pub async fn change(
-    state: &AppState,
+    store: &store::DynStore,
     kit_id: &str,
     to: KitState,
     actor: &str,
 ) -> Result<Kit, KitChangeError> {
-    match state
-        .store
-        .change_kit(kit_id, to, actor, Utc::now())
-        .await?
-    {
+    match store.change_kit(kit_id, to, actor, Utc::now()).await? {
         KitChanged::Done(k) => {
             tracing::info!(kit = %kit_id, state = to.as_str(), actor, "kit state changed");
             Ok(k)
