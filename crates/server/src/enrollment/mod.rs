@@ -366,7 +366,7 @@ pub async fn store_capture(
         return Err(ApiError::internal());
     }
     let new = NewEnrollment {
-        tracking_code: tracking.clone(),
+        tracking_code: tracking,
         office: office.clone(),
         birth_certificate_seen: documents.birth_certificate_seen,
         old_card_collected: documents.old_card_collected,
@@ -387,7 +387,7 @@ pub async fn store_capture(
                 Ok(Enrolled::Done { application_id })
             }
             store::kits::PacketTaken::Refused(e) => Ok(e),
-            store::kits::PacketTaken::Duplicate(d) => Err(d),
+            store::kits::PacketTaken::Duplicate(d) => Err(Box::new(d)),
         }),
     };
     match outcome {
@@ -410,7 +410,7 @@ pub async fn store_capture(
                 Ok(Enrolled::NotFound) => Err(ApiError::not_found("درخواست", "application")),
                 Ok(Enrolled::OtherOffice) => Err(other_office()),
                 Ok(Enrolled::WrongState(s)) => Err(wrong_state(s)),
-                Err(taken) => Ok(Stored::Duplicate(taken)),
+                Err(taken) => Ok(Stored::Duplicate(*taken)),
             }
         }
     }

@@ -70,7 +70,8 @@ pub async fn take(state: &AppState, bytes: &[u8], channel: &str) -> ApiResult<Ta
     let verified = opened
         .verify(&key)
         .map_err(|e| packet_invalid(e.to_string()))?;
-    let digest = hex::encode(verified.digest);
+    let digest_of = verified.digest;
+    let digest = hex::encode(digest_of);
     if let Some(before) = state.store.packet_taken(&digest).await? {
         return again(&before.answer);
     }
@@ -142,7 +143,13 @@ pub async fn take(state: &AppState, bytes: &[u8], channel: &str) -> ApiResult<Ta
             Ok(Taken::New(answer))
         }
         Ok(Stored::Duplicate(before)) => again(&before.answer),
-        Err(e) => Err(refusal(e)),
+        Err(e) => {
+            // The same packet arriving twice at once: the second finds the application enrolled by the first.
+            if let Some(before) = state.store.packet_taken(&hex::encode(digest_of)).await? {
+                return again(&before.answer);
+            }
+            Err(refusal(e))
+        }
     }
 }
 
@@ -191,8 +198,7 @@ fn capture(p: packets::Packet) -> ApiResult<Capture> {
     let tracking = TrackingCode::parse(&p.tracking_code).map_err(|_| visit_mismatch())?;
     let mut fingerprints = Vec::with_capacity(p.fingerprints.len());
     for (i, f) in p.fingerprints.into_iter().enumerate() {
-        let status =
-            crate::enrollment::finger_status(i, Some(&f.status)).map_err(|e| refusal(e))?;
+        let status = crate::enrollment::finger_status(i, Some(&f.status)).map_err(refusal)?;
         fingerprints.push(CapturedFinger {
             position: i64::from(f.position),
             status,
