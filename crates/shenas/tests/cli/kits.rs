@@ -109,3 +109,140 @@ async fn kits_approve_and_revoke_and_packets_import() {
         );
     }
 }
+
+/// `shenas kit serve`: the desk on the kit's database, with its operator made at the first start; an enrollment
+/// through its API becomes a packet kept on the kit.
+#[tokio::test]
+async fn kit_serve_enrolls_offline_into_a_packet() {
+    use domain::{Channel, FeePolicy, InstitutionKind, Mobile, OfficeId, ProvinceCode, Reason};
+    use std::io::BufRead;
+    let unit = "30-9001";
+    let person = testkit::PersonBuilder::new(1);
+    let central = testkit::TestApp::builder()
+        .persons(&[person.build()])
+        .offices(&[testkit::office(unit).kind("mobile_unit").build()])
+        .build()
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = central.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let s = &central.state.store;
+    let visit = s
+        .visit_create(&store::visits::NewVisit {
+            unit: OfficeId::parse(unit).unwrap(),
+            province: ProvinceCode::parse("30").unwrap(),
+            kind: InstitutionKind::Garrison,
+            institution_id: None,
+            institution_name: "پادگان".into(),
+            address: "کرج".into(),
+            date: central.open_day(),
+            capacity: 5,
+            liaison: None,
+            area: None,
+            created_by: "admin:test".into(),
+            at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let tc = domain::TrackingCode::from_body(7_777_777);
+    s.visit_book_new(
+        visit,
+        2,
+        FeePolicy::Waived,
+        &store::journey::NewApplication {
+            tracking_code: tc,
+            national_code: testkit::code(1),
+            reason: Reason::FirstIssue,
+            channel: Channel::Office,
+            mobile: Mobile::parse(&testkit::mobile(1)).unwrap(),
+            fee_rials: 0,
+            filing_office: Some(OfficeId::parse(unit).unwrap()),
+            province: Some(ProvinceCode::parse("30").unwrap()),
+            actor: "liaison:test".into(),
+            at: chrono::Utc::now(),
+        },
+    )
+    .await
+    .unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = kit::KitDir::new(tmp.path().join("kit"));
+    let reg = kit::init(&dir, &url, unit).await.unwrap();
+    server::kits::change(s, &reg.kit_id, KitState::Approved, "admin:test")
+        .await
+        .unwrap();
+    assert_eq!(kit::load(&dir, visit).await.unwrap().people, 1);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shenas"))
+        .args([
+            "kit",
+            "--dir",
+            dir.root.to_str().unwrap(),
+            "serve",
+            "--listen",
+            &listen,
+        ])
+        .env("SHENAS_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut password = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(p) = line.split("password (shown once): ").nth(1) {
+            password = Some(p.trim().to_string());
+        }
+        if line.contains("serving the desk") {
+            break;
+        }
+    }
+    let password = password.expect("the kit's operator password");
+    let http = reqwest::Client::new();
+    let base = format!("http://{listen}");
+    let login = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"username": "kit", "password": password}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 200);
+    let token: serde_json::Value = serde_json::from_str(&login.text().await.unwrap()).unwrap();
+    let body = testkit::enrollment::json_body(tc.as_str(), 5, &[]);
+    let enrolled = http
+        .post(format!("{base}/api/v1/office/enrollments"))
+        .header("content-type", "application/json")
+        .header(
+            "authorization",
+            format!("Bearer {}", token["token"].as_str().unwrap()),
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = enrolled.status().as_u16();
+    let text = enrolled.text().await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 201, "{text}");
+    let kept = dir.store().await.unwrap().kit_packets().await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].tracking_code, tc.as_str());
+    // The service is untouched until the packet arrives.
+    assert_eq!(central.state_of(tc.as_str()).await, "appointment_booked");
+}
