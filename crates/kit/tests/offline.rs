@@ -230,6 +230,12 @@ async fn scenario(db: TestStore) {
     .auth(&op)
     .await;
     assert_eq!(a.status, StatusCode::OK, "{backend}: {}", a.text());
+    // The kit's page lists what waits.
+    let a = Call::new(&desk, "GET", "/office/packets")
+        .cookie(&cookie)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{backend}: {}", a.text());
+    assert_eq!(a.text().matches("در انتظار ارسال").count(), 5, "{backend}");
     let r = kit::sync(&dir).await.unwrap();
     assert!(r.unreachable, "{backend}");
     assert_eq!((r.sent, r.waiting), (0, 5), "{backend}");
@@ -372,6 +378,11 @@ async fn scenario(db: TestStore) {
     assert_eq!(kept.iter().filter(|p| p.state == "taken").count(), 4);
     let refused = kept.iter().find(|p| p.state == "refused").unwrap();
     assert_eq!(refused.code.as_deref(), Some("application_not_enrollable"));
+    let a = Call::new(&desk, "GET", "/office/packets")
+        .cookie(&cookie)
+        .await;
+    assert!(a.text().contains("application_not_enrollable"), "{backend}");
+    assert_eq!(a.text().matches("پذیرفته شد").count(), 4, "{backend}");
     // Through the API, a repeat is 200 with the same body.
     let a = Call::new(&app.router, "POST", "/api/v1/packets")
         .body("application/octet-stream", first.clone())

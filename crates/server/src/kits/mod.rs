@@ -13,6 +13,7 @@
 pub mod api;
 pub mod auth;
 pub mod load;
+pub mod pages;
 pub mod take;
 
 use crate::enrollment::Capture;
@@ -236,4 +237,5 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(
             routes!(api::upload).layer(axum::extract::DefaultBodyLimit::max(::packets::MAX_LEN)),
         )
+        .route("/office/packets", axum::routing::get(pages::list))
 }
