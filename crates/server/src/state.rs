@@ -169,6 +169,10 @@ pub struct Services {
     pub pki: Arc<crate::pki::runtime::PkiHandle>,
     /// Status answers and office listings from memory, kept true by the store's change notices.
     pub reads: Arc<crate::reads::ReadCaches>,
+    /// The service's sealing key for mobile units' packets (X25519); kits seal to its public half.
+    pub packet_key: packets::ServiceKey,
+    /// On a mobile unit's kit (`shenas kit serve`): the kit's identity, so each enrollment becomes a packet.
+    pub kit: Option<Arc<crate::kits::KitMode>>,
 }
 
 #[derive(Clone)]
@@ -213,6 +217,8 @@ impl AppState {
                 login: Default::default(),
                 pki: Arc::new(pki),
                 reads: Default::default(),
+                packet_key: packets::ServiceKey::generate(),
+                kit: None,
             }),
             store,
             settings: Arc::new(settings),

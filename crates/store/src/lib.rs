@@ -5,7 +5,7 @@
 //! [`Store`] is the union of one trait per feature, each in the module of that name, in the order of an
 //! application's life: the registry and offices, applications, payments, appointments, enrollment, de-duplication,
 //! production, shipments, the SMS outbox, pickup and the card's later life; beside them staff, idempotency keys,
-//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit and the national PKI's records. `shenas-store-sql` has a
+//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit, the national PKI's records and mobile units' kits and packets. `shenas-store-sql` has a
 //! file of the same name for each, holding its SQL.
 //!
 //! This crate must never know which database is behind it: no SQL here, only domain values in and out.
@@ -25,6 +25,7 @@ pub mod dedup;
 pub mod enrollment;
 mod error;
 pub mod idempotency;
+pub mod kits;
 pub mod outbox;
 pub mod passes;
 pub mod payments;
@@ -36,6 +37,7 @@ pub mod shipments;
 pub mod staff;
 pub mod stats;
 pub mod verification;
+pub mod visits;
 
 pub use applications::Applications;
 pub use appointments::Appointments;
@@ -48,6 +50,7 @@ pub use dedup::Dedup;
 pub use enrollment::Enrollments;
 pub use error::StoreError;
 pub use idempotency::Idempotency;
+pub use kits::Kits;
 pub use outbox::Outbox;
 pub use passes::Passes;
 pub use payments::Payments;
@@ -59,6 +62,7 @@ pub use shipments::Shipments;
 pub use staff::Staff;
 pub use stats::Stats;
 pub use verification::Agencies;
+pub use visits::Visits;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -93,6 +97,8 @@ pub trait Store:
     + Backlog
     + Passes
     + Changes
+    + Kits
+    + Visits
     + Send
     + Sync
     + 'static
