@@ -10,6 +10,7 @@ pub enum Role {
     Supervisor,
     ProvinceAdmin,
     NationalAdmin,
+    Liaison,
 }
 
 impl Role {
@@ -39,6 +40,7 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::ProvinceAdmin => "province_admin",
             Role::NationalAdmin => "national_admin",
+            Role::Liaison => "liaison",
         }
     }
 

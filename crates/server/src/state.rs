@@ -81,6 +81,8 @@ pub struct Settings {
     pub sms_replies_per_minute: u32,
     /// USSD requests one client (the gateway's address) may make per minute, when rate limits are on.
     pub ussd_per_client_per_minute: u32,
+    /// Who pays the fee of people a mobile unit enrolls, by institution kind.
+    pub unit_fees: domain::UnitFees,
 }
 
 impl Default for Settings {
@@ -119,6 +121,7 @@ impl Default for Settings {
             sms_replies_per_number_per_hour: 5,
             sms_replies_per_minute: 120,
             ussd_per_client_per_minute: 6_000,
+            unit_fees: domain::UnitFees::default(),
         }
     }
 }
@@ -169,6 +172,8 @@ pub struct Services {
     pub pki: Arc<crate::pki::runtime::PkiHandle>,
     /// Status answers and office listings from memory, kept true by the store's change notices.
     pub reads: Arc<crate::reads::ReadCaches>,
+    /// The welfare organisation's disability registry (home visits by mobile units).
+    pub welfare: Arc<dyn welfare::DisabilityRegistry>,
 }
 
 #[derive(Clone)]
@@ -213,6 +218,7 @@ impl AppState {
                 login: Default::default(),
                 pki: Arc::new(pki),
                 reads: Default::default(),
+                welfare: Arc::new(welfare::SandboxWelfare::new()),
             }),
             store,
             settings: Arc::new(settings),
