@@ -54,6 +54,10 @@ pub async fn add(cfg: &Config, a: AddUser) -> anyhow::Result<()> {
                 && a.institution_kind.is_some(),
             "a liaison needs --province, --institution and --institution-kind, and no --office"
         ),
+        Role::NationalityCommittee => anyhow::ensure!(
+            province.is_some() && office.is_none(),
+            "a nationality_committee member needs --province and no --office"
+        ),
     }
     anyhow::ensure!(
         role == Role::Liaison || (a.institution.is_none() && a.institution_kind.is_none()),
