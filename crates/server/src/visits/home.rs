@@ -31,7 +31,8 @@ pub struct HomeVisitInput {
     /// The home's address.
     #[serde(default)]
     pub address: Option<String>,
-    /// The province, where the national code's prefix does not tell it.
+    /// The province where the person lives (two digits); by default as the welfare registry knows it, else the
+    /// national code's prefix.
     #[serde(default)]
     pub province_code: Option<String>,
 }
@@ -72,6 +73,13 @@ pub async fn request(
     input: &HomeVisitInput,
 ) -> ApiResult<(bool, HomeVisitAnswer)> {
     let app = holder::application(state, client, tc, &input.national_code).await?;
+    if let Some(r) = state
+        .store
+        .home_visit_request_of(&app.tracking_code)
+        .await?
+    {
+        return Ok((false, answer(&r)));
+    }
     if !matches!(
         app.state,
         ApplicationState::AwaitingPayment | ApplicationState::AwaitingAppointment
@@ -97,11 +105,29 @@ pub async fn request(
             )
         })?
         .ok_or_else(not_confirmed)?;
-    let province = match domain::prefixes::province_of(app.national_code.prefix()) {
-        Some(p) => p,
-        None => {
-            ProvinceCode::parse(input.province_code.as_deref().unwrap_or("")).at("province_code")?
-        }
+    // Where the person lives: as typed, else as the welfare organisation knows it, else the national code's
+    // prefix (only a hint: people move).
+    let typed_province = input
+        .province_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let province = match typed_province {
+        Some(p) => ProvinceCode::parse(p).at("province_code")?,
+        None => confirmation
+            .province_code
+            .as_deref()
+            .and_then(|p| ProvinceCode::parse(p).ok())
+            .or_else(|| domain::prefixes::province_of(app.national_code.prefix()))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "province_required",
+                    "استان محل سکونت را انتخاب کنید",
+                    "the province is required",
+                )
+                .with_field("province_code")
+            })?,
     };
     let person = state.store.person(&app.national_code).await?;
     let registry_address = person.map(|p| p.address).unwrap_or_default();
@@ -170,7 +196,7 @@ pub async fn request(
         (status = 200, description = "Already asked for: the request as it is", body = HomeVisitAnswer),
         (status = 404, description = "`not_found`: no such application, or the national code is not its applicant's", body = crate::error::ErrorBody),
         (status = 409, description = "`home_visit_not_possible`: booked, enrolled or further on", body = crate::error::ErrorBody),
-        (status = 422, description = "`disability_not_confirmed`, `city_required`, `invalid_national_code`, `invalid_tracking_code`", body = crate::error::ErrorBody),
+        (status = 422, description = "`disability_not_confirmed`, `city_required`, `province_required`, `invalid_province_code`, `invalid_national_code`, `invalid_tracking_code`", body = crate::error::ErrorBody),
         (status = 429, description = "`rate_limited` (the status lookup's limits)", body = crate::error::ErrorBody),
         (status = 503, description = "`welfare_unavailable`", body = crate::error::ErrorBody),
     )

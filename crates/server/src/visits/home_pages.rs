@@ -6,7 +6,7 @@ use super::home::{self, HomeVisitInput};
 use crate::client::ClientAddr;
 use crate::state::AppState;
 use crate::web::extract::PageForm;
-use crate::web::form::{respond, text_input, Errors, Input};
+use crate::web::form::{respond, select_input, text_input, Errors, Input};
 use crate::web::html::{fa_digits, html, Markup};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,12 +20,31 @@ pub struct HomeVisitForm {
     #[serde(default)]
     pub national_code: String,
     #[serde(default)]
+    pub province_code: String,
+    #[serde(default)]
     pub city: String,
     #[serde(default)]
     pub address: String,
 }
 
-const FIELDS: [&str; 4] = ["tracking_code", "national_code", "city", "address"];
+const FIELDS: [&str; 5] = [
+    "tracking_code",
+    "national_code",
+    "province_code",
+    "city",
+    "address",
+];
+
+/// The provinces, after an empty choice (the welfare registry's record, or the national code, then decides).
+fn provinces() -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), "— به انتخاب بهزیستی —".to_string())];
+    out.extend(
+        domain::Province::all()
+            .iter()
+            .map(|p| (p.code.to_string(), p.name_fa.to_string())),
+    );
+    out
+}
 
 fn form_page(errors: &Errors, f: &HomeVisitForm) -> Markup {
     html! {
@@ -41,6 +60,7 @@ fn form_page(errors: &Errors, f: &HomeVisitForm) -> Markup {
             form method="post" action="/home-visit" {
                 (text_input(errors, "tracking_code", "کد رهگیری", &f.tracking_code, "", Input::code(14)))
                 (text_input(errors, "national_code", "کد ملی متقاضی", &f.national_code, "ده رقم", Input::code(12)))
+                (select_input(errors, "province_code", "استان محل سکونت", &provinces(), &f.province_code))
                 (text_input(errors, "city", "شهر محل سکونت", &f.city, "اگر بهزیستی نشانی را نداشته باشد", Input::default()))
                 (text_input(errors, "address", "نشانی منزل", &f.address, "", Input::default()))
                 div.actions { button class="primary" type="submit" id="ask-home-visit" { "ثبت درخواست" } }
@@ -66,7 +86,7 @@ pub async fn submit(
         national_code: f.national_code.clone(),
         city: Some(f.city.clone()),
         address: Some(f.address.clone()),
-        province_code: None,
+        province_code: Some(f.province_code.clone()),
     };
     match home::request(&state, &client, &f.tracking_code, &input).await {
         Ok((_, a)) => {

@@ -49,23 +49,47 @@ async fn a_prison_visits_cards_come_back_to_the_unit_and_are_handed_over_with_a_
         for (i, t) in tcs.iter().enumerate() {
             let seed = 11 + i as u64;
             let (st, b) = app
-                .post_json("/api/v1/office/enrollments", &testkit::enrollment::json_body(t, seed, &[]))
+                .post_json(
+                    "/api/v1/office/enrollments",
+                    &testkit::enrollment::json_body(t, seed, &[]),
+                )
                 .auth(&op)
                 .await
                 .status_json();
             assert_eq!(st, StatusCode::CREATED, "{name}: {b}");
         }
-        assert_eq!(app.state.services.dedup.run_pending(&app.state).await.unwrap(), 2);
+        assert_eq!(
+            app.state
+                .services
+                .dedup
+                .run_pending(&app.state)
+                .await
+                .unwrap(),
+            2
+        );
 
         // Production and dispatch: the cards go to the unit's office.
         let (key, prefix, hash) = server::agency::key::new_api_key();
         app.db
             .store
-            .create_vendor("pars-card", 100, 100_000, &prefix, &hash, chrono::Utc::now())
+            .create_vendor(
+                "pars-card",
+                100,
+                100_000,
+                &prefix,
+                &hash,
+                chrono::Utc::now(),
+            )
             .await
             .unwrap();
         let vendor = ("x-api-key", key.as_str());
-        assert_eq!(server::cards::workers::form_batches(&app.state).await.unwrap().len(), 1);
+        assert_eq!(
+            server::cards::workers::form_batches(&app.state)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         let (st, batch) = app
             .post("/api/v1/vendor/batches/claim")
             .header(vendor.0, vendor.1)
@@ -100,7 +124,10 @@ async fn a_prison_visits_cards_come_back_to_the_unit_and_are_handed_over_with_a_
         // Before reception nothing is ready; the unit's operator receives the shipment.
         let handover = format!("/api/v1/admin/visits/{visit}/handover");
         let (_, h) = app.get(&handover).auth(&alborz).await.status_json();
-        assert_eq!((h["ready"].as_array().unwrap().len(), h["coming"].as_u64()), (0, Some(2)));
+        assert_eq!(
+            (h["ready"].as_array().unwrap().len(), h["coming"].as_u64()),
+            (0, Some(2))
+        );
         let (_, list) = app
             .get("/api/v1/office/shipments")
             .auth(&op)
@@ -135,7 +162,11 @@ async fn a_prison_visits_cards_come_back_to_the_unit_and_are_handed_over_with_a_
             .auth(&op)
             .await
             .status_json();
-        assert_eq!((st, err(&b)), (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")), "{b}");
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::FORBIDDEN, Some("fingerprint_mismatch")),
+            "{b}"
+        );
         let (st, b) = app
             .post_json("/api/v1/office/pickups", &probe(&tcs[0], 11))
             .auth(&op)
@@ -145,12 +176,19 @@ async fn a_prison_visits_cards_come_back_to_the_unit_and_are_handed_over_with_a_
         assert_eq!(b["state"], "delivered");
         let (_, h) = app.get(&handover).auth(&alborz).await.status_json();
         assert_eq!(
-            (h["ready"].as_array().unwrap().len(), h["delivered"].as_u64()),
+            (
+                h["ready"].as_array().unwrap().len(),
+                h["delivered"].as_u64()
+            ),
             (1, Some(1))
         );
 
         // The units' figures: one prison visit, two booked and enrolled, one delivered.
-        let (st, f) = app.get("/api/v1/stats/units").auth(&alborz).await.status_json();
+        let (st, f) = app
+            .get("/api/v1/stats/units")
+            .auth(&alborz)
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::OK);
         let prison = f
             .as_array()
@@ -170,7 +208,11 @@ async fn a_prison_visits_cards_come_back_to_the_unit_and_are_handed_over_with_a_
             "{name}: {f}"
         );
         let tehran = bearer(&app, "tehran").await;
-        let (_, f) = app.get("/api/v1/stats/units").auth(&tehran).await.status_json();
+        let (_, f) = app
+            .get("/api/v1/stats/units")
+            .auth(&tehran)
+            .await
+            .status_json();
         assert!(f.as_array().unwrap().iter().all(|k| k["booked"] == 0));
         let (st, _) = app.get("/api/v1/stats/units").auth(&op).await.status_json();
         assert_eq!(st, StatusCode::FORBIDDEN);

@@ -71,7 +71,13 @@ pub async fn bearer(app: &TestApp, user: &str) -> String {
 }
 
 /// Plans a visit as `who` (asserting 201): its id.
-pub async fn plan(app: &TestApp, who: &str, kind: &str, capacity: u32, liaison: Option<&str>) -> i64 {
+pub async fn plan(
+    app: &TestApp,
+    who: &str,
+    kind: &str,
+    capacity: u32,
+    liaison: Option<&str>,
+) -> i64 {
     let auth = bearer(app, who).await;
     let (st, b) = app
         .post_json(
@@ -102,7 +108,12 @@ pub fn rejected(b: &Value) -> Vec<(u64, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["code"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 

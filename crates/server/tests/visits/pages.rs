@@ -6,7 +6,10 @@ use testkit::{code, PASSWORD};
 
 async fn login(app: &TestApp, user: &str) -> (String, String) {
     let a = app
-        .post_form("/admin/login", &[("username", user), ("password", PASSWORD)])
+        .post_form(
+            "/admin/login",
+            &[("username", user), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text());
     (a.cookie(), a.location().to_string())
@@ -50,22 +53,35 @@ async fn an_administrator_plans_a_visit_and_sends_its_roster_on_the_pages() {
         let page = app.get(&at).cookie(&cookie).await;
         assert_eq!(page.status, StatusCode::OK);
         let html = page.text();
-        assert!(html.contains("زندان قزل‌حصار") && html.contains("بخشوده"), "{name}");
+        assert!(
+            html.contains("زندان قزل‌حصار") && html.contains("بخشوده"),
+            "{name}"
+        );
         let visit: i64 = at.rsplit('/').next().unwrap().parse().unwrap();
 
         // The liaison logs in, lands on their visits and sends the roster.
         let (lc, to) = login(&app, "liaison.qh").await;
         assert_eq!(to, "/admin/visits");
         let list = app.get("/admin/visits").cookie(&lc).await;
-        assert!(list.text().contains(&format!("/admin/visits/{visit}/roster")), "{name}");
+        assert!(
+            list.text()
+                .contains(&format!("/admin/visits/{visit}/roster")),
+            "{name}"
+        );
         let csv = format!("national_code,mobile\n{},\n{},\n", code(1), code(99));
         let a = app
-            .post_form(&format!("/admin/visits/{visit}/roster"), &[("csv", csv.as_str())])
+            .post_form(
+                &format!("/admin/visits/{visit}/roster"),
+                &[("csv", csv.as_str())],
+            )
             .cookie(&lc)
             .await;
         assert_eq!(a.status, StatusCode::OK, "{name}");
         let html = a.text();
-        assert!(html.contains("id=\"accepted\"") && html.contains("id=\"rejected\""), "{html}");
+        assert!(
+            html.contains("id=\"accepted\"") && html.contains("id=\"rejected\""),
+            "{html}"
+        );
         assert!(html.contains("registry_mismatch"));
         // The liaison cannot open the administrators' page of the visit: it sends them to the roster.
         let a = app.get(&format!("/admin/visits/{visit}")).cookie(&lc).await;
@@ -88,7 +104,12 @@ async fn the_portal_asks_for_a_home_visit() {
     let a = app
         .post_form(
             "/home-visit",
-            &[("tracking_code", t.as_str()), ("national_code", code(4).as_str()), ("city", "کرج"), ("address", "")],
+            &[
+                ("tracking_code", t.as_str()),
+                ("national_code", code(4).as_str()),
+                ("city", "کرج"),
+                ("address", ""),
+            ],
         )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -29,24 +29,41 @@ async fn administrators_plan_list_and_edit_visits_of_their_province() {
         };
         // Another province's administrator, an operator: refused.
         let (st, b) = post(&tehran, body(UNIT, "garrison", day(3))).await;
-        assert_eq!((st, err(&b)), (StatusCode::FORBIDDEN, Some("forbidden")), "{name}");
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "{name}"
+        );
         let (st, _) = post(&op, body(UNIT, "garrison", day(3))).await;
         assert_eq!(st, StatusCode::FORBIDDEN);
         // A counter office is no unit; a past day; an unknown kind.
         let (st, b) = post(&alborz, body("30-0001", "garrison", day(3))).await;
-        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("not_a_mobile_unit")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("not_a_mobile_unit"))
+        );
         let (st, b) = post(&alborz, body(UNIT, "garrison", day(-1))).await;
-        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("date_in_past")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("date_in_past"))
+        );
         let (st, b) = post(&alborz, body(UNIT, "school", day(3))).await;
         assert_eq!(
             (st, err(&b), b["error"]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_institution_kind"), Some("institution_kind"))
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("invalid_institution_kind"),
+                Some("institution_kind")
+            )
         );
         // A liaison must be a liaison's account.
         let mut b = body(UNIT, "garrison", day(3));
         b["liaison"] = json!("op");
         let (st, b) = post(&alborz, b).await;
-        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_liaison")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_liaison"))
+        );
         // The national administrator plans anywhere.
         let (st, b) = post(&nat, body("23-9001", "hospital", day(4))).await;
         assert_eq!(st, StatusCode::CREATED, "{b}");
@@ -100,7 +117,10 @@ async fn administrators_plan_list_and_edit_visits_of_their_province() {
         let events = b["events"].as_array().unwrap();
         assert_eq!(events.len(), 2, "{b}");
         assert_eq!(events[1]["actor"], "province_admin:alborz");
-        assert!(events[1]["what"].as_str().unwrap().contains("capacity 3 → 5"));
+        assert!(events[1]["what"]
+            .as_str()
+            .unwrap()
+            .contains("capacity 3 → 5"));
     }
 }
 
@@ -125,10 +145,19 @@ async fn a_visit_with_people_keeps_its_day_and_its_places() {
             }
         };
         let (st, b) = patch(json!({"capacity": 0})).await;
-        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_capacity")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_capacity"))
+        );
         let (st, b) = patch(json!({"date_jalali": day(9).to_string()})).await;
-        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("visit_has_bookings")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::CONFLICT, Some("visit_has_bookings"))
+        );
         let (st, b) = patch(json!({"capacity": 1})).await;
-        assert_eq!((st, err(&b)), (StatusCode::CONFLICT, Some("capacity_below_booked")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::CONFLICT, Some("capacity_below_booked"))
+        );
     }
 }

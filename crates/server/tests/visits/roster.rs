@@ -60,12 +60,19 @@ async fn a_roster_lands_its_good_rows_and_answers_each_bad_one() {
         let expected: Vec<(u64, String)> =
             expected.iter().map(|(l, c)| (*l, c.to_string())).collect();
         assert_eq!(refused, expected, "{name}: {b}");
-        assert!(b["rejected"][0]["message"].as_str().unwrap().contains("شماره"));
+        assert!(b["rejected"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("شماره"));
 
         // The accepted are booked at the unit on the visit's day, their fee waived with the reason recorded.
         for (_, t) in accepted(&b) {
             let a = s.application(&tc(&t)).await.unwrap().unwrap();
-            assert_eq!(a.state, domain::ApplicationState::AppointmentBooked, "{name}");
+            assert_eq!(
+                a.state,
+                domain::ApplicationState::AppointmentBooked,
+                "{name}"
+            );
             let appt = a.appointment.unwrap();
             assert_eq!((appt.office_id.as_str(), appt.date), (UNIT, day(5)));
             let history = s.history(&tc(&t)).await.unwrap();
@@ -76,16 +83,30 @@ async fn a_roster_lands_its_good_rows_and_answers_each_bad_one() {
         }
         // The refused wrote nothing.
         for n in [4, 9, 31, 32, 33, 99] {
-            assert!(s.active_application(&code(n)).await.unwrap().is_none(), "{name}: {n}");
+            assert!(
+                s.active_application(&code(n)).await.unwrap().is_none(),
+                "{name}: {n}"
+            );
         }
         let v = s.visit(visit).await.unwrap().unwrap();
         assert_eq!(v.booked, 6);
         assert_eq!(s.visit_roster(visit).await.unwrap().len(), 6);
         // Refused inquiries are kept as at a desk.
-        let audit = s.inquiry_refusals("province_admin:alborz", 10).await.unwrap();
+        let audit = s
+            .inquiry_refusals("province_admin:alborz", 10)
+            .await
+            .unwrap();
         let mut outcomes: Vec<&str> = audit.iter().map(|r| r.outcome.as_str()).collect();
         outcomes.sort_unstable();
-        assert_eq!(outcomes, ["deceased", "mobile_not_owned", "registry_mismatch", "underage"]);
+        assert_eq!(
+            outcomes,
+            [
+                "deceased",
+                "mobile_not_owned",
+                "registry_mismatch",
+                "underage"
+            ]
+        );
         assert_eq!(audit[0].office.as_str(), UNIT);
 
         // The roster's people through the API, national codes masked.
@@ -110,14 +131,23 @@ async fn a_roster_is_refused_whole_only_for_what_is_not_a_roster() {
         let visit = plan(&app, "alborz", "garrison", 5, None).await;
         let ok = format!("national_code,mobile\n{},\n", code(1));
         let (st, b) = send_roster(&app, &alborz, visit, "code\n1234567890\n").await;
-        assert_eq!((st, err(&b)), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_roster")));
+        assert_eq!(
+            (st, err(&b)),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_roster"))
+        );
         let (st, b) = app
             .post(&format!("/api/v1/visits/{visit}/roster"))
             .auth(&alborz)
             .body("application/json", ok.clone())
             .await
             .status_json();
-        assert_eq!((st, err(&b)), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type")));
+        assert_eq!(
+            (st, err(&b)),
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Some("unsupported_media_type")
+            )
+        );
         let (st, _) = send_roster(&app, &tehran, visit, &ok).await;
         assert_eq!(st, StatusCode::NOT_FOUND);
         let (st, _) = send_roster(&app, &op, visit, &ok).await;
@@ -172,13 +202,19 @@ async fn the_fee_follows_the_institution_kinds_policy() {
             .await
             .status_json();
         assert_eq!(st, StatusCode::OK, "{i}");
-        assert_eq!((i["state"].as_str(), i["paid_ref"].as_str()), (Some("paid"), Some("TRS-1405-77")));
+        assert_eq!(
+            (i["state"].as_str(), i["paid_ref"].as_str()),
+            (Some("paid"), Some("TRS-1405-77"))
+        );
         let (st, i) = app
             .post_json(&paid, &json!({"reference": "TRS-1405-77"}))
             .auth(&alborz)
             .await
             .status_json();
-        assert_eq!((st, err(&i)), (StatusCode::CONFLICT, Some("no_open_invoice")));
+        assert_eq!(
+            (st, err(&i)),
+            (StatusCode::CONFLICT, Some("no_open_invoice"))
+        );
 
         // At home the person pays (as configured): booked onto the visit, the appointment comes with the payment.
         let home = plan(&app, "alborz", "home", 5, None).await;
@@ -190,7 +226,11 @@ async fn the_fee_follows_the_institution_kinds_policy() {
         assert!(s.visit_invoice(home).await.unwrap().is_none());
         app.pay(&t, code(6).as_str()).await;
         let a = s.application(&tc(&t)).await.unwrap().unwrap();
-        assert_eq!(a.state, domain::ApplicationState::AppointmentBooked, "{name}");
+        assert_eq!(
+            a.state,
+            domain::ApplicationState::AppointmentBooked,
+            "{name}"
+        );
         let appt = a.appointment.unwrap();
         assert_eq!((appt.office_id.as_str(), appt.date), (UNIT, day(5)));
     }
@@ -205,7 +245,13 @@ async fn only_the_liaison_named_on_a_visit_sends_its_roster() {
         let name = app.name();
         let visit = plan(&app, "alborz", "prison", 5, Some("liaison.qh")).await;
         // Named on a visit to an institution, the liaison is bound to it.
-        let bound = app.db.store.user_institution("liaison.qh").await.unwrap().unwrap();
+        let bound = app
+            .db
+            .store
+            .user_institution("liaison.qh")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(bound.name, "زندان قزل‌حصار", "{name}");
         let mine = bearer(&app, "liaison.qh").await;
         let other = bearer(&app, "liaison.other").await;
@@ -225,7 +271,11 @@ async fn only_the_liaison_named_on_a_visit_sends_its_roster() {
             .await
             .status_json();
         assert_eq!(st, StatusCode::OK);
-        let (st, _) = app.get("/api/v1/admin/visits").auth(&mine).await.status_json();
+        let (st, _) = app
+            .get("/api/v1/admin/visits")
+            .auth(&mine)
+            .await
+            .status_json();
         assert_eq!(st, StatusCode::FORBIDDEN);
         // A liaison bound to one institution cannot be named on another's visit.
         let alborz = bearer(&app, "alborz").await;
@@ -241,7 +291,10 @@ async fn only_the_liaison_named_on_a_visit_sends_its_roster() {
             .status_json();
         assert_eq!(
             (st, err(&b)),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("liaison_of_another_institution"))
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("liaison_of_another_institution")
+            )
         );
     }
 }
