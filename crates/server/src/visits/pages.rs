@@ -11,6 +11,7 @@ use crate::admin::login;
 use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web::dates::{day_fa, time_fa};
 use crate::web::extract::{PageForm, PagePath};
 use crate::web::form::{message_page, respond, see_other, select_input, text_input, Errors, Input};
 use crate::web::html::{column_heads, fa_count, fa_digits, html, rials_fa, Markup};
@@ -85,11 +86,11 @@ fn create_form(errors: &Errors, f: &VisitForm) -> Markup {
             h2 { "برنامه‌ریزی بازدید تازه" }
             (errors.top_box())
             form method="post" action="/admin/visits" {
-                (text_input(errors, "unit_id", "شناسهٔ واحد سیار", &f.unit_id, "مثلاً ۳۰-۹۰۰۱", Input::digits(7)))
+                (text_input(errors, "unit_id", "شناسهٔ واحد سیار", &f.unit_id, "مثلاً 30-9001", Input::digits(7)))
                 (select_input(errors, "institution_kind", "نوع مؤسسه", &kind_choices(), &f.institution_kind))
                 (text_input(errors, "institution_name", "نام مؤسسه", &f.institution_name, "", Input::default()))
                 (text_input(errors, "address", "نشانی", &f.address, "", Input::default()))
-                (text_input(errors, "date_jalali", "روز بازدید", &f.date_jalali, "به شکل ۱۴۰۵-۰۹-۲۰", Input::digits(10)))
+                (text_input(errors, "date_jalali", "روز بازدید", &f.date_jalali, "به شکل 1405-09-20", Input::digits(10)))
                 (text_input(errors, "capacity", "ظرفیت (نفر)", &f.capacity, "", Input::digits(4)))
                 (text_input(errors, "liaison", "نام کاربری رابط مؤسسه", &f.liaison, "اختیاری؛ کاربری با نقش رابط", Input::code(64)))
                 div.actions { button class="primary" type="submit" id="plan-visit" { "ثبت بازدید" } }
@@ -343,6 +344,17 @@ pub async fn group_home(
     }
 }
 
+/// An event's instant (RFC 3339) as a Persian day and time, Tehran.
+fn when(at: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(at) {
+        Ok(t) => {
+            let t = t.with_timezone(&chrono::Utc);
+            format!("{} {}", day_fa(t), time_fa(t))
+        }
+        Err(_) => at.to_string(),
+    }
+}
+
 async fn render_visit(
     state: &AppState,
     staff: &Staff,
@@ -432,7 +444,9 @@ async fn render_visit(
             h2 { "سابقهٔ تغییرات" }
             ul {
                 @for e in &d.events {
-                    li { bdi dir="ltr" { (e.at) } " · " bdi { (e.actor) } " · " bdi dir="ltr" { (e.what) } }
+                    li {
+                        (when(&e.at)) " · " bdi { (e.actor) } " · " bdi dir="ltr" { (e.what) }
+                    }
                 }
             }
         }
