@@ -86,11 +86,11 @@ fn create_form(errors: &Errors, f: &VisitForm) -> Markup {
             h2 { "برنامه‌ریزی بازدید تازه" }
             (errors.top_box())
             form method="post" action="/admin/visits" {
-                (text_input(errors, "unit_id", "شناسهٔ واحد سیار", &f.unit_id, "مثلاً 30-9001", Input::digits(7)))
+                (text_input(errors, "unit_id", "شناسهٔ واحد سیار", &f.unit_id, "مثلاً \u{2066}30-9001\u{2069}", Input::digits(7)))
                 (select_input(errors, "institution_kind", "نوع مؤسسه", &kind_choices(), &f.institution_kind))
                 (text_input(errors, "institution_name", "نام مؤسسه", &f.institution_name, "", Input::default()))
                 (text_input(errors, "address", "نشانی", &f.address, "", Input::default()))
-                (text_input(errors, "date_jalali", "روز بازدید", &f.date_jalali, "به شکل 1405-09-20", Input::digits(10)))
+                (text_input(errors, "date_jalali", "روز بازدید", &f.date_jalali, "به شکل \u{2066}1405-09-20\u{2069}", Input::digits(10)))
                 (text_input(errors, "capacity", "ظرفیت (نفر)", &f.capacity, "", Input::digits(4)))
                 (text_input(errors, "liaison", "نام کاربری رابط مؤسسه", &f.liaison, "اختیاری؛ کاربری با نقش رابط", Input::code(64)))
                 div.actions { button class="primary" type="submit" id="plan-visit" { "ثبت بازدید" } }
