@@ -61,6 +61,16 @@ pub fn check(
     if !same {
         return Err(mismatch());
     }
+    check_person(Some(p), today)
+}
+
+/// Life and age only, for a person named by national code alone (a mobile unit's roster: the institution vouches
+/// for who they are and the unit checks their documents at enrollment). Someone the registry does not know is
+/// `registry_mismatch`, as in [`check`].
+pub fn check_person(person: Option<&Person>, today: JalaliDate) -> Result<(), ValidationError> {
+    let Some(p) = person else {
+        return Err(mismatch());
+    };
     if !p.is_alive() {
         return Err(ValidationError::new(
             "deceased",

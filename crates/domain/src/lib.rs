@@ -46,4 +46,4 @@ pub use province::{prefixes, Province, ProvinceCode};
 pub use schedule::BatchSchedule;
 pub use staff::Role;
 pub use tracking::TrackingCode;
-pub use visit::{FeePolicy, InstitutionKind};
+pub use visit::{FeePolicy, InstitutionKind, UnitFees};

@@ -127,6 +127,32 @@ impl FeePolicy {
     }
 }
 
+/// The fee policy of each institution kind (`[mobile_units.fees]` in the configuration: `prison = "waived"`,
+/// `care_home = "institution"`, `home = "person"`, …); a kind left out follows [`FeePolicy::default_for`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UnitFees {
+    pub prison: Option<FeePolicy>,
+    pub garrison: Option<FeePolicy>,
+    pub care_home: Option<FeePolicy>,
+    pub hospital: Option<FeePolicy>,
+    pub home: Option<FeePolicy>,
+}
+
+impl UnitFees {
+    /// Who pays for people of this kind of institution.
+    pub fn of(&self, kind: InstitutionKind) -> FeePolicy {
+        let set = match kind {
+            InstitutionKind::Prison => self.prison,
+            InstitutionKind::Garrison => self.garrison,
+            InstitutionKind::CareHome => self.care_home,
+            InstitutionKind::Hospital => self.hospital,
+            InstitutionKind::Home => self.home,
+        };
+        set.unwrap_or_else(|| FeePolicy::default_for(kind))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +182,11 @@ mod tests {
             FeePolicy::default_for(InstitutionKind::Prison),
             FeePolicy::Waived
         );
+        let fees = UnitFees {
+            home: Some(FeePolicy::Person),
+            ..UnitFees::default()
+        };
+        assert_eq!(fees.of(InstitutionKind::Home), FeePolicy::Person);
+        assert_eq!(fees.of(InstitutionKind::CareHome), FeePolicy::Institution);
     }
 }

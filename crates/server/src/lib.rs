@@ -40,6 +40,7 @@ pub mod suspension;
 pub mod transfer;
 pub mod ussd;
 pub mod vendor;
+pub mod visits;
 pub mod web;
 
 pub use state::{AppState, Services, Settings};
@@ -122,6 +123,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(pickup::routes())
         .merge(agency::routes())
         .merge(admin::routes())
+        .merge(visits::routes())
         .merge(sandbox_bank::routes())
 }
 

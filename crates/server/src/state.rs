@@ -81,6 +81,8 @@ pub struct Settings {
     pub sms_replies_per_minute: u32,
     /// USSD requests one client (the gateway's address) may make per minute, when rate limits are on.
     pub ussd_per_client_per_minute: u32,
+    /// Who pays the fee of people a mobile unit enrolls, by institution kind.
+    pub unit_fees: domain::UnitFees,
 }
 
 impl Default for Settings {
@@ -119,6 +121,7 @@ impl Default for Settings {
             sms_replies_per_number_per_hour: 5,
             sms_replies_per_minute: 120,
             ussd_per_client_per_minute: 6_000,
+            unit_fees: domain::UnitFees::default(),
         }
     }
 }
@@ -173,6 +176,8 @@ pub struct Services {
     pub packet_key: packets::ServiceKey,
     /// On a mobile unit's kit (`shenas kit serve`): the kit's identity, so each enrollment becomes a packet.
     pub kit: Option<Arc<crate::kits::KitMode>>,
+    /// The welfare organisation's disability registry (home visits by mobile units).
+    pub welfare: Arc<dyn welfare::DisabilityRegistry>,
 }
 
 #[derive(Clone)]
@@ -219,6 +224,7 @@ impl AppState {
                 reads: Default::default(),
                 packet_key: packets::ServiceKey::generate(),
                 kit: None,
+                welfare: Arc::new(welfare::SandboxWelfare::new()),
             }),
             store,
             settings: Arc::new(settings),

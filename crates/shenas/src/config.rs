@@ -104,6 +104,23 @@ pub struct Config {
     pub abis: AbisSection,
     /// `[limits]`: where rate limits are counted (this instance's memory, or Redis shared by several instances).
     pub limits: LimitsSection,
+    /// `[mobile_units]`: who pays for the people units enroll (`[mobile_units.fees]`), and the welfare
+    /// organisation's disability registry for home visits.
+    pub mobile_units: MobileUnitsSection,
+}
+
+/// `[mobile_units]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileUnitsSection {
+    /// `[mobile_units.fees]`: `prison = "waived"`, `garrison = "waived"`, `care_home = "institution"`,
+    /// `hospital = "institution"`, `home = "waived"` (those are the defaults); `person` makes people pay as usual.
+    pub fees: domain::UnitFees,
+    /// The welfare organisation's service (`POST {national_code}` → `{confirmed, reference?, city?}`); unset for
+    /// the sandbox, which confirms the people of `welfare_list`.
+    pub welfare_url: Option<String>,
+    /// For the sandbox: a file of confirmed disabled people, one a line (`national_code[,city]`).
+    pub welfare_list: Option<String>,
 }
 
 /// `[abis]`: with `nats_url`, de-duplication publishes enrollments to the gallery stream and searches the matcher
@@ -344,6 +361,7 @@ impl Default for Config {
             pki: PkiSection::default(),
             abis: AbisSection::default(),
             limits: LimitsSection::default(),
+            mobile_units: MobileUnitsSection::default(),
         }
     }
 }

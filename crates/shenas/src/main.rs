@@ -473,9 +473,15 @@ enum UsersCommand {
         /// The office of an operator or supervisor.
         #[arg(long)]
         office: Option<String>,
-        /// The province of a province_admin.
+        /// The province of a province_admin (or of a liaison's institution).
         #[arg(long)]
         province: Option<String>,
+        /// The institution a liaison is bound to (its name; created when new).
+        #[arg(long)]
+        institution: Option<String>,
+        /// Its kind: `prison`, `garrison`, `care_home`, `hospital` or `home`.
+        #[arg(long)]
+        institution_kind: Option<String>,
         #[arg(long)]
         password_stdin: bool,
         #[arg(long)]
@@ -722,6 +728,8 @@ fn main() -> std::process::ExitCode {
                     role,
                     office,
                     province,
+                    institution,
+                    institution_kind,
                     password_stdin,
                     json,
                 } => {
@@ -732,6 +740,8 @@ fn main() -> std::process::ExitCode {
                             role,
                             office,
                             province,
+                            institution,
+                            institution_kind,
                             password_stdin,
                             json,
                         },

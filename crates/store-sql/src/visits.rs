@@ -847,6 +847,21 @@ where
         }))
     }
 
+    async fn home_visit_request_of(
+        &self,
+        tracking_code: &TrackingCode,
+    ) -> Result<Option<HomeVisitRequest>> {
+        let row = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM home_visit_requests r \
+             JOIN applications a ON a.id = r.application_id WHERE a.tracking_code = $1"
+        ))
+        .bind(tracking_code.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        row.as_ref().map(request).transpose()
+    }
+
     async fn home_visit_requests_waiting(
         &self,
         province: Option<ProvinceCode>,

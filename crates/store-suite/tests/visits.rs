@@ -331,6 +331,15 @@ async fn a_waived_fee_is_recorded_and_existing_applications_can_be_booked() {
         };
         // The first request is answered again, unchanged.
         assert_eq!((first.id, first.welfare_ref.as_str()), (req.id, "W-1"));
+        assert_eq!(
+            s.home_visit_request_of(&tc).await.unwrap().map(|r| r.id),
+            Some(req.id)
+        );
+        assert!(s
+            .home_visit_request_of(&TrackingCode::from_body(1))
+            .await
+            .unwrap()
+            .is_none());
         let waiting = s.home_visit_requests_waiting(None).await.unwrap();
         assert_eq!(waiting.len(), 1);
         assert_eq!(waiting[0].area, "کرج");

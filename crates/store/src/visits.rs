@@ -275,6 +275,12 @@ pub trait Visits: Send + Sync {
     /// Files a home-visit request for an application (one per application).
     async fn home_visit_request(&self, new: &NewHomeVisitRequest) -> Result<HomeVisitFiled>;
 
+    /// The home-visit request of an application, if it has one.
+    async fn home_visit_request_of(
+        &self,
+        tracking: &TrackingCode,
+    ) -> Result<Option<HomeVisitRequest>>;
+
     /// Confirmed requests still waiting for a visit (of one province, or all), by area then id.
     async fn home_visit_requests_waiting(
         &self,

@@ -21,12 +21,15 @@ pub enum WelfareError {
     Malformed(String),
 }
 
-/// A confirmed disability: the organisation's reference for it, and the city where the person lives if known.
+/// A confirmed disability: the organisation's reference for it, and where the person lives (city, and the
+/// two-digit province code) if it knows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confirmation {
     pub reference: String,
     #[serde(default)]
     pub city: Option<String>,
+    #[serde(default)]
+    pub province_code: Option<String>,
 }
 
 #[async_trait]
@@ -47,20 +50,22 @@ impl SandboxWelfare {
         Self::default()
     }
 
-    /// Confirms `code` (reference `SANDBOX-{code}`), in `city` when given.
-    pub fn with(mut self, code: NationalCode, city: Option<&str>) -> Self {
+    /// Confirms `code` (reference `SANDBOX-{code}`), living in `city` of `province` when given.
+    pub fn with(mut self, code: NationalCode, city: Option<&str>, province: Option<&str>) -> Self {
         self.records.insert(
             code,
             Confirmation {
                 reference: format!("SANDBOX-{}", code.as_str()),
                 city: city.map(str::to_string),
+                province_code: province.map(str::to_string),
             },
         );
         self
     }
 
-    /// Reads a list: one person a line, `national_code[,city]`; empty lines and lines starting with `#` are
-    /// skipped; a header line `national_code,…` is allowed. A bad national code is an error naming its line.
+    /// Reads a list: one person a line, `national_code[,city[,province_code]]`; empty lines and lines starting
+    /// with `#` are skipped; a header line `national_code,…` is allowed. A bad national code is an error naming
+    /// its line.
     pub fn from_list(text: &str) -> Result<Self, WelfareError> {
         let mut out = Self::new();
         for (i, line) in text.lines().enumerate() {
@@ -68,14 +73,14 @@ impl SandboxWelfare {
             if line.is_empty() || line.starts_with('#') || line.starts_with("national_code") {
                 continue;
             }
-            let (code, city) = match line.split_once(',') {
-                Some((c, city)) => (c.trim(), Some(city.trim()).filter(|s| !s.is_empty())),
-                None => (line, None),
-            };
+            let mut cols = line.split(',').map(str::trim);
+            let code = cols.next().unwrap_or("");
+            let mut next = || cols.next().filter(|s| !s.is_empty());
+            let (city, province) = (next(), next());
             let code = NationalCode::parse(code).map_err(|e| {
                 WelfareError::Malformed(format!("line {}: {}", i + 1, e.message_en))
             })?;
-            out = out.with(code, city);
+            out = out.with(code, city, province);
         }
         Ok(out)
     }
@@ -108,9 +113,12 @@ struct Answer {
     reference: Option<String>,
     #[serde(default)]
     city: Option<String>,
+    #[serde(default)]
+    province_code: Option<String>,
 }
 
-/// `POST {url}` with `{"national_code"}`, answered `{"confirmed": bool, "reference"?: "…", "city"?: "…"}`. A
+/// `POST {url}` with `{"national_code"}`, answered `{"confirmed": bool, "reference"?: "…", "city"?: "…",
+/// "province_code"?: "…"}`. A
 /// confirmation without a reference is an error of the service: a home visit must cite the organisation's record.
 pub struct HttpWelfare {
     url: String,
@@ -160,6 +168,7 @@ impl DisabilityRegistry for HttpWelfare {
         Ok(Some(Confirmation {
             reference,
             city: a.city.filter(|c| !c.trim().is_empty()),
+            province_code: a.province_code.filter(|c| !c.trim().is_empty()),
         }))
     }
 }
@@ -177,12 +186,13 @@ mod tests {
     #[tokio::test]
     async fn the_sandbox_confirms_only_the_people_on_its_list() {
         let w = SandboxWelfare::from_list(
-            "national_code,city\n# a comment\n0012345679,کرج\n\n۰۴۹۹۳۷۰۸۹۹\n",
+            "national_code,city,province_code\n# a comment\n0012345679,کرج,30\n\n۰۴۹۹۳۷۰۸۹۹\n",
         )
         .unwrap();
         assert_eq!(w.len(), 2);
         let a = w.confirm(&code("0012345679")).await.unwrap().unwrap();
         assert_eq!(a.city.as_deref(), Some("کرج"));
+        assert_eq!(a.province_code.as_deref(), Some("30"));
         assert_eq!(a.reference, "SANDBOX-0012345679");
         let b = w.confirm(&code("0499370899")).await.unwrap().unwrap();
         assert_eq!(b.city, None);
@@ -204,7 +214,7 @@ mod tests {
             post(|Json(v): Json<serde_json::Value>| async move {
                 Json(match v["national_code"].as_str() {
                     Some("0012345679") => {
-                        serde_json::json!({"confirmed": true, "reference": "BZ-77", "city": "کرج"})
+                        serde_json::json!({"confirmed": true, "reference": "BZ-77", "city": "کرج", "province_code": "30"})
                     }
                     Some("0499370899") => serde_json::json!({"confirmed": true}),
                     _ => serde_json::json!({"confirmed": false}),
@@ -224,7 +234,8 @@ mod tests {
             w.confirm(&code("0012345679")).await.unwrap(),
             Some(Confirmation {
                 reference: "BZ-77".into(),
-                city: Some("کرج".into())
+                city: Some("کرج".into()),
+                province_code: Some("30".into()),
             })
         );
         assert_eq!(w.confirm(&code("0084575948")).await.unwrap(), None);

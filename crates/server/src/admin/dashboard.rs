@@ -75,13 +75,14 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
         Scope::One(_) => "قیف استان",
     };
     let today = crate::state::today();
-    let (lead, unc, load, backlog) = match (
+    let (lead, unc, load, backlog, units) = match (
         super::cards::lead_times_in(&state, scope).await,
         super::cards::uncollected_in(&state, scope).await,
         super::cards::office_load_in(&state, scope, today, 10).await,
         crate::backlog::figures::compute(&state, scope).await,
+        crate::visits::stats::compute(&state, scope).await,
     ) {
-        (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
+        (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e)) => (a, b, c, d, e),
         _ => {
             return message_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -173,6 +174,13 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
                 a href="/admin/backlog" id="backlog-link" { "فهرست به تفکیک دفتر، علت و مدت؛ پویش پیامکی" }
             }
         }
+        section.card id="mobile-units" {
+            h2 { "واحدهای سیار، به تفکیک نوع مؤسسه" }
+            (crate::visits::stats::table(&units))
+            p.note {
+                a href="/admin/visits" id="visits-link" { "بازدیدهای واحدهای سیار" }
+            }
+        }
         section.card id="office-load" {
             h2 { "پرکارترین دفترها، امروز " (day) }
             div.scroll {
@@ -192,6 +200,7 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
                 li { a href="/api/v1/stats/uncollected?format=csv" { "کارت‌های تحویل‌نگرفته" } }
                 li { a href="/api/v1/stats/offices/load?format=csv" { "بار دفترها" } }
                 li { a href="/api/v1/backlog/figures?format=csv" { "کارت‌های منتظر به تفکیک دفتر" } }
+                li { a href="/api/v1/stats/units" { "واحدهای سیار (JSON)" } }
             }
         }
         section.card id="simulation" {

@@ -90,8 +90,13 @@ pub async fn submit(
     PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     match crate::office::login::authenticate(&state, &client, &f.username, f.password).await {
-        Ok((token, expires, _)) => see_other(
-            "/admin/stats",
+        Ok((token, expires, user)) => see_other(
+            // An institution's liaison has no statistics: their page is their visits' rosters.
+            if user.role == domain::Role::Liaison {
+                "/admin/visits"
+            } else {
+                "/admin/stats"
+            },
             Some(session_cookie(
                 &token,
                 expires,

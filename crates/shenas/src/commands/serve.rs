@@ -203,6 +203,8 @@ pub(crate) async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<A
         ),
         None => None,
     };
+    settings.unit_fees = cfg.mobile_units.fees;
+    let welfare = welfare_registry(cfg, timeout)?;
     let data = std::path::Path::new(&cfg.data_dir);
     let keys = cfg.keys_dir();
     let pki = super::pki::handle(cfg, cfg.mode != "production")?;
@@ -268,7 +270,35 @@ pub(crate) async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<A
         if let Some(o) = ownership {
             s.ownership = o;
         }
+        s.welfare = welfare;
     }))
+}
+
+/// The welfare organisation's disability registry: its service when `welfare_url` is set, else the sandbox
+/// confirming the people of `welfare_list` (nobody without one).
+fn welfare_registry(
+    cfg: &Config,
+    timeout: std::time::Duration,
+) -> anyhow::Result<Arc<dyn welfare::DisabilityRegistry>> {
+    let m = &cfg.mobile_units;
+    if let Some(url) = &m.welfare_url {
+        tracing::info!(%url, "disabilities are confirmed by the welfare organisation's service");
+        return Ok(Arc::new(welfare::HttpWelfare::new(url.clone(), timeout)?));
+    }
+    let sandbox = match &m.welfare_list {
+        Some(f) => {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("mobile_units.welfare_list {f}: {e}"))?;
+            welfare::SandboxWelfare::from_list(&text)
+                .map_err(|e| anyhow::anyhow!("mobile_units.welfare_list {f}: {e}"))?
+        }
+        None => welfare::SandboxWelfare::new(),
+    };
+    tracing::info!(
+        confirmed = sandbox.len(),
+        "disabilities are confirmed by the sandbox welfare registry"
+    );
+    Ok(Arc::new(sandbox))
 }
 
 /// The shortest gateway secret accepted.

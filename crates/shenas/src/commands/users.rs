@@ -12,6 +12,9 @@ pub struct AddUser {
     pub role: String,
     pub office: Option<String>,
     pub province: Option<String>,
+    /// A liaison's institution: its name and kind (`prison`, …), in `province`.
+    pub institution: Option<String>,
+    pub institution_kind: Option<String>,
     pub password_stdin: bool,
     pub json: bool,
 }
@@ -44,12 +47,34 @@ pub async fn add(cfg: &Config, a: AddUser) -> anyhow::Result<()> {
             province.is_none() && office.is_none(),
             "a national_admin has no --office or --province"
         ),
-        Role::Liaison => anyhow::ensure!(office.is_none(), "a liaison has no --office"),
+        Role::Liaison => anyhow::ensure!(
+            province.is_some()
+                && office.is_none()
+                && a.institution.is_some()
+                && a.institution_kind.is_some(),
+            "a liaison needs --province, --institution and --institution-kind, and no --office"
+        ),
         Role::NationalityCommittee => anyhow::ensure!(
             province.is_some() && office.is_none(),
             "a nationality_committee member needs --province and no --office"
         ),
     }
+    anyhow::ensure!(
+        role == Role::Liaison || (a.institution.is_none() && a.institution_kind.is_none()),
+        "only a liaison is bound to an institution"
+    );
+    let institution = match (&a.institution, &a.institution_kind, province) {
+        (Some(name), Some(kind), Some(p)) => {
+            let kind = domain::InstitutionKind::parse(kind).map_err(bad)?;
+            let name = name.trim();
+            anyhow::ensure!(
+                (2..=200).contains(&name.chars().count()),
+                "--institution must have 2 to 200 characters"
+            );
+            Some((p, kind, name.to_string()))
+        }
+        _ => None,
+    };
     let store = crate::db::open(&cfg.database_url).await?;
     if let Some(o) = &office {
         anyhow::ensure!(
@@ -74,6 +99,18 @@ pub async fn add(cfg: &Config, a: AddUser) -> anyhow::Result<()> {
             store::StoreError::Conflict(_) => anyhow::anyhow!("the username {username} is taken"),
             e => e.into(),
         })?;
+    if let Some((p, kind, name)) = &institution {
+        let inst = store
+            .institution_ensure(*p, *kind, name, chrono::Utc::now())
+            .await?;
+        store.user_set_institution(&username, inst.id).await?;
+        eprintln!(
+            "bound to institution {} ({}, province {})",
+            inst.name,
+            kind.as_str(),
+            p.as_str()
+        );
+    }
     if generated {
         eprintln!("password (shown once): {password}");
     }

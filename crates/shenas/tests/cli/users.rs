@@ -216,3 +216,56 @@ async fn users_disable_enable_password_and_sessions_revoke() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn users_add_binds_a_liaison_to_an_institution() {
+    for t in databases().await {
+        let add = |args: &[&str]| shenas_in(args, &t.url, "a long enough password\n");
+        let liaison = [
+            "users",
+            "add",
+            "--username",
+            "liaison.qh",
+            "--role",
+            "liaison",
+            "--province",
+            "30",
+            "--institution",
+            "زندان قزل‌حصار",
+            "--institution-kind",
+            "prison",
+            "--password-stdin",
+        ];
+        ok(&add(&liaison));
+        let u = t.store.user_by_name("liaison.qh").await.unwrap().unwrap();
+        assert_eq!(u.role, domain::Role::Liaison);
+        let inst = t
+            .store
+            .user_institution("liaison.qh")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (inst.name.as_str(), inst.kind, inst.province.as_str()),
+            ("زندان قزل‌حصار", domain::InstitutionKind::Prison, "30")
+        );
+        // A liaison needs an institution; only a liaison has one; the kind must be one of the five.
+        let mut no_institution: Vec<&str> = liaison[..8].to_vec();
+        no_institution[3] = "liaison.z";
+        no_institution.push("--password-stdin");
+        let out = add(&no_institution);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--institution"));
+        let mut admin_with_one = liaison;
+        admin_with_one[3] = "admin.x";
+        admin_with_one[5] = "province_admin";
+        let out = add(&admin_with_one);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("only a liaison"));
+        let mut bad_kind = liaison;
+        bad_kind[3] = "liaison.y";
+        bad_kind[11] = "school";
+        assert!(!add(&bad_kind).status.success());
+        assert!(t.store.user_by_name("liaison.y").await.unwrap().is_none());
+        t.cleanup().await;
+    }
+}
