@@ -35,6 +35,7 @@ mod dedup;
 mod enrollment;
 mod history;
 mod idempotency;
+mod nationality;
 mod outbox;
 mod passes;
 mod payments;

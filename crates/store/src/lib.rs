@@ -5,7 +5,7 @@
 //! [`Store`] is the union of one trait per feature, each in the module of that name, in the order of an
 //! application's life: the registry and offices, applications, payments, appointments, enrollment, de-duplication,
 //! production, shipments, the SMS outbox, pickup and the card's later life; beside them staff, idempotency keys,
-//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit and the national PKI's records. `shenas-store-sql` has a
+//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit, the national PKI's records and nationality cases. `shenas-store-sql` has a
 //! file of the same name for each, holding its SQL.
 //!
 //! This crate must never know which database is behind it: no SQL here, only domain values in and out.
@@ -25,6 +25,7 @@ pub mod dedup;
 pub mod enrollment;
 mod error;
 pub mod idempotency;
+pub mod nationality;
 pub mod outbox;
 pub mod passes;
 pub mod payments;
@@ -48,6 +49,7 @@ pub use dedup::Dedup;
 pub use enrollment::Enrollments;
 pub use error::StoreError;
 pub use idempotency::Idempotency;
+pub use nationality::Nationality;
 pub use outbox::Outbox;
 pub use passes::Passes;
 pub use payments::Payments;
@@ -93,6 +95,7 @@ pub trait Store:
     + Backlog
     + Passes
     + Changes
+    + Nationality
     + Send
     + Sync
     + 'static
