@@ -10,14 +10,17 @@ pub enum Role {
     Supervisor,
     ProvinceAdmin,
     NationalAdmin,
+    /// A member of a provincial nationality committee (no office).
+    NationalityCommittee,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::Operator,
         Role::Supervisor,
         Role::ProvinceAdmin,
         Role::NationalAdmin,
+        Role::NationalityCommittee,
     ];
 
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
@@ -39,6 +42,7 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::ProvinceAdmin => "province_admin",
             Role::NationalAdmin => "national_admin",
+            Role::NationalityCommittee => "nationality_committee",
         }
     }
 

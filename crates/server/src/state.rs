@@ -169,6 +169,8 @@ pub struct Services {
     pub pki: Arc<crate::pki::runtime::PkiHandle>,
     /// Status answers and office listings from memory, kept true by the store's change notices.
     pub reads: Arc<crate::reads::ReadCaches>,
+    /// The nationality cases' inquiries (police, security council, foreign-nationals bureau).
+    pub inquiries: Arc<dyn inquiries::Inquiries>,
 }
 
 #[derive(Clone)]
@@ -213,6 +215,7 @@ impl AppState {
                 login: Default::default(),
                 pki: Arc::new(pki),
                 reads: Default::default(),
+                inquiries: Arc::new(inquiries::SandboxInquiries::default()),
             }),
             store,
             settings: Arc::new(settings),

@@ -101,6 +101,7 @@ fn role_fa(role: Role) -> &'static str {
         Role::Supervisor => "سرپرست",
         Role::ProvinceAdmin => "مدیر استان",
         Role::NationalAdmin => "مدیر کشوری",
+        Role::NationalityCommittee => "عضو کمیسیون تابعیت",
     }
 }
 
