@@ -1,5 +1,6 @@
-//! The people who run the programme: office operators and supervisors (each belongs to one office), and
-//! administrators of a province or of the nation (no office).
+//! The people who run the programme: office operators and supervisors (each belongs to one office),
+//! administrators of a province or of the nation (no office), the liaisons of institutions a mobile unit visits
+//! (prisons, garrisons, care homes: no office), and the members of a province's nationality committee.
 
 use crate::error::ValidationError;
 
@@ -10,16 +11,19 @@ pub enum Role {
     Supervisor,
     ProvinceAdmin,
     NationalAdmin,
-    /// A member of a provincial nationality committee (no office).
+    /// An institution's contact for mobile-unit visits (uploads rosters); no office.
+    Liaison,
+    /// A member of a province's committee that decides nationality cases; no office.
     NationalityCommittee,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Operator,
         Role::Supervisor,
         Role::ProvinceAdmin,
         Role::NationalAdmin,
+        Role::Liaison,
         Role::NationalityCommittee,
     ];
 
@@ -30,8 +34,8 @@ impl Role {
             .ok_or_else(|| {
                 ValidationError::new(
                     "invalid_role",
-                    "role must be operator, supervisor, province_admin or national_admin",
-                    "نقش باید یکی از متصدی، سرپرست، مدیر استان یا مدیر کشوری باشد",
+                    "role must be operator, supervisor, province_admin, national_admin, liaison or nationality_committee",
+                    "نقش باید یکی از متصدی، سرپرست، مدیر استان، مدیر کشوری، رابط مؤسسه یا عضو کمیسیون تابعیت باشد",
                 )
             })
     }
@@ -42,7 +46,20 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::ProvinceAdmin => "province_admin",
             Role::NationalAdmin => "national_admin",
+            Role::Liaison => "liaison",
             Role::NationalityCommittee => "nationality_committee",
+        }
+    }
+
+    /// The role's name in Persian, for pages.
+    pub fn fa(self) -> &'static str {
+        match self {
+            Role::Operator => "متصدی",
+            Role::Supervisor => "سرپرست",
+            Role::ProvinceAdmin => "مدیر استان",
+            Role::NationalAdmin => "مدیر کشوری",
+            Role::Liaison => "رابط مؤسسه",
+            Role::NationalityCommittee => "عضو کمیسیون تابعیت",
         }
     }
 

@@ -13,7 +13,7 @@ use crate::web::extract::PageForm;
 use crate::web::form::{
     date_input, hidden_input, respond, see_other, select_input, text_input, Errors, Input,
 };
-use crate::web::html::{fa_digits, html};
+use crate::web::html::{fa_digits, html, Markup};
 use crate::web::session::{Citizen, Refused, Step1};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -56,6 +56,16 @@ const FIELDS: [&str; 7] = [
     "reason",
 ];
 
+/// What step two's own checks make of a form.
+pub enum Checked {
+    Ready(ApplicationInput),
+    Again {
+        errors: Errors,
+        note: &'static str,
+        status: StatusCode,
+    },
+}
+
 /// Lunar years offered (births from 1300 Solar Hijri on fall within them).
 const LUNAR_YEARS: (i32, i32) = (1320, 1460);
 const FIRST_SOLAR_YEAR: i32 = 1300;
@@ -91,6 +101,90 @@ impl Details {
         self.lunar_month = h.month().to_string();
         self.lunar_day = h.day().to_string();
     }
+
+    /// Step two's own checks (dates picked, choices made; the lunar date proposed when asked or left empty):
+    /// the application's input when they pass, the form again otherwise. The rules themselves are the filing's.
+    pub fn check(&mut self) -> Checked {
+        let d = self;
+        let mut errors = Errors::default();
+        let solar = match dates::ymd(&d.birth_year, &d.birth_month, &d.birth_day) {
+            Picked::Date(s) => match JalaliDate::parse(&s) {
+                Ok(date) => Some(date),
+                Err(e) => {
+                    errors.field("birth_date_jalali", e.message_fa);
+                    None
+                }
+            },
+            _ => {
+                errors.field(
+                    "birth_date_jalali",
+                    "روز، ماه و سال تولد شمسی را انتخاب کنید",
+                );
+                None
+            }
+        };
+        let lunar = dates::ymd(&d.lunar_year, &d.lunar_month, &d.lunar_day);
+        if d.action == "propose_lunar" || lunar == Picked::Nothing {
+            let note = match solar {
+                Some(s) => {
+                    d.propose_lunar(s);
+                    NOTE_PROPOSED
+                }
+                None => "",
+            };
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            return Checked::Again {
+                errors,
+                note,
+                status,
+            };
+        }
+        if lunar == Picked::Partly {
+            errors.field(
+                "birth_date_hijri",
+                "روز، ماه و سال تولد قمری را کامل انتخاب کنید",
+            );
+        }
+        for (value, field, message) in [
+            (&d.gender, "gender", "جنسیت را انتخاب کنید"),
+            (&d.religion, "religion", "دین را انتخاب کنید"),
+            (&d.mother_name, "mother_name", "نام مادر را وارد کنید"),
+            (&d.mobile, "mobile", "شمارهٔ همراه را وارد کنید"),
+            (&d.reason, "reason", "علت درخواست را انتخاب کنید"),
+        ] {
+            if value.trim().is_empty() {
+                errors.field(field, message);
+            }
+        }
+        if !errors.is_empty() {
+            return Checked::Again {
+                errors,
+                note: "",
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+            };
+        }
+        Checked::Ready(ApplicationInput {
+            national_code: d.national_code.clone(),
+            birth_certificate: BirthCertificateInput {
+                series_letter: d.series_letter.clone(),
+                series_number: d.series_number.clone(),
+                serial: d.serial.clone(),
+            },
+            birth_date_jalali: format!("{}-{}-{}", d.birth_year, d.birth_month, d.birth_day),
+            birth_date_hijri: format!("{}-{}-{}", d.lunar_year, d.lunar_month, d.lunar_day),
+            gender: d.gender.clone(),
+            religion: d.religion.clone(),
+            mother_name: d.mother_name.clone(),
+            mobile: d.mobile.clone(),
+            reason: d.reason.clone(),
+            captcha_id: None,
+            captcha_answer: None,
+        })
+    }
 }
 
 pub async fn submit(
@@ -104,59 +198,15 @@ pub async fn submit(
     {
         return back_to_step1(&state, &d, why);
     }
-    let mut errors = Errors::default();
-    let solar = match dates::ymd(&d.birth_year, &d.birth_month, &d.birth_day) {
-        Picked::Date(s) => match JalaliDate::parse(&s) {
-            Ok(date) => Some(date),
-            Err(e) => {
-                errors.field("birth_date_jalali", e.message_fa);
-                None
-            }
-        },
-        _ => {
-            errors.field(
-                "birth_date_jalali",
-                "روز، ماه و سال تولد شمسی را انتخاب کنید",
-            );
-            None
-        }
+    let input = match d.check() {
+        Checked::Ready(input) => input,
+        Checked::Again {
+            errors,
+            note,
+            status,
+        } => return render(&d, &errors, note, status),
     };
-    let lunar = dates::ymd(&d.lunar_year, &d.lunar_month, &d.lunar_day);
-    if d.action == "propose_lunar" || lunar == Picked::Nothing {
-        let note = match solar {
-            Some(s) => {
-                d.propose_lunar(s);
-                NOTE_PROPOSED
-            }
-            None => "",
-        };
-        let status = if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        return render(&d, &errors, note, status);
-    }
-    if lunar == Picked::Partly {
-        errors.field(
-            "birth_date_hijri",
-            "روز، ماه و سال تولد قمری را کامل انتخاب کنید",
-        );
-    }
-    for (value, field, message) in [
-        (&d.gender, "gender", "جنسیت را انتخاب کنید"),
-        (&d.religion, "religion", "دین را انتخاب کنید"),
-        (&d.mother_name, "mother_name", "نام مادر را وارد کنید"),
-        (&d.mobile, "mobile", "شمارهٔ همراه را وارد کنید"),
-        (&d.reason, "reason", "علت درخواست را انتخاب کنید"),
-    ] {
-        if value.trim().is_empty() {
-            errors.field(field, message);
-        }
-    }
-    if !errors.is_empty() {
-        return render(&d, &errors, "", StatusCode::UNPROCESSABLE_ENTITY);
-    }
+    let mut errors = Errors::default();
     if state.settings.rate_limits {
         if let Err(secs) = state
             .services
@@ -171,23 +221,6 @@ pub async fn submit(
             return render(&d, &errors, "", StatusCode::TOO_MANY_REQUESTS);
         }
     }
-    let input = ApplicationInput {
-        national_code: d.national_code.clone(),
-        birth_certificate: BirthCertificateInput {
-            series_letter: d.series_letter.clone(),
-            series_number: d.series_number.clone(),
-            serial: d.serial.clone(),
-        },
-        birth_date_jalali: format!("{}-{}-{}", d.birth_year, d.birth_month, d.birth_day),
-        birth_date_hijri: format!("{}-{}-{}", d.lunar_year, d.lunar_month, d.lunar_day),
-        gender: d.gender.clone(),
-        religion: d.religion.clone(),
-        mother_name: d.mother_name.clone(),
-        mobile: d.mobile.clone(),
-        reason: d.reason.clone(),
-        captcha_id: None,
-        captcha_answer: None,
-    };
     let filer = Filer {
         channel: Channel::Portal,
         actor: "citizen".into(),
@@ -252,8 +285,9 @@ fn back_to_step1(state: &AppState, d: &Details, why: Refused) -> Response {
     step_one::render(state, &f, &errors, status)
 }
 
-/// Step two's form with `d`'s values; `note` is shown under the lunar date.
-pub fn render(d: &Details, errors: &Errors, note: &str, status: StatusCode) -> Response {
+/// Step two's fields (birth dates, gender, religion, mother's name, mobile, reason) with `d`'s values; `note`
+/// is shown under the lunar date. The office's walk-in form shows the same fields.
+pub fn fields(d: &Details, errors: &Errors, note: &str) -> Markup {
     let this_year = today().year();
     let solar = date_input(
         errors,
@@ -302,6 +336,42 @@ pub fn render(d: &Details, errors: &Errors, note: &str, status: StatusCode) -> R
                 .map(|r| (r.as_str().into(), r.fa().into())),
         )
         .collect();
+    html! {
+        (solar)
+        (lunar)
+        fieldset.group.invalid[errors.get("gender").is_some()] #gender {
+            legend { "جنسیت" }
+            div.row {
+                @for g in [Gender::Male, Gender::Female] {
+                    label.choice for={ "gender-" (g.as_str()) } {
+                        input type="radio" name="gender" id={ "gender-" (g.as_str()) } value=(g.as_str())
+                            checked[d.gender == g.as_str()] aria-invalid=[errors.invalid("gender")]
+                            aria-describedby=[errors.described_by("gender")];
+                        " " (g.fa())
+                    }
+                }
+            }
+            (errors.beside("gender"))
+        }
+        (select_input(errors, "religion", "دین", &religions, &d.religion))
+        (text_input(errors, "mother_name", "نام مادر", &d.mother_name,
+            "همان‌گونه که در شناسنامه آمده است",
+            Input { autocomplete: Some("off"), maxlength: Some(60), ..Input::default() }))
+        (text_input(errors, "mobile", "شمارهٔ همراه", &d.mobile,
+            "شماره‌ای که به نام خود شماست، مانند ۰۹۱۲۱۲۳۴۵۶۷",
+            Input {
+                inputmode: Some("tel"),
+                autocomplete: Some("tel"),
+                maxlength: Some(16),
+                dir: Some("ltr"),
+                class: None,
+            }))
+        (select_input(errors, "reason", "علت درخواست", &reasons, &d.reason))
+    }
+}
+
+/// Step two's form with `d`'s values; `note` is shown under the lunar date.
+pub fn render(d: &Details, errors: &Errors, note: &str, status: StatusCode) -> Response {
     let carried = [
         ("national_code", &d.national_code),
         ("series_letter", &d.series_letter),
@@ -331,36 +401,7 @@ pub fn render(d: &Details, errors: &Errors, note: &str, status: StatusCode) -> R
                 button type="submit" name="action" value="file" class="default-submit" tabindex="-1"
                     aria-hidden="true" { "ثبت درخواست" }
                 @for (name, value) in &carried { (hidden_input(name, value)) }
-                (solar)
-                (lunar)
-                fieldset.group.invalid[errors.get("gender").is_some()] #gender {
-                    legend { "جنسیت" }
-                    div.row {
-                        @for g in [Gender::Male, Gender::Female] {
-                            label.choice for={ "gender-" (g.as_str()) } {
-                                input type="radio" name="gender" id={ "gender-" (g.as_str()) } value=(g.as_str())
-                                    checked[d.gender == g.as_str()] aria-invalid=[errors.invalid("gender")]
-                                    aria-describedby=[errors.described_by("gender")];
-                                " " (g.fa())
-                            }
-                        }
-                    }
-                    (errors.beside("gender"))
-                }
-                (select_input(errors, "religion", "دین", &religions, &d.religion))
-                (text_input(errors, "mother_name", "نام مادر", &d.mother_name,
-                    "همان‌گونه که در شناسنامه آمده است",
-                    Input { autocomplete: Some("off"), maxlength: Some(60), ..Input::default() }))
-                (text_input(errors, "mobile", "شمارهٔ همراه", &d.mobile,
-                    "شماره‌ای که به نام خود شماست، مانند ۰۹۱۲۱۲۳۴۵۶۷",
-                    Input {
-                        inputmode: Some("tel"),
-                        autocomplete: Some("tel"),
-                        maxlength: Some(16),
-                        dir: Some("ltr"),
-                        class: None,
-                    }))
-                (select_input(errors, "reason", "علت درخواست", &reasons, &d.reason))
+                (fields(d, errors, note))
                 div.actions {
                     button type="submit" name="action" value="file" class="primary" id="details-submit" {
                         "ثبت درخواست"

@@ -3,6 +3,7 @@
 //! office's desk is audited.
 
 pub mod api;
+pub mod desk;
 pub mod details;
 pub mod pages;
 pub mod step_one;
@@ -271,8 +272,8 @@ pub async fn file(
     Err(ApiError::internal())
 }
 
-/// The routes of this feature (filing by API with its captcha, and the portal's two steps), with their OpenAPI
-/// paths.
+/// The routes of this feature (filing by API with its captcha, the portal's two steps, the office's walk-in
+/// form), with their OpenAPI paths.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use axum::routing::{get, post};
     use utoipa_axum::routes;
@@ -282,4 +283,5 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(routes!(api::captcha_image))
         .route("/register", get(pages::form).post(pages::submit))
         .route("/register/details", post(details::submit))
+        .route("/office/file", get(desk::form).post(desk::submit))
 }

@@ -210,4 +210,5 @@ fn probe_body(tc: &TrackingCode, position: u8, data: Vec<u8>) -> Multipart {
 
 mod counter;
 mod desk;
+mod filing;
 mod guards;

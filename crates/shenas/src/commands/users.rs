@@ -44,6 +44,11 @@ pub async fn add(cfg: &Config, a: AddUser) -> anyhow::Result<()> {
             province.is_none() && office.is_none(),
             "a national_admin has no --office or --province"
         ),
+        Role::Liaison => anyhow::ensure!(office.is_none(), "a liaison has no --office"),
+        Role::NationalityCommittee => anyhow::ensure!(
+            province.is_some() && office.is_none(),
+            "a nationality_committee member needs --province and no --office"
+        ),
     }
     let store = crate::db::open(&cfg.database_url).await?;
     if let Some(o) = &office {

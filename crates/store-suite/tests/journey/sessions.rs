@@ -166,3 +166,47 @@ async fn staff_sessions_idempotency_and_bank_ledger() {
         t.cleanup().await;
     }
 }
+
+/// Every role the domain knows is one the users table takes (the CHECK follows the enum), and the sessions'
+/// reference to users still holds after SQLite's rebuild of the table (migration 0014).
+#[tokio::test]
+async fn every_role_is_stored_and_sessions_still_reference_users() {
+    for t in TestStore::all().await {
+        let s = &t.store;
+        let mut ids = Vec::new();
+        for (i, role) in Role::ALL.into_iter().enumerate() {
+            let office = role
+                .has_office()
+                .then(|| OfficeId::parse("30-0001").unwrap());
+            let id = s
+                .create_user(&NewUser {
+                    username: format!("user{i}"),
+                    password_hash: "$argon2id$x".into(),
+                    role,
+                    office,
+                    province: None,
+                    at: Utc::now(),
+                })
+                .await
+                .unwrap_or_else(|e| panic!("{}: {role:?}: {e}", t.name));
+            ids.push(id);
+            assert_eq!(
+                s.user_by_name(&format!("user{i}"))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .role,
+                role,
+                "{}",
+                t.name
+            );
+        }
+        let exp = Utc::now() + chrono::Duration::hours(1);
+        let nobody = ids.iter().max().unwrap() + 1000;
+        assert!(
+            s.create_session("orphan", nobody, exp).await.is_err(),
+            "{}: a session of no user was stored",
+            t.name
+        );
+    }
+}

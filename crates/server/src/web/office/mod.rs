@@ -95,29 +95,20 @@ pub async fn desk(state: &AppState, headers: &HeaderMap) -> Result<Desk, Respons
     })
 }
 
-fn role_fa(role: Role) -> &'static str {
-    match role {
-        Role::Operator => "متصدی",
-        Role::Supervisor => "سرپرست",
-        Role::ProvinceAdmin => "مدیر استان",
-        Role::NationalAdmin => "مدیر کشوری",
-        Role::NationalityCommittee => "عضو کمیسیون تابعیت",
-    }
-}
-
 /// The desk's menu and who is signed in, after the brand in the header.
 fn menu(desk: Option<&Desk>) -> Markup {
     html! {
         @if let Some(d) = desk {
             nav.desk-nav aria-label="صفحه‌های دفتر" {
                 a href="/office" { "میز امروز" }
+                a href="/office/file" { "ثبت درخواست" }
                 a href="/office/pickup" { "تحویل کارت" }
                 a href="/office/shipments" { "محموله‌ها" }
                 a href="/office/backlog" { "کارت‌های منتظر" }
                 @if d.is_supervisor() { a href="/office/adjudications" { "بررسی تکرار" } }
             }
             div.who {
-                span { bdi { (d.staff.username) } " · " (role_fa(d.staff.role)) " · " (d.office_name) }
+                span { bdi { (d.staff.username) } " · " (d.staff.role.fa()) " · " (d.office_name) }
                 form method="post" action="/office/logout" {
                     button type="submit" class="link" { "خروج" }
                 }
