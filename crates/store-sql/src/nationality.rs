@@ -30,7 +30,8 @@ fn case_row(r: &impl Columns) -> Result<Case> {
             .map_err(corrupt("case_number"))?,
         province: ProvinceCode::parse(&get::<String, _>(r, "province_code")?)
             .map_err(corrupt("province_code"))?,
-        office: OfficeId::parse(&get::<String, _>(r, "office_id")?).map_err(corrupt("office_id"))?,
+        office: OfficeId::parse(&get::<String, _>(r, "office_id")?)
+            .map_err(corrupt("office_id"))?,
         state: state(&get::<String, _>(r, "state")?)?,
         applicant: Applicant {
             first_name: get(r, "first_name")?,
@@ -60,7 +61,11 @@ fn case_row(r: &impl Columns) -> Result<Case> {
     })
 }
 
-fn parse_named<T>(col: &'static str, s: &str, f: fn(&str) -> std::result::Result<T, domain::ValidationError>) -> Result<T> {
+fn parse_named<T>(
+    col: &'static str,
+    s: &str,
+    f: fn(&str) -> std::result::Result<T, domain::ValidationError>,
+) -> Result<T> {
     f(s).map_err(corrupt(col))
 }
 
@@ -95,7 +100,15 @@ where
             return Ok(false);
         }
         if m.from != m.to || m.reason.is_some() {
-            Self::history(conn, case_id, Some(m.from), m.to, &m.by, m.reason.as_deref()).await?;
+            Self::history(
+                conn,
+                case_id,
+                Some(m.from),
+                m.to,
+                &m.by,
+                m.reason.as_deref(),
+            )
+            .await?;
         }
         Ok(true)
     }
@@ -125,8 +138,8 @@ where
     }
 
     async fn record_decision(conn: &mut Conn<E>, case_id: i64, d: &CaseDecision) -> Result<()> {
-        let members = serde_json::to_string(&d.members)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let members =
+            serde_json::to_string(&d.members).map_err(|e| StoreError::Invalid(e.to_string()))?;
         sqlx::query(
             "INSERT INTO nationality_decisions (case_id, decision, ground, members, note, actor, at, \
              national_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -242,7 +255,10 @@ where
         .await
         .map_err(err)?;
         let number = CaseNumber::new(c.province, crate::back(seq)).ok_or_else(|| {
-            StoreError::Conflict(format!("province {} has no case numbers left", c.province.as_str()))
+            StoreError::Conflict(format!(
+                "province {} has no case numbers left",
+                c.province.as_str()
+            ))
         })?;
         let opened = if c.conflicts.is_empty() {
             CaseState::Open
@@ -290,7 +306,10 @@ where
             .map_err(err)?;
         }
         let reason = (!c.conflicts.is_empty()).then(|| {
-            format!("fingerprints matched {} enrolled person(s)", c.conflicts.len())
+            format!(
+                "fingerprints matched {} enrolled person(s)",
+                c.conflicts.len()
+            )
         });
         Self::history(&mut tx, case.id, None, opened, &c.opened, reason.as_deref()).await?;
         tx.commit().await.map_err(err)?;

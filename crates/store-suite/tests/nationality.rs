@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use chrono::Utc;
-use domain::nationality::{allocation, Decision, EvidenceKind, Ground, InquiryKind, InquiryOutcome};
+use domain::nationality::{
+    allocation, Decision, EvidenceKind, Ground, InquiryKind, InquiryOutcome,
+};
 use domain::{CaseState, Gender, JalaliDate, Mobile, NationalCode, Person, ProvinceCode, Religion};
 use store::nationality::*;
 use store_suite::fixtures::office;
@@ -127,17 +129,26 @@ async fn moves_are_conditional_and_evidence_and_inquiries_are_recorded() {
         };
         // The case is not in `court`: nothing is written.
         let stale = mv(CaseState::Court, CaseState::Open);
-        assert_eq!(s.add_evidence(c.id, &stale, &ev).await.unwrap(), Moved::Moved, "{}", t.name);
+        assert_eq!(
+            s.add_evidence(c.id, &stale, &ev).await.unwrap(),
+            Moved::Moved,
+            "{}",
+            t.name
+        );
         let same = mv(CaseState::Open, CaseState::Open);
         assert_eq!(s.add_evidence(c.id, &same, &ev).await.unwrap(), Moved::Done);
         let sent = mv(CaseState::Open, CaseState::InquiriesPending);
         assert_eq!(
-            s.send_inquiries(c.id, &sent, InquiryKind::ALL).await.unwrap(),
+            s.send_inquiries(c.id, &sent, InquiryKind::ALL)
+                .await
+                .unwrap(),
             Moved::Done
         );
         // Sending again sends nothing new (and the case is no longer open).
         assert_eq!(
-            s.send_inquiries(c.id, &sent, InquiryKind::ALL).await.unwrap(),
+            s.send_inquiries(c.id, &sent, InquiryKind::ALL)
+                .await
+                .unwrap(),
             Moved::Moved
         );
         let file = s.case_by_number(&c.number).await.unwrap().unwrap();
@@ -147,7 +158,13 @@ async fn moves_are_conditional_and_evidence_and_inquiries_are_recorded() {
         assert!(file.inquiries.iter().all(|i| i.outcome.is_none()));
         let first = file.inquiries[0].id;
         assert!(s
-            .answer_inquiry(first, InquiryOutcome::Adverse, "ثبت در اتباع", Some("R-1"), Utc::now())
+            .answer_inquiry(
+                first,
+                InquiryOutcome::Adverse,
+                "ثبت در اتباع",
+                Some("R-1"),
+                Utc::now()
+            )
             .await
             .unwrap());
         // Answered once: a second answer is ignored.
@@ -162,7 +179,11 @@ async fn moves_are_conditional_and_evidence_and_inquiries_are_recorded() {
         let states: Vec<CaseState> = file.history.iter().map(|h| h.to).collect();
         assert_eq!(
             states,
-            [CaseState::Open, CaseState::Open, CaseState::InquiriesPending]
+            [
+                CaseState::Open,
+                CaseState::Open,
+                CaseState::InquiriesPending
+            ]
         );
         t.cleanup().await;
     }
@@ -175,7 +196,9 @@ async fn an_approval_registers_the_person_and_links_the_case_at_once() {
         let s = &t.store;
         let c = s.open_case(&new_case(vec![])).await.unwrap();
         let province = ProvinceCode::parse("23").unwrap();
-        let code = (1..).find_map(|d| allocation::candidate(province, d * 104_729)).unwrap();
+        let code = (1..)
+            .find_map(|d| allocation::candidate(province, d * 104_729))
+            .unwrap();
         // The code is someone's already: nothing changes, the case stays open.
         let mut other = registered(code, 999);
         other.first_name = "دیگری".into();
@@ -202,7 +225,11 @@ async fn an_approval_registers_the_person_and_links_the_case_at_once() {
         assert_eq!(s.person(&code).await.unwrap().unwrap().first_name, "دیگری");
 
         let fresh = NationalCode::from_first_nine(b"001234568").unwrap();
-        let d = decision(Decision::Approved, Ground::Art976UnknownParents, Some(fresh));
+        let d = decision(
+            Decision::Approved,
+            Ground::Art976UnknownParents,
+            Some(fresh),
+        );
         assert_eq!(
             s.approve(c.id, &approve, &d, &registered(fresh, c.id), Some(&sms))
                 .await
@@ -253,15 +280,33 @@ async fn decisions_queue_their_sms_and_open_cases_are_listed() {
         };
         let d = decision(Decision::MoreEvidence, Ground::FurtherReview, None);
         let m = mv(CaseState::Open, CaseState::MoreEvidence);
-        assert_eq!(s.decide(a.id, &m, &d, Some(&sms)).await.unwrap(), Moved::Done, "{}", t.name);
-        assert_eq!(s.decide(a.id, &m, &d, Some(&sms)).await.unwrap(), Moved::Moved);
+        assert_eq!(
+            s.decide(a.id, &m, &d, Some(&sms)).await.unwrap(),
+            Moved::Done,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            s.decide(a.id, &m, &d, Some(&sms)).await.unwrap(),
+            Moved::Moved
+        );
         let due = s
-            .sms_due(Utc::now() + chrono::Duration::seconds(5), Utc::now() + chrono::Duration::minutes(1), 10)
+            .sms_due(
+                Utc::now() + chrono::Duration::seconds(5),
+                Utc::now() + chrono::Duration::minutes(1),
+                10,
+            )
             .await
             .unwrap();
         assert_eq!(due.len(), 1, "one message for the one decision");
         assert_eq!(due[0].text, "مدارک بیشتر لازم است");
-        let mut open: Vec<CaseState> = s.open_cases().await.unwrap().iter().map(|c| c.state).collect();
+        let mut open: Vec<CaseState> = s
+            .open_cases()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.state)
+            .collect();
         open.sort();
         assert_eq!(open, [CaseState::IdentityConflict, CaseState::MoreEvidence]);
         let office_cases = s

@@ -81,8 +81,9 @@ mod tests {
     #[test]
     fn draws_spread_over_the_places() {
         let tehran = ProvinceCode::parse("23").unwrap();
-        let codes: std::collections::HashSet<_> =
-            (0..200u64).filter_map(|d| candidate(tehran, d * 7919)).collect();
+        let codes: std::collections::HashSet<_> = (0..200u64)
+            .filter_map(|d| candidate(tehran, d * 7919))
+            .collect();
         assert!(codes.len() > 190);
         let today = JalaliDate::parse("1405-09-12").unwrap();
         assert_eq!(birth_date(1380, today).unwrap().to_string(), "1380-01-01");

@@ -148,7 +148,14 @@ mod tests {
 
     #[test]
     fn refusals() {
-        for bad in ["", "K", "23-0000017-K", "99-00000017-A", "23-00000000-A", "2300000017"] {
+        for bad in [
+            "",
+            "K",
+            "23-0000017-K",
+            "99-00000017-A",
+            "23-00000000-A",
+            "2300000017",
+        ] {
             let e = CaseNumber::parse(bad).unwrap_err();
             assert_eq!(e.code, CODE, "{bad}");
         }

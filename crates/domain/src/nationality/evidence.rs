@@ -274,13 +274,20 @@ mod tests {
             "invalid_evidence_kind"
         );
         assert_eq!(Decision::parse("approved").unwrap(), Decision::Approved);
-        assert_eq!(Ground::parse("art976_2").unwrap(), Ground::Art976IranianFather);
+        assert_eq!(
+            Ground::parse("art976_2").unwrap(),
+            Ground::Art976IranianFather
+        );
     }
 
     #[test]
     fn grounds_fit_their_decision() {
-        assert!(Ground::Art976UnknownParents.fits(Decision::Approved).is_ok());
-        assert!(Ground::InsufficientEvidence.fits(Decision::Approved).is_err());
+        assert!(Ground::Art976UnknownParents
+            .fits(Decision::Approved)
+            .is_ok());
+        assert!(Ground::InsufficientEvidence
+            .fits(Decision::Approved)
+            .is_err());
         assert!(Ground::ForeignNationality.fits(Decision::Rejected).is_ok());
         assert!(Ground::Art976Residents.fits(Decision::Rejected).is_err());
         assert!(Ground::FurtherReview.fits(Decision::Rejected).is_err());

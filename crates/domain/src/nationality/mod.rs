@@ -123,9 +123,10 @@ impl CaseState {
             (S::Open | S::MoreEvidence, E::InquiriesSent) => Some(S::InquiriesPending),
             (S::InquiriesPending, E::InquiriesAnswered) => Some(S::Open),
             (S::MoreEvidence, E::EvidenceAdded) => Some(S::Open),
-            (s @ (S::Open | S::InquiriesPending | S::AgeCommission | S::Court), E::EvidenceAdded) => {
-                Some(s)
-            }
+            (
+                s @ (S::Open | S::InquiriesPending | S::AgeCommission | S::Court),
+                E::EvidenceAdded,
+            ) => Some(s),
             (S::AgeCommission | S::Court, E::ReferralAnswered) => Some(S::Open),
             (S::Open, E::Decided(d)) => Some(match d {
                 Decision::Approved => S::Approved,
@@ -140,7 +141,10 @@ impl CaseState {
             ValidationError::new(
                 "invalid_transition",
                 format!("a case that is {} cannot take this", self.as_str()),
-                format!("پرونده‌ای که در وضعیت «{}» است این کار را نمی‌پذیرد", self.fa()),
+                format!(
+                    "پرونده‌ای که در وضعیت «{}» است این کار را نمی‌پذیرد",
+                    self.fa()
+                ),
             )
         })
     }

@@ -10,7 +10,11 @@ impl Dedup {
     /// de-duplication threshold, best first, with their scores. Enrollments not yet searched are searched first,
     /// so that someone enrolled a moment ago is in the gallery. With matcher nodes, a search that does not hear
     /// from every shard is an error: no identity is given on half an answer.
-    pub async fn identify(&self, state: &AppState, probe: &[u8]) -> anyhow::Result<Vec<(i64, f64)>> {
+    pub async fn identify(
+        &self,
+        state: &AppState,
+        probe: &[u8],
+    ) -> anyhow::Result<Vec<(i64, f64)>> {
         let found: Vec<(u64, f32)> = match &self.engine {
             Engine::Local(gallery) => {
                 self.run_pending(state).await?;
@@ -19,9 +23,7 @@ impl Dedup {
                     .map_err(|e| anyhow::anyhow!("probe templates: {e}"))?;
                 let shared = gallery.clone();
                 tokio::task::spawn_blocking(move || {
-                    let g = shared
-                        .read()
-                        .map_err(|_| anyhow::anyhow!("gallery lock"))?;
+                    let g = shared.read().map_err(|_| anyhow::anyhow!("gallery lock"))?;
                     anyhow::Ok(
                         g.search(&probe, 10)
                             .into_iter()

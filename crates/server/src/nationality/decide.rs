@@ -56,7 +56,10 @@ fn members(input: &[String]) -> ApiResult<Vec<String>> {
     for (i, m) in input.iter().enumerate() {
         let field = format!("members[{i}]");
         let name = parse_text(m, 60, true).map_err(at(&field))?;
-        if !out.iter().any(|o| normalize_name(o) == normalize_name(&name)) {
+        if !out
+            .iter()
+            .any(|o| normalize_name(o) == normalize_name(&name))
+        {
             out.push(name);
         }
     }
@@ -125,12 +128,10 @@ fn sms_text(number: &CaseNumber, d: Decision, code: Option<&str>) -> String {
 /// The person the approval registers.
 fn person(file: &CaseFile, code: domain::NationalCode) -> ApiResult<Person> {
     let a = &file.case.applicant;
-    let birth_date = allocation::birth_date(birth_year(file), today()).map_err(|e| {
-        ApiError::conflict("invalid_date", e.message_fa, e.message_en)
-    })?;
-    let birth_certificate =
-        allocation::birth_certificate(u64::try_from(file.case.id).unwrap_or(0))
-            .ok_or_else(ApiError::internal)?;
+    let birth_date = allocation::birth_date(birth_year(file), today())
+        .map_err(|e| ApiError::conflict("invalid_date", e.message_fa, e.message_en))?;
+    let birth_certificate = allocation::birth_certificate(u64::try_from(file.case.id).unwrap_or(0))
+        .ok_or_else(ApiError::internal)?;
     Ok(Person {
         national_code: code,
         first_name: a.first_name.clone(),
@@ -202,7 +203,11 @@ pub async fn decide(
         from: case.state,
         to,
         by: by.clone(),
-        reason: Some(format!("committee: {} ({})", decision.as_str(), ground.as_str())),
+        reason: Some(format!(
+            "committee: {} ({})",
+            decision.as_str(),
+            ground.as_str()
+        )),
     };
     let sms = |code: Option<&str>| {
         case.applicant.mobile.clone().map(|mobile| CaseSms {
@@ -220,7 +225,12 @@ pub async fn decide(
             by,
             national_code: None,
         };
-        if state.store.decide(case.id, &m, &d, sms(None).as_ref()).await? == Moved::Moved {
+        if state
+            .store
+            .decide(case.id, &m, &d, sms(None).as_ref())
+            .await?
+            == Moved::Moved
+        {
             return Err(moved());
         }
         return Ok(DecisionDone {

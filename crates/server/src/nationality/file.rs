@@ -151,7 +151,8 @@ async fn details(
             json!({"birth_year_jalali": year})
         }
         EvidenceKind::CourtRuling => {
-            let ruling = Ruling::parse(input.ruling.as_deref().unwrap_or("")).map_err(at("ruling"))?;
+            let ruling =
+                Ruling::parse(input.ruling.as_deref().unwrap_or("")).map_err(at("ruling"))?;
             let number = parse_text(input.ruling_number.as_deref().unwrap_or(""), 60, true)
                 .map_err(at("ruling_number"))?;
             if case_state == CaseState::Court {
@@ -220,7 +221,7 @@ pub async fn add_evidence(
             let nonce: [u8; 8] = rand::random();
             let key = format!(
                 "nationality/{}/evidence-{}.{ext}",
-                case.number,
+                case.number.to_string().to_ascii_lowercase(),
                 hex::encode(nonce)
             );
             state.services.blobs.put(&key, &bytes).await.map_err(|e| {
@@ -400,7 +401,10 @@ pub async fn settle_conflict(
             actor: actor(staff),
             at: chrono::Utc::now(),
         },
-        reason: Some(format!("identity conflict: {}: {note}", input.decision.trim())),
+        reason: Some(format!(
+            "identity conflict: {}: {note}",
+            input.decision.trim()
+        )),
     };
     if state.store.move_case(file.case.id, &m).await? == Moved::Moved {
         return Err(moved());

@@ -213,7 +213,10 @@ pub async fn open(state: &AppState, staff: &Staff, input: OpenCaseInput) -> ApiR
     }
     Ok(CaseOpened {
         status: CaseStatus::of(&case.number, case.state),
-        document_url: format!("/api/v1/office/nationality-cases/{}/document.pdf", case.number),
+        document_url: format!(
+            "/api/v1/office/nationality-cases/{}/document.pdf",
+            case.number
+        ),
         identity_hits: new.conflicts.len(),
     })
 }

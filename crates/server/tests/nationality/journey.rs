@@ -12,18 +12,27 @@ async fn a_case_goes_from_opening_to_a_new_national_code_to_an_application() {
         let name = d.app.name();
         let (case, state) = open(&d, &opening("گل‌بانو", "بلوچ", 7001)).await;
         assert_eq!(state, "open", "{name}");
-        assert!(case.starts_with("23-"), "numbered in the office's province: {case}");
+        assert!(
+            case.starts_with("23-"),
+            "numbered in the office's province: {case}"
+        );
 
         // The temporary identity document, in Persian, saying what it is not.
         let pdf = d
             .app
-            .get(&format!("/api/v1/office/nationality-cases/{case}/document.pdf"))
+            .get(&format!(
+                "/api/v1/office/nationality-cases/{case}/document.pdf"
+            ))
             .auth(&d.operator)
             .await;
         assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
         assert_eq!(pdf.content_type(), "application/pdf");
         if let Some(text) = pdftotext(&pdf.bytes) {
-            for needle in ["سند موقت هویت", "گل‌بانو", "کارت ملی یا گواهی تابعیت ایرانی نیست"] {
+            for needle in [
+                "سند موقت هویت",
+                "گل‌بانو",
+                "کارت ملی یا گواهی تابعیت ایرانی نیست",
+            ] {
                 assert!(text.contains(needle), "{needle:?} not in:\n{text}");
             }
         }
@@ -34,7 +43,9 @@ async fn a_case_goes_from_opening_to_a_new_national_code_to_an_application() {
         assert_eq!(v["state"], "open", "every inquiry answered: {v}");
         let inquiries = v["inquiries"].as_array().unwrap();
         assert_eq!(inquiries.len(), 3);
-        assert!(inquiries.iter().all(|i| i["outcome"] == "clear" && i["reference"].is_string()));
+        assert!(inquiries
+            .iter()
+            .all(|i| i["outcome"] == "clear" && i["reference"].is_string()));
         let (st, v) = evidence(
             &d,
             &case,
@@ -59,7 +70,10 @@ async fn a_case_goes_from_opening_to_a_new_national_code_to_an_application() {
         let person = d.app.state.store.person(&code).await.unwrap().unwrap();
         assert_eq!(person.first_name, "گل‌بانو");
         assert_eq!(person.birth_date.to_string(), "1378-01-01");
-        assert_eq!(person.birth_certificate.serial(), bc["serial"].as_str().unwrap());
+        assert_eq!(
+            person.birth_certificate.serial(),
+            bc["serial"].as_str().unwrap()
+        );
 
         // The applicant hears of it by SMS, and follows the case by its number and mobile.
         let due = d
@@ -78,17 +92,27 @@ async fn a_case_goes_from_opening_to_a_new_national_code_to_an_application() {
             .find(|m| m.kind == "nationality_approved")
             .expect("the approval's SMS");
         assert_eq!(sms.mobile.as_str(), "09151234567");
-        assert!(sms.text.contains(&domain::text::to_persian_digits(code.as_str())), "{}", sms.text);
+        assert!(
+            sms.text
+                .contains(&domain::text::to_persian_digits(code.as_str())),
+            "{}",
+            sms.text
+        );
         let t = d
             .app
-            .get(&format!("/api/v1/nationality-cases/{case}?mobile=۰۹۱۵۱۲۳۴۵۶۷"))
+            .get(&format!(
+                "/api/v1/nationality-cases/{case}?mobile=۰۹۱۵۱۲۳۴۵۶۷"
+            ))
             .await;
         assert_eq!(t.status, StatusCode::OK, "{}", t.text());
         let t = t.json();
         assert_eq!(t["state"], "approved");
         assert_eq!(t["state_fa"], "تابعیت تأیید شد");
         assert!(t["updated_at"].is_string());
-        assert!(t.get("national_code").is_none(), "the tracking answer carries nothing else");
+        assert!(
+            t.get("national_code").is_none(),
+            "the tracking answer carries nothing else"
+        );
 
         // The person pre-registers like anyone; the case then links to the application.
         let birth = JalaliDate::parse("1378-01-01").unwrap();
@@ -109,7 +133,12 @@ async fn a_case_goes_from_opening_to_a_new_national_code_to_an_application() {
                 }),
             )
             .await;
-        assert_eq!(filed.status, StatusCode::CREATED, "{name}: {}", filed.text());
+        assert_eq!(
+            filed.status,
+            StatusCode::CREATED,
+            "{name}: {}",
+            filed.text()
+        );
         let tracking = filed.json()["tracking_code"].as_str().unwrap().to_string();
         let file = d
             .app
@@ -143,7 +172,9 @@ async fn a_case_goes_from_opening_to_a_new_national_code_to_an_application() {
         assert_eq!(c.json()["application"], tracking.as_str());
         let pdf = d
             .app
-            .get(&format!("/api/v1/office/nationality-cases/{case}/document.pdf"))
+            .get(&format!(
+                "/api/v1/office/nationality-cases/{case}/document.pdf"
+            ))
             .auth(&d.operator)
             .await;
         assert_eq!(pdf.status, StatusCode::CONFLICT);
@@ -170,27 +201,42 @@ async fn a_referral_comes_back_with_its_result_and_an_adverse_inquiry_needs_a_ru
         assert_eq!(st, StatusCode::CONFLICT, "{v}");
         assert_eq!(testkit::err(&v), Some("case_not_ready"));
         // Referred to the age commission, then to a court; each result is recorded as evidence.
-        let refer = |to: &str| {
-            json!({"decision": to, "members": ["الف", "ب", "ج"], "note": "ارجاع"})
-        };
+        let refer =
+            |to: &str| json!({"decision": to, "members": ["الف", "ب", "ج"], "note": "ارجاع"});
         let (st, v) = decide(&d, &d.committee, &case, &refer("refer_age_commission")).await;
-        assert_eq!((st, v["state"].as_str()), (StatusCode::OK, Some("age_commission")), "{v}");
+        assert_eq!(
+            (st, v["state"].as_str()),
+            (StatusCode::OK, Some("age_commission")),
+            "{v}"
+        );
         let (st, v) = evidence(
             &d,
             &case,
             &json!({"kind": "age_commission", "note": "نظر کمیسیون", "birth_year_jalali": 1376}),
         )
         .await;
-        assert_eq!((st, v["state"].as_str()), (StatusCode::CREATED, Some("open")), "{v}");
+        assert_eq!(
+            (st, v["state"].as_str()),
+            (StatusCode::CREATED, Some("open")),
+            "{v}"
+        );
         let (st, v) = decide(&d, &d.committee, &case, &refer("refer_court")).await;
-        assert_eq!((st, v["state"].as_str()), (StatusCode::OK, Some("court")), "{v}");
+        assert_eq!(
+            (st, v["state"].as_str()),
+            (StatusCode::OK, Some("court")),
+            "{v}"
+        );
         let (st, v) = evidence(
             &d,
             &case,
             &json!({"kind": "court_ruling", "note": "دادنامه", "ruling": "iranian", "ruling_number": "9809971"}),
         )
         .await;
-        assert_eq!((st, v["state"].as_str()), (StatusCode::CREATED, Some("open")), "{v}");
+        assert_eq!(
+            (st, v["state"].as_str()),
+            (StatusCode::CREATED, Some("open")),
+            "{v}"
+        );
         let (st, v) = decide(&d, &d.committee, &case, &approval("art976_1")).await;
         assert_eq!(st, StatusCode::OK, "{v}");
         // The commission's year is the one registered.
@@ -213,7 +259,11 @@ fn pdftotext(pdf: &[u8]) -> Option<String> {
         rand_suffix()
     ));
     std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+    let out = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
     let _ = std::fs::remove_file(&path);
     let text: String = String::from_utf8(out.stdout)
         .unwrap()

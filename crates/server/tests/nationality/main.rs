@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use testkit::{office, PersonBuilder, TestApp};
 
-/// Tehran's registry office, a counter office beside it, and a registry office in Sistan and Baluchestan.
+/// Tehran's registry office, a counter office beside it, and a registry office in province 16.
 pub const REGISTRY: &str = "23-0001";
 pub const COUNTER: &str = "23-0002";
 pub const OTHER_REGISTRY: &str = "16-0001";
@@ -61,7 +61,7 @@ pub async fn desks(adverse: Option<(&str, &str)>) -> Vec<Desk> {
             office(COUNTER).located("23", "تهران", "021").build(),
             office(OTHER_REGISTRY)
                 .kind("registry")
-                .located("16", "زاهدان", "054")
+                .located("16", "ایلام", "084")
                 .build(),
         ])
         .persons(&[parent().build(), enrolled().build()])
@@ -154,7 +154,12 @@ pub fn approval(ground: &str) -> Value {
     })
 }
 
-pub async fn decide(d: &Desk, who: &str, case: &str, body: &Value) -> (axum::http::StatusCode, Value) {
+pub async fn decide(
+    d: &Desk,
+    who: &str,
+    case: &str,
+    body: &Value,
+) -> (axum::http::StatusCode, Value) {
     d.app
         .post_json(&format!("/api/v1/nationality-cases/{case}/decision"), body)
         .auth(who)
