@@ -210,7 +210,7 @@ pub async fn decide(
         )),
     };
     let sms = |code: Option<&str>| {
-        case.applicant.mobile.clone().map(|mobile| CaseSms {
+        case.applicant.mobile.map(|mobile| CaseSms {
             mobile,
             kind: format!("nationality_{}", decision.as_str()),
             text: sms_text(&case.number, decision, code),

@@ -191,11 +191,10 @@ pub async fn add_evidence(
     let kind = EvidenceKind::parse(&input.kind).map_err(at("kind"))?;
     let note = parse_text(&input.note, 2000, true).map_err(at("note"))?;
     let case = &file.case;
-    if !case.state.takes_evidence() {
-        return Err(invalid_transition(
-            case.state.transition(CaseEvent::EvidenceAdded).unwrap_err(),
-        ));
-    }
+    // Refused before the kind's fields are looked at: a decided case or an open identity conflict takes nothing.
+    case.state
+        .transition(CaseEvent::EvidenceAdded)
+        .map_err(invalid_transition)?;
     let (details, event) = details(state, kind, &input, case.state).await?;
     let to = case.state.transition(event).map_err(invalid_transition)?;
     let document = match input.document.as_deref().map(str::trim) {
