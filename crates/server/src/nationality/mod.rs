@@ -5,14 +5,15 @@
 //! registers the birth late with a newly allocated national code; the applicant follows the case by its number
 //! and mobile, and gets an SMS at each decision.
 //!
-//! The operations (`open`, `file`, `decide`) are what the JSON API (`api`) calls; every refusal is an
-//! [`ApiError`] in the one shape.
+//! The operations (`open`, `file`, `decide`) are shared by the JSON API (`api`) and the pages (`pages`); every
+//! refusal is an [`ApiError`] in the one shape.
 
 pub mod api;
 pub mod decide;
 pub mod document;
 pub mod file;
 pub mod open;
+pub mod pages;
 
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
@@ -130,6 +131,7 @@ impl CaseStatus {
 /// The routes of this feature, with their OpenAPI paths.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use axum::extract::DefaultBodyLimit;
+    use axum::routing::get;
     use utoipa_axum::router::UtoipaMethodRouterExt;
     use utoipa_axum::routes;
     let big = || DefaultBodyLimit::max(crate::ENROLLMENT_BODY_LIMIT);
@@ -141,4 +143,15 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(routes!(api::conflict))
         .routes(routes!(api::decision))
         .routes(routes!(api::get_case))
+        .route("/nationality/track", get(pages::track))
+        .route("/admin/nationality", get(pages::admin))
+        .route(
+            "/admin/nationality/{case_number}",
+            get(pages::committee_case).post(pages::committee_decide),
+        )
+        .route("/office/nationality", get(pages::office_list))
+        .route(
+            "/office/nationality/{case_number}",
+            get(pages::office_case).post(pages::evidence_submit),
+        )
 }

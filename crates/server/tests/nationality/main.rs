@@ -1,11 +1,12 @@
 //! Nationality cases through the JSON API, on SQLite and on PostgreSQL: a case from opening to approval to a new
 //! national code to an application (`journey`), and every refusal (`refusals`): bad input, wrong role, wrong
 //! office kind, a committee member who opened the case, an identity conflict, a double approval, an unknown case
-//! and a wrong mobile on tracking.
+//! and a wrong mobile on tracking; and the pages (`pages`).
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod journey;
+mod pages;
 mod refusals;
 
 use domain::Role;
