@@ -33,7 +33,8 @@ pub fn to_iso(position: u8, t: &Template) -> Vec<u8> {
                 y: m.y.round().clamp(0.0, f32::from(FRAME - 1)) as u16,
                 y_reserved: 0,
                 angle: ((a / unit).round() as u32 % steps) as u8,
-                quality: 0,
+                // 1-100 as reported at enrollment (0: not reported), the range ISO/IEC 19794-2:2005 gives.
+                quality: m.quality.min(100),
             }
         })
         .collect();
@@ -93,5 +94,24 @@ mod tests {
         let iso = to_iso(fingers[0].0, &fingers[0].1);
         let (_, t) = intake::check_probe(i64::from(fingers[0].0), "iso19794_2", &iso).unwrap();
         assert!(biometrics::matcher::verify(&t, &fingers[0].1));
+
+        // Each minutia's reported quality reaches the chip's record (a match-on-card applet may weigh it).
+        let with_quality = Template::from_minutiae(
+            fingers[0]
+                .1
+                .minutiae()
+                .iter()
+                .enumerate()
+                .map(|(i, m)| biometrics::TemplateMinutia {
+                    quality: 20 + (i % 80) as u8,
+                    ..*m
+                })
+                .collect(),
+        );
+        let record = biometrics::record::MinutiaeRecord::parse(&to_iso(1, &with_quality)).unwrap();
+        let qualities: Vec<u8> = record.views[0].minutiae.iter().map(|m| m.quality).collect();
+        let expected: Vec<u8> = with_quality.minutiae().iter().map(|m| m.quality).collect();
+        assert_eq!(qualities, expected);
+        assert!(qualities.iter().any(|&q| q != 0));
     }
 }

@@ -58,7 +58,7 @@ const FIELDS: [&str; 7] = [
 
 /// What step two's own checks make of a form.
 pub enum Checked {
-    Ready(ApplicationInput),
+    Ready(Box<ApplicationInput>),
     Again {
         errors: Errors,
         note: &'static str,
@@ -167,7 +167,7 @@ impl Details {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
             };
         }
-        Checked::Ready(ApplicationInput {
+        Checked::Ready(Box::new(ApplicationInput {
             national_code: d.national_code.clone(),
             birth_certificate: BirthCertificateInput {
                 series_letter: d.series_letter.clone(),
@@ -183,7 +183,7 @@ impl Details {
             reason: d.reason.clone(),
             captcha_id: None,
             captcha_answer: None,
-        })
+        }))
     }
 }
 
