@@ -230,7 +230,7 @@ fn file_markup(file: &CaseFile) -> Markup {
                 }
             }
             h2 { "استعلام‌ها" }
-            @if file.inquiries.is_empty() { p { "استعلامی فرستاده نشده است؛ با نخستین مدرک فرستاده می‌شود." } }
+            @if file.inquiries.is_empty() { p { "استعلامی فرستاده نشده است؛ با نخستین مدرک فرستاده می‌شود." } } @else {
             table {
                 (column_heads(&["مرجع", "پاسخ", "شرح"]))
                 tbody {
@@ -242,6 +242,7 @@ fn file_markup(file: &CaseFile) -> Markup {
                         }
                     }
                 }
+            }
             }
             h2 { "تصمیم‌ها و سابقه" }
             ul {
