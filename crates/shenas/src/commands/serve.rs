@@ -203,6 +203,13 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         ),
         None => None,
     };
+    let inquiries = match &cfg.inquiries_url {
+        Some(url) => Some(Arc::new(
+            inquiries::HttpInquiries::new(url.clone(), timeout)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ) as Arc<dyn inquiries::Inquiries>),
+        None => None,
+    };
     let data = std::path::Path::new(&cfg.data_dir);
     let keys = cfg.keys_dir();
     let pki = super::pki::handle(cfg, cfg.mode != "production")?;
@@ -261,6 +268,9 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         }
         if let Some(o) = ownership {
             s.ownership = o;
+        }
+        if let Some(i) = inquiries {
+            s.inquiries = i;
         }
     }))
 }
