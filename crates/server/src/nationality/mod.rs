@@ -131,6 +131,7 @@ impl CaseStatus {
 /// The routes of this feature, with their OpenAPI paths.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use axum::extract::DefaultBodyLimit;
+    use axum::handler::Handler;
     use axum::routing::get;
     use utoipa_axum::router::UtoipaMethodRouterExt;
     use utoipa_axum::routes;
@@ -149,7 +150,10 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
             "/admin/nationality/{case_number}",
             get(pages::committee_case).post(pages::committee_decide),
         )
-        .route("/office/nationality", get(pages::office_list))
+        .route(
+            "/office/nationality",
+            get(pages::office_list).post(pages::open_submit.layer(big())),
+        )
         .route(
             "/office/nationality/{case_number}",
             get(pages::office_case).post(pages::evidence_submit),

@@ -4,7 +4,7 @@
 
 use super::{actor, at, registry_desk, CaseStatus};
 use crate::auth::Staff;
-use crate::enrollment::{finger_status, FingerprintInput};
+use crate::enrollment::{finger_status, CapturedFinger, FingerprintInput};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{today, AppState};
 use domain::nationality::allocation;
@@ -110,9 +110,9 @@ pub fn applicant(input: &OpenCaseInput) -> ApiResult<Applicant> {
     })
 }
 
-/// Opens a case.
+/// Opens a case from the JSON body (base64 decoded, each refusal at its field).
 pub async fn open(state: &AppState, staff: &Staff, input: OpenCaseInput) -> ApiResult<CaseOpened> {
-    let office = registry_desk(state, staff).await?;
+    registry_desk(state, staff).await?;
     let applicant = applicant(&input)?;
     let photo = crate::cards::base64_field("photo", &input.photo)?;
     let mut prints = Vec::with_capacity(input.fingerprints.len());
@@ -123,8 +123,25 @@ pub async fn open(state: &AppState, staff: &Staff, input: OpenCaseInput) -> ApiR
             .as_deref()
             .map(|d| crate::cards::base64_field(&format!("fingerprints[{i}].data"), d))
             .transpose()?;
-        prints.push((f.position, status, f.format.clone(), data));
+        prints.push(CapturedFinger {
+            position: f.position,
+            status,
+            format: f.format.clone(),
+            data,
+        });
     }
+    open_capture(state, staff, applicant, photo, prints).await
+}
+
+/// Opens a case from what the desk took, whichever channel carried it (the API's JSON, the page's form).
+pub async fn open_capture(
+    state: &AppState,
+    staff: &Staff,
+    applicant: Applicant,
+    photo: Vec<u8>,
+    prints: Vec<CapturedFinger>,
+) -> ApiResult<CaseOpened> {
+    let office = registry_desk(state, staff).await?;
     let _permit = state
         .services
         .image_checks
@@ -135,11 +152,11 @@ pub async fn open(state: &AppState, staff: &Staff, input: OpenCaseInput) -> ApiR
         let checked = intake::check_photo(&photo)?;
         let inputs: Vec<intake::FingerInput<'_>> = prints
             .iter()
-            .map(|(position, status, format, data)| intake::FingerInput {
-                position: *position,
-                status: *status,
-                format: format.as_deref(),
-                data: data.as_deref(),
+            .map(|f| intake::FingerInput {
+                position: f.position,
+                status: f.status,
+                format: f.format.as_deref(),
+                data: f.data.as_deref(),
             })
             .collect();
         let fingers = intake::check_fingerprints(&inputs)?;

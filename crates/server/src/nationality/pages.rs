@@ -379,36 +379,224 @@ pub async fn committee_decide(
 
 // --- The registry office -----------------------------------------------------------------------------------------
 
-/// `GET /office/nationality`: the office's cases.
+/// `GET /office/nationality`: the office's cases and the opening form.
 pub async fn office_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let d = match desk(&state, &headers).await {
         Ok(d) => d,
         Err(r) => return r,
     };
+    office_list_page(
+        &state,
+        &d,
+        &OpenForm::default(),
+        &Errors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn office_list_page(
+    state: &AppState,
+    d: &crate::web::office::Desk,
+    f: &OpenForm,
+    errors: &Errors,
+    status: StatusCode,
+) -> Response {
     let cases = match state.store.cases_of_office(&d.office, 200).await {
         Ok(c) => c,
-        Err(e) => return failure(Some(&d), &e.into()),
+        Err(e) => return failure(Some(d), &e.into()),
     };
     let body = html! {
         section.card {
             h1 { "پرونده‌های تعیین تابعیت" }
-            p.lead { "پرونده با فرستادن مشخصات، عکس و ده اثر انگشت متقاضی از دستگاه ثبت (API) گشوده می‌شود؛ مدارک از صفحهٔ هر پرونده افزوده می‌شود." }
-            table id="office-cases" {
-                (column_heads(&["شمارهٔ پرونده", "متقاضی", "وضعیت", "تشکیل"]))
-                tbody {
-                    @for c in &cases {
-                        tr {
-                            td dir="ltr" { a href={"/office/nationality/" (c.number)} { (fa_digits(&c.number.to_string())) } }
-                            td { (c.applicant.first_name) " " (c.applicant.last_name) }
-                            td { (c.state.fa()) }
-                            td { (day_fa(c.opened_at)) }
+            @if cases.is_empty() { p { "پرونده‌ای در این اداره گشوده نشده است." } } @else {
+                table id="office-cases" {
+                    (column_heads(&["شمارهٔ پرونده", "متقاضی", "وضعیت", "تشکیل"]))
+                    tbody {
+                        @for c in &cases {
+                            tr {
+                                td dir="ltr" { a href={"/office/nationality/" (c.number)} { (fa_digits(&c.number.to_string())) } }
+                                td { (c.applicant.first_name) " " (c.applicant.last_name) }
+                                td { (c.state.fa()) }
+                                td { (day_fa(c.opened_at)) }
+                            }
                         }
                     }
                 }
             }
         }
+        (open_form(f, errors))
     };
-    reply(StatusCode::OK, "پرونده‌های تابعیت", Some(&d), body)
+    reply(status, "پرونده‌های تابعیت", Some(d), body)
+}
+
+/// The opening form's text fields (the photo and fingers are files).
+#[derive(Debug, Default, Clone)]
+pub struct OpenForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: String,
+    pub mother_name: String,
+    pub gender: String,
+    pub birth_place: String,
+    pub birth_year_jalali: String,
+    pub mobile: String,
+    pub address: String,
+}
+
+const OPEN_FIELDS: [&str; 9] = [
+    "first_name",
+    "last_name",
+    "father_name",
+    "mother_name",
+    "gender",
+    "birth_place",
+    "birth_year_jalali",
+    "mobile",
+    "address",
+];
+
+fn open_form(f: &OpenForm, errors: &Errors) -> Markup {
+    let formats = crate::web::office::format_choices();
+    html! {
+        section.card {
+            h2 { "تشکیل پرونده" }
+            p.lead { "مشخصات متقاضی، عکس و ده اثر انگشت؛ اثر انگشت‌ها با همهٔ ثبت‌نام‌شدگان مقایسه می‌شود." }
+            (errors.top_box())
+            form method="post" action="/office/nationality" enctype="multipart/form-data" {
+                (text_input(errors, "first_name", "نام", &f.first_name, "", Input::default()))
+                (text_input(errors, "last_name", "نام خانوادگی", &f.last_name, "", Input::default()))
+                (text_input(errors, "father_name", "نام پدر (در صورت آگاهی)", &f.father_name, "", Input::default()))
+                (text_input(errors, "mother_name", "نام مادر (در صورت آگاهی)", &f.mother_name, "", Input::default()))
+                div.field {
+                    label for="gender" { "جنسیت" }
+                    select id="gender" name="gender" {
+                        option value="female" selected[f.gender == "female"] { "زن" }
+                        option value="male" selected[f.gender == "male"] { "مرد" }
+                    }
+                }
+                (text_input(errors, "birth_place", "محل تولد", &f.birth_place, "", Input::default()))
+                (text_input(errors, "birth_year_jalali", "سال تولد (اظهاری)", &f.birth_year_jalali, "چهار رقم، مانند ۱۳۸۰", Input::digits(4)))
+                (text_input(errors, "mobile", "تلفن همراه", &f.mobile, "برای پیگیری و پیامک تصمیم", Input::code(16)))
+                (text_input(errors, "address", "نشانی", &f.address, "", Input::default()))
+                div.field {
+                    label for="photo" { "عکس (JPEG یا PNG)" }
+                    input type="file" id="photo" name="photo" accept="image/jpeg,image/png";
+                    (errors.beside("photo"))
+                }
+                table {
+                    (column_heads(&["انگشت", "وضعیت", "قالب", "فایل"]))
+                    tbody {
+                        @for p in 1..=10u8 {
+                            tr {
+                                th scope="row" { (fa_digits(&p.to_string())) }
+                                td {
+                                    select name={ "f" (p) "_status" } aria-label={ "وضعیت انگشت " (p) } {
+                                        option value="captured" { "گرفته شد" }
+                                        option value="missing" { "ناموجود" }
+                                        option value="bandaged" { "باندپیچی" }
+                                    }
+                                }
+                                td { select name={ "f" (p) "_format" } aria-label={ "قالب انگشت " (p) } { (crate::web::form::option_list(&formats, "iso19794_2")) } }
+                                td { input type="file" name={ "f" (p) "_file" } aria-label={ "فایل انگشت " (p) }; }
+                            }
+                        }
+                    }
+                }
+                (errors.beside("fingerprints"))
+                div.actions { button type="submit" class="primary" { "تشکیل پرونده" } }
+            }
+        }
+    }
+}
+
+/// `POST /office/nationality`: opens a case from the form, then shows it.
+pub async fn open_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let d = match desk(&state, &headers).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let Ok(fields) = crate::web::office::multipart::request_fields(&headers, body).await else {
+        let mut errors = Errors::default();
+        errors.top("فرم کامل نرسید؛ لطفاً فایل‌ها را دوباره انتخاب کنید و فرم را بفرستید.");
+        return office_list_page(
+            &state,
+            &d,
+            &OpenForm::default(),
+            &errors,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let f = OpenForm {
+        first_name: fields.text("first_name"),
+        last_name: fields.text("last_name"),
+        father_name: fields.text("father_name"),
+        mother_name: fields.text("mother_name"),
+        gender: fields.text("gender"),
+        birth_place: fields.text("birth_place"),
+        birth_year_jalali: fields.text("birth_year_jalali"),
+        mobile: fields.text("mobile"),
+        address: fields.text("address"),
+    };
+    let input = super::open::OpenCaseInput {
+        first_name: f.first_name.clone(),
+        last_name: f.last_name.clone(),
+        father_name: Some(f.father_name.clone()),
+        mother_name: Some(f.mother_name.clone()),
+        gender: f.gender.clone(),
+        birth_place: f.birth_place.clone(),
+        birth_year_jalali: serde_json::Value::String(f.birth_year_jalali.clone()),
+        mobile: Some(f.mobile.clone()),
+        religion: None,
+        address: Some(f.address.clone()),
+        photo: String::new(),
+        fingerprints: Vec::new(),
+    };
+    let mut prints = Vec::with_capacity(10);
+    let mut refused = None;
+    for p in 1..=10usize {
+        let status = fields.text(&format!("f{p}_status"));
+        match crate::enrollment::finger_status(
+            p - 1,
+            Some(status.as_str()).filter(|s| !s.is_empty()),
+        ) {
+            Ok(status) => prints.push(crate::enrollment::CapturedFinger {
+                position: p as i64,
+                status,
+                format: Some(fields.text(&format!("f{p}_format"))).filter(|s| !s.is_empty()),
+                data: fields
+                    .file(&format!("f{p}_file"))
+                    .filter(|b| !b.is_empty())
+                    .map(<[u8]>::to_vec),
+            }),
+            Err(e) => {
+                refused.get_or_insert(e);
+            }
+        }
+    }
+    let done = match (refused, super::open::applicant(&input)) {
+        (Some(e), _) | (None, Err(e)) => Err(e),
+        (None, Ok(applicant)) => {
+            let photo = fields.file("photo").map(<[u8]>::to_vec).unwrap_or_default();
+            super::open::open_capture(&state, &d.staff, applicant, photo, prints).await
+        }
+    };
+    match done {
+        Ok(opened) => see_other(
+            &format!("/office/nationality/{}", opened.status.case_number),
+            None,
+        ),
+        Err(e) => {
+            let mut errors = Errors::default();
+            errors.api(&e, &OPEN_FIELDS);
+            office_list_page(&state, &d, &f, &errors, e.status).await
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

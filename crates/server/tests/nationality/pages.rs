@@ -33,6 +33,44 @@ async fn the_pages_fill_decide_track_and_count_cases() {
     let list = app.get("/office/nationality").cookie(&office).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.text().contains("گل‌بانو"), "{}", list.text());
+    // Opening through the form: the photo and ten finger files, as the enrollment form sends them.
+    let form = |first: &str| {
+        testkit::enrollment::form_of(7503)
+            .text("first_name", first)
+            .text("last_name", "شه‌بخش")
+            .text("gender", "female")
+            .text("birth_place", "چابهار")
+            .text("birth_year_jalali", "۱۳۸۲")
+            .text("mobile", "09157654321")
+    };
+    let bad = app
+        .post("/office/nationality")
+        .multipart(&form(""))
+        .cookie(&office)
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad.text()
+    );
+    assert!(bad.text().contains("نام خالی است"), "{}", bad.text());
+    let opened = app
+        .post("/office/nationality")
+        .multipart(&form("سکینه"))
+        .cookie(&office)
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.text());
+    assert!(
+        opened.location().starts_with("/office/nationality/23-"),
+        "{}",
+        opened.location()
+    );
+    let page = app.get(opened.location()).cookie(&office).await.text();
+    assert!(
+        page.contains("سکینه") && page.contains("در حال بررسی"),
+        "{page}"
+    );
     let url = format!("/office/nationality/{case}");
     let one = app
         .post_form(
@@ -135,7 +173,7 @@ async fn the_pages_fill_decide_track_and_count_cases() {
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert!(!wrong.text().contains("تابعیت تأیید شد"));
 
-    // The national administrator's table: the one case still open, in Tehran, aged 15 to 29.
+    // The national administrator's table: the two cases still open, in Tehran, aged 15 to 29.
     app.create_staff("nat", domain::Role::NationalAdmin, None, None)
         .await;
     let admin = login(app, "/admin/login", "nat").await;
@@ -146,7 +184,7 @@ async fn the_pages_fill_decide_track_and_count_cases() {
         html.contains("id=\"open-cases\"") && html.contains("تهران"),
         "{html}"
     );
-    assert!(html.contains("(۱ پرونده)"), "{html}");
+    assert!(html.contains("(۲ پرونده)"), "{html}");
 
     if let Ok(dir) = std::env::var("SHENAS_SCREENSHOTS") {
         let dir = std::path::PathBuf::from(dir);
@@ -154,6 +192,11 @@ async fn the_pages_fill_decide_track_and_count_cases() {
             (
                 "office-case",
                 format!("/office/nationality/{other}"),
+                office.clone(),
+            ),
+            (
+                "office-list",
+                "/office/nationality".to_string(),
                 office.clone(),
             ),
             (
