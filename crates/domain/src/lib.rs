@@ -27,6 +27,7 @@ pub mod schedule;
 pub mod staff;
 pub mod text;
 pub mod tracking;
+pub mod visit;
 
 pub use application::{Channel, FeeSchedule, FeeTable, Reason};
 pub use birth_certificate::{BirthCertificate, SeriesLetter};
@@ -47,3 +48,4 @@ pub use province::{prefixes, Province, ProvinceCode};
 pub use schedule::BatchSchedule;
 pub use staff::Role;
 pub use tracking::TrackingCode;
+pub use visit::{FeePolicy, InstitutionKind};

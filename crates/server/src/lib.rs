@@ -22,6 +22,7 @@ pub mod filing;
 pub mod gateway;
 pub mod idempotency;
 pub mod kannel;
+pub mod kits;
 pub mod metrics;
 pub mod nationality;
 pub mod office;
@@ -112,6 +113,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(status::routes())
         .merge(office::routes())
         .merge(enrollment::routes())
+        .merge(kits::routes())
         .merge(dedup::routes())
         .merge(shipments::routes())
         .merge(transfer::routes())

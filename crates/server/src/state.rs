@@ -171,6 +171,10 @@ pub struct Services {
     pub reads: Arc<crate::reads::ReadCaches>,
     /// The nationality cases' inquiries (police, security council, foreign-nationals bureau).
     pub inquiries: Arc<dyn inquiries::Inquiries>,
+    /// The service's sealing key for mobile units' packets (X25519); kits seal to its public half.
+    pub packet_key: packets::ServiceKey,
+    /// On a mobile unit's kit (`shenas kit serve`): the kit's identity, so each enrollment becomes a packet.
+    pub kit: Option<Arc<crate::kits::KitMode>>,
 }
 
 #[derive(Clone)]
@@ -216,6 +220,8 @@ impl AppState {
                 pki: Arc::new(pki),
                 reads: Default::default(),
                 inquiries: Arc::new(inquiries::SandboxInquiries::default()),
+                packet_key: packets::ServiceKey::generate(),
+                kit: None,
             }),
             store,
             settings: Arc::new(settings),

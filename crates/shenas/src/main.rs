@@ -150,10 +150,92 @@ enum Command {
         #[arg(long)]
         from_database: bool,
     },
+    /// A mobile unit's offline kit (run on the kit's laptop).
+    Kit {
+        /// The kit's directory: its key, state, database and images.
+        #[arg(long, global = true, default_value = "./kit")]
+        dir: PathBuf,
+        #[command(subcommand)]
+        command: KitCommand,
+    },
+    /// Mobile units' kits, at the service: approval and revocation.
+    Kits {
+        #[command(subcommand)]
+        command: KitsCommand,
+    },
+    /// Packets from mobile units' kits, at the service.
+    Packets {
+        #[command(subcommand)]
+        command: PacketsCommand,
+    },
     /// Micro-benchmarks of the domain core.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KitCommand {
+    /// Draw the kit's key and register it with the service for a unit (pending until approved).
+    Init {
+        /// The service, e.g. https://shenas.example
+        #[arg(long)]
+        server: String,
+        /// The unit: an office of kind `mobile_unit`.
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch a visit's roster, the people's registry data and applications into the kit.
+    Load {
+        #[arg(long)]
+        visit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The desk's pages and API on the kit, offline: each enrollment becomes a packet.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+    },
+    /// Upload the packets the service has not taken yet, and show each answer.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the packets the service has not taken yet into a folder (a USB stick).
+    Export {
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KitsCommand {
+    /// Approve a pending kit.
+    Approve {
+        kit_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a kit: its packets are refused from now on.
+    Revoke {
+        kit_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PacketsCommand {
+    /// Take the packet files of a folder (a kit's export); `--json`: `{"accepted", "duplicates", "refused": [{file, code}]}`.
+    Import {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -579,6 +661,30 @@ fn main() -> std::process::ExitCode {
                 }
                 AgenciesCommand::KeyRevoke { prefix, json } => {
                     commands::agencies::key_revoke(&cfg, &prefix, json).await
+                }
+            },
+            Command::Kit { dir, command } => match command {
+                KitCommand::Init { server, unit, json } => {
+                    commands::kit::init(&dir, &server, &unit, json).await
+                }
+                KitCommand::Load { visit, json } => commands::kit::load(&dir, visit, json).await,
+                KitCommand::Serve { listen } => commands::kit::serve(&dir, &listen).await,
+                KitCommand::Sync { json } => commands::kit::sync(&dir, json).await,
+                KitCommand::Export { out, json } => commands::kit::export(&dir, &out, json).await,
+            },
+            Command::Kits { command } => match command {
+                KitsCommand::Approve { kit_id, json } => {
+                    commands::kits::change(&cfg, &kit_id, store::kits::KitState::Approved, json)
+                        .await
+                }
+                KitsCommand::Revoke { kit_id, json } => {
+                    commands::kits::change(&cfg, &kit_id, store::kits::KitState::Revoked, json)
+                        .await
+                }
+            },
+            Command::Packets { command } => match command {
+                PacketsCommand::Import { dir, json } => {
+                    commands::kits::import(&cfg, &dir, json).await
                 }
             },
             Command::Production { command } => match command {

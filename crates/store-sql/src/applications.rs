@@ -62,6 +62,63 @@ fn application(row: &impl Columns) -> Result<Application> {
     })
 }
 
+impl<E: Engine> SqlStore<E>
+where
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    for<'q> &'q str: Encode<'q, Db<E>> + Type<Db<E>>,
+    for<'q> Option<&'q str>: Encode<'q, Db<E>>,
+    for<'q> &'q [u8]: Encode<'q, Db<E>> + Type<Db<E>>,
+    usize: ColumnIndex<DbRow<E>>,
+    i64: Scalar<Db<E>>,
+    Option<i64>: Scalar<Db<E>>,
+    String: Scalar<Db<E>>,
+    bool: Scalar<Db<E>>,
+    f64: Scalar<Db<E>>,
+    DateTime<Utc>: Scalar<Db<E>>,
+{
+    /// Inserts a new application in `awaiting_payment`, in the caller's transaction; the raw error, so that the
+    /// caller can tell a taken tracking code (or a second active application) from a failure.
+    pub(crate) async fn insert_application(
+        conn: &mut Conn<E>,
+        new: &NewApplication,
+    ) -> std::result::Result<i64, sqlx::Error> {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO applications (tracking_code, national_code, reason, channel, mobile, \
+             fee_rials, state, active, filing_office, province_code, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        )
+        .bind(new.tracking_code.as_str())
+        .bind(new.national_code.as_str())
+        .bind(new.reason.as_str())
+        .bind(new.channel.as_str())
+        .bind(new.mobile.as_str())
+        .bind(u(new.fee_rials))
+        .bind(ApplicationState::AwaitingPayment.as_str())
+        .bind(true)
+        .bind(new.filing_office.as_ref().map(|o| o.as_str()))
+        .bind(new.province.map(|p| p.as_str()))
+        .bind(new.at)
+        .fetch_one(&mut *conn)
+        .await
+    }
+
+    /// The first history row and the counters of an application just inserted, in the caller's transaction.
+    pub(crate) async fn record_filed(
+        conn: &mut Conn<E>,
+        id: i64,
+        new: &NewApplication,
+    ) -> Result<()> {
+        let change = Change {
+            actor: new.actor.clone(),
+            at: new.at,
+            reason: Some(HistoryReason::Application(new.reason)),
+        };
+        let state = ApplicationState::AwaitingPayment;
+        Self::record_event(&mut *conn, id, None, state, HistoryEvent::Filed, &change).await?;
+        Self::count(&mut *conn, new.province.map(|p| p.as_str()), None, state).await
+    }
+}
+
 #[async_trait::async_trait]
 impl<E: Engine> Applications for SqlStore<E>
 where
@@ -89,24 +146,7 @@ where
             return Ok(Filed::ActiveExists);
         }
         let state = ApplicationState::AwaitingPayment;
-        let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO applications (tracking_code, national_code, reason, channel, mobile, \
-             fee_rials, state, active, filing_office, province_code, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
-        )
-        .bind(new.tracking_code.as_str())
-        .bind(new.national_code.as_str())
-        .bind(new.reason.as_str())
-        .bind(new.channel.as_str())
-        .bind(new.mobile.as_str())
-        .bind(u(new.fee_rials))
-        .bind(state.as_str())
-        .bind(true)
-        .bind(new.filing_office.as_ref().map(|o| o.as_str()))
-        .bind(new.province.map(|p| p.as_str()))
-        .bind(new.at)
-        .fetch_one(&mut *tx)
-        .await;
+        let inserted = Self::insert_application(&mut tx, new).await;
         let id = match inserted {
             Ok(id) => id,
             Err(e) if is_unique(&e) => {
@@ -126,13 +166,7 @@ where
             }
             Err(e) => return Err(err(e)),
         };
-        let change = Change {
-            actor: new.actor.clone(),
-            at: new.at,
-            reason: Some(HistoryReason::Application(new.reason)),
-        };
-        Self::record_event(&mut tx, id, None, state, HistoryEvent::Filed, &change).await?;
-        Self::count(&mut tx, new.province.map(|p| p.as_str()), None, state).await?;
+        Self::record_filed(&mut tx, id, new).await?;
         tx.commit().await.map_err(err)?;
         Ok(Filed::Created(Box::new(Application {
             id,

@@ -59,6 +59,45 @@ where
 {
     async fn enroll(&self, e: &NewEnrollment) -> Result<Enrolled> {
         let mut tx = self.pool.begin_with(E::BEGIN).await.map_err(err)?;
+        let done = Self::enroll_in(&mut tx, e).await?;
+        if matches!(done, Enrolled::Done { .. }) {
+            tx.commit().await.map_err(err)?;
+        }
+        Ok(done)
+    }
+
+    async fn enrollment(&self, t: &TrackingCode) -> Result<Option<Enrollment>> {
+        let sql = format!(
+            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e \
+             JOIN applications a ON a.id = e.application_id WHERE a.tracking_code = $1"
+        );
+        sqlx::query(&sql)
+            .bind(t.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?
+            .as_ref()
+            .map(enrollment)
+            .transpose()
+    }
+}
+
+impl<E: Engine> SqlStore<E>
+where
+    for<'c> &'c mut Conn<E>: Executor<'c, Database = Db<E>>,
+    for<'q> &'q str: Encode<'q, Db<E>> + Type<Db<E>>,
+    for<'q> Option<&'q str>: Encode<'q, Db<E>>,
+    for<'q> &'q [u8]: Encode<'q, Db<E>> + Type<Db<E>>,
+    usize: ColumnIndex<DbRow<E>>,
+    i64: Scalar<Db<E>>,
+    Option<i64>: Scalar<Db<E>>,
+    String: Scalar<Db<E>>,
+    bool: Scalar<Db<E>>,
+    f64: Scalar<Db<E>>,
+    DateTime<Utc>: Scalar<Db<E>>,
+{
+    /// The enrollment's writes inside the caller's transaction (which commits only on `Done`).
+    pub(crate) async fn enroll_in(tx: &mut Conn<E>, e: &NewEnrollment) -> Result<Enrolled> {
         let row = sqlx::query(
             "SELECT a.id, a.state, p.office_id FROM applications a \
              LEFT JOIN appointments p ON p.application_id = a.id WHERE a.tracking_code = $1",
@@ -80,7 +119,7 @@ where
             return Ok(Enrolled::OtherOffice);
         }
         if !Self::move_one(
-            &mut tx,
+            &mut *tx,
             id,
             S::AppointmentBooked,
             Event::Enrolled,
@@ -117,22 +156,6 @@ where
         .execute(&mut *tx)
         .await
         .map_err(err)?;
-        tx.commit().await.map_err(err)?;
         Ok(Enrolled::Done { application_id: id })
-    }
-
-    async fn enrollment(&self, t: &TrackingCode) -> Result<Option<Enrollment>> {
-        let sql = format!(
-            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e \
-             JOIN applications a ON a.id = e.application_id WHERE a.tracking_code = $1"
-        );
-        sqlx::query(&sql)
-            .bind(t.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?
-            .as_ref()
-            .map(enrollment)
-            .transpose()
     }
 }

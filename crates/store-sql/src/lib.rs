@@ -35,6 +35,7 @@ mod dedup;
 mod enrollment;
 mod history;
 mod idempotency;
+mod kits;
 mod nationality;
 mod outbox;
 mod passes;
@@ -49,6 +50,7 @@ mod staff;
 mod stats;
 mod suspension;
 mod verification;
+mod visits;
 
 pub use columns::{back, corrupt, db_err, get, u, Columns, Get, Scalar};
 

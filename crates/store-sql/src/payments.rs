@@ -210,6 +210,8 @@ where
             )
             .await?;
             Self::count(&mut tx, province.as_deref(), Some(from), to).await?;
+            // A person booked onto a mobile unit's visit gets their appointment there with the payment.
+            Self::book_paid_onto_visit(&mut tx, app, change).await?;
             PaymentApplied::Applied
         } else {
             Self::log_payment(

@@ -5,7 +5,8 @@
 //! [`Store`] is the union of one trait per feature, each in the module of that name, in the order of an
 //! application's life: the registry and offices, applications, payments, appointments, enrollment, de-duplication,
 //! production, shipments, the SMS outbox, pickup and the card's later life; beside them staff, idempotency keys,
-//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit, the national PKI's records and nationality cases. `shenas-store-sql` has a
+//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit, the national PKI's records,
+//! mobile units' kits and packets, and nationality cases. `shenas-store-sql` has a
 //! file of the same name for each, holding its SQL.
 //!
 //! This crate must never know which database is behind it: no SQL here, only domain values in and out.
@@ -25,6 +26,7 @@ pub mod dedup;
 pub mod enrollment;
 mod error;
 pub mod idempotency;
+pub mod kits;
 pub mod nationality;
 pub mod outbox;
 pub mod passes;
@@ -37,6 +39,7 @@ pub mod shipments;
 pub mod staff;
 pub mod stats;
 pub mod verification;
+pub mod visits;
 
 pub use applications::Applications;
 pub use appointments::Appointments;
@@ -49,6 +52,7 @@ pub use dedup::Dedup;
 pub use enrollment::Enrollments;
 pub use error::StoreError;
 pub use idempotency::Idempotency;
+pub use kits::Kits;
 pub use nationality::Nationality;
 pub use outbox::Outbox;
 pub use passes::Passes;
@@ -61,6 +65,7 @@ pub use shipments::Shipments;
 pub use staff::Staff;
 pub use stats::Stats;
 pub use verification::Agencies;
+pub use visits::Visits;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -96,6 +101,8 @@ pub trait Store:
     + Passes
     + Changes
     + Nationality
+    + Kits
+    + Visits
     + Send
     + Sync
     + 'static

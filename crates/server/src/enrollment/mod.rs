@@ -7,6 +7,9 @@ pub mod api;
 
 pub mod pages;
 
+mod capture;
+pub use capture::{finger_status, Capture, CapturedFinger};
+
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -108,82 +111,60 @@ pub fn wrong_state(s: ApplicationState) -> ApiError {
     )
 }
 
-/// One enrollment as taken at the desk, whichever channel carried it: the images as bytes.
-#[derive(Debug, Clone)]
-pub struct Capture {
-    pub tracking: TrackingCode,
-    pub documents: Documents,
-    pub photo: Vec<u8>,
-    /// The ten fingers, in the order given (a refusal names its index).
-    pub fingerprints: Vec<CapturedFinger>,
-    pub signature: Vec<u8>,
-}
-
-/// One finger as taken: captured with its record or image, or missing or bandaged without one.
-#[derive(Debug, Clone)]
-pub struct CapturedFinger {
-    pub position: i64,
-    pub status: intake::FingerStatus,
-    /// `iso19794_2`, `ansi378`, `png` or `wsq`.
-    pub format: Option<String>,
-    pub data: Option<Vec<u8>>,
-}
-
-/// A finger's status as given (`captured` when none), or 422 `invalid_fingerprints` at `fingerprints[i].status`.
-pub fn finger_status(i: usize, status: Option<&str>) -> ApiResult<intake::FingerStatus> {
-    match status {
-        None => Ok(intake::FingerStatus::Captured),
-        Some(s) => intake::FingerStatus::parse(s).ok_or_else(|| {
-            ApiError::from(FieldError::new(
-                format!("fingerprints[{i}].status"),
-                ValidationError::new(
-                    "invalid_fingerprints",
-                    "status is captured, missing or bandaged",
-                    "وضعیت انگشت باید captured، missing یا bandaged باشد",
-                ),
-            ))
-        }),
-    }
-}
-
-impl Capture {
-    /// The JSON body of `POST /api/v1/office/enrollments`: its base64 decoded, each refusal at its field.
-    pub fn from_json(input: EnrollmentInput) -> ApiResult<Self> {
-        let tracking = TrackingCode::parse(&input.tracking_code)
-            .map_err(|e| ApiError::validation(e).with_field("tracking_code"))?;
-        let photo = crate::cards::base64_field("photo", &input.photo)?;
-        let signature = crate::cards::base64_field("signature", &input.signature)?;
-        let mut fingerprints = Vec::with_capacity(input.fingerprints.len());
-        for (i, f) in input.fingerprints.into_iter().enumerate() {
-            let status = finger_status(i, f.status.as_deref())?;
-            let data = f
-                .data
-                .as_deref()
-                .map(|d| crate::cards::base64_field(&format!("fingerprints[{i}].data"), d))
-                .transpose()?;
-            fingerprints.push(CapturedFinger {
-                position: f.position,
-                status,
-                format: f.format,
-                data,
-            });
-        }
-        Ok(Self {
-            tracking,
-            documents: input.documents,
-            photo,
-            fingerprints,
-            signature,
-        })
-    }
-}
-
-/// Checks and stores one enrollment.
+/// Checks and stores one enrollment taken at this operator's desk. On a kit (`Services::kit`), the enrollment
+/// also becomes a packet, kept in the same transaction to be sent to the service.
 pub async fn enroll(
     state: &AppState,
     staff: &Staff,
     input: Capture,
 ) -> ApiResult<EnrollmentCreated> {
+    let app = booked_here(state, staff, &input.tracking).await?;
+    let now = chrono::Utc::now();
+    let channel = match &state.services.kit {
+        Some(kit) => Channel::Kit(kit.packet(&input, &app, &staff.username, now)?),
+        None => Channel::Desk,
+    };
+    let change = Change {
+        actor: format!("operator:{}", staff.username),
+        at: now,
+        reason: None,
+    };
+    match store_capture(state, &app, staff.office()?, change, input, channel).await? {
+        Stored::Created(done) => Ok(done),
+        Stored::Duplicate(_) => Err(ApiError::internal()),
+    }
+}
+
+/// Which channel carried an enrollment, and what is written with it in its transaction.
+#[derive(Debug)]
+pub enum Channel {
+    /// The desk, online: the enrollment alone.
+    Desk,
+    /// A kit's packet, taken by the service: the packet's row.
+    Packet(store::kits::NewPacket),
+    /// On a kit: the packet to send.
+    Kit(store::kits::KitPacket),
+}
+
+/// What storing an enrollment did.
+#[derive(Debug)]
+pub enum Stored {
+    Created(EnrollmentCreated),
+    /// The same packet was taken before (only [`Channel::Packet`]): nothing written.
+    Duplicate(store::kits::TakenPacket),
+}
+
+/// The enrollment of `app`, booked at `office`, whichever channel carried it: the documents, images and fingers
+/// checked, the blobs written, then the application moved to `enrolled` with the channel's record, in one
+/// transaction. `change` says who and when (the instant is the enrollment's).
+pub async fn store_capture(
+    state: &AppState,
+    app: &store::journey::Application,
+    office: &domain::OfficeId,
+    change: Change,
+    input: Capture,
+    channel: Channel,
+) -> ApiResult<Stored> {
     let Capture {
         tracking,
         documents,
@@ -191,7 +172,6 @@ pub async fn enroll(
         fingerprints: prints,
         signature,
     } = input;
-    let app = booked_here(state, staff, &tracking).await?;
     if !documents.birth_certificate_seen {
         return Err(documents_incomplete(
             "documents.birth_certificate_seen",
@@ -290,7 +270,7 @@ pub async fn enroll(
         &templates_key,
         &personalisation_key,
     ];
-    let now = chrono::Utc::now();
+    let now = change.at;
     let card_data = crate::cards::personalisation::build(
         &state.services.signer,
         tracking.as_str(),
@@ -320,7 +300,7 @@ pub async fn enroll(
     }
     let new = NewEnrollment {
         tracking_code: tracking,
-        office: staff.office()?.clone(),
+        office: office.clone(),
         birth_certificate_seen: documents.birth_certificate_seen,
         old_card_collected: documents.old_card_collected,
         holder,
@@ -330,30 +310,40 @@ pub async fn enroll(
         signature_key: signature_key.clone(),
         templates_key: templates_key.clone(),
         personalisation_key: personalisation_key.clone(),
-        change: Change {
-            actor: format!("operator:{}", staff.username),
-            at: now,
-            reason: None,
-        },
+        change,
     };
-    let outcome = state.store.enroll(&new).await;
+    let outcome = match &channel {
+        Channel::Desk => state.store.enroll(&new).await.map(Ok),
+        Channel::Kit(p) => state.store.enroll_keeping_packet(&new, p).await.map(Ok),
+        Channel::Packet(p) => state.store.take_packet(&new, p).await.map(|t| match t {
+            store::kits::PacketTaken::Taken { application_id } => {
+                Ok(Enrolled::Done { application_id })
+            }
+            store::kits::PacketTaken::Refused(e) => Ok(e),
+            store::kits::PacketTaken::Duplicate(d) => Err(Box::new(d)),
+        }),
+    };
     match outcome {
-        Ok(Enrolled::Done { .. }) => {
-            state.services.dedup.wake.notify_one();
-            Ok(EnrollmentCreated {
+        Ok(Ok(Enrolled::Done { .. })) => {
+            // A kit searches nothing: the service de-duplicates when the packet arrives.
+            if !matches!(channel, Channel::Kit(_)) {
+                state.services.dedup.wake.notify_one();
+            }
+            Ok(Stored::Created(EnrollmentCreated {
                 tracking_code: tracking.as_str().to_string(),
                 state: ApplicationState::Enrolled.as_str().into(),
                 receipt_url: format!("/api/v1/office/receipts/{}.pdf", tracking.as_str()),
                 dedup: "pending".into(),
-            })
+            }))
         }
         other => {
             forget().await;
             match other? {
-                Enrolled::Done { .. } => Err(ApiError::internal()),
-                Enrolled::NotFound => Err(ApiError::not_found("درخواست", "application")),
-                Enrolled::OtherOffice => Err(other_office()),
-                Enrolled::WrongState(s) => Err(wrong_state(s)),
+                Ok(Enrolled::Done { .. }) => Err(ApiError::internal()),
+                Ok(Enrolled::NotFound) => Err(ApiError::not_found("درخواست", "application")),
+                Ok(Enrolled::OtherOffice) => Err(other_office()),
+                Ok(Enrolled::WrongState(s)) => Err(wrong_state(s)),
+                Err(taken) => Ok(Stored::Duplicate(*taken)),
             }
         }
     }

@@ -6,6 +6,8 @@ pub mod bench;
 pub mod biometrics;
 pub mod generate;
 pub mod import;
+pub mod kit;
+pub mod kits;
 pub mod pki;
 pub mod production;
 pub mod seed;

@@ -139,7 +139,7 @@ pub(crate) async fn sealed_blobs(
 }
 
 /// The service's state from configuration: fees, holidays, and the outside services behind their ports.
-async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
+pub(crate) async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
     let hours = |h: u64| std::time::Duration::from_secs(h.max(1) * 3600);
     let mut settings = Settings {
         captcha: cfg.captcha,
@@ -217,6 +217,11 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
     let limiter = rate_limiter(cfg, &blob_key)?;
     let signer = server::cards::signing::Signer::load_or_create(&keys.join("signing.key"))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Mobile units' kits seal their packets to this key's public half: kept, since packets arrive for weeks.
+    let packet_key = packets::ServiceKey::from_secret(
+        blobs::load_or_create_key(&keys.join("packet.key"))
+            .map_err(|e| anyhow::anyhow!("packet key in {}: {e}", keys.display()))?,
+    );
     // Signs each dlr-url for its message; kept, since reports arrive after restarts.
     let dlr_tokens = sms::DlrTokens::new(
         blobs::load_or_create_key(&keys.join("dlr.key"))
@@ -259,6 +264,7 @@ async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<AppState> {
         s.limiter = limiter;
         s.blobs = Arc::new(blob_store);
         s.signer = signer;
+        s.packet_key = packet_key;
         s.sms = sender;
         s.dlr_tokens = dlr_tokens;
         s.pki = Arc::new(pki);

@@ -139,6 +139,7 @@ fn ok(out: &Output) {
     );
 }
 
+mod kits;
 mod registry;
 mod users;
 mod vendors;
