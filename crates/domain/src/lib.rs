@@ -1,6 +1,6 @@
 //! The rules of Iran's smart national card programme, with no I/O: identifiers that cannot hold invalid values,
 //! the calendars, the provinces, the civil registry's record of a person, counter offices, the registry inquiry,
-//! tracking codes and the card's lifecycle.
+//! tracking codes and the card's lifecycle, and the nationality cases of people with no birth certificate.
 //!
 //! Everything here is pure: no files, no network, no clock (callers pass "today"). Every parser takes what a
 //! person typed (Persian or Arabic-Indic digits, spaces, dashes) and answers a value or a precise
@@ -16,6 +16,7 @@ pub mod inquiry;
 pub mod lifecycle;
 pub mod mobile;
 pub mod national_code;
+pub mod nationality;
 pub mod office;
 pub mod payment;
 pub mod person;
@@ -37,6 +38,7 @@ pub use history::{HistoryEvent, HistoryReason};
 pub use lifecycle::{ApplicationState, Event};
 pub use mobile::Mobile;
 pub use national_code::NationalCode;
+pub use nationality::{CaseEvent, CaseNumber, CaseState};
 pub use office::{Office, OfficeId, OfficeKind};
 pub use payment::PaymentState;
 pub use person::{Gender, Person, Religion};

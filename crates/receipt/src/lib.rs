@@ -1,4 +1,5 @@
-//! The enrollment receipt as a PDF.
+//! The enrollment receipt as a PDF, and (`render_temporary`) the temporary identity document of a nationality
+//! case, on the same page and fonts.
 //!
 //! A citizen gets this receipt at the counter office right after enrollment.
 //! Until the smart card is delivered, banks accept it as proof of identity
@@ -35,7 +36,12 @@
 //! PNG photos are decoded and recompressed, which costs more for large
 //! images, so JPEG is the better format for the counter software to send.
 
+mod temporary;
 mod text;
+
+pub use temporary::{
+    render_temporary, TemporaryIdentity, IS as TEMPORARY_IS, IS_NOT as TEMPORARY_IS_NOT,
+};
 
 use krilla::color::rgb;
 use krilla::geom::{Path, PathBuilder, Rect, Size, Transform};

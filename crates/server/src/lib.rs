@@ -24,6 +24,7 @@ pub mod idempotency;
 pub mod kannel;
 pub mod kits;
 pub mod metrics;
+pub mod nationality;
 pub mod office;
 pub mod ops;
 pub mod payment;
@@ -74,6 +75,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "vendor", description = "Card manufacturers: batches with signed personalisation data, per-card results, dispatch"),
         (name = "admin", description = "National and province administrators: statistics per province"),
         (name = "agency", description = "Banks and agencies: yes/no verification"),
+        (name = "nationality", description = "Nationality cases of people with no birth certificate: opening at a registry office, evidence and inquiries, the committee's decision (a late birth registration), tracking"),
         (name = "ussd", description = "The USSD gateway's service (*4*6090#): status by phone"),
         (name = "sandbox-bank", description = "The built-in sandbox bank (the default gateway)"),
         (name = "pki", description = "The national PKI: the authorities' certificates and CRLs, and the OCSP responder (RFC 6960)"),
@@ -121,6 +123,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(suspension::routes())
         .merge(backlog::routes())
         .merge(pickup::routes())
+        .merge(nationality::routes())
         .merge(agency::routes())
         .merge(admin::routes())
         .merge(visits::routes())

@@ -172,6 +172,8 @@ pub struct Services {
     pub pki: Arc<crate::pki::runtime::PkiHandle>,
     /// Status answers and office listings from memory, kept true by the store's change notices.
     pub reads: Arc<crate::reads::ReadCaches>,
+    /// The nationality cases' inquiries (police, security council, foreign-nationals bureau).
+    pub inquiries: Arc<dyn inquiries::Inquiries>,
     /// The service's sealing key for mobile units' packets (X25519); kits seal to its public half.
     pub packet_key: packets::ServiceKey,
     /// On a mobile unit's kit (`shenas kit serve`): the kit's identity, so each enrollment becomes a packet.
@@ -222,6 +224,7 @@ impl AppState {
                 login: Default::default(),
                 pki: Arc::new(pki),
                 reads: Default::default(),
+                inquiries: Arc::new(inquiries::SandboxInquiries::default()),
                 packet_key: packets::ServiceKey::generate(),
                 kit: None,
                 welfare: Arc::new(welfare::SandboxWelfare::new()),

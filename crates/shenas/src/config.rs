@@ -38,6 +38,9 @@ pub struct Config {
     /// The mobile-ownership service (`POST {national_code, mobile}` → `{matched}`); unset to answer from the
     /// registry's own numbers.
     pub ownership_url: Option<String>,
+    /// The nationality cases' inquiries (police, security council, foreign-nationals bureau: `POST {url}/{kind}`
+    /// → `{outcome, reference, detail}`); unset for the deterministic sandbox.
+    pub inquiries_url: Option<String>,
     /// Where photos, signatures and fingerprint templates (sealed), and the service's keys, are kept.
     pub data_dir: String,
     /// Where the blob sealing key and the signing key are kept (default `{data_dir}/keys`). Put it on another
@@ -330,6 +333,7 @@ impl Default for Config {
             gateway_url: None,
             callback_url: s.callback_url.clone(),
             ownership_url: None,
+            inquiries_url: None,
             data_dir: "shenas-data".into(),
             keys_dir: None,
             public_url: None,

@@ -36,6 +36,7 @@ mod enrollment;
 mod history;
 mod idempotency;
 mod kits;
+mod nationality;
 mod outbox;
 mod passes;
 mod payments;

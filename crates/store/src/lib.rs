@@ -5,7 +5,8 @@
 //! [`Store`] is the union of one trait per feature, each in the module of that name, in the order of an
 //! application's life: the registry and offices, applications, payments, appointments, enrollment, de-duplication,
 //! production, shipments, the SMS outbox, pickup and the card's later life; beside them staff, idempotency keys,
-//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit, the national PKI's records and mobile units' kits and packets. `shenas-store-sql` has a
+//! the sandbox bank's ledger, verification by agencies, statistics, the desks' audit, the national PKI's records,
+//! mobile units' kits and packets, and nationality cases. `shenas-store-sql` has a
 //! file of the same name for each, holding its SQL.
 //!
 //! This crate must never know which database is behind it: no SQL here, only domain values in and out.
@@ -26,6 +27,7 @@ pub mod enrollment;
 mod error;
 pub mod idempotency;
 pub mod kits;
+pub mod nationality;
 pub mod outbox;
 pub mod passes;
 pub mod payments;
@@ -51,6 +53,7 @@ pub use enrollment::Enrollments;
 pub use error::StoreError;
 pub use idempotency::Idempotency;
 pub use kits::Kits;
+pub use nationality::Nationality;
 pub use outbox::Outbox;
 pub use passes::Passes;
 pub use payments::Payments;
@@ -97,6 +100,7 @@ pub trait Store:
     + Backlog
     + Passes
     + Changes
+    + Nationality
     + Kits
     + Visits
     + Send

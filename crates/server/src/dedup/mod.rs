@@ -4,6 +4,7 @@
 
 pub mod adjudicate;
 pub mod api;
+pub mod identify;
 pub mod pages;
 pub mod service;
 

@@ -205,6 +205,13 @@ pub(crate) async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<A
     };
     settings.unit_fees = cfg.mobile_units.fees;
     let welfare = welfare_registry(cfg, timeout)?;
+    let inquiries = match &cfg.inquiries_url {
+        Some(url) => Some(Arc::new(
+            inquiries::HttpInquiries::new(url.clone(), timeout)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ) as Arc<dyn inquiries::Inquiries>),
+        None => None,
+    };
     let data = std::path::Path::new(&cfg.data_dir);
     let keys = cfg.keys_dir();
     let pki = super::pki::handle(cfg, cfg.mode != "production")?;
@@ -271,6 +278,9 @@ pub(crate) async fn app_state(store: DynStore, cfg: &Config) -> anyhow::Result<A
             s.ownership = o;
         }
         s.welfare = welfare;
+        if let Some(i) = inquiries {
+            s.inquiries = i;
+        }
     }))
 }
 

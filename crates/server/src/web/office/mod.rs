@@ -22,7 +22,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use domain::{OfficeId, Role};
+use domain::{OfficeId, OfficeKind, Role};
 
 const CSS: &str = include_str!("office.css");
 
@@ -53,9 +53,16 @@ pub struct Desk {
     pub staff: Staff,
     pub office: OfficeId,
     pub office_name: String,
+    /// The office's kind (`None` when the office is not in the store any more).
+    pub office_kind: Option<OfficeKind>,
 }
 
 impl Desk {
+    /// A registry office opens nationality cases.
+    pub fn is_registry_office(&self) -> bool {
+        self.office_kind == Some(OfficeKind::Registry)
+    }
+
     pub fn is_supervisor(&self) -> bool {
         self.staff.role == Role::Supervisor
     }
@@ -83,15 +90,16 @@ pub async fn desk(state: &AppState, headers: &HeaderMap) -> Result<Desk, Respons
             ))
         }
     };
-    let office_name = match state.store.office(&office).await {
-        Ok(Some(o)) => o.name,
-        Ok(None) => office.as_str().to_string(),
+    let (office_name, office_kind) = match state.store.office(&office).await {
+        Ok(Some(o)) => (o.name, Some(o.kind)),
+        Ok(None) => (office.as_str().to_string(), None),
         Err(e) => return Err(failure(None, &ApiError::from(e))),
     };
     Ok(Desk {
         staff,
         office,
         office_name,
+        office_kind,
     })
 }
 
@@ -106,6 +114,7 @@ fn menu(desk: Option<&Desk>) -> Markup {
                 a href="/office/shipments" { "محموله‌ها" }
                 a href="/office/backlog" { "کارت‌های منتظر" }
                 @if d.is_supervisor() { a href="/office/adjudications" { "بررسی تکرار" } }
+                @if d.is_registry_office() { a href="/office/nationality" { "پرونده‌های تابعیت" } }
             }
             div.who {
                 span { bdi { (d.staff.username) } " · " (d.staff.role.fa()) " · " (d.office_name) }
