@@ -7,8 +7,11 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod common;
+
 use axum::http::StatusCode;
 use chrono::Utc;
+use common::{kit_desk, listen, point_at};
 use domain::{
     ApplicationState, Channel, FeePolicy, InstitutionKind, Mobile, OfficeId, ProvinceCode, Reason,
     TrackingCode,
@@ -77,45 +80,6 @@ async fn rostered(app: &TestApp, visit: i64, n: u32, unit: &str) -> String {
         } => tracking_code.as_str().to_string(),
         other => panic!("person {n} not booked: {other:?}"),
     }
-}
-
-/// The service listening on a real port (the kit talks HTTP to it): its URL.
-async fn listen(app: &TestApp) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
-}
-
-/// Points the kit at another service address (pulling the cable: a port nobody listens on).
-fn point_at(dir: &KitDir, server: &str) {
-    let mut f = dir.read().unwrap();
-    f.server = server.to_string();
-    dir.write(&f).unwrap();
-}
-
-/// The desk's router on the kit's own database, in kit mode, and an operator's `Authorization`.
-async fn kit_desk(dir: &KitDir) -> (axum::Router, String) {
-    let store = dir.store().await.unwrap();
-    testkit::app::create_staff(&store, "kitop", domain::Role::Operator, Some(UNIT), None).await;
-    let mode = dir.mode().unwrap();
-    let state = server::AppState::new(store, testkit::quiet())
-        .with_services(|s| s.kit = Some(std::sync::Arc::new(mode)));
-    let router = server::router(state);
-    let a = Call::new(&router, "POST", "/api/v1/auth/login")
-        .json(&json!({"username": "kitop", "password": testkit::PASSWORD}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
-    let token = a.json()["token"].as_str().unwrap().to_string();
-    (router, format!("Bearer {token}"))
 }
 
 async fn state_of(app: &TestApp, tc: &str) -> ApplicationState {
@@ -195,7 +159,7 @@ async fn scenario(db: TestStore) {
 
     // The cable is pulled: enrollment on the kit goes on.
     point_at(&dir, "http://127.0.0.1:9");
-    let (desk, op) = kit_desk(&dir).await;
+    let (desk, op) = kit_desk(&dir, UNIT).await;
     for (i, tc) in tcs.iter().enumerate().take(4) {
         let body = testkit::enrollment::json_body(tc, 40 + i as u64, &[]);
         let a = Call::new(&desk, "POST", "/api/v1/office/enrollments")

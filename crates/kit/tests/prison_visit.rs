@@ -6,8 +6,11 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod common;
+
 use axum::http::StatusCode;
 use base64::Engine;
+use common::{kit_desk, listen, point_at};
 use domain::{ApplicationState, Role, TrackingCode};
 use kit::KitDir;
 use serde_json::{json, Value};
@@ -16,27 +19,6 @@ use testkit::{office, Call, PersonBuilder, TestApp, TestStore};
 
 const UNIT: &str = "30-9001";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-async fn listen(app: &TestApp) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = app.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
-}
-
-fn point_at(dir: &KitDir, server: &str) {
-    let mut f = dir.read().unwrap();
-    f.server = server.to_string();
-    dir.write(&f).unwrap();
-}
 
 /// A chip's public key, as a manufacturer sends it for the holder's certificates.
 fn chip_key() -> String {
@@ -124,17 +106,7 @@ async fn a_prison_visit_goes_from_plan_to_offline_enrollment_to_cards_handed_ove
         .unwrap();
         assert_eq!(kit::load(&dir, visit).await.unwrap().people, 2, "{backend}");
         point_at(&dir, "http://127.0.0.1:9");
-        let store = dir.store().await.unwrap();
-        testkit::app::create_staff(&store, "kitop", Role::Operator, Some(UNIT), None).await;
-        let mode = dir.mode().unwrap();
-        let desk = server::router(
-            server::AppState::new(store, testkit::quiet())
-                .with_services(|s| s.kit = Some(std::sync::Arc::new(mode))),
-        );
-        let a = Call::new(&desk, "POST", "/api/v1/auth/login")
-            .json(&json!({"username": "kitop", "password": testkit::PASSWORD}))
-            .await;
-        let kit_op = format!("Bearer {}", a.json()["token"].as_str().unwrap());
+        let (desk, kit_op) = kit_desk(&dir, UNIT).await;
         for (i, tc) in tcs.iter().enumerate() {
             let a = Call::new(&desk, "POST", "/api/v1/office/enrollments")
                 .auth(&kit_op)
