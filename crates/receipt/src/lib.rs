@@ -345,11 +345,6 @@ fn draw_page(surface: &mut Surface<'_>, fonts: &Fonts, r: &Receipt<'_>, photo: I
     );
 
     // Photo on the left, personal details on the right.
-    let top = y + h + 16.0;
-    let photo_w = 105.0;
-    let photo_h = 140.0;
-    draw_photo(surface, photo, LEFT, top, photo_w, photo_h);
-
     let full_name = format!("{} {}", r.first_name.trim(), r.last_name.trim());
     let personal = [
         ("نام و نام خانوادگی", full_name),
@@ -358,25 +353,10 @@ fn draw_page(surface: &mut Surface<'_>, fonts: &Fonts, r: &Receipt<'_>, photo: I
         ("تاریخ تولد", persian_date(r.birth_date_jalali)),
         ("تاریخ ثبت‌نام", persian_date(r.enrolled_on_jalali)),
     ];
-    let table_left = LEFT + photo_w + 12.0;
-    let personal_w = RIGHT - table_left - LABEL_W - 2.0 * PAD;
-    let rows: Vec<Block<'_>> = personal
-        .into_iter()
-        .map(|(label, value)| {
-            let (lines, size) =
-                text::wrap_fit(fonts.bold, &value, Base::Rtl, (11.0, 6.0), personal_w, 2);
-            Block {
-                label,
-                face: fonts.bold,
-                size,
-                lines,
-            }
-        })
-        .collect();
-    let table_h = draw_table(surface, fonts, &rows, table_left, top, photo_h / 5.0);
+    let bottom = photo_beside(surface, fonts, photo, y + h + 16.0, personal);
 
     // Office: full width; long names and addresses wrap, then shrink.
-    let top = top + photo_h.max(table_h) + 16.0;
+    let top = bottom + 16.0;
     let value_w = RIGHT - LEFT - LABEL_W - 2.0 * PAD;
     let office_name = persian_digits(r.office_name.trim());
     let office_address = persian_digits(r.office_address.trim());
@@ -552,6 +532,38 @@ fn draw_table(
     vline(surface, label_left, top, top + total, RULE, 0.5);
     stroke_rect(surface, left, top, RIGHT - left, total, NAVY, 0.8);
     total
+}
+
+/// The photo at the left margin from `top` and five personal details in a table beside it, each value wrapped
+/// to two lines and then shrunk to fit: the bottom of the taller of the two. The receipt and the temporary
+/// identity document share it.
+fn photo_beside(
+    surface: &mut Surface<'_>,
+    fonts: &Fonts,
+    photo: Image,
+    top: f32,
+    personal: [(&'static str, String); 5],
+) -> f32 {
+    let photo_w = 105.0;
+    let photo_h = 140.0;
+    draw_photo(surface, photo, LEFT, top, photo_w, photo_h);
+    let table_left = LEFT + photo_w + 12.0;
+    let personal_w = RIGHT - table_left - LABEL_W - 2.0 * PAD;
+    let rows: Vec<Block<'_>> = personal
+        .into_iter()
+        .map(|(label, value)| {
+            let (lines, size) =
+                text::wrap_fit(fonts.bold, &value, Base::Rtl, (11.0, 6.0), personal_w, 2);
+            Block {
+                label,
+                face: fonts.bold,
+                size,
+                lines,
+            }
+        })
+        .collect();
+    let table_h = draw_table(surface, fonts, &rows, table_left, top, photo_h / 5.0);
+    top + photo_h.max(table_h)
 }
 
 fn draw_photo(surface: &mut Surface<'_>, photo: Image, x: f32, y: f32, w: f32, h: f32) {

@@ -162,10 +162,6 @@ fn draw(surface: &mut Surface<'_>, fonts: &Fonts, d: &TemporaryIdentity<'_>, pho
         y + 29.5,
     );
 
-    let top = y + h + 16.0;
-    let photo_w = 105.0;
-    let photo_h = 140.0;
-    draw_photo(surface, photo, LEFT, top, photo_w, photo_h);
     let full_name = format!("{} {}", d.first_name.trim(), d.last_name.trim());
     let personal = [
         ("نام و نام خانوادگی", full_name),
@@ -174,24 +170,9 @@ fn draw(surface: &mut Surface<'_>, fonts: &Fonts, d: &TemporaryIdentity<'_>, pho
         ("محل تولد", or_dash(d.birth_place)),
         ("تاریخ تشکیل پرونده", persian_date(d.opened_on_jalali)),
     ];
-    let table_left = LEFT + photo_w + 12.0;
-    let personal_w = RIGHT - table_left - LABEL_W - 2.0 * PAD;
-    let rows: Vec<Block<'_>> = personal
-        .into_iter()
-        .map(|(label, value)| {
-            let (lines, size) =
-                text::wrap_fit(fonts.bold, &value, Base::Rtl, (11.0, 6.0), personal_w, 2);
-            Block {
-                label,
-                face: fonts.bold,
-                size,
-                lines,
-            }
-        })
-        .collect();
-    let table_h = draw_table(surface, fonts, &rows, table_left, top, photo_h / 5.0);
+    let bottom = photo_beside(surface, fonts, photo, y + h + 16.0, personal);
 
-    let top = top + photo_h.max(table_h) + 16.0;
+    let top = bottom + 16.0;
     let value_w = RIGHT - LEFT - LABEL_W - 2.0 * PAD;
     let office_name = persian_digits(d.office_name.trim());
     let office_address = persian_digits(d.office_address.trim());
