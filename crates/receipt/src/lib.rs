@@ -320,28 +320,12 @@ fn draw_page(surface: &mut Surface<'_>, fonts: &Fonts, r: &Receipt<'_>, photo: I
     );
 
     // Tracking code, prominent.
-    let y = header_top + header_h + 16.0;
-    let h = 42.0;
-    fill_rect(surface, LEFT, y, RIGHT - LEFT, h, ACCENT_BG);
-    stroke_rect(surface, LEFT, y, RIGHT - LEFT, h, NAVY, 0.8);
-    text_right(
+    let band = code_band(
         surface,
-        fonts.bold,
+        fonts,
+        header_top + header_h + 16.0,
         "کد رهگیری",
-        12.5,
-        RIGHT - 12.0,
-        y + 26.0,
-        NAVY,
-    );
-    let code = text::shape(fonts.bold, &persian_digits(r.tracking_code), Base::Rtl);
-    set_fill(surface, INK);
-    text::draw(
-        surface,
-        fonts.bold,
-        &code,
-        fit_size(&code, 21.0, RIGHT - LEFT - 120.0),
-        LEFT + 14.0,
-        y + 29.5,
+        (r.tracking_code, Base::Rtl, 21.0),
     );
 
     // Photo on the left, personal details on the right.
@@ -353,7 +337,7 @@ fn draw_page(surface: &mut Surface<'_>, fonts: &Fonts, r: &Receipt<'_>, photo: I
         ("تاریخ تولد", persian_date(r.birth_date_jalali)),
         ("تاریخ ثبت‌نام", persian_date(r.enrolled_on_jalali)),
     ];
-    let bottom = photo_beside(surface, fonts, photo, y + h + 16.0, personal);
+    let bottom = photo_beside(surface, fonts, photo, band + 16.0, personal);
 
     // Office: full width; long names and addresses wrap, then shrink.
     let top = bottom + 16.0;
@@ -532,6 +516,40 @@ fn draw_table(
     vline(surface, label_left, top, top + total, RULE, 0.5);
     stroke_rect(surface, left, top, RIGHT - left, total, NAVY, 0.8);
     total
+}
+
+/// The band under the header: `label` at the right, the code (Persian digits, in `base` direction, at most
+/// `size` points, smaller when long) at the left; the band's bottom.
+fn code_band(
+    surface: &mut Surface<'_>,
+    fonts: &Fonts,
+    y: f32,
+    label: &str,
+    (value, base, size): (&str, Base, f32),
+) -> f32 {
+    let h = 42.0;
+    fill_rect(surface, LEFT, y, RIGHT - LEFT, h, ACCENT_BG);
+    stroke_rect(surface, LEFT, y, RIGHT - LEFT, h, NAVY, 0.8);
+    text_right(
+        surface,
+        fonts.bold,
+        label,
+        12.5,
+        RIGHT - 12.0,
+        y + 26.0,
+        NAVY,
+    );
+    let code = text::shape(fonts.bold, &persian_digits(value), base);
+    set_fill(surface, INK);
+    text::draw(
+        surface,
+        fonts.bold,
+        &code,
+        fit_size(&code, size, RIGHT - LEFT - 120.0),
+        LEFT + 14.0,
+        y + 29.5,
+    );
+    y + h
 }
 
 /// The photo at the left margin from `top` and five personal details in a table beside it, each value wrapped

@@ -138,28 +138,12 @@ fn draw(surface: &mut Surface<'_>, fonts: &Fonts, d: &TemporaryIdentity<'_>, pho
         (0xd6, 0xe2, 0xee),
     );
 
-    let y = header_top + header_h + 16.0;
-    let h = 42.0;
-    fill_rect(surface, LEFT, y, RIGHT - LEFT, h, ACCENT_BG);
-    stroke_rect(surface, LEFT, y, RIGHT - LEFT, h, NAVY, 0.8);
-    text_right(
+    let band = code_band(
         surface,
-        fonts.bold,
+        fonts,
+        header_top + header_h + 16.0,
         "شمارهٔ پرونده",
-        12.5,
-        RIGHT - 12.0,
-        y + 26.0,
-        NAVY,
-    );
-    let code = text::shape(fonts.bold, &persian_digits(d.case_number), Base::Ltr);
-    set_fill(surface, INK);
-    text::draw(
-        surface,
-        fonts.bold,
-        &code,
-        fit_size(&code, 19.0, RIGHT - LEFT - 120.0),
-        LEFT + 14.0,
-        y + 29.5,
+        (d.case_number, Base::Ltr, 19.0),
     );
 
     let full_name = format!("{} {}", d.first_name.trim(), d.last_name.trim());
@@ -170,7 +154,7 @@ fn draw(surface: &mut Surface<'_>, fonts: &Fonts, d: &TemporaryIdentity<'_>, pho
         ("محل تولد", or_dash(d.birth_place)),
         ("تاریخ تشکیل پرونده", persian_date(d.opened_on_jalali)),
     ];
-    let bottom = photo_beside(surface, fonts, photo, y + h + 16.0, personal);
+    let bottom = photo_beside(surface, fonts, photo, band + 16.0, personal);
 
     let top = bottom + 16.0;
     let value_w = RIGHT - LEFT - LABEL_W - 2.0 * PAD;
